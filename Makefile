@@ -1,0 +1,42 @@
+# coldcheck — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+HOST   ?= $(or $(COLDCHECK_HOST),127.0.0.1)
+PORT   ?= $(or $(COLDCHECK_PORT),8000)
+export COLDCHECK_DATA ?= coldcheck-data
+
+.PHONY: install run test lint bench system-deps clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/python -m pip install -q uv
+	$(UV) pip install -q --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/coldcheck init
+	$(BIN)/coldcheck demo --if-empty
+	$(BIN)/coldcheck serve --host $(HOST) --port $(PORT)
+
+# Chromium (browser tests) and poppler-utils (PDF text checks) come from Debian.
+system-deps:
+	@scripts/system-deps.sh
+
+test: install system-deps
+	@scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict src
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""coldcheck adapters sql layer."""

@@ -1,0 +1,377 @@
+"""Accounts in SQL: the ``users``, ``sessions`` and ``auth_events`` tables and their store.
+
+Portable SQLAlchemy Core for SQLite and PostgreSQL. ``SqlAccountStore``
+works on a ``Connection`` whose transaction the caller owns; it never
+commits. Times go in and come out timezone-aware UTC on both databases
+(``UtcDateTime``). Raw session tokens are never stored: ``sessions`` is
+keyed by the hex SHA-256 of the token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    delete,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeDecorator
+
+from coldcheck.adapters.sql.tables import metadata
+from coldcheck.service.accounts import (
+    AuthEvent,
+    AuthEventKind,
+    Credentials,
+    LoginTaken,
+    PersonAlreadyHasAccount,
+    PinFailure,
+    Session,
+    SessionKind,
+    User,
+)
+
+__all__ = ["ACCOUNT_TABLES", "SqlAccountStore", "UtcDateTime", "auth_events", "sessions", "users"]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL stores ``timestamptz``; SQLite stores naive UTC text, which
+    sorts and compares correctly because every value has the same format.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("coldcheck stores only timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("person_id", String(64), nullable=False, unique=True),
+    Column("login", String(80), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("pin_hash", String(255), nullable=True),
+    Column("pin_failures", Integer, nullable=False, server_default="0"),
+    Column("pin_locked_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+    Index("ix_sessions_expires_at", "expires_at"),
+)
+
+auth_events = Table(
+    "auth_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("user_id", String(36), nullable=True),
+    Column("login", String(80), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("ix_auth_events_user_id", "user_id"),
+)
+
+ACCOUNT_TABLES = (users, sessions, auth_events)
+"""The accounts tables, in creation order (``metadata.create_all(tables=...)``)."""
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        id=row["id"],
+        login=row["login"],
+        display_name=row["display_name"],
+        person_id=row["person_id"],
+        created_at=row["created_at"],
+    )
+
+
+def _session(row: RowMapping) -> Session:
+    return Session(
+        token_hash=row["token_hash"],
+        user_id=row["user_id"],
+        kind=SessionKind(row["kind"]),
+        csrf_token=row["csrf_token"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        last_seen_at=row["last_seen_at"],
+    )
+
+
+_USER_COLUMNS = (
+    users.c.id,
+    users.c.login,
+    users.c.display_name,
+    users.c.person_id,
+    users.c.created_at,
+)
+
+
+class SqlAccountStore:
+    """``AccountStore`` on one SQLAlchemy connection; the caller begins and commits."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __repr__(self) -> str:
+        return "SqlAccountStore(<connection>)"
+
+    # -- users -------------------------------------------------------------
+
+    def add_user(self, user: User, credentials: Credentials) -> None:
+        """Insert; raise ``LoginTaken`` / ``PersonAlreadyHasAccount`` on a clash.
+
+        The insert runs in a savepoint so a clash leaves the caller's
+        transaction usable (PostgreSQL aborts a transaction on any error).
+        """
+        values: dict[str, Any] = {
+            "id": user.id,
+            "person_id": user.person_id,
+            "login": user.login,
+            "display_name": user.display_name,
+            "password_hash": credentials.password_hash,
+            "pin_hash": credentials.pin_hash,
+            "pin_failures": credentials.pin_failures,
+            "pin_locked_until": credentials.pin_locked_until,
+            "created_at": user.created_at,
+        }
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(users).values(**values))
+        except IntegrityError:
+            if self.user_by_login(user.login) is not None:
+                raise LoginTaken(f"Login '{user.login}' is taken. Choose another.") from None
+            if self.user_by_person(user.person_id) is not None:
+                raise PersonAlreadyHasAccount(
+                    f"Person {user.person_id} already has an account; "
+                    "change its password or PIN instead."
+                ) from None
+            raise
+
+    def _one_user(self, where: Any) -> User | None:
+        row = self._conn.execute(select(*_USER_COLUMNS).where(where)).mappings().first()
+        return _user(row) if row is not None else None
+
+    def user_by_id(self, user_id: str) -> User | None:
+        """The account with this id."""
+        return self._one_user(users.c.id == user_id)
+
+    def user_by_login(self, login: str) -> User | None:
+        """The account with this login."""
+        return self._one_user(users.c.login == login)
+
+    def user_by_person(self, person_id: str) -> User | None:
+        """The account of this person."""
+        return self._one_user(users.c.person_id == person_id)
+
+    def users(self) -> list[User]:
+        """Every account, by login."""
+        rows = self._conn.execute(select(*_USER_COLUMNS).order_by(users.c.login)).mappings()
+        return [_user(r) for r in rows]
+
+    def credentials(self, user_id: str) -> Credentials | None:
+        """The hashes and PIN counters of this account."""
+        row = (
+            self._conn.execute(
+                select(
+                    users.c.password_hash,
+                    users.c.pin_hash,
+                    users.c.pin_failures,
+                    users.c.pin_locked_until,
+                ).where(users.c.id == user_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return Credentials(
+            user_id=user_id,
+            password_hash=row["password_hash"],
+            pin_hash=row["pin_hash"],
+            pin_failures=row["pin_failures"],
+            pin_locked_until=row["pin_locked_until"],
+        )
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace the password hash."""
+        self._conn.execute(
+            update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+        )
+
+    def set_pin_hash(self, user_id: str, pin_hash: str) -> None:
+        """Replace the PIN hash and clear the failure count and any lock."""
+        self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(pin_hash=pin_hash, pin_failures=0, pin_locked_until=None)
+        )
+
+    def record_pin_failure(
+        self, user_id: str, now: datetime, limit: int, lock_until: datetime
+    ) -> PinFailure | None:
+        """Count one wrong PIN in a single ``UPDATE``; at ``limit`` lock and zero the count.
+
+        On PostgreSQL the row lock serialises concurrent attempts and the
+        ``WHERE`` is re-checked against the newest row, so two racing wrong
+        PINs can neither lose a count nor lock twice.
+        """
+        reached = users.c.pin_failures + 1 >= limit
+        result = self._conn.execute(
+            update(users)
+            .where(
+                and_(
+                    users.c.id == user_id,
+                    or_(users.c.pin_locked_until.is_(None), users.c.pin_locked_until <= now),
+                )
+            )
+            .values(
+                pin_failures=case((reached, 0), else_=users.c.pin_failures + 1),
+                pin_locked_until=case((reached, literal(lock_until, UtcDateTime())), else_=null()),
+            )
+        )
+        if result.rowcount != 1:
+            return None
+        creds = self.credentials(user_id)
+        assert creds is not None
+        if creds.pin_locked_until is not None:
+            return PinFailure(limit, creds.pin_locked_until)
+        return PinFailure(creds.pin_failures, None)
+
+    def reset_pin_failures(self, user_id: str) -> None:
+        """Zero the failure count and clear the lock."""
+        self._conn.execute(
+            update(users).where(users.c.id == user_id).values(pin_failures=0, pin_locked_until=None)
+        )
+
+    # -- sessions ----------------------------------------------------------
+
+    def add_session(self, session: Session) -> None:
+        """Insert a session."""
+        self._conn.execute(
+            insert(sessions).values(
+                token_hash=session.token_hash,
+                user_id=session.user_id,
+                kind=session.kind.value,
+                csrf_token=session.csrf_token,
+                created_at=session.created_at,
+                expires_at=session.expires_at,
+                last_seen_at=session.last_seen_at,
+            )
+        )
+
+    def session(self, token_hash: str) -> Session | None:
+        """The session with this token hash, expired or not."""
+        row = (
+            self._conn.execute(select(sessions).where(sessions.c.token_hash == token_hash))
+            .mappings()
+            .first()
+        )
+        return _session(row) if row is not None else None
+
+    def touch_session(self, token_hash: str, now: datetime) -> None:
+        """Set ``last_seen_at``."""
+        self._conn.execute(
+            update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)
+        )
+
+    def delete_session(self, token_hash: str) -> Session | None:
+        """Remove a session; return what was removed."""
+        found = self.session(token_hash)
+        if found is None:
+            return None
+        result = self._conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+        return found if result.rowcount == 1 else None
+
+    def delete_user_sessions(self, user_id: str, keep: str | None = None) -> int:
+        """Remove every session of a user except the one hashed ``keep``."""
+        stmt = delete(sessions).where(sessions.c.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(sessions.c.token_hash != keep)
+        return int(self._conn.execute(stmt).rowcount)
+
+    def delete_expired_sessions(self, now: datetime) -> int:
+        """Remove sessions with ``expires_at <= now``."""
+        result = self._conn.execute(delete(sessions).where(sessions.c.expires_at <= now))
+        return int(result.rowcount)
+
+    # -- audit -------------------------------------------------------------
+
+    def add_event(self, event: AuthEvent) -> None:
+        """Append an audit event; the database numbers it."""
+        self._conn.execute(
+            insert(auth_events).values(
+                at=event.at,
+                user_id=event.user_id,
+                login=event.login[:80] if event.login is not None else None,
+                kind=event.kind.value,
+                detail=event.detail,
+            )
+        )
+
+    def events(self, user_id: str | None = None, limit: int | None = None) -> list[AuthEvent]:
+        """Audit events, oldest first; the latest ``limit`` if given; one user's if given."""
+        stmt = select(auth_events).order_by(auth_events.c.id.desc())
+        if user_id is not None:
+            stmt = stmt.where(auth_events.c.user_id == user_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        rows = list(self._conn.execute(stmt).mappings())
+        rows.reverse()
+        return [
+            AuthEvent(
+                id=r["id"],
+                at=r["at"],
+                kind=AuthEventKind(r["kind"]),
+                user_id=r["user_id"],
+                login=r["login"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,346 @@
+"""The ledger in SQL: entries, stored perfect-subtree hashes and signed heads.
+
+Portable SQLAlchemy 2 Core for SQLite and PostgreSQL. :class:`SqlLedger`
+works on a ``Connection`` whose transaction the caller owns — the service
+appends events and their ledger leaves in one transaction — and never
+commits.
+
+Tables (on the shared ``tables.metadata``):
+
+``ledger_entries(idx, entry, leaf_hash)``
+    one row per leaf, ``idx`` 0-based and contiguous; ``entry`` is the exact
+    canonical bytes that were hashed, ``leaf_hash`` = SHA-256(0x00 || entry).
+``ledger_nodes(level, idx, hash)``
+    every perfect subtree of two or more leaves (``level >= 1``), written once
+    when its last leaf is appended (see :mod:`coldcheck.ledger.tree`).
+    **Level 0 is not stored here**: leaf hashes are read from
+    ``ledger_entries.leaf_hash`` (one copy, so an append writes about two
+    rows per entry, not three). A root or a proof is still one statement: a
+    ``UNION ALL`` of point lookups on both primary keys.
+``ledger_heads(tree_size, root_hash, timestamp_ms, signature, log_id)``
+    every signed tree head, one per tree size, never updated.
+
+Costs: ``append`` of k entries reads O(log n) node rows and writes k entries
+and < k nodes; ``root``, ``inclusion_proof`` and ``consistency_proof`` read
+O(log n) node rows in a single query. Nothing ever scans the log except
+``coldcheck.adapters.sql.ledger_verify.verify_store``.
+
+On SQLite, ``ledger_entries.idx`` is an ``INTEGER PRIMARY KEY`` (the rowid)
+and ``ledger_nodes`` is a ``WITHOUT ROWID`` table; both are DDL hints that
+PostgreSQL ignores (there ``idx`` is ``BIGINT``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    CompoundSelect,
+    Integer,
+    LargeBinary,
+    Row,
+    Select,
+    SmallInteger,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+
+from coldcheck.adapters.sql.tables import metadata
+from coldcheck.ledger.errors import LedgerError, OutOfRange
+from coldcheck.ledger.hashing import leaf_hash
+from coldcheck.ledger.heads import SignedTreeHead, sign_head
+from coldcheck.ledger.merkle_log import MerkleLog
+from coldcheck.ledger.tree import NodeId
+
+__all__ = [
+    "LEDGER_TABLES",
+    "MAX_ENTRIES_PER_READ",
+    "SqlLedger",
+    "StoredEntry",
+    "ledger_entries",
+    "ledger_heads",
+    "ledger_nodes",
+]
+
+_Index = BigInteger().with_variant(Integer(), "sqlite")
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("entry", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("timestamp_ms", BigInteger, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("log_id", LargeBinary(32), nullable=False),
+)
+
+LEDGER_TABLES = (ledger_entries, ledger_nodes, ledger_heads)
+"""The ledger's tables, for ``metadata.create_all(conn, tables=LEDGER_TABLES)``."""
+
+MAX_ENTRIES_PER_READ = 1000
+"""Most entries :meth:`SqlLedger.entries` returns at once (the HTTP limit)."""
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One ledger entry as stored: its index, exact bytes and leaf hash."""
+
+    index: int
+    entry: bytes
+    leaf_hash: bytes
+
+
+def head_from_row(row: Row[tuple[int, bytes, int, bytes, bytes]]) -> SignedTreeHead:
+    """A ``SignedTreeHead`` from a ``ledger_heads`` row (raises ``MalformedHead``)."""
+    tree_size, root_hash, timestamp_ms, signature, log_id = row
+    return SignedTreeHead(
+        log_id=bytes(log_id),
+        tree_size=int(tree_size),
+        root_hash=bytes(root_hash),
+        timestamp=int(timestamp_ms),
+        signature=bytes(signature),
+    )
+
+
+_HEAD_COLUMNS = (
+    ledger_heads.c.tree_size,
+    ledger_heads.c.root_hash,
+    ledger_heads.c.timestamp_ms,
+    ledger_heads.c.signature,
+    ledger_heads.c.log_id,
+)
+
+
+@functools.cache
+def _lookup(
+    leaves: int, inner: int
+) -> CompoundSelect[tuple[int, int, bytes]] | Select[tuple[int, int, bytes]]:
+    """One statement reading ``leaves`` leaf hashes and ``inner`` interior nodes by key.
+
+    Point lookups OR-ed together use the primary keys on SQLite and PostgreSQL
+    (a row-value ``IN`` does not on SQLite). Cached per shape.
+    """
+    parts: list[Select[tuple[int, int, bytes]]] = []
+    if leaves:
+        e = ledger_entries.c
+        parts.append(
+            select(literal_column("0", SmallInteger).label("level"), e.idx, e.leaf_hash).where(
+                e.idx.in_([bindparam(f"l{i}") for i in range(leaves)])
+            )
+        )
+    if inner:
+        n = ledger_nodes.c
+        parts.append(
+            select(n.level, n.idx, n.hash).where(
+                or_(
+                    *(
+                        and_(n.level == bindparam(f"a{i}"), n.idx == bindparam(f"b{i}"))
+                        for i in range(inner)
+                    )
+                )
+            )
+        )
+    return union_all(*parts) if len(parts) == 2 else parts[0]
+
+
+_SIZE = select(func.max(ledger_entries.c.idx))
+_INSERT_ENTRIES = insert(ledger_entries)
+_INSERT_NODES = insert(ledger_nodes)
+
+
+class SqlLedger:
+    """The RFC 9162 log stored in SQL, on a connection whose transaction the caller owns.
+
+    Also a :class:`~coldcheck.ledger.proofs.HashReader` over ``ledger_nodes``.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._log = MerkleLog(self)
+
+    # -- HashReader ---------------------------------------------------------
+
+    def get(self, nodes: Sequence[NodeId]) -> list[bytes]:
+        """The stored hashes of ``nodes``, in order; ``LedgerError`` if one is missing."""
+        if not nodes:
+            return []
+        wanted = list(dict.fromkeys(nodes))
+        leaves = [idx for level, idx in wanted if level == 0]
+        inner = [(level, idx) for level, idx in wanted if level != 0]
+        params: dict[str, int] = {f"l{i}": idx for i, idx in enumerate(leaves)}
+        for i, (level, idx) in enumerate(inner):
+            params[f"a{i}"] = level
+            params[f"b{i}"] = idx
+        rows = self.conn.execute(_lookup(len(leaves), len(inner)), params).all()
+        found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+        try:
+            return [found[n] for n in nodes]
+        except KeyError as exc:
+            raise LedgerError(f"stored node {exc.args[0]} is missing") from None
+
+    # -- reading -------------------------------------------------------------
+
+    def size(self) -> int:
+        """Number of entries in the log (one indexed read)."""
+        last = self.conn.execute(_SIZE).scalar()
+        return 0 if last is None else int(last) + 1
+
+    def root(self, size: int | None = None) -> bytes:
+        """MTH of the first ``size`` entries (default: all of them)."""
+        current = self.size()
+        size = current if size is None else size
+        if not 0 <= size <= current:
+            raise OutOfRange(f"tree size {size} is beyond the log's {current} entries")
+        return self._log.root(size)
+
+    def entries(self, start: int, end: int) -> list[StoredEntry]:
+        """Entries with ``start <= index < end`` (end exclusive), at most ``MAX_ENTRIES_PER_READ``.
+
+        The HTTP API's inclusive ``end`` is ``end + 1`` here. Raises
+        ``OutOfRange`` if ``start`` is negative, ``end < start`` or the range
+        is longer than ``MAX_ENTRIES_PER_READ``; a range past the end of the
+        log is cut short.
+        """
+        if start < 0 or end < start:
+            raise OutOfRange(f"invalid entry range [{start}, {end})")
+        if end - start > MAX_ENTRIES_PER_READ:
+            raise OutOfRange(f"at most {MAX_ENTRIES_PER_READ} entries at a time")
+        rows = self.conn.execute(
+            select(ledger_entries.c.idx, ledger_entries.c.entry, ledger_entries.c.leaf_hash)
+            .where(ledger_entries.c.idx >= start, ledger_entries.c.idx < end)
+            .order_by(ledger_entries.c.idx)
+        )
+        return [StoredEntry(int(i), bytes(e), bytes(h)) for i, e, h in rows]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 audit path of entry ``index`` in the tree of ``size`` entries (default: all)."""
+        current = self.size()
+        size = current if size is None else size
+        if not 0 <= index < size <= current:
+            raise OutOfRange(f"no entry {index} in a tree of {size} (log has {current})")
+        return self._log.inclusion_proof(index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 9162 consistency proof between tree sizes ``first <= second``."""
+        current = self.size()
+        if not 0 <= first <= second <= current:
+            raise OutOfRange(f"no consistency proof from {first} to {second} (log has {current})")
+        return self._log.consistency_proof(first, second)
+
+    def latest_head(self) -> SignedTreeHead | None:
+        """The signed head with the largest tree size, or None if none was signed yet."""
+        row = self.conn.execute(
+            select(*_HEAD_COLUMNS).order_by(ledger_heads.c.tree_size.desc()).limit(1)
+        ).first()
+        return None if row is None else head_from_row(row)
+
+    def head_at(self, tree_size: int) -> SignedTreeHead | None:
+        """The signed head for exactly ``tree_size`` entries, if one was stored."""
+        row = self.conn.execute(
+            select(*_HEAD_COLUMNS).where(ledger_heads.c.tree_size == tree_size)
+        ).first()
+        return None if row is None else head_from_row(row)
+
+    def heads(self, batch: int = 500) -> Iterator[SignedTreeHead]:
+        """Every stored head in tree-size order, read ``batch`` rows at a time."""
+        after = -1
+        while True:
+            rows = self.conn.execute(
+                select(*_HEAD_COLUMNS)
+                .where(ledger_heads.c.tree_size > after)
+                .order_by(ledger_heads.c.tree_size)
+                .limit(batch)
+            ).all()
+            for row in rows:
+                yield head_from_row(row)
+            if len(rows) < batch:
+                return
+            after = int(rows[-1][0])
+
+    # -- writing -------------------------------------------------------------
+
+    def append(self, entries: Sequence[bytes]) -> list[int]:
+        """Append entries (exact bytes) and the nodes they complete; returns their indices."""
+        if not entries:
+            return []
+        size = self.size()
+        hashes = [leaf_hash(e) for e in entries]
+        rows = [
+            {"idx": size + i, "entry": e, "leaf_hash": h}
+            for i, (e, h) in enumerate(zip(entries, hashes, strict=True))
+        ]
+        self.conn.execute(_INSERT_ENTRIES, rows[0] if len(rows) == 1 else rows)
+        nodes = [
+            {"level": level, "idx": idx, "hash": h}
+            for (level, idx), h in self._log.append_nodes(size, hashes)
+            if level > 0
+        ]
+        if nodes:
+            self.conn.execute(_INSERT_NODES, nodes[0] if len(nodes) == 1 else nodes)
+        return list(range(size, size + len(entries)))
+
+    def sign_and_store_head(
+        self, private_key: Ed25519PrivateKey, timestamp_ms: int
+    ) -> SignedTreeHead:
+        """Sign the current size and root, store the head, and return it.
+
+        If the newest stored head already covers every entry it is returned
+        unchanged (heads are never rewritten). Before signing, the previous
+        head's root is recomputed from stored nodes (O(log n)); if it differs
+        the log was tampered with and ``LedgerError`` is raised instead of
+        signing over it.
+        """
+        size = self.size()
+        latest = self.latest_head()
+        if latest is not None:
+            if latest.tree_size > size:
+                raise LedgerError(
+                    f"newest head covers {latest.tree_size} entries but only {size} are stored"
+                )
+            if self._log.root(latest.tree_size) != latest.root_hash:
+                raise LedgerError(
+                    f"stored nodes disagree with the signed head at tree size {latest.tree_size}"
+                )
+            if latest.tree_size == size:
+                return latest
+        head = sign_head(private_key, size, self._log.root(size), timestamp_ms)
+        self.conn.execute(
+            insert(ledger_heads).values(
+                tree_size=head.tree_size,
+                root_hash=head.root_hash,
+                timestamp_ms=head.timestamp,
+                signature=head.signature,
+                log_id=head.log_id,
+            )
+        )
+        return head

@@ -1,0 +1,332 @@
+"""``verify_store``: re-check the whole stored ledger, streaming, in O(log n) memory.
+
+What it checks, in one pass in index order (entries read in chunks):
+
+1. entry indices are exactly 0, 1, ..., n-1 (a deleted or moved row shows up);
+2. every entry's stored ``leaf_hash`` is SHA-256(0x00 || its bytes);
+3. every stored interior node equals the hash recomputed from the entries,
+   with a compact-range accumulator (:class:`CompactRange`), and no node is
+   missing or left over;
+4. every stored head's signature verifies with the public key, its log_id is
+   this key's, and its root equals the root recomputed at its tree size —
+   which also makes each head consistent with every earlier one;
+5. the newest head covers exactly the stored entries (entries beyond it, or
+   a head beyond them, mean entries were added outside the ledger or deleted);
+6. if a ``trusted_head`` (saved outside the server) is given, its signature
+   verifies and the log extends it: its size is at most n and its root equals
+   the recomputed root at that size.
+
+The first problem ends the run and is named in :attr:`VerifyReport.problem`,
+e.g. ``entry 41: stored leaf hash does not match its bytes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from coldcheck.adapters.sql.ledger_store import (
+    SqlLedger,
+    ledger_entries,
+    ledger_nodes,
+)
+from coldcheck.ledger.errors import LedgerError
+from coldcheck.ledger.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from coldcheck.ledger.heads import SignedTreeHead, b64encode, verify_head
+from coldcheck.ledger.tree import CompactRange, NodeId, coverage
+
+__all__ = ["CHUNK", "Problem", "VerifyReport", "verify_store"]
+
+CHUNK = 2048
+"""Entries read per query. A power of two keeps interior-node queries small."""
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first thing found wrong: where (first entry index, if known) and what.
+
+    ``last`` is set when the fault can only be narrowed to entries
+    ``index..last`` (e.g. a subtree hash that disagrees with them).
+    """
+
+    index: int | None
+    what: str
+    last: int | None = None
+
+    def __str__(self) -> str:
+        if self.index is None:
+            return self.what
+        if self.last is not None and self.last != self.index:
+            return f"entries {self.index}..{self.last}: {self.what}"
+        return f"entry {self.index}: {self.what}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Result of :func:`verify_store`; ``ok`` is True only if nothing was wrong."""
+
+    entries_checked: int
+    heads_checked: int
+    tree_size: int
+    root_hash: bytes
+    latest_head: SignedTreeHead | None
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return self.problem is None
+
+    @property
+    def summary(self) -> str:
+        """One line for a terminal: what was verified, or the first problem."""
+        if self.problem is not None:
+            return f"ledger NOT OK: {self.problem}"
+        signed = ""
+        if self.latest_head is not None:
+            when = datetime.fromtimestamp(self.latest_head.timestamp / 1000, tz=UTC)
+            signed = f", newest head signed {when.isoformat(timespec='seconds')}"
+        return (
+            f"ledger OK: {self.entries_checked} entries, {self.heads_checked} signed heads, "
+            f"root {b64encode(self.root_hash)}{signed}"
+        )
+
+
+class _Tampered(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _created_ranges(begin: int, end: int) -> list[tuple[int, int, int]]:
+    """Per level >= 1, the node indices [lo, hi] completed by appending leaves [begin, end)."""
+    out = []
+    level = 1
+    while (1 << level) <= end:
+        lo = -(-(begin + 1) // (1 << level)) - 1
+        hi = (end >> level) - 1
+        if lo <= hi:
+            out.append((level, lo, hi))
+        level += 1
+    return out
+
+
+def _stored_nodes(conn: Connection, begin: int, end: int) -> dict[NodeId, bytes]:
+    ranges = _created_ranges(begin, end)
+    if not ranges:
+        return {}
+    c = ledger_nodes.c
+    rows = conn.execute(
+        select(c.level, c.idx, c.hash).where(
+            or_(*(and_(c.level == lvl, c.idx.between(lo, hi)) for lvl, lo, hi in ranges))
+        )
+    )
+    return {(int(lvl), int(i)): bytes(h) for lvl, i, h in rows}
+
+
+def _expected_node_count(size: int) -> int:
+    """Stored interior nodes (levels >= 1) of a log of ``size`` entries."""
+    total, level = 0, 1
+    while (size >> level) > 0:
+        total += size >> level
+        level += 1
+    return total
+
+
+class _Checkpoints:
+    """Stored heads (in tree-size order) and the trusted head, checked as sizes are reached."""
+
+    def __init__(
+        self, ledger: SqlLedger, public_key: bytes, trusted: SignedTreeHead | None
+    ) -> None:
+        self._iter: Iterator[SignedTreeHead] = ledger.heads()
+        self._key = public_key
+        self.trusted = trusted
+        self.checked = 0
+        self.latest: SignedTreeHead | None = None
+        self.last_good_size = 0
+        self.next: SignedTreeHead | None = None
+        self._advance()
+
+    def _advance(self) -> None:
+        try:
+            self.next = next(self._iter)
+        except LedgerError as exc:  # a stored head row is malformed
+            raise _Tampered(Problem(None, f"a stored tree head is malformed: {exc}")) from None
+        except StopIteration:
+            self.next = None
+
+    def next_stop(self, after: int) -> int:
+        """The next tree size greater than ``after`` at which something must be checked."""
+        stops = [-1]
+        if self.next is not None:
+            stops.append(self.next.tree_size)
+        if self.trusted is not None and self.trusted.tree_size > after:
+            stops.append(self.trusted.tree_size)
+        candidates = [s for s in stops if s > after]
+        return min(candidates) if candidates else -1
+
+    def check_at(self, size: int, root: bytes) -> None:
+        """Check the stored head and the trusted head for ``size`` entries, if any."""
+        head = self.next
+        if head is not None and head.tree_size == size:
+            try:
+                verify_head(head, self._key)
+            except LedgerError as exc:
+                raise _Tampered(Problem(None, f"head at tree size {size}: {exc}")) from None
+            if head.root_hash != root:
+                first = self.last_good_size
+                raise _Tampered(
+                    Problem(
+                        first,
+                        f"do not match the signed head at tree size {size} (the head at "
+                        f"size {first} still matches): one of them was changed, reordered "
+                        "or replaced",
+                        last=size - 1,
+                    )
+                )
+            self.checked += 1
+            self.latest = head
+            self.last_good_size = size
+            self._advance()
+        trusted = self.trusted
+        if trusted is not None and trusted.tree_size == size and trusted.root_hash != root:
+            raise _Tampered(
+                Problem(
+                    None,
+                    f"the log does not extend the trusted head at tree size {size}: "
+                    "an entry before it was changed",
+                )
+            )
+
+
+def verify_store(
+    conn: Connection,
+    public_key_raw: bytes,
+    trusted_head: SignedTreeHead | None = None,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> VerifyReport:
+    """Re-hash and re-check every stored entry, node and head; stop at the first problem.
+
+    ``progress(done, total)`` is called after every chunk. Memory is
+    O(chunk + log n). Never raises for a tampered store: the report names it.
+    """
+    ledger = SqlLedger(conn)
+    total = ledger.size()
+    cr = CompactRange()
+    checks: _Checkpoints | None = None
+    try:
+        if trusted_head is not None:
+            try:
+                verify_head(trusted_head, public_key_raw)
+            except LedgerError as exc:
+                raise _Tampered(Problem(None, f"the trusted head: {exc}")) from None
+            if trusted_head.tree_size > total:
+                raise _Tampered(
+                    Problem(
+                        total,
+                        f"missing: the trusted head covers {trusted_head.tree_size} entries "
+                        f"but the log holds only {total} (newest entries deleted)",
+                    )
+                )
+        checks = _Checkpoints(ledger, public_key_raw, trusted_head)
+        checks.check_at(0, EMPTY_ROOT)
+        c = ledger_entries.c
+        query = select(c.idx, c.entry, c.leaf_hash).order_by(c.idx).limit(chunk)
+        while True:
+            begin = cr.size
+            rows = conn.execute(query.where(c.idx >= begin)).all()
+            if not rows:
+                break
+            if int(rows[-1][0]) != begin + len(rows) - 1:
+                # Indices are unique and sorted, so some index in here was skipped.
+                for expected, row in enumerate(rows, start=begin):
+                    if int(row[0]) != expected:
+                        raise _Tampered(
+                            Problem(expected, f"missing (the next stored entry is {int(row[0])})")
+                        )
+            nodes = _stored_nodes(conn, begin, begin + len(rows))
+            _walk(cr, checks, nodes, rows)
+            if progress is not None:
+                progress(cr.size, total)
+        checked = cr.size
+        if checks.next is not None:
+            raise _Tampered(
+                Problem(
+                    checked,
+                    f"missing: a signed head covers {checks.next.tree_size} entries but only "
+                    f"{checked} are stored (newest entries deleted)",
+                )
+            )
+        if checked and (checks.latest is None or checks.latest.tree_size != checked):
+            covered = 0 if checks.latest is None else checks.latest.tree_size
+            raise _Tampered(
+                Problem(covered, f"not covered by any signed head ({checked} entries stored)")
+            )
+        stored_nodes = conn.execute(select(func.count()).select_from(ledger_nodes)).scalar()
+        if stored_nodes != _expected_node_count(checked):
+            raise _Tampered(
+                Problem(
+                    None,
+                    f"{stored_nodes} subtree hashes are stored but {checked} entries "
+                    f"need {_expected_node_count(checked)}",
+                )
+            )
+    except _Tampered as exc:
+        return VerifyReport(
+            entries_checked=cr.size,
+            heads_checked=0 if checks is None else checks.checked,
+            tree_size=cr.size,
+            root_hash=cr.root(),
+            latest_head=None if checks is None else checks.latest,
+            problem=exc.problem,
+        )
+    return VerifyReport(cr.size, checks.checked, cr.size, cr.root(), checks.latest)
+
+
+def _walk(
+    cr: CompactRange,
+    checks: _Checkpoints,
+    nodes: dict[NodeId, bytes],
+    rows: Sequence[Row[tuple[int, bytes, bytes]]],
+) -> None:
+    """Feed one chunk of contiguous entries through the compact range, checking as it goes.
+
+    This is ``CompactRange.append`` unrolled (the hot loop of ``verify``):
+    merging equal-sized peaks completes exactly the stored node (level, i).
+    """
+    peaks = cr.peaks
+    size = cr.size
+    stop = checks.next_stop(size)
+    get = nodes.get
+    for index, entry, stored_leaf in rows:
+        h = leaf_hash(entry)
+        if h != stored_leaf:
+            raise _Tampered(Problem(index, "stored leaf hash does not match its bytes"))
+        i = size
+        level = 0
+        while i & 1:
+            h = node_hash(peaks.pop(), h)
+            level += 1
+            i >>= 1
+            if get((level, i)) != h:
+                _bad_node(nodes, (level, i))
+        peaks.append(h)
+        size += 1
+        if size == stop:
+            cr.size = size
+            checks.check_at(size, cr.root())
+            stop = checks.next_stop(size)
+    cr.size = size
+
+
+def _bad_node(nodes: dict[NodeId, bytes], node: NodeId) -> None:
+    first, end = coverage(node)
+    what = "is missing" if node not in nodes else "does not match them"
+    raise _Tampered(Problem(first, f"stored subtree hash {node} {what}", last=end - 1))

@@ -1,0 +1,149 @@
+"""SQL implementation of the read model (``service.queries.ReadModel``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.tables import event_refs, events, memberships, productions
+from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.ledger.errors import OutOfRange
+from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.service.envelope import decode_entry
+from coldcheck.service.queries import LedgerEntry, ProductionSummary, TimelineItem
+
+T = TypeVar("T")
+
+
+class SqlReadModel:
+    """Read-only queries, each in its own short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn, conn.begin():
+            return fn(conn)
+
+    def productions_for(self, person: PersonId) -> list[ProductionSummary]:
+        """Productions on which ``person`` has a role."""
+        q = (
+            select(productions, memberships.c.roles)
+            .join(memberships, memberships.c.production == productions.c.id)
+            .where(memberships.c.person == person)
+            .order_by(productions.c.title)
+        )
+        return self._read(
+            lambda c: [
+                ProductionSummary(
+                    ProductionId(r.id),
+                    r.title,
+                    r.company,
+                    r.location,
+                    r.time_zone,
+                    tuple(r.roles.split(",")) if r.roles else (),
+                )
+                for r in c.execute(q)
+            ]
+        )
+
+    def all_productions(self) -> list[ProductionSummary]:
+        """Every production on this server."""
+        q = select(productions).order_by(productions.c.title)
+        return self._read(
+            lambda c: [
+                ProductionSummary(
+                    ProductionId(r.id), r.title, r.company, r.location, r.time_zone, ()
+                )
+                for r in c.execute(q)
+            ]
+        )
+
+    def timeline(
+        self, production: ProductionId, ref: str | None, limit: int = 500
+    ) -> list[TimelineItem]:
+        """The newest ``limit`` events of a production (about ``ref``), oldest first."""
+        if ref is None:
+            seqs = (
+                select(events.c.seq)
+                .where(events.c.production == production)
+                .order_by(events.c.seq.desc())
+                .limit(limit)
+            )
+        else:
+            seqs = (
+                select(event_refs.c.seq)
+                .where(event_refs.c.production == production, event_refs.c.ref == ref)
+                .order_by(event_refs.c.seq.desc())
+                .limit(limit)
+            )
+        q = (
+            select(ledger_entries.c.entry)
+            .where(ledger_entries.c.idx.in_(seqs.scalar_subquery()))
+            .order_by(ledger_entries.c.idx)
+        )
+
+        def run(c: Connection) -> list[TimelineItem]:
+            out = []
+            for (entry,) in c.execute(q):
+                seq, event = decode_entry(bytes(entry))
+                out.append(TimelineItem(seq, event))
+            return out
+
+        return self._read(run)
+
+    def ledger_size(self) -> int:
+        """Entries in the log."""
+        return self._read(lambda c: SqlLedger(c).size())
+
+    def ledger_head(self) -> SignedTreeHead | None:
+        """The newest signed head."""
+        return self._read(lambda c: SqlLedger(c).latest_head())
+
+    def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
+        """Entries ``start..end`` inclusive, each with its production."""
+
+        def run(c: Connection) -> list[LedgerEntry]:
+            stored = SqlLedger(c).entries(start, end + 1)
+            owners = dict(
+                c.execute(
+                    select(events.c.seq, events.c.production).where(
+                        events.c.seq >= start, events.c.seq <= end
+                    )
+                ).tuples()
+            )
+            return [
+                LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owners.get(s.index, "")))
+                for s in stored
+            ]
+
+        return self._read(run)
+
+    def ledger_root(self, tree_size: int) -> bytes:
+        """The Merkle tree hash of the first ``tree_size`` entries."""
+        return self._read(lambda c: SqlLedger(c).root(tree_size))
+
+    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
+        """RFC 9162 audit path of ``index`` in the tree of ``tree_size``."""
+        return self._read(lambda c: SqlLedger(c).inclusion_proof(index, tree_size))
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 9162 consistency proof from ``first`` to ``second``."""
+        return self._read(lambda c: SqlLedger(c).consistency_proof(first, second))
+
+    def leaf_hash(self, index: int) -> bytes:
+        """The stored leaf hash of entry ``index``."""
+
+        def run(c: Connection) -> bytes:
+            h = c.execute(
+                select(ledger_entries.c.leaf_hash).where(ledger_entries.c.idx == index)
+            ).scalar()
+            if h is None:
+                raise OutOfRange(f"no entry {index}")
+            return bytes(h)
+
+        return self._read(run)

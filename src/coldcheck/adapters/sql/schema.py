@@ -1,0 +1,11 @@
+"""Every table coldcheck stores, gathered on one MetaData for Alembic and tests."""
+
+from __future__ import annotations
+
+from coldcheck.adapters.sql import account_store as _account_store  # noqa: F401  (registers tables)
+from coldcheck.adapters.sql import ledger_store as _ledger_store  # noqa: F401  (registers tables)
+from coldcheck.adapters.sql import tables as _tables
+
+metadata = _tables.metadata
+
+__all__ = ["metadata"]

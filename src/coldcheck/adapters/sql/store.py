@@ -1,0 +1,272 @@
+"""The SQL unit of work: events, ledger and read tables in one transaction.
+
+Writes are serialised: on SQLite by ``BEGIN IMMEDIATE`` (one writer at a
+time, readers continue under WAL), on PostgreSQL by a transaction-scoped
+advisory lock. Deciding happens inside that lock, so two devices acting on
+the same weapon are judged one after the other against fresh state, and
+the loser gets the rule's refusal, never a double issue or a lost event.
+
+Production states are cached per process, keyed by the position of the
+production's newest event; a transaction that finds the cache behind reads
+only the events after it (and, on a cold start, starts from the newest
+snapshot), so no request replays the whole history.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy.engine import Connection, RootTransaction
+
+from coldcheck import __version__
+from coldcheck.adapters.sql.engine import WRITE
+from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.tables import (
+    event_refs,
+    events,
+    lot_view,
+    memberships,
+    productions,
+    snapshots,
+    weapon_view,
+)
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.state import ProductionState, apply, empty_state
+from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.service import views
+from coldcheck.service.envelope import decode_entry, encode_entry, refs
+
+PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
+SNAPSHOT_EVERY = 1000
+SNAPSHOT_FORMAT = f"pickle-5/coldcheck-{__version__}"
+
+
+class StateCache:
+    """Per-process cache of production states, keyed by their newest event's position."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[ProductionId, tuple[int, ProductionState]] = {}
+
+    def get(self, production: ProductionId) -> tuple[int, ProductionState] | None:
+        """The cached (position, state), if any."""
+        with self._lock:
+            return self._states.get(production)
+
+    def put(self, production: ProductionId, seq: int, state: ProductionState) -> None:
+        """Remember a committed state unless a newer one is already cached."""
+        with self._lock:
+            current = self._states.get(production)
+            if current is None or current[0] <= seq:
+                self._states[production] = (seq, state)
+
+    def clear(self) -> None:
+        """Forget everything (tests, restore)."""
+        with self._lock:
+            self._states.clear()
+
+
+class SqlUnitOfWork:
+    """One transaction on the database; see the module docstring."""
+
+    def __init__(
+        self, engine: Engine, key: Ed25519PrivateKey, cache: StateCache, *, write: bool
+    ) -> None:
+        self._engine = engine
+        self._key = key
+        self._cache = cache
+        self._write = write
+        self._pending: list[tuple[ProductionId, int, ProductionState]] = []
+        self.conn: Connection
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        engine = self._engine.execution_options(**WRITE) if self._write else self._engine
+        self.conn = engine.connect()
+        self._tx = self.conn.begin()
+        if self._write and self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self.conn.close()
+
+    # -- reading state --------------------------------------------------------
+
+    def _last_seq(self, production: ProductionId) -> int:
+        last = self.conn.execute(
+            select(func.max(events.c.seq)).where(events.c.production == production)
+        ).scalar()
+        return -1 if last is None else int(last)
+
+    def production_exists(self, production: ProductionId) -> bool:
+        """True when the production has at least one event."""
+        return self._last_seq(production) >= 0
+
+    def state(self, production: ProductionId) -> ProductionState:
+        """The production's state as of its newest committed event."""
+        last = self._last_seq(production)
+        cached = self._cache.get(production)
+        if cached is not None and cached[0] == last:
+            return cached[1]
+        if cached is not None and cached[0] < last:
+            seq, state = cached
+        else:
+            seq, state = self._snapshot(production, last)
+        rows = self.conn.execute(
+            select(ledger_entries.c.entry)
+            .join(events, events.c.seq == ledger_entries.c.idx)
+            .where(events.c.production == production, events.c.seq > seq)
+            .order_by(events.c.seq)
+            .execution_options(yield_per=2000)
+        )
+        for (entry,) in rows:
+            _, event = decode_entry(bytes(entry))
+            state = apply(state, event)
+        self._cache.put(production, last, state)
+        return state
+
+    def _snapshot(self, production: ProductionId, last: int) -> tuple[int, ProductionState]:
+        row = self.conn.execute(
+            select(snapshots.c.seq, snapshots.c.format, snapshots.c.state).where(
+                snapshots.c.production == production
+            )
+        ).first()
+        if row is not None and row.format == SNAPSHOT_FORMAT and row.seq <= last:
+            try:
+                state = pickle.loads(row.state)
+            except Exception:
+                state = None
+            if isinstance(state, ProductionState):
+                return int(row.seq), state
+        return -1, empty_state(production)
+
+    # -- writing --------------------------------------------------------------
+
+    def append(
+        self, before: ProductionState, new_events: Sequence[Event], after: ProductionState
+    ) -> list[int]:
+        """Append ledger entries, index rows and read-table rows for ``new_events``."""
+        if not self._write:
+            raise RuntimeError("append needs a write unit of work")
+        if not new_events:
+            return []
+        ledger = SqlLedger(self.conn)
+        size = ledger.size()
+        entries = [encode_entry(size + i, e) for i, e in enumerate(new_events)]
+        seqs = ledger.append(entries)
+        self.conn.execute(
+            insert(events),
+            [
+                {
+                    "seq": seq,
+                    "production": e.production,
+                    "type": e.type_name,
+                    "version": e.version,
+                    "at": e.at.isoformat(),
+                }
+                for seq, e in zip(seqs, new_events, strict=True)
+            ],
+        )
+        ref_rows = [
+            {"production": e.production, "ref": ref, "seq": seq}
+            for seq, e in zip(seqs, new_events, strict=True)
+            for ref in sorted(refs(e))
+        ]
+        if ref_rows:
+            self.conn.execute(insert(event_refs), ref_rows)
+        write_views(self.conn, before, after, seqs[-1])
+        self._pending.append((after.production, seqs[-1], after))
+        if after.event_count // SNAPSHOT_EVERY != before.event_count // SNAPSHOT_EVERY:
+            self._save_snapshot(after, seqs[-1])
+        return seqs
+
+    def _save_snapshot(self, state: ProductionState, seq: int) -> None:
+        self.conn.execute(delete(snapshots).where(snapshots.c.production == state.production))
+        self.conn.execute(
+            insert(snapshots).values(
+                production=state.production,
+                seq=seq,
+                format=SNAPSHOT_FORMAT,
+                state=pickle.dumps(state, protocol=5),
+            )
+        )
+
+    def sign_head(self, now: datetime) -> SignedTreeHead:
+        """Sign and store a head over the whole log."""
+        return SqlLedger(self.conn).sign_and_store_head(self._key, int(now.timestamp() * 1000))
+
+    def commit(self) -> None:
+        """Commit; then let the cache move on to the new states."""
+        assert self._tx is not None
+        self._tx.commit()
+        for production, seq, state in self._pending:
+            self._cache.put(production, seq, state)
+        self._pending.clear()
+
+
+def write_views(
+    conn: Connection, before: ProductionState, after: ProductionState, seq: int
+) -> None:
+    """Bring the read tables of one production from ``before`` to ``after``."""
+    pid = after.production
+    if after.info is not None:
+        conn.execute(delete(productions).where(productions.c.id == pid))
+        conn.execute(insert(productions).values(**views.production_row(after, seq)))
+    if after.roles is not before.roles or after.people is not before.people:
+        conn.execute(delete(memberships).where(memberships.c.production == pid))
+        rows = views.membership_rows(after)
+        if rows:
+            conn.execute(insert(memberships), rows)
+    _upsert(
+        conn,
+        weapon_view,
+        pid,
+        [views.weapon_row(after, w, seq) for w in views.changed_weapons(before, after)],
+    )
+    _upsert(
+        conn,
+        lot_view,
+        pid,
+        [views.lot_row(after, lot, seq) for lot in views.changed_lots(before, after)],
+    )
+
+
+def _upsert(conn: Connection, table: Any, production: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    conn.execute(
+        delete(table).where(
+            table.c.production == production, table.c.tag.in_([r["tag"] for r in rows])
+        )
+    )
+    conn.execute(insert(table), rows)
+
+
+class SqlUnitOfWorkFactory:
+    """Opens :class:`SqlUnitOfWork` transactions sharing one state cache."""
+
+    def __init__(self, engine: Engine, key: Ed25519PrivateKey) -> None:
+        self.engine = engine
+        self.key = key
+        self.cache = StateCache()
+
+    def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.key, self.cache, write=write)

@@ -1,0 +1,168 @@
+"""All wiring lives here: ``init_data`` prepares a data folder, ``build`` makes the App."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from coldcheck.adapters import keyfile
+from coldcheck.adapters.sql import migrate
+from coldcheck.adapters.sql.account_store import SqlAccountStore
+from coldcheck.adapters.sql.engine import WRITE, make_engine
+from coldcheck.adapters.sql.queries import SqlReadModel
+from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.config import DB_FILE_NAME, Settings
+from coldcheck.ledger.heads import log_id_for, public_key_raw
+from coldcheck.service import demo
+from coldcheck.service.accounts import AccountService, AccountStore, Argon2Hasher, SecretHasher
+from coldcheck.service.alerts import AlertHub
+from coldcheck.service.custody import CustodyService
+from coldcheck.service.demo import DemoPerson
+from coldcheck.service.ports import Clock, FixedClock, SystemClock
+from coldcheck.service.queries import ReadModel
+from coldcheck.service.uow import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What ``init_data`` found and did, for the CLI to say."""
+
+    data_dir: Path
+    database_url: str
+    created_dir: bool
+    migrated_from: str | None
+    migrated_to: str
+    created_key: bool
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was created or upgraded."""
+        return self.created_dir or self.created_key or self.migrated_from != self.migrated_to
+
+
+def init_data(settings: Settings) -> InitReport:
+    """Create the data folder, bring the database to the newest schema, make the key.
+
+    Safe to run again: what exists is kept, and the report says so.
+    """
+    created_dir = not settings.data_dir.exists()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    created_key = keyfile.create_key(settings.key_path)
+    return InitReport(
+        data_dir=settings.data_dir,
+        database_url=settings.database_url,
+        created_dir=created_dir,
+        migrated_from=before,
+        migrated_to=after or "",
+        created_key=created_key,
+    )
+
+
+@dataclass
+class App:
+    """Everything a running coldcheck needs, wired once."""
+
+    settings: Settings
+    engine: Engine
+    signing_key: Ed25519PrivateKey
+    uow: UnitOfWorkFactory
+    custody: CustodyService
+    reads: ReadModel
+    accounts: AccountService
+    alerts: AlertHub
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key of the log."""
+        return public_key_raw(self.signing_key)
+
+    @property
+    def log_id(self) -> bytes:
+        """SHA-256 of the public key."""
+        return log_id_for(self.public_key)
+
+    @contextmanager
+    def account_store(self, *, write: bool = True) -> Iterator[AccountStore]:
+        """An account store inside one transaction, committed when the block ends."""
+        engine = self.engine.execution_options(**WRITE) if write else self.engine
+        with engine.begin() as conn:
+            yield SqlAccountStore(conn)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+class NotInitialised(Exception):
+    """The data folder or database has not been set up; run ``coldcheck init``."""
+
+
+def build(
+    settings: Settings, clock: Clock | None = None, hasher: SecretHasher | None = None
+) -> App:
+    """Open the database and key named by ``settings`` and wire the services.
+
+    ``hasher`` lets tests use cheap argon2 parameters; production uses the defaults.
+    """
+    if settings.database_kind == "sqlite" and not settings.database_url_override:
+        db_file = settings.data_dir / DB_FILE_NAME
+        if not db_file.exists():
+            raise NotInitialised(f"no database at {db_file}; run `coldcheck init` first")
+    engine = make_engine(settings.database_url)
+    try:
+        revision = migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise NotInitialised(
+            f"cannot open the database at {settings.database_url}:"
+            f" {getattr(exc, 'orig', None) or exc}"
+        ) from None
+    if revision != migrate.head_revision():
+        engine.dispose()
+        raise NotInitialised(
+            f"the database at {settings.database_url} is not at the newest schema;"
+            " run `coldcheck init` first"
+        )
+    try:
+        key = keyfile.load_key(settings.key_path)
+    except keyfile.KeyFileError as exc:
+        engine.dispose()
+        raise NotInitialised(str(exc)) from None
+    clock = clock or SystemClock()
+    alerts = AlertHub()
+    uow = SqlUnitOfWorkFactory(engine, key)
+    return App(
+        settings=settings,
+        engine=engine,
+        signing_key=key,
+        uow=uow,
+        custody=CustodyService(uow, clock, alerts),
+        reads=SqlReadModel(engine),
+        accounts=AccountService(hasher or Argon2Hasher()),
+        alerts=alerts,
+        clock=clock,
+    )
+
+
+def load_demo(app: App) -> list[DemoPerson]:
+    """Load the demo production "Dry Gulch" through the real rules and ledger."""
+    now = app.clock.now()
+    custody = CustodyService(app.uow, FixedClock(now), app.alerts)
+    people = demo.load_demo(custody, app.accounts, app.account_store, now)
+    if isinstance(app.uow, SqlUnitOfWorkFactory):
+        app.uow.cache.clear()
+    return people

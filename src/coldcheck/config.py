@@ -1,0 +1,99 @@
+"""Settings, built once at the edge from the environment and CLI flags.
+
+Nothing here is created at import time: ``Settings.from_env()`` reads the
+``COLDCHECK_*`` variables, and CLI flags override them through
+``Settings.with_overrides``. The resulting frozen object is passed down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_DATA = "coldcheck-data"
+KEY_FILE_NAME = "ledger-signing-key.pem"
+DB_FILE_NAME = "coldcheck.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A setting has a value coldcheck cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where coldcheck keeps its data and how it serves it."""
+
+    data_dir: Path
+    database_url_override: str | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    secure_cookies: bool = False
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: the override, or the SQLite file in the data folder."""
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{(self.data_dir / DB_FILE_NAME).resolve()}"
+
+    @property
+    def database_kind(self) -> str:
+        """``sqlite`` or ``postgresql``, from the URL's scheme."""
+        scheme = self.database_url.split(":", 1)[0]
+        return scheme.split("+", 1)[0]
+
+    @property
+    def key_path(self) -> Path:
+        """The ledger's Ed25519 signing key, beside the database (mode 0600)."""
+        return self.data_dir / KEY_FILE_NAME
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``COLDCHECK_*`` variables; defaults need nothing."""
+        env = os.environ if env is None else env
+        port_text = env.get("COLDCHECK_PORT", str(DEFAULT_PORT))
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError(
+                f"COLDCHECK_PORT={port_text!r} is not a port number; use e.g. 8000"
+            ) from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"COLDCHECK_PORT={port} is out of range; use 1-65535")
+        url = env.get("COLDCHECK_DATABASE_URL") or None
+        if url is not None and url.split(":", 1)[0].split("+", 1)[0] not in (
+            "sqlite",
+            "postgresql",
+        ):
+            raise ConfigError(
+                f"COLDCHECK_DATABASE_URL must start with sqlite:// or postgresql+psycopg://,"
+                f" got {url.split(':', 1)[0]!r}"
+            )
+        return cls(
+            data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
+            database_url_override=url,
+            host=env.get("COLDCHECK_HOST", DEFAULT_HOST),
+            port=port,
+            secure_cookies=env.get("COLDCHECK_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        )
+
+    def with_overrides(
+        self,
+        *,
+        data_dir: Path | None = None,
+        database_url: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> Settings:
+        """Return a copy with the given CLI flags applied over the environment."""
+        return replace(
+            self,
+            data_dir=data_dir if data_dir is not None else self.data_dir,
+            database_url_override=database_url or self.database_url_override,
+            host=host if host is not None else self.host,
+            port=port if port is not None else self.port,
+        )

@@ -1,0 +1,550 @@
+"""What a person asks coldcheck to do.
+
+Every command says which production, who asks (``actor``, authenticated by
+the service; None only for an anonymous safety report), when (``at``, a
+tz-aware UTC datetime from the service's clock) and who else confirmed it
+with their own PIN (``confirmations``, verified by the service).  Ids for new
+things are chosen by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from coldcheck.domain.ids import (
+    ContainerId,
+    IncidentId,
+    LotId,
+    MeetingId,
+    PersonId,
+    ProductionId,
+    ReportId,
+    SceneId,
+    WeaponId,
+)
+from coldcheck.domain.mechanics import ActionType, HammerPosition
+from coldcheck.domain.model import (
+    BlankLoad,
+    BoreFinding,
+    Disposition,
+    Finding,
+    LotCount,
+    PermitKind,
+    PositionLoad,
+    Role,
+    RoundCheck,
+    RoundClass,
+    Settings,
+    Severity,
+    StorageLocation,
+    WeaponKind,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseCommand:
+    """Fields every command carries."""
+
+    production: ProductionId
+    actor: PersonId | None
+    at: datetime
+    confirmations: frozenset[PersonId] = field(default_factory=frozenset)
+
+
+# -- production and people ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateProduction(BaseCommand):
+    """Start a production; the actor becomes a member with ``roles``."""
+
+    title: str
+    company: str
+    location: str
+    time_zone: str
+    settings: Settings = field(default_factory=Settings)
+    actor_name: str = ""
+    roles: tuple[Role, ...] = (Role.PRODUCER,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddPerson(BaseCommand):
+    """Make a person known to the production."""
+
+    person: PersonId
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignRole(BaseCommand):
+    """Give a person a role on this production."""
+
+    person: PersonId
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndRole(BaseCommand):
+    """Take a role away."""
+
+    person: PersonId
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignDuty(BaseCommand):
+    """Give a person another duty (props, ...); refused for an armorer holding weapons (R07)."""
+
+    person: PersonId
+    duty: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndDuty(BaseCommand):
+    """End another duty."""
+
+    person: PersonId
+    duty: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordTraining(BaseCommand):
+    """A performer was trained on an action type (R14)."""
+
+    person: PersonId
+    action: ActionType
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPermit(BaseCommand):
+    """A permit or licence with its expiry date (R26)."""
+
+    person: PersonId
+    kind: PermitKind
+    number: str
+    expires: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordLiveException(BaseCommand):
+    """A §9155 exception (range training, sound recording) naming a supervisor (R01)."""
+
+    supervisor: PersonId
+    purpose: str
+
+
+# -- weapons, containers, lots -------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterWeapon(BaseCommand):
+    """Register a weapon received from its owner; it goes into storage."""
+
+    weapon: WeaponId
+    name: str
+    make: str
+    model: str
+    serial: str
+    calibre: str
+    owner: str
+    kind: WeaponKind
+    action: ActionType
+    capacity: int
+    transfer_bar: bool = False
+    select_fire: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetireWeapon(BaseCommand):
+    """Take a weapon off the production (back to its owner)."""
+
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateContainer(BaseCommand):
+    """A new box or can for rounds."""
+
+    container: ContainerId
+    label: str
+    location: StorageLocation = StorageLocation.STORAGE
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveContainer(BaseCommand):
+    """Move a container between storage and the cart."""
+
+    container: ContainerId
+    to: StorageLocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveLot(BaseCommand):
+    """Receive a lot of rounds into a container (R01, R02, R04)."""
+
+    lot: LotId
+    round_class: RoundClass
+    blank_load: BlankLoad | None = None
+    calibre: str
+    supplier: str
+    count: int
+    container: ContainerId
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyDummies(BaseCommand):
+    """Every round of a dummy lot checked, with the method (R03)."""
+
+    lot: LotId
+    method: str
+    rounds: tuple[RoundCheck, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveRounds(BaseCommand):
+    """Move rounds of one lot between containers (R04)."""
+
+    lot: LotId
+    from_container: ContainerId
+    to_container: ContainerId
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnLot(BaseCommand):
+    """Send rounds back to the supplier (R05: counted as returned)."""
+
+    lot: LotId
+    container: ContainerId
+    count: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DestroyRounds(BaseCommand):
+    """Destroy rounds from a container (R05: counted as destroyed)."""
+
+    lot: LotId
+    container: ContainerId
+    count: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseLot(BaseCommand):
+    """Lift a lot's quarantine (armorer with the safety supervisor confirming)."""
+
+    lot: LotId
+    note: str
+
+
+# -- scenes and meetings -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanScene(BaseCommand):
+    """Plan (or re-plan) a scene's firearm use (R13, R17, R18).
+
+    An armorer signs off on the plan by being the actor or confirming it.
+    Re-planning the same scene id with a different action or blocking makes
+    earlier safety meetings stale (R17).
+    """
+
+    scene: SceneId
+    day: date
+    title: str
+    setup: str = ""
+    weapons: tuple[WeaponId, ...] = ()
+    performers: tuple[PersonId, ...] = ()
+    fires_blanks: bool = False
+    points_at_people_or_camera: bool = False
+    closest_distance_ft: int = 0
+    protection: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldSafetyMeeting(BaseCommand):
+    """A safety meeting for scenes of a shoot day, with its attendees (R17)."""
+
+    meeting: MeetingId
+    day: date
+    scenes: tuple[SceneId, ...]
+    attendees: tuple[PersonId, ...]
+    notes: str = ""
+
+
+# -- custody ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnlockArmory(BaseCommand):
+    """Open the armory for the day."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockUp(BaseCommand):
+    """Lock everything up for a break, lunch or wrap (R09)."""
+
+    kind: str = "break"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeOutOfStorage(BaseCommand):
+    """An armorer takes a weapon out of storage into their own custody (R06, R07, R26)."""
+
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnToStorage(BaseCommand):
+    """An armorer puts an unloaded weapon back in storage."""
+
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectWeapon(BaseCommand):
+    """An inspection: a finding for every position, the bore, every checklist step (R10, R24).
+
+    ``hammer``/``hammer_over`` record where the hammer of a single-action
+    revolver was left (R25); ``hammer_over`` names the chamber under it.
+    """
+
+    weapon: WeaponId
+    findings: tuple[Finding, ...]
+    bore: BoreFinding
+    checklist: tuple[str, ...]
+    hammer: HammerPosition | None = None
+    hammer_over: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckBore(BaseCommand):
+    """A bore check on its own (R15, R16)."""
+
+    weapon: WeaponId
+    bore: BoreFinding
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadWeapon(BaseCommand):
+    """Load rounds from one container into empty positions.
+
+    Blanks need ``scene`` and ``take_at``, the planned time of the take: the
+    load must happen within the production's blank-load window before it
+    (R13).  For a single-action revolver without a transfer bar,
+    ``hammer_over`` names the chamber the hammer is lowered onto (R25).
+    """
+
+    weapon: WeaponId
+    container: ContainerId
+    loads: tuple[PositionLoad, ...]
+    scene: SceneId | None = None
+    take_at: datetime | None = None
+    hammer_over: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnloadWeapon(BaseCommand):
+    """Unload positions; unfired rounds go back to a container or to destruction.
+
+    Spent cases are always collected (they were counted as fired already).
+    A live or unidentified round can only be destroyed.
+    """
+
+    weapon: WeaponId
+    positions: tuple[str, ...]
+    disposition: Disposition = Disposition.STORE
+    container: ContainerId | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandOver(BaseCommand):
+    """Hand a weapon to someone (R08, R10, R12, R14, R21, R23, R28).
+
+    To a performer: the actor is the armorer holding it, and
+    ``confirmations`` hold the performer and a 1st AD (R12).  To another
+    armorer: the receiving armorer confirms.
+    """
+
+    weapon: WeaponId
+    to: PersonId
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeBack(BaseCommand):
+    """An armorer takes a weapon back from whoever holds it (R08, R15)."""
+
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordFiring(BaseCommand):
+    """Blanks fired from these positions (R15: a bore check comes before the next load)."""
+
+    weapon: WeaponId
+    positions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMisfire(BaseCommand):
+    """A blank did not fire (R19): wait before clearing."""
+
+    weapon: WeaponId
+    position: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordUnplannedDischarge(BaseCommand):
+    """A weapon went off when it should not have (R20, R21)."""
+
+    weapon: WeaponId
+    position: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClearWeaponQuarantine(BaseCommand):
+    """An armorer returns a quarantined weapon to use after inspecting it."""
+
+    weapon: WeaponId
+    note: str
+
+
+# -- incidents, reports, stop-work ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenIncident(BaseCommand):
+    """Open an incident by hand; severity ``stop`` stops work (R21)."""
+
+    kind: str
+    severity: Severity
+    description: str
+    weapon: WeaponId | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseIncident(BaseCommand):
+    """Close an incident with its resolution."""
+
+    incident: IncidentId
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileSafetyReport(BaseCommand):
+    """Anyone files a safety report; ``actor`` None when anonymous (R22)."""
+
+    report: ReportId
+    text: str
+    anonymous: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseSafetyReport(BaseCommand):
+    """Answer and close a safety report (it is never deleted)."""
+
+    report: ReportId
+    response: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopWork(BaseCommand):
+    """Halt all issue and loading for the production (R21)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiftStopWork(BaseCommand):
+    """Armorer and safety supervisor together lift stop-work after a new meeting (R21)."""
+
+    meeting: MeetingId
+
+
+# -- reconciliation and records ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReconcileDay(BaseCommand):
+    """Wrap count (R23): rounds per lot, spent cases, weapon serials seen in storage."""
+
+    day: date
+    lot_counts: tuple[LotCount, ...]
+    serials_seen: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseDay(BaseCommand):
+    """Armorer closes the day, a production representative confirming (R23)."""
+
+    day: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveDiscrepancy(BaseCommand):
+    """Resolve a day closed with a discrepancy; a producer confirms (R23)."""
+
+    day: date
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Correct(BaseCommand):
+    """Record a correction of an earlier event, by its log position (R27)."""
+
+    corrects: int
+    reason: str
+
+
+Command = (
+    CreateProduction
+    | AddPerson
+    | AssignRole
+    | EndRole
+    | AssignDuty
+    | EndDuty
+    | RecordTraining
+    | RecordPermit
+    | RecordLiveException
+    | RegisterWeapon
+    | RetireWeapon
+    | CreateContainer
+    | MoveContainer
+    | ReceiveLot
+    | VerifyDummies
+    | MoveRounds
+    | ReturnLot
+    | DestroyRounds
+    | ReleaseLot
+    | PlanScene
+    | HoldSafetyMeeting
+    | UnlockArmory
+    | LockUp
+    | TakeOutOfStorage
+    | ReturnToStorage
+    | InspectWeapon
+    | CheckBore
+    | LoadWeapon
+    | UnloadWeapon
+    | HandOver
+    | TakeBack
+    | RecordFiring
+    | RecordMisfire
+    | RecordUnplannedDischarge
+    | ClearWeaponQuarantine
+    | OpenIncident
+    | CloseIncident
+    | FileSafetyReport
+    | CloseSafetyReport
+    | StopWork
+    | LiftStopWork
+    | ReconcileDay
+    | CloseDay
+    | ResolveDiscrepancy
+    | Correct
+)
+"""Any command ``decide`` accepts."""

@@ -1,0 +1,685 @@
+"""What happened: one frozen dataclass per event type, and their JSON form.
+
+Every event carries ``production``, ``at``, ``by`` (None only for an
+anonymous report) and ``witnesses`` (who confirmed, sorted).  Events a
+warning-only rule let through carry ``warnings``.
+
+Stored form (STYLE.md #8): ``(type_name, version, production, at, by,
+witnesses, payload)``.  :func:`event_payload` gives the payload (JSON-safe,
+deterministic); :func:`event_from_envelope` is its inverse and lifts old
+payload versions through :data:`UPCASTERS` first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, ClassVar, TypeAlias, Union
+
+from coldcheck.domain.errors import InvalidEvent, Reason, UnknownEventType
+from coldcheck.domain.ids import (
+    ContainerId,
+    IncidentId,
+    LotId,
+    MeetingId,
+    PersonId,
+    ProductionId,
+    ReportId,
+    SceneId,
+    WeaponId,
+)
+from coldcheck.domain.mechanics import ActionType, HammerPosition
+from coldcheck.domain.model import (
+    BlankLoad,
+    BoreFinding,
+    Disposition,
+    Finding,
+    LotCount,
+    PermitKind,
+    PositionLoad,
+    Role,
+    RoundClass,
+    Settings,
+    Severity,
+    StorageLocation,
+    WeaponKind,
+)
+
+JSON: TypeAlias = str | int | float | bool | list["JSON"] | dict[str, "JSON"] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseEvent:
+    """Fields every event carries."""
+
+    type_name: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+    production: ProductionId
+    at: datetime
+    by: PersonId | None
+    witnesses: tuple[PersonId, ...] = ()
+
+
+# -- production and people ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionCreated(BaseEvent):
+    """A production was started; ``by`` became a member with ``roles``."""
+
+    type_name: ClassVar[str] = "ProductionCreated"
+    title: str
+    company: str
+    location: str
+    time_zone: str
+    settings: Settings
+    creator_name: str
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonAdded(BaseEvent):
+    type_name: ClassVar[str] = "PersonAdded"
+    person: PersonId
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleAssigned(BaseEvent):
+    type_name: ClassVar[str] = "RoleAssigned"
+    person: PersonId
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleEnded(BaseEvent):
+    type_name: ClassVar[str] = "RoleEnded"
+    person: PersonId
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class DutyAssigned(BaseEvent):
+    type_name: ClassVar[str] = "DutyAssigned"
+    person: PersonId
+    duty: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DutyEnded(BaseEvent):
+    type_name: ClassVar[str] = "DutyEnded"
+    person: PersonId
+    duty: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingRecorded(BaseEvent):
+    type_name: ClassVar[str] = "TrainingRecorded"
+    person: PersonId
+    action: ActionType
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PermitRecorded(BaseEvent):
+    type_name: ClassVar[str] = "PermitRecorded"
+    person: PersonId
+    kind: PermitKind
+    number: str
+    expires: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveExceptionRecorded(BaseEvent):
+    type_name: ClassVar[str] = "LiveExceptionRecorded"
+    supervisor: PersonId
+    purpose: str
+
+
+# -- weapons, containers, lots -------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponRegistered(BaseEvent):
+    type_name: ClassVar[str] = "WeaponRegistered"
+    weapon: WeaponId
+    name: str
+    make: str
+    model: str
+    serial: str
+    calibre: str
+    owner: str
+    kind: WeaponKind
+    action: ActionType
+    capacity: int
+    transfer_bar: bool
+    select_fire: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponRetired(BaseEvent):
+    type_name: ClassVar[str] = "WeaponRetired"
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerCreated(BaseEvent):
+    type_name: ClassVar[str] = "ContainerCreated"
+    container: ContainerId
+    label: str
+    location: StorageLocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerMoved(BaseEvent):
+    type_name: ClassVar[str] = "ContainerMoved"
+    container: ContainerId
+    to: StorageLocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotReceived(BaseEvent):
+    type_name: ClassVar[str] = "LotReceived"
+    lot: LotId
+    round_class: RoundClass
+    blank_load: BlankLoad | None
+    calibre: str
+    supplier: str
+    count: int
+    container: ContainerId
+
+
+@dataclass(frozen=True, kw_only=True)
+class DummiesVerified(BaseEvent):
+    """Every round of a dummy lot was checked; ``failed`` lists the round numbers that failed."""
+
+    type_name: ClassVar[str] = "DummiesVerified"
+    lot: LotId
+    method: str
+    checked: int
+    failed: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundsMoved(BaseEvent):
+    type_name: ClassVar[str] = "RoundsMoved"
+    lot: LotId
+    from_container: ContainerId
+    to_container: ContainerId
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotReturned(BaseEvent):
+    type_name: ClassVar[str] = "LotReturned"
+    lot: LotId
+    container: ContainerId
+    count: int
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundsDestroyed(BaseEvent):
+    type_name: ClassVar[str] = "RoundsDestroyed"
+    lot: LotId
+    container: ContainerId
+    count: int
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotQuarantined(BaseEvent):
+    type_name: ClassVar[str] = "LotQuarantined"
+    lot: LotId
+    reason: str
+    incident: IncidentId | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotReleased(BaseEvent):
+    type_name: ClassVar[str] = "LotReleased"
+    lot: LotId
+    note: str
+
+
+# -- scenes and meetings -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenePlanned(BaseEvent):
+    type_name: ClassVar[str] = "ScenePlanned"
+    scene: SceneId
+    day: date
+    title: str
+    setup: str
+    weapons: tuple[WeaponId, ...]
+    performers: tuple[PersonId, ...]
+    fires_blanks: bool
+    points_at_people_or_camera: bool
+    closest_distance_ft: int
+    protection: tuple[str, ...]
+    signed_off_by: PersonId | None
+    revision: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyMeetingHeld(BaseEvent):
+    type_name: ClassVar[str] = "SafetyMeetingHeld"
+    meeting: MeetingId
+    day: date
+    scenes: tuple[SceneId, ...]
+    scene_revisions: tuple[int, ...]
+    attendees: tuple[PersonId, ...]
+    notes: str
+
+
+# -- custody ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArmoryUnlocked(BaseEvent):
+    type_name: ClassVar[str] = "ArmoryUnlocked"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArmoryLocked(BaseEvent):
+    type_name: ClassVar[str] = "ArmoryLocked"
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponTakenOut(BaseEvent):
+    type_name: ClassVar[str] = "WeaponTakenOut"
+    weapon: WeaponId
+    warnings: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponReturnedToStorage(BaseEvent):
+    type_name: ClassVar[str] = "WeaponReturnedToStorage"
+    weapon: WeaponId
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectionRecorded(BaseEvent):
+    type_name: ClassVar[str] = "InspectionRecorded"
+    weapon: WeaponId
+    findings: tuple[Finding, ...]
+    bore: BoreFinding
+    checklist: tuple[str, ...]
+    hammer: HammerPosition | None
+    hammer_over: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoreChecked(BaseEvent):
+    type_name: ClassVar[str] = "BoreChecked"
+    weapon: WeaponId
+    bore: BoreFinding
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponLoaded(BaseEvent):
+    """Rounds went in; ``announce`` is True for blanks: tell every screen on set (R13)."""
+
+    type_name: ClassVar[str] = "WeaponLoaded"
+    weapon: WeaponId
+    container: ContainerId
+    loads: tuple[PositionLoad, ...]
+    scene: SceneId | None
+    take_at: datetime | None
+    hammer_over: str | None
+    announce: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponUnloaded(BaseEvent):
+    type_name: ClassVar[str] = "WeaponUnloaded"
+    weapon: WeaponId
+    positions: tuple[str, ...]
+    disposition: Disposition
+    container: ContainerId | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponHandedOver(BaseEvent):
+    """``by`` handed the weapon to ``to``; ``witnesses`` confirmed (R12)."""
+
+    type_name: ClassVar[str] = "WeaponHandedOver"
+    weapon: WeaponId
+    to: PersonId
+    warnings: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponTakenBack(BaseEvent):
+    type_name: ClassVar[str] = "WeaponTakenBack"
+    weapon: WeaponId
+    from_person: PersonId | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlanksFired(BaseEvent):
+    type_name: ClassVar[str] = "BlanksFired"
+    weapon: WeaponId
+    positions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MisfireRecorded(BaseEvent):
+    type_name: ClassVar[str] = "MisfireRecorded"
+    weapon: WeaponId
+    position: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnplannedDischargeRecorded(BaseEvent):
+    type_name: ClassVar[str] = "UnplannedDischargeRecorded"
+    weapon: WeaponId
+    position: str | None
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponQuarantined(BaseEvent):
+    type_name: ClassVar[str] = "WeaponQuarantined"
+    weapon: WeaponId
+    reason: str
+    incident: IncidentId | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponQuarantineCleared(BaseEvent):
+    type_name: ClassVar[str] = "WeaponQuarantineCleared"
+    weapon: WeaponId
+    note: str
+
+
+# -- incidents, reports, stop-work ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOpened(BaseEvent):
+    type_name: ClassVar[str] = "IncidentOpened"
+    incident: IncidentId
+    kind: str
+    severity: Severity
+    description: str
+    weapon: WeaponId | None
+    lots: tuple[LotId, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentClosed(BaseEvent):
+    type_name: ClassVar[str] = "IncidentClosed"
+    incident: IncidentId
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyReportFiled(BaseEvent):
+    type_name: ClassVar[str] = "SafetyReportFiled"
+    report: ReportId
+    text: str
+    anonymous: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyReportClosed(BaseEvent):
+    type_name: ClassVar[str] = "SafetyReportClosed"
+    report: ReportId
+    response: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopWorkStarted(BaseEvent):
+    type_name: ClassVar[str] = "StopWorkStarted"
+    reason: str
+    incident: IncidentId | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopWorkLifted(BaseEvent):
+    type_name: ClassVar[str] = "StopWorkLifted"
+    meeting: MeetingId
+
+
+# -- reconciliation and records ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayReconciled(BaseEvent):
+    type_name: ClassVar[str] = "DayReconciled"
+    day: date
+    lot_counts: tuple[LotCount, ...]
+    serials_seen: tuple[str, ...]
+    discrepancies: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayClosed(BaseEvent):
+    type_name: ClassVar[str] = "DayClosed"
+    day: date
+    with_discrepancy: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiscrepancyResolved(BaseEvent):
+    type_name: ClassVar[str] = "DiscrepancyResolved"
+    day: date
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionRecorded(BaseEvent):
+    """Names, by its log position, the earlier event it corrects (R27)."""
+
+    type_name: ClassVar[str] = "CorrectionRecorded"
+    corrects: int
+    reason: str
+
+
+Event: TypeAlias = (
+    ProductionCreated
+    | PersonAdded
+    | RoleAssigned
+    | RoleEnded
+    | DutyAssigned
+    | DutyEnded
+    | TrainingRecorded
+    | PermitRecorded
+    | LiveExceptionRecorded
+    | WeaponRegistered
+    | WeaponRetired
+    | ContainerCreated
+    | ContainerMoved
+    | LotReceived
+    | DummiesVerified
+    | RoundsMoved
+    | LotReturned
+    | RoundsDestroyed
+    | LotQuarantined
+    | LotReleased
+    | ScenePlanned
+    | SafetyMeetingHeld
+    | ArmoryUnlocked
+    | ArmoryLocked
+    | WeaponTakenOut
+    | WeaponReturnedToStorage
+    | InspectionRecorded
+    | BoreChecked
+    | WeaponLoaded
+    | WeaponUnloaded
+    | WeaponHandedOver
+    | WeaponTakenBack
+    | BlanksFired
+    | MisfireRecorded
+    | UnplannedDischargeRecorded
+    | WeaponQuarantined
+    | WeaponQuarantineCleared
+    | IncidentOpened
+    | IncidentClosed
+    | SafetyReportFiled
+    | SafetyReportClosed
+    | StopWorkStarted
+    | StopWorkLifted
+    | DayReconciled
+    | DayClosed
+    | DiscrepancyResolved
+    | CorrectionRecorded
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}
+
+Payload: TypeAlias = dict[str, JSON]
+Upcaster: TypeAlias = Callable[[Payload], Payload]
+
+#: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+_COMMON = frozenset({"production", "at", "by", "witnesses"})
+
+
+# -- encoding -------------------------------------------------------------------
+
+
+def to_json(value: object) -> JSON:
+    """A JSON-safe form of a domain value (datetimes ISO 8601, enums by value, tuples as lists)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, Enum):
+            return to_json(value.value)
+        return value
+    if isinstance(value, Enum):
+        return to_json(value.value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidEvent(f"naive datetime {value!r} cannot be stored; use UTC")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted((to_json(v) for v in value), key=repr)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in sorted(value.items())}
+    raise InvalidEvent(f"cannot store {type(value).__name__} as JSON")
+
+
+def event_payload(e: Event) -> Payload:
+    """The event's own fields (all but production/at/by/witnesses), JSON-safe."""
+    return {
+        f.name: to_json(getattr(e, f.name)) for f in dataclasses.fields(e) if f.name not in _COMMON
+    }
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def _from_json(value: Any, tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            return _from_json(value, arg)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise InvalidEvent(f"expected a list, got {value!r}")
+        return tuple(_from_json(v, args[0]) for v in value)
+    supertype = getattr(tp, "__supertype__", None)
+    if supertype is not None:
+        return tp(_from_json(value, supertype))
+    if isinstance(tp, type):
+        if issubclass(tp, Enum):
+            return tp(value)
+        if issubclass(tp, datetime):
+            return datetime.fromisoformat(value)
+        if issubclass(tp, date):
+            return date.fromisoformat(value)
+        if dataclasses.is_dataclass(tp):
+            return _dataclass_from_json(tp, value)
+        if tp is bool:
+            if not isinstance(value, bool):
+                raise InvalidEvent(f"expected true/false, got {value!r}")
+            return value
+        if tp in (int, str, float):
+            if not isinstance(value, tp) or isinstance(value, bool):
+                raise InvalidEvent(f"expected {tp.__name__}, got {value!r}")
+            return value
+    raise InvalidEvent(f"cannot decode {value!r} as {tp!r}")
+
+
+def _dataclass_from_json(cls: type[Any], data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise InvalidEvent(f"expected an object for {cls.__name__}, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _from_json(data[f.name], hints[f.name])
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InvalidEvent(f"{cls.__name__}: {exc}") from None
+
+
+def upcast(type_name: str, version: int, payload: Payload) -> Payload:
+    """Lift a payload from ``version`` to the event type's current version."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventType(type_name)
+    while version < cls.version:
+        step = UPCASTERS.get((type_name, version))
+        if step is None:
+            raise InvalidEvent(f"no upcaster for {type_name} v{version}")
+        payload = step(payload)
+        version += 1
+    if version > cls.version:
+        raise InvalidEvent(f"{type_name} v{version} is newer than this code (v{cls.version})")
+    return payload
+
+
+def event_from_envelope(
+    type_name: str,
+    version: int,
+    production: str,
+    at: str,
+    by: str | None,
+    witnesses: list[str],
+    payload: Payload,
+) -> Event:
+    """Rebuild an event from its stored envelope (inverse of :func:`event_payload`)."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventType(type_name)
+    data = dict(upcast(type_name, version, dict(payload)))
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {
+        "production": ProductionId(production),
+        "at": datetime.fromisoformat(at),
+        "by": None if by is None else PersonId(by),
+        "witnesses": tuple(PersonId(w) for w in witnesses),
+    }
+    for f in dataclasses.fields(cls):
+        if f.name in _COMMON:
+            continue
+        if f.name not in data:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise InvalidEvent(f"{type_name}: payload lacks {f.name!r}")
+        kwargs[f.name] = _from_json(data[f.name], hints[f.name])
+    event: Event = cls(**kwargs)
+    return event

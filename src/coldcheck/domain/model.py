@@ -1,0 +1,314 @@
+"""The things coldcheck keeps track of, as frozen values.
+
+Choices made where DESIGN.md is silent:
+
+* Roles are per production.  ``armorer`` and ``assistant_armorer`` are both
+  "armorer roles"; either needs an unexpired armorer permit to be qualified
+  (R06, R26).  A permit is valid through the UTC date it expires on.
+* Settings are whole numbers (minutes, feet, seconds, hours) so they travel
+  as JSON unchanged.
+* ``Weapon.capacity`` counts magazine/tube/belt slots for actions that also
+  have a chamber; for revolvers it is the number of chambers, for
+  break-actions the number of barrels, for replicas 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from coldcheck.domain.ids import (
+    ContainerId,
+    IncidentId,
+    LotId,
+    MeetingId,
+    PersonId,
+    ProductionId,
+    ReportId,
+    SceneId,
+    WeaponId,
+)
+from coldcheck.domain.mechanics import ActionType, RoundState
+
+
+class Role(StrEnum):
+    """A person's role on one production."""
+
+    ARMORER = "armorer"
+    ASSISTANT_ARMORER = "assistant_armorer"
+    FIRST_AD = "first_ad"
+    PERFORMER = "performer"
+    SAFETY_SUPERVISOR = "safety_supervisor"
+    PRODUCER = "producer"
+    CREW = "crew"
+
+
+ARMORER_ROLES = frozenset({Role.ARMORER, Role.ASSISTANT_ARMORER})
+#: Who may countersign a day's close (R23) as the production's representative.
+PRODUCTION_REPRESENTATIVE_ROLES = frozenset({Role.PRODUCER, Role.FIRST_AD})
+
+
+class WeaponKind(StrEnum):
+    """What a weapon can do: fire blanks, or nothing at all."""
+
+    FIREARM = "firearm"
+    BLANK_ADAPTED = "blank_adapted"
+    REPLICA = "replica"
+
+
+class RoundClass(StrEnum):
+    """The class of an ammunition lot."""
+
+    BLANK = "blank"
+    DUMMY = "dummy"
+    LIVE = "live"
+
+
+class BlankLoad(StrEnum):
+    """Powder load of a blank."""
+
+    FULL = "full"
+    HALF = "half"
+    QUARTER = "quarter"
+
+
+class PermitKind(StrEnum):
+    """Permits and licences checked before custody (R26)."""
+
+    ARMORER = "armorer"
+    ENTERTAINMENT_FIREARMS = "entertainment_firearms"
+    FFL_SOT = "ffl_sot"
+
+
+class StorageLocation(StrEnum):
+    """Where a container of rounds is: locked in the armory, or out on the cart."""
+
+    STORAGE = "storage"
+    CART = "cart"
+
+
+class Severity(StrEnum):
+    """How bad an incident is; ``stop`` halts firearm work (R21)."""
+
+    NOTE = "note"
+    STOP = "stop"
+
+
+class Disposition(StrEnum):
+    """Where unloaded rounds go."""
+
+    STORE = "store"
+    DESTROY = "destroy"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-production thresholds (DESIGN.md defaults)."""
+
+    blank_load_window_minutes: int = 15
+    min_blank_distance_ft: int = 20
+    misfire_wait_seconds: int = 15
+    armorer_capacity: int = 6
+    escalation_hours: int = 24
+
+    @property
+    def blank_load_window(self) -> timedelta:
+        return timedelta(minutes=self.blank_load_window_minutes)
+
+    @property
+    def misfire_wait(self) -> timedelta:
+        return timedelta(seconds=self.misfire_wait_seconds)
+
+    @property
+    def escalation(self) -> timedelta:
+        return timedelta(hours=self.escalation_hours)
+
+
+@dataclass(frozen=True)
+class Production:
+    """A film or TV production: one custody log."""
+
+    id: ProductionId
+    title: str
+    company: str
+    location: str
+    time_zone: str
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone known to the production."""
+
+    id: PersonId
+    name: str
+
+
+@dataclass(frozen=True)
+class Permit:
+    """A permit or licence with its expiry date (R26)."""
+
+    kind: PermitKind
+    number: str
+    expires: date
+
+    def valid_at(self, at: datetime) -> bool:
+        """Valid through the UTC date it expires on."""
+        return at.date() <= self.expires
+
+
+@dataclass(frozen=True)
+class LiveException:
+    """A recorded California Labor Code §9155 exception allowing live rounds off set (R01)."""
+
+    supervisor: PersonId
+    purpose: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Weapon:
+    """A registered weapon, as received from its owner."""
+
+    id: WeaponId
+    name: str
+    make: str
+    model: str
+    serial: str
+    calibre: str
+    owner: str
+    kind: WeaponKind
+    action: ActionType
+    capacity: int
+    transfer_bar: bool = False
+    select_fire: bool = False
+
+    @property
+    def is_replica(self) -> bool:
+        return self.kind is WeaponKind.REPLICA
+
+    @property
+    def needs_sot(self) -> bool:
+        """Machine guns need an FFL/SOT licence (R26)."""
+        return self.select_fire or self.action is ActionType.BELT_FED
+
+
+@dataclass(frozen=True)
+class AmmoLot:
+    """A received lot of rounds (R02)."""
+
+    id: LotId
+    round_class: RoundClass
+    blank_load: BlankLoad | None
+    calibre: str
+    supplier: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    """The firearm plan of one scene/setup on one shoot day."""
+
+    id: SceneId
+    day: date
+    title: str
+    setup: str
+    weapons: tuple[WeaponId, ...]
+    performers: tuple[PersonId, ...]
+    fires_blanks: bool
+    points_at_people_or_camera: bool
+    closest_distance_ft: int
+    protection: tuple[str, ...]
+    signed_off_by: PersonId | None
+    revision: int
+
+
+@dataclass(frozen=True)
+class SafetyMeeting:
+    """A safety meeting with its attendees (R17)."""
+
+    id: MeetingId
+    day: date
+    at: datetime
+    scenes: tuple[SceneId, ...]
+    scene_revisions: tuple[int, ...]
+    attendees: tuple[PersonId, ...]
+    notes: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Something that went wrong and must be looked at."""
+
+    id: IncidentId
+    at: datetime
+    kind: str
+    severity: Severity
+    description: str
+    weapon: WeaponId | None
+    lots: tuple[LotId, ...]
+    closed_at: datetime | None = None
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class SafetyReport:
+    """A safety report; ``by`` is None when filed anonymously (R22)."""
+
+    id: ReportId
+    at: datetime
+    by: PersonId | None
+    text: str
+    closed_at: datetime | None = None
+    response: str = ""
+
+
+@dataclass(frozen=True)
+class Container:
+    """A box, can or drawer holding rounds; never blanks and dummies together (R04)."""
+
+    id: ContainerId
+    label: str
+    location: StorageLocation
+
+
+class BoreFinding(StrEnum):
+    """What a bore check found."""
+
+    CLEAR = "clear"
+    OBSTRUCTED = "obstructed"
+
+
+@dataclass(frozen=True)
+class PositionLoad:
+    """One round put into one position, from a lot."""
+
+    position: str
+    lot: LotId
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What an inspection found in one position (R10, R11)."""
+
+    position: str
+    found: RoundState
+
+
+@dataclass(frozen=True)
+class RoundCheck:
+    """One dummy round checked (R03): its number in the lot, and whether it passed."""
+
+    number: int
+    passed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LotCount:
+    """Counted at wrap (R23): rounds in store, and spent cases collected since the last count."""
+
+    lot: LotId
+    in_store: int
+    spent_cases: int = 0

@@ -1,0 +1,824 @@
+"""The production's state, folded from its events, and the queries pages use.
+
+``apply(state, event)`` never refuses: events are facts that ``decide``
+already accepted.  Choices recorded here:
+
+* A weapon's inspection (R10) stays valid while the armorer keeps custody
+  and while the performer it was handed to holds it; taking it back or
+  putting it in storage voids it, so the weapon is ``unverified`` (R15).
+  Loads and unloads recorded by the armorer after the inspection keep the
+  recorded contents known, so the label follows them.
+* An inspection finding that differs from the recorded contents turns the
+  position into ``unknown`` (or ``live``) and keeps the lot it was charged to,
+  so counts are conserved (R05); a spent case found gone is simply gone.
+* Fired blanks count as ``fired`` when fired; the spent case stays in its
+  position until unloaded.  Spent cases collected are counted at wrap.
+* A correction (R27) is an annotation: it is listed against the event it
+  corrects and changes no derived figure; a real change of state is made
+  with the ordinary commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from coldcheck.domain import events as ev
+from coldcheck.domain.errors import UnknownEntity
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import (
+    ContainerId,
+    IncidentId,
+    LotId,
+    MeetingId,
+    PersonId,
+    ProductionId,
+    ReportId,
+    SceneId,
+    WeaponId,
+)
+from coldcheck.domain.mechanics import (
+    ActionType,
+    HammerPosition,
+    RoundState,
+    can_fire_without_trigger,
+    hazards,
+    load_positions,
+)
+from coldcheck.domain.model import (
+    ARMORER_ROLES,
+    AmmoLot,
+    BlankLoad,
+    BoreFinding,
+    Container,
+    Disposition,
+    Incident,
+    LiveException,
+    Permit,
+    Person,
+    Production,
+    Role,
+    RoundClass,
+    SafetyMeeting,
+    SafetyReport,
+    ScenePlan,
+    Weapon,
+    WeaponKind,
+)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _put(mapping: Mapping[K, V], key: K, value: V) -> dict[K, V]:
+    new = dict(mapping)
+    new[key] = value
+    return new
+
+
+class Custody(StrEnum):
+    """Where a weapon is."""
+
+    STORAGE = "storage"
+    ARMORER = "armorer"
+    PERFORMER = "performer"
+
+
+class LoadLabel(StrEnum):
+    """The derived label of a weapon (R11); nobody can type it."""
+
+    COLD = "cold"
+    DUMMY_LOADED = "dummy-loaded"
+    BLANK_LOADED = "blank-loaded"
+    UNVERIFIED = "unverified"
+    QUARANTINED = "quarantined"
+
+
+class DayState(StrEnum):
+    """Where a shoot day's wrap stands (R23)."""
+
+    OPEN = "open"
+    RECONCILED = "reconciled"
+    CLOSED = "closed"
+    CLOSED_WITH_DISCREPANCY = "closed_with_discrepancy"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one position holds: ``empty``, ``dummy(lot)``, ``blank(lot, load)``, ..."""
+
+    state: RoundState
+    lot: LotId | None = None
+    blank_load: BlankLoad | None = None
+
+    def __str__(self) -> str:
+        if self.state is RoundState.EMPTY:
+            return "empty"
+        parts = [p for p in (self.lot, self.blank_load and f"{self.blank_load} load") if p]
+        return f"{self.state}({', '.join(parts)})" if parts else str(self.state)
+
+
+EMPTY = Load(RoundState.EMPTY)
+
+
+@dataclass(frozen=True)
+class InspectionRecord:
+    """Who inspected, when, and who watched."""
+
+    by: PersonId | None
+    at: datetime
+    witnesses: tuple[PersonId, ...]
+    bore: BoreFinding
+
+
+@dataclass(frozen=True)
+class Misfire:
+    """A misfire waiting to be cleared (R19)."""
+
+    position: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WeaponState:
+    """A weapon and everything recorded about it since."""
+
+    weapon: Weapon
+    location: Custody = Custody.STORAGE
+    holder: PersonId | None = None
+    issued_by: PersonId | None = None
+    contents: Mapping[str, Load] = field(default_factory=dict)
+    inspection: InspectionRecord | None = None
+    last_inspection: InspectionRecord | None = None
+    bore_check_due: str | None = None
+    hammer: HammerPosition | None = None
+    hammer_over: str | None = None
+    misfire: Misfire | None = None
+    quarantined: bool = False
+    quarantine_reason: str = ""
+    loaded_from: frozenset[LotId] = frozenset()
+    retired: bool = False
+
+    @property
+    def positions(self) -> tuple[str, ...]:
+        return load_positions(self.weapon.action, self.weapon.capacity)
+
+    def holds(self, *states: RoundState) -> list[str]:
+        """Positions holding any of ``states``."""
+        return [p for p in self.positions if self.contents.get(p, EMPTY).state in states]
+
+
+@dataclass(frozen=True)
+class LotState:
+    """A lot and where its rounds are (R05)."""
+
+    lot: AmmoLot
+    in_store: int
+    in_weapons: int = 0
+    fired: int = 0
+    returned: int = 0
+    destroyed: int = 0
+    quarantined: bool = False
+    verified: bool | None = None
+    fired_since_count: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return self.in_store + self.in_weapons + self.fired + self.returned + self.destroyed
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """A container and how many rounds of each lot it holds."""
+
+    container: Container
+    contents: Mapping[LotId, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.contents.values())
+
+
+@dataclass(frozen=True)
+class StopWorkState:
+    """Firearm work is halted (R21)."""
+
+    since: datetime
+    by: PersonId | None
+    reasons: tuple[str, ...]
+    incidents: tuple[IncidentId, ...]
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """A shoot day's wrap (R23)."""
+
+    day: date
+    state: DayState = DayState.OPEN
+    discrepancies: tuple[str, ...] = ()
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectionNote:
+    """A correction (R27) of the event at log position ``corrects``."""
+
+    position: int
+    corrects: int
+    reason: str
+    by: PersonId | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ProductionState:
+    """Everything the rules need about one production."""
+
+    production: ProductionId
+    info: Production | None = None
+    people: Mapping[PersonId, Person] = field(default_factory=dict)
+    roles: Mapping[PersonId, frozenset[Role]] = field(default_factory=dict)
+    duties: Mapping[PersonId, frozenset[str]] = field(default_factory=dict)
+    training: Mapping[PersonId, frozenset[ActionType]] = field(default_factory=dict)
+    permits: Mapping[PersonId, tuple[Permit, ...]] = field(default_factory=dict)
+    live_exception: LiveException | None = None
+    weapons: Mapping[WeaponId, WeaponState] = field(default_factory=dict)
+    lots: Mapping[LotId, LotState] = field(default_factory=dict)
+    containers: Mapping[ContainerId, ContainerState] = field(default_factory=dict)
+    scenes: Mapping[SceneId, ScenePlan] = field(default_factory=dict)
+    meetings: Mapping[MeetingId, SafetyMeeting] = field(default_factory=dict)
+    incidents: Mapping[IncidentId, Incident] = field(default_factory=dict)
+    reports: Mapping[ReportId, SafetyReport] = field(default_factory=dict)
+    stop_work: StopWorkState | None = None
+    days: Mapping[date, DayRecord] = field(default_factory=dict)
+    armory_locked: bool = False
+    corrections: tuple[CorrectionNote, ...] = ()
+    event_count: int = 0
+
+    def name_of(self, person: PersonId | None) -> str:
+        """A person's display name, or their id when unknown."""
+        if person is None:
+            return "someone"
+        p = self.people.get(person)
+        return p.name if p else str(person)
+
+    def has_role(self, person: PersonId | None, *roles: Role) -> bool:
+        """True when ``person`` holds any of ``roles`` on this production."""
+        return person is not None and bool(self.roles.get(person, frozenset()) & set(roles))
+
+    def is_armorer(self, person: PersonId | None) -> bool:
+        return self.has_role(person, *ARMORER_ROLES)
+
+    def weapons_out(self) -> list[WeaponState]:
+        """Weapons not in storage."""
+        return [w for w in self.weapons.values() if w.location is not Custody.STORAGE]
+
+
+def empty_state(production: ProductionId) -> ProductionState:
+    """The state of a production before its first event."""
+    return ProductionState(production=production)
+
+
+# -- apply --------------------------------------------------------------------------
+
+
+def _weapon(state: ProductionState, weapon: WeaponId, **changes: Any) -> ProductionState:
+    return replace(
+        state, weapons=_put(state.weapons, weapon, replace(state.weapons[weapon], **changes))
+    )
+
+
+def _lot(state: ProductionState, lot: LotId, **deltas: int) -> ProductionState:
+    ls = state.lots[lot]
+    new = replace(ls, **{k: getattr(ls, k) + v for k, v in deltas.items()})
+    return replace(state, lots=_put(state.lots, lot, new))
+
+
+def _container(
+    state: ProductionState, container: ContainerId, lot: LotId, delta: int
+) -> ProductionState:
+    cs = state.containers[container]
+    count = cs.contents.get(lot, 0) + delta
+    contents = {k: v for k, v in cs.contents.items() if k != lot}
+    if count:
+        contents[lot] = count
+    return replace(
+        state, containers=_put(state.containers, container, replace(cs, contents=contents))
+    )
+
+
+def _set_contents(ws: WeaponState, changes: Mapping[str, Load]) -> WeaponState:
+    contents = dict(ws.contents)
+    contents.update(changes)
+    return replace(ws, contents=contents)
+
+
+def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
+    changes: dict[str, Load] = {}
+    for f in e.findings:
+        recorded = ws.contents.get(f.position, EMPTY)
+        if f.found is recorded.state:
+            continue
+        if f.found is RoundState.EMPTY and recorded.state is RoundState.SPENT:
+            changes[f.position] = EMPTY
+            continue
+        found = f.found if f.found is RoundState.LIVE else RoundState.UNKNOWN
+        changes[f.position] = Load(found, recorded.lot)
+    ws = _set_contents(ws, changes)
+    record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
+    clean = e.bore is BoreFinding.CLEAR
+    all_empty = all(ws.contents.get(p, EMPTY).state is RoundState.EMPTY for p in ws.positions)
+    return replace(
+        ws,
+        inspection=record,
+        last_inspection=record,
+        bore_check_due=None if clean else "obstructed",
+        misfire=None,
+        hammer=e.hammer,
+        hammer_over=e.hammer_over,
+        loaded_from=frozenset() if clean and all_empty else ws.loaded_from,
+    )
+
+
+def apply(state: ProductionState, event: Event) -> ProductionState:
+    """The state after ``event``."""
+    state = replace(state, event_count=state.event_count + 1)
+    return _apply(state, event)
+
+
+def _apply(s: ProductionState, e: Event) -> ProductionState:
+    match e:
+        case ev.ProductionCreated():
+            by = e.by or PersonId("")
+            info = Production(s.production, e.title, e.company, e.location, e.time_zone, e.settings)
+            return replace(
+                s,
+                info=info,
+                people=_put(s.people, by, Person(by, e.creator_name or str(by))),
+                roles=_put(s.roles, by, frozenset(e.roles)),
+            )
+        case ev.PersonAdded():
+            return replace(s, people=_put(s.people, e.person, Person(e.person, e.name)))
+        case ev.RoleAssigned():
+            roles = s.roles.get(e.person, frozenset()) | {e.role}
+            return replace(s, roles=_put(s.roles, e.person, roles))
+        case ev.RoleEnded():
+            roles = s.roles.get(e.person, frozenset()) - {e.role}
+            return replace(s, roles=_put(s.roles, e.person, roles))
+        case ev.DutyAssigned():
+            duties = s.duties.get(e.person, frozenset()) | {e.duty}
+            return replace(s, duties=_put(s.duties, e.person, duties))
+        case ev.DutyEnded():
+            duties = s.duties.get(e.person, frozenset()) - {e.duty}
+            return replace(s, duties=_put(s.duties, e.person, duties))
+        case ev.TrainingRecorded():
+            trained = s.training.get(e.person, frozenset()) | {e.action}
+            return replace(s, training=_put(s.training, e.person, trained))
+        case ev.PermitRecorded():
+            kept = tuple(p for p in s.permits.get(e.person, ()) if p.kind is not e.kind)
+            permit = Permit(e.kind, e.number, e.expires)
+            return replace(s, permits=_put(s.permits, e.person, (*kept, permit)))
+        case ev.LiveExceptionRecorded():
+            return replace(s, live_exception=LiveException(e.supervisor, e.purpose, e.at))
+        case ev.WeaponRegistered():
+            weapon = Weapon(
+                e.weapon,
+                e.name,
+                e.make,
+                e.model,
+                e.serial,
+                e.calibre,
+                e.owner,
+                e.kind,
+                e.action,
+                e.capacity,
+                e.transfer_bar,
+                e.select_fire,
+            )
+            positions = load_positions(e.action, e.capacity)
+            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY))
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.WeaponRetired():
+            return _weapon(s, e.weapon, retired=True)
+        case ev.ContainerCreated():
+            cs = ContainerState(Container(e.container, e.label, e.location))
+            return replace(s, containers=_put(s.containers, e.container, cs))
+        case ev.ContainerMoved():
+            cs = s.containers[e.container]
+            moved = replace(cs, container=replace(cs.container, location=e.to))
+            return replace(s, containers=_put(s.containers, e.container, moved))
+        case ev.LotReceived():
+            lot = AmmoLot(e.lot, e.round_class, e.blank_load, e.calibre, e.supplier, e.count)
+            verified = False if e.round_class is RoundClass.DUMMY else None
+            ls = LotState(lot, in_store=e.count, verified=verified)
+            s = replace(s, lots=_put(s.lots, e.lot, ls))
+            return _container(s, e.container, e.lot, e.count)
+        case ev.DummiesVerified():
+            ls = replace(s.lots[e.lot], verified=not e.failed)
+            return replace(s, lots=_put(s.lots, e.lot, ls))
+        case ev.RoundsMoved():
+            s = _container(s, e.from_container, e.lot, -e.count)
+            return _container(s, e.to_container, e.lot, e.count)
+        case ev.LotReturned():
+            s = _lot(s, e.lot, in_store=-e.count, returned=e.count)
+            return _container(s, e.container, e.lot, -e.count)
+        case ev.RoundsDestroyed():
+            s = _lot(s, e.lot, in_store=-e.count, destroyed=e.count)
+            return _container(s, e.container, e.lot, -e.count)
+        case ev.LotQuarantined():
+            return replace(s, lots=_put(s.lots, e.lot, replace(s.lots[e.lot], quarantined=True)))
+        case ev.LotReleased():
+            return replace(s, lots=_put(s.lots, e.lot, replace(s.lots[e.lot], quarantined=False)))
+        case ev.ScenePlanned():
+            plan = ScenePlan(
+                e.scene,
+                e.day,
+                e.title,
+                e.setup,
+                e.weapons,
+                e.performers,
+                e.fires_blanks,
+                e.points_at_people_or_camera,
+                e.closest_distance_ft,
+                e.protection,
+                e.signed_off_by,
+                e.revision,
+            )
+            return replace(s, scenes=_put(s.scenes, e.scene, plan))
+        case ev.SafetyMeetingHeld():
+            meeting = SafetyMeeting(
+                e.meeting, e.day, e.at, e.scenes, e.scene_revisions, e.attendees, e.notes
+            )
+            return replace(s, meetings=_put(s.meetings, e.meeting, meeting))
+        case ev.ArmoryUnlocked():
+            return replace(s, armory_locked=False)
+        case ev.ArmoryLocked():
+            return replace(s, armory_locked=True)
+        case ev.WeaponTakenOut():
+            return _weapon(s, e.weapon, location=Custody.ARMORER, holder=e.by, issued_by=e.by)
+        case ev.WeaponReturnedToStorage():
+            return _weapon(
+                s,
+                e.weapon,
+                location=Custody.STORAGE,
+                holder=None,
+                issued_by=e.by,
+                inspection=None,
+            )
+        case ev.InspectionRecorded():
+            ws = _apply_inspection(s.weapons[e.weapon], e)
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.BoreChecked():
+            due = None if e.bore is BoreFinding.CLEAR else "obstructed"
+            return _weapon(s, e.weapon, bore_check_due=due)
+        case ev.WeaponLoaded():
+            ws = s.weapons[e.weapon]
+            changes: dict[str, Load] = {}
+            for pl in e.loads:
+                lot = s.lots[pl.lot].lot
+                kind = RoundState(lot.round_class.value)
+                changes[pl.position] = Load(kind, pl.lot, lot.blank_load)
+                s = _lot(s, pl.lot, in_store=-1, in_weapons=1)
+                s = _container(s, e.container, pl.lot, -1)
+            ws = _set_contents(ws, changes)
+            ws = replace(ws, loaded_from=ws.loaded_from | {pl.lot for pl in e.loads})
+            if e.hammer_over is not None:
+                ws = replace(ws, hammer=HammerPosition.DOWN, hammer_over=e.hammer_over)
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.WeaponUnloaded():
+            ws = s.weapons[e.weapon]
+            changes = {}
+            dummies = False
+            for position in e.positions:
+                load = ws.contents.get(position, EMPTY)
+                changes[position] = EMPTY
+                if load.state is RoundState.DUMMY:
+                    dummies = True
+                if load.state in (RoundState.SPENT, RoundState.EMPTY) or load.lot is None:
+                    continue
+                if e.disposition is Disposition.STORE and e.container is not None:
+                    s = _lot(s, load.lot, in_weapons=-1, in_store=1)
+                    s = _container(s, e.container, load.lot, 1)
+                else:
+                    s = _lot(s, load.lot, in_weapons=-1, destroyed=1)
+            ws = _set_contents(ws, changes)
+            if dummies:
+                ws = replace(ws, bore_check_due="dummies")
+            if ws.misfire is not None and ws.misfire.position in e.positions:
+                ws = replace(ws, misfire=None)
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.WeaponHandedOver():
+            if s.is_armorer(e.to):
+                return _weapon(s, e.weapon, location=Custody.ARMORER, holder=e.to, issued_by=e.to)
+            return _weapon(s, e.weapon, location=Custody.PERFORMER, holder=e.to, issued_by=e.by)
+        case ev.WeaponTakenBack():
+            return _weapon(
+                s,
+                e.weapon,
+                location=Custody.ARMORER,
+                holder=e.by,
+                issued_by=e.by,
+                inspection=None,
+            )
+        case ev.BlanksFired():
+            ws = s.weapons[e.weapon]
+            changes = {}
+            for position in e.positions:
+                load = ws.contents.get(position, EMPTY)
+                changes[position] = Load(RoundState.SPENT, load.lot, load.blank_load)
+                if load.lot is not None:
+                    s = _lot(s, load.lot, in_weapons=-1, fired=1, fired_since_count=1)
+            ws = replace(
+                _set_contents(ws, changes),
+                bore_check_due="fired",
+                hammer=HammerPosition.DOWN,
+                hammer_over=e.positions[-1] if e.positions else ws.hammer_over,
+            )
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.MisfireRecorded():
+            return _weapon(
+                s,
+                e.weapon,
+                misfire=Misfire(e.position, e.at),
+                hammer=HammerPosition.DOWN,
+                hammer_over=e.position,
+                bore_check_due="misfire",
+            )
+        case ev.UnplannedDischargeRecorded():
+            ws = s.weapons[e.weapon]
+            if e.position is not None:
+                load = ws.contents.get(e.position, EMPTY)
+                if load.state is not RoundState.EMPTY and load.state is not RoundState.SPENT:
+                    if load.lot is not None:
+                        s = _lot(s, load.lot, in_weapons=-1, fired=1, fired_since_count=1)
+                    ws = _set_contents(ws, {e.position: Load(RoundState.SPENT, load.lot)})
+            ws = replace(ws, bore_check_due="fired")
+            return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+        case ev.WeaponQuarantined():
+            return _weapon(s, e.weapon, quarantined=True, quarantine_reason=e.reason)
+        case ev.WeaponQuarantineCleared():
+            return _weapon(s, e.weapon, quarantined=False, quarantine_reason="")
+        case ev.IncidentOpened():
+            incident = Incident(
+                e.incident, e.at, e.kind, e.severity, e.description, e.weapon, e.lots
+            )
+            return replace(s, incidents=_put(s.incidents, e.incident, incident))
+        case ev.IncidentClosed():
+            closed = replace(s.incidents[e.incident], closed_at=e.at, resolution=e.resolution)
+            return replace(s, incidents=_put(s.incidents, e.incident, closed))
+        case ev.SafetyReportFiled():
+            report = SafetyReport(e.report, e.at, None if e.anonymous else e.by, e.text)
+            return replace(s, reports=_put(s.reports, e.report, report))
+        case ev.SafetyReportClosed():
+            done = replace(s.reports[e.report], closed_at=e.at, response=e.response)
+            return replace(s, reports=_put(s.reports, e.report, done))
+        case ev.StopWorkStarted():
+            incidents = (e.incident,) if e.incident is not None else ()
+            if s.stop_work is None:
+                return replace(s, stop_work=StopWorkState(e.at, e.by, (e.reason,), incidents))
+            sw = s.stop_work
+            return replace(
+                s,
+                stop_work=replace(
+                    sw, reasons=(*sw.reasons, e.reason), incidents=(*sw.incidents, *incidents)
+                ),
+            )
+        case ev.StopWorkLifted():
+            return replace(s, stop_work=None)
+        case ev.DayReconciled():
+            state = DayState.RECONCILED
+            record = DayRecord(e.day, state, e.discrepancies)
+            lots = {k: replace(v, fired_since_count=0) for k, v in s.lots.items()}
+            return replace(s, days=_put(s.days, e.day, record), lots=lots)
+        case ev.DayClosed():
+            record = s.days.get(e.day, DayRecord(e.day))
+            new_state = DayState.CLOSED_WITH_DISCREPANCY if e.with_discrepancy else DayState.CLOSED
+            return replace(s, days=_put(s.days, e.day, replace(record, state=new_state)))
+        case ev.DiscrepancyResolved():
+            record = replace(s.days[e.day], state=DayState.RESOLVED, resolution=e.resolution)
+            return replace(s, days=_put(s.days, e.day, record))
+        case ev.CorrectionRecorded():
+            note = CorrectionNote(s.event_count - 1, e.corrects, e.reason, e.by, e.at)
+            return replace(s, corrections=(*s.corrections, note))
+    raise TypeError(f"not an event: {e!r}")  # pragma: no cover
+
+
+def replay(production: ProductionId, events: Iterable[Event]) -> ProductionState:
+    """Fold events, oldest first, into the production's state."""
+    state = empty_state(production)
+    for e in events:
+        state = apply(state, e)
+    return state
+
+
+# -- queries ------------------------------------------------------------------------
+
+
+def label(ws: WeaponState) -> LoadLabel:
+    """The derived label of a weapon (R11)."""
+    if ws.quarantined:
+        return LoadLabel.QUARANTINED
+    if ws.inspection is None:
+        return LoadLabel.UNVERIFIED
+    held = {ws.contents.get(p, EMPTY).state for p in ws.positions}
+    if held & {RoundState.LIVE, RoundState.UNKNOWN}:
+        return LoadLabel.UNVERIFIED
+    if RoundState.BLANK in held:
+        return LoadLabel.BLANK_LOADED
+    if RoundState.DUMMY in held:
+        return LoadLabel.UNVERIFIED if RoundState.SPENT in held else LoadLabel.DUMMY_LOADED
+    if RoundState.SPENT in held or ws.bore_check_due is not None:
+        return LoadLabel.UNVERIFIED
+    return LoadLabel.COLD
+
+
+@dataclass(frozen=True)
+class WeaponStatus:
+    """Everything a weapon page shows.
+
+    ``positions`` lists every load position and what is recorded in it;
+    ``inspected_*`` is the last inspection (even if voided since) — the
+    label says whether it still counts.
+    """
+
+    weapon: WeaponId
+    tag: str
+    name: str
+    serial: str
+    calibre: str
+    kind: WeaponKind
+    action: ActionType
+    location: Custody
+    holder: PersonId | None
+    holder_name: str | None
+    label: LoadLabel
+    positions: tuple[tuple[str, Load], ...]
+    inspected_by: PersonId | None
+    inspected_at: datetime | None
+    inspection_confirmed_by: tuple[PersonId, ...]
+    inspection_valid: bool
+    bore_check_due: str | None
+    hammer: HammerPosition | None
+    hammer_over: str | None
+    can_fire_without_trigger: bool
+    misfire_at: datetime | None
+    quarantined: bool
+    quarantine_reason: str
+    retired: bool
+    hazards: tuple[str, ...]
+
+
+def _weapon_state(state: ProductionState, weapon_id: WeaponId) -> WeaponState:
+    ws = state.weapons.get(weapon_id)
+    if ws is None:
+        raise UnknownEntity(f"no weapon {weapon_id} on this production")
+    return ws
+
+
+def weapon_can_fire_without_trigger(ws: WeaponState) -> bool:
+    """R25 for the recorded state of this weapon."""
+    under = ws.contents.get(ws.hammer_over) if ws.hammer_over is not None else None
+    return can_fire_without_trigger(
+        ws.weapon.action, ws.weapon.transfer_bar, ws.hammer, under.state if under else None
+    )
+
+
+def weapon_status(state: ProductionState, weapon_id: WeaponId) -> WeaponStatus:
+    """The weapon page: where it is, who holds it, what is in it, and what that means."""
+    ws = _weapon_state(state, weapon_id)
+    w = ws.weapon
+    fires = weapon_can_fire_without_trigger(ws)
+    words = list(hazards(w.action))
+    if fires:
+        words.insert(0, f"The hammer rests on a loaded {ws.hammer_over}: a blow can fire it.")
+    if ws.misfire is not None:
+        words.insert(0, f"Misfire in {ws.misfire.position}: keep it pointed safe until cleared.")
+    insp = ws.last_inspection
+    return WeaponStatus(
+        weapon=w.id,
+        tag=str(w.id),
+        name=w.name,
+        serial=w.serial,
+        calibre=w.calibre,
+        kind=w.kind,
+        action=w.action,
+        location=ws.location,
+        holder=ws.holder,
+        holder_name=state.name_of(ws.holder) if ws.holder else None,
+        label=label(ws),
+        positions=tuple((p, ws.contents.get(p, EMPTY)) for p in ws.positions),
+        inspected_by=insp.by if insp else None,
+        inspected_at=insp.at if insp else None,
+        inspection_confirmed_by=insp.witnesses if insp else (),
+        inspection_valid=ws.inspection is not None,
+        bore_check_due=ws.bore_check_due,
+        hammer=ws.hammer,
+        hammer_over=ws.hammer_over,
+        can_fire_without_trigger=fires,
+        misfire_at=ws.misfire.at if ws.misfire else None,
+        quarantined=ws.quarantined,
+        quarantine_reason=ws.quarantine_reason,
+        retired=ws.retired,
+        hazards=tuple(words),
+    )
+
+
+@dataclass(frozen=True)
+class LotStatus:
+    """A lot's counts (R05); ``verified`` is None for lots that are not dummies."""
+
+    lot: LotId
+    round_class: RoundClass
+    blank_load: BlankLoad | None
+    calibre: str
+    supplier: str
+    received: int
+    in_store: int
+    in_weapons: int
+    fired: int
+    returned: int
+    destroyed: int
+    quarantined: bool
+    verified: bool | None
+    conserved: bool
+    containers: tuple[tuple[ContainerId, int], ...]
+
+
+def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
+    """Where every round of a lot is."""
+    ls = state.lots.get(lot_id)
+    if ls is None:
+        raise UnknownEntity(f"no lot {lot_id} on this production")
+    lot = ls.lot
+    containers = tuple(
+        (cid, cs.contents[lot_id])
+        for cid, cs in sorted(state.containers.items())
+        if cs.contents.get(lot_id)
+    )
+    return LotStatus(
+        lot=lot.id,
+        round_class=lot.round_class,
+        blank_load=lot.blank_load,
+        calibre=lot.calibre,
+        supplier=lot.supplier,
+        received=lot.count,
+        in_store=ls.in_store,
+        in_weapons=ls.in_weapons,
+        fired=ls.fired,
+        returned=ls.returned,
+        destroyed=ls.destroyed,
+        quarantined=ls.quarantined,
+        verified=ls.verified,
+        conserved=ls.accounted == lot.count,
+        containers=containers,
+    )
+
+
+def stop_work_active(state: ProductionState) -> bool:
+    """True while firearm work is halted (R21)."""
+    return state.stop_work is not None
+
+
+def overdue_reports(state: ProductionState, now: datetime) -> list[SafetyReport]:
+    """Open safety reports older than the escalation setting: tell the producer (R22)."""
+    if state.info is None:
+        return []
+    limit = state.info.settings.escalation
+    return sorted(
+        (r for r in state.reports.values() if r.closed_at is None and now - r.at >= limit),
+        key=lambda r: (r.at, r.id),
+    )
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """A shoot day as the wrap page shows it (R23)."""
+
+    day: date
+    state: DayState
+    discrepancies: tuple[str, ...]
+    resolution: str
+    weapons_out: tuple[WeaponId, ...]
+    blocks_issue: bool
+
+
+def day_status(state: ProductionState, day: date) -> DayStatus:
+    """Where the wrap of ``day`` stands, and whether it blocks issuing (R23)."""
+    record = state.days.get(day, DayRecord(day))
+    return DayStatus(
+        day=day,
+        state=record.state,
+        discrepancies=record.discrepancies,
+        resolution=record.resolution,
+        weapons_out=tuple(sorted(w.weapon.id for w in state.weapons_out())),
+        blocks_issue=record.state is DayState.CLOSED_WITH_DISCREPANCY,
+    )
+
+
+def unresolved_days(state: ProductionState) -> list[date]:
+    """Days closed with a discrepancy that nobody resolved yet (R23)."""
+    return sorted(d for d, r in state.days.items() if r.state is DayState.CLOSED_WITH_DISCREPANCY)

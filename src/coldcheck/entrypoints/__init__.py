@@ -1,0 +1,1 @@
+"""coldcheck entrypoints layer."""

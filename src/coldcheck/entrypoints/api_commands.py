@@ -1,0 +1,224 @@
+"""One POST route per domain command, generated from the command dataclasses.
+
+``POST /api/v1/productions/{production}/commands/{name}`` takes the
+command's own fields as JSON (strict), plus ``confirmations``: the PINs of
+the people who confirm it on this device (R12). The server fills in who
+asks (the signed-in person), the time, and the verified confirmations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
+
+from coldcheck.bootstrap import App
+from coldcheck.domain import commands as c
+from coldcheck.domain.ids import PersonId
+from coldcheck.entrypoints.deps import AppDep, MemberDep, Membership
+from coldcheck.entrypoints.jsonable import jsonable
+from coldcheck.service.accounts import CredentialRefused, NoPinSet, PinLocked, WrongPin
+from coldcheck.service.custody import Accepted
+from coldcheck.service.permissions import COMMAND_ROLES, may_ask
+
+BASE_FIELDS = {f.name for f in dataclasses.fields(c.BaseCommand)}
+# ids the server picks when a client leaves them out (see service.custody.fill_ids)
+SERVER_PICKS = {
+    c.RegisterWeapon: "weapon",
+    c.ReceiveLot: "lot",
+    c.CreateContainer: "container",
+    c.HoldSafetyMeeting: "meeting",
+    c.FileSafetyReport: "report",
+}
+
+
+class PinConfirmation(BaseModel):
+    """One person confirming on this device with their own PIN."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    person: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")
+
+
+def route_name(cls: type) -> str:
+    """``HandOver`` → ``hand-over``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+
+
+def body_model(cls: type[c.BaseCommand]) -> type[BaseModel]:
+    """A strict pydantic model of the command's own fields."""
+    hints = typing.get_type_hints(cls)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in BASE_FIELDS:
+            continue
+        annotation = _strict(hints[f.name])
+        if SERVER_PICKS.get(cls) == f.name:
+            fields[f.name] = (annotation, "")
+        elif f.default is not dataclasses.MISSING:
+            fields[f.name] = (annotation, f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            fields[f.name] = (annotation, Field(default_factory=f.default_factory))
+        else:
+            fields[f.name] = (annotation, ...)
+    fields["confirmations"] = (list[PinConfirmation], Field(default_factory=list, max_length=8))
+    model: type[BaseModel] = create_model(
+        f"{cls.__name__}Body",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=(cls.__doc__ or cls.__name__).strip().splitlines()[0],
+        **fields,
+    )
+    return model
+
+
+def _strict(annotation: Any) -> Any:
+    """No "3" for 3 or "yes" for True: numbers and booleans must be JSON numbers and booleans.
+
+    (Enums, dates and arrays keep pydantic's JSON parsing: strings and lists.)
+    """
+    if annotation is int:
+        return StrictInt
+    if annotation is bool:
+        return StrictBool
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and args:
+        return typing.Union[tuple(_strict(a) for a in args)]  # noqa: UP007
+    return annotation
+
+
+def verify_confirmations(app: App, confirmations: list[PinConfirmation]) -> frozenset[PersonId]:
+    """Check each PIN in its own committed transaction (failures count); 403 on a wrong one."""
+    confirmed: set[PersonId] = set()
+    for conf in confirmations:
+        problem: str | None = None
+        with app.account_store() as store:
+            try:
+                app.accounts.verify_pin(store, conf.person, conf.pin, app.clock.now())
+            except WrongPin as exc:
+                problem = (
+                    f"The PIN entered for {conf.person} is wrong;"
+                    f" {exc.remaining_attempts} tries left before it locks for 15 minutes."
+                )
+            except PinLocked as exc:
+                problem = (
+                    f"{conf.person}'s PIN is locked after five wrong tries until"
+                    f" {exc.until:%H:%M} UTC. Wait, or confirm with someone else."
+                )
+            except (CredentialRefused, NoPinSet):
+                problem = f"{conf.person} has no account with a PIN; set one with `coldcheck user`."
+        if problem:
+            raise HTTPException(403, problem)
+        confirmed.add(PersonId(conf.person))
+    return frozenset(confirmed)
+
+
+def accepted_json(result: Accepted) -> dict[str, Any]:
+    """The response of an accepted command."""
+    from coldcheck.domain.events import event_payload
+
+    return {
+        "accepted": [
+            {"seq": seq, "type": e.type_name, "at": e.at.isoformat(), "payload": event_payload(e)}
+            for seq, e in zip(result.seqs, result.events, strict=True)
+        ],
+        "head": result.head.to_json(),
+    }
+
+
+def run_command(
+    app: App,
+    member: Membership,
+    cls: type[c.BaseCommand],
+    values: dict[str, Any],
+    confirmations: frozenset[PersonId],
+) -> Accepted:
+    """Build the command with the server's facts and execute it (Refused propagates)."""
+    if not may_ask(member.roles, cls):
+        allowed = COMMAND_ROLES.get(cls)
+        roles = ", ".join(sorted(r.value for r in allowed)) if allowed else "none"
+        raise HTTPException(
+            403,
+            f"Your roles on this production ({', '.join(sorted(member.production.roles))})"
+            f" do not allow '{route_name(cls)}'. It needs one of: {roles}.",
+        )
+    command = cls(
+        production=member.id,
+        actor=member.viewer.person,
+        at=app.clock.now(),
+        confirmations=confirmations,
+        **values,
+    )
+    return app.custody.execute(command)  # type: ignore[arg-type]
+
+
+def _make_route(router: APIRouter, cls: type[c.BaseCommand]) -> None:
+    model = body_model(cls)
+    allowed = COMMAND_ROLES.get(cls)
+    who = "any member" if allowed is None else ", ".join(sorted(r.value for r in allowed))
+
+    def endpoint(member: Membership, app: App, body: BaseModel) -> dict[str, Any]:
+        data = {name: getattr(body, name) for name in type(body).model_fields}
+        confirmations = verify_confirmations(app, data.pop("confirmations"))
+        values = {k: _plain(v) for k, v in data.items()}
+        return accepted_json(run_command(app, member, cls, values, confirmations))
+
+    # the body model is made at run time, so the annotations are set as objects
+    endpoint.__annotations__ = {
+        "member": MemberDep,
+        "app": AppDep,
+        "body": Annotated[model, Body()],
+        "return": dict[str, Any],
+    }
+
+    router.add_api_route(
+        f"/productions/{{production}}/commands/{route_name(cls)}",
+        endpoint,
+        methods=["POST"],
+        name=f"command_{route_name(cls)}",
+        summary=f"{cls.__name__} ({who})",
+        description=(cls.__doc__ or "").strip()
+        + "\n\nRefused by a safety rule: 409 with every rule code and what to do instead.",
+        responses={
+            409: {
+                "description": "Refused by a safety rule",
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "refused": [
+                                {
+                                    "rule": "R08",
+                                    "message": "only an armorer hands a weapon to a performer"
+                                    " — give it back to Mara Voss.",
+                                }
+                            ]
+                        }
+                    }
+                },
+            },
+            403: {"description": "Your role may not ask for this, or a PIN was wrong"},
+        },
+        tags=["commands"],
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Pydantic gives lists where the dataclasses want tuples."""
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def command_router() -> APIRouter:
+    """Every command except CreateProduction (which has its own route)."""
+    router = APIRouter()
+    for cls in COMMAND_ROLES:
+        _make_route(router, cls)
+    return router
+
+
+__all__ = ["accepted_json", "command_router", "jsonable", "route_name", "run_command"]

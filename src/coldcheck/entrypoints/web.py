@@ -1,0 +1,108 @@
+"""The FastAPI application: JSON API, server-rendered pages, health, security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from coldcheck import __version__
+from coldcheck.bootstrap import App
+from coldcheck.service.errors import Forbidden, NotFound, Refused
+
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 1_000_000
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """CSP without inline scripts, frame denial, no sniffing, no referrer, size limit."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse(
+                {"detail": f"The request body is larger than {MAX_BODY} bytes; send less."},
+                status_code=413,
+            )
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+
+def refusal_body(exc: Refused) -> dict[str, Any]:
+    """``{"refused": [{"rule": "R08", "message": "..."}]}``."""
+    return {"refused": [{"rule": r.rule, "message": str(r)} for r in exc.reasons]}
+
+
+def create_app(app: App) -> FastAPI:
+    """Wire the HTTP side of ``app``."""
+    from coldcheck.entrypoints import api, pages
+
+    web = FastAPI(
+        title="coldcheck",
+        version=__version__,
+        description=(
+            "Custody of prop firearms and ammunition on set. Every accepted command is a"
+            " ledger entry; refusals name their safety rule (R01-R28)."
+        ),
+    )
+    web.state.coldcheck = app
+    web.add_middleware(SecurityHeaders)
+
+    @web.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(refusal_body(exc), status_code=409)
+        return pages.render_refusal(request, exc)
+
+    @web.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @web.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    @web.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                {"detail": "The request body is not valid JSON. Send a JSON object."},
+                status_code=400,
+            )
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                        "message": e.get("msg", "invalid"),
+                    }
+                    for e in errors
+                ]
+            },
+            status_code=422,
+        )
+
+    @web.get("/healthz", tags=["health"], summary="Liveness and version")
+    def healthz() -> dict[str, str]:
+        """200 with the version and the kind of database."""
+        return {"status": "ok", "version": __version__, "database": app.settings.database_kind}
+
+    web.include_router(api.router)
+    web.include_router(pages.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return web

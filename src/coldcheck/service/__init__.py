@@ -1,0 +1,1 @@
+"""coldcheck service layer."""

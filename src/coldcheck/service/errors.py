@@ -1,0 +1,36 @@
+"""The service layer's exceptions, translated to HTTP or exit codes at the edges.
+
+ServiceError
+├── Refused            a safety rule (or input check) refused the command: HTTP 409, exit 3
+├── NotFound           no such production / weapon / lot visible to this person: 404
+└── Forbidden          this person's role may not ask for this: 403
+"""
+
+from __future__ import annotations
+
+from coldcheck.domain.errors import Reason, Refusal
+
+
+class ServiceError(Exception):
+    """Base of every exception the service raises."""
+
+
+class Refused(ServiceError):
+    """The domain refused the command; ``reasons`` says every rule that applied."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        super().__init__(str(refusal))
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Every reason, each with its rule code."""
+        return self.refusal.reasons
+
+
+class NotFound(ServiceError):
+    """Nothing by that id that this person may see."""
+
+
+class Forbidden(ServiceError):
+    """The person's roles do not allow this."""

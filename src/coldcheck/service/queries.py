@@ -1,0 +1,86 @@
+"""The read side's port: what pages, API and reports ask the store, without replaying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.ledger.heads import SignedTreeHead
+
+
+@dataclass(frozen=True)
+class ProductionSummary:
+    """A production as a list shows it, with the asking person's roles on it."""
+
+    id: ProductionId
+    title: str
+    company: str
+    location: str
+    time_zone: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger entry: index, exact canonical bytes, leaf hash, and its production."""
+
+    index: int
+    entry: bytes
+    leaf_hash: bytes
+    production: ProductionId
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """An event with its log position."""
+
+    seq: int
+    event: Event
+
+
+class ReadModel(Protocol):
+    """Queries over the read tables, the event index and the ledger."""
+
+    def productions_for(self, person: PersonId) -> list[ProductionSummary]:
+        """Productions on which ``person`` has a role."""
+        ...
+
+    def all_productions(self) -> list[ProductionSummary]:
+        """Every production on this server (roles empty)."""
+        ...
+
+    def timeline(
+        self, production: ProductionId, ref: str | None, limit: int = 500
+    ) -> list[TimelineItem]:
+        """Events of a production (about ``ref`` if given), oldest first, the newest ``limit``."""
+        ...
+
+    def ledger_size(self) -> int:
+        """Entries in the log."""
+        ...
+
+    def ledger_head(self) -> SignedTreeHead | None:
+        """The newest signed tree head."""
+        ...
+
+    def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
+        """Entries ``start..end`` inclusive (at most 1000)."""
+        ...
+
+    def ledger_root(self, tree_size: int) -> bytes:
+        """The Merkle tree hash of the first ``tree_size`` entries."""
+        ...
+
+    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
+        """RFC 9162 audit path."""
+        ...
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 9162 consistency proof."""
+        ...
+
+    def leaf_hash(self, index: int) -> bytes:
+        """The stored leaf hash of entry ``index``."""
+        ...
