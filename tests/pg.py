@@ -21,7 +21,7 @@ from sqlalchemy import URL, Engine, text
 
 from coldcheck.adapters.sql.engine import make_engine
 
-__all__ = ["fresh_pg_schema", "pg_url_or_skip"]
+__all__ = ["fresh_pg_schema", "pg_url_or_skip", "schema_url"]
 
 
 def pg_url_or_skip() -> str:
@@ -67,3 +67,11 @@ def fresh_pg_schema(url: str, prefix: str = "t") -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def schema_url(engine: Engine) -> str:
+    """A URL (password included) whose connections use ``engine``'s schema: for subprocesses."""
+    with engine.connect() as conn:
+        schema = conn.execute(text("select current_schema()")).scalar()
+    url = engine.url.set(query={**engine.url.query, "options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -12,13 +13,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coldcheck.adapters import keyfile
-from coldcheck.adapters.sql import migrate
+from coldcheck.adapters.sql import migrate, projections
 from coldcheck.adapters.sql.account_store import SqlAccountStore
 from coldcheck.adapters.sql.engine import WRITE, make_engine
+from coldcheck.adapters.sql.ledger_store import SqlLedger
+from coldcheck.adapters.sql.ledger_verify import VerifyReport, verify_store
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.config import DB_FILE_NAME, Settings
-from coldcheck.ledger.heads import log_id_for, public_key_raw
+from coldcheck.domain.ids import ProductionId
+from coldcheck.ledger.bundle import BundleEntry, build_bundle
+from coldcheck.ledger.heads import SignedTreeHead, log_id_for, public_key_raw
 from coldcheck.service import demo
 from coldcheck.service.accounts import AccountService, AccountStore, Argon2Hasher, SecretHasher
 from coldcheck.service.alerts import AlertHub
@@ -166,3 +171,85 @@ def load_demo(app: App) -> list[DemoPerson]:
     if isinstance(app.uow, SqlUnitOfWorkFactory):
         app.uow.cache.clear()
     return people
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What ``coldcheck verify`` found: the ledger report and any read-table differences."""
+
+    ledger: VerifyReport
+    derived_problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the log and everything derived from it check out."""
+        return self.ledger.ok and not self.derived_problems
+
+
+def verify_all(
+    app: App,
+    trusted_head: SignedTreeHead | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> VerifyOutcome:
+    """Re-check the whole log, its heads, and the derived tables against a replay."""
+    with app.engine.connect() as conn, conn.begin():
+        total = SqlLedger(conn).size()
+        report = verify_store(
+            conn,
+            app.public_key,
+            trusted_head,
+            progress=(lambda done, n: progress("ledger", done, n)) if progress else None,
+        )
+        if not report.ok:
+            return VerifyOutcome(report, ())
+        derived = projections.check(
+            conn, (lambda done: progress("replay", done, total)) if progress else None
+        )
+    return VerifyOutcome(report, tuple(derived))
+
+
+def rebuild_read_tables(app: App) -> int:
+    """Rebuild the event index, read tables and snapshots from the log; events replayed."""
+    with app.engine.execution_options(**WRITE).begin() as conn:
+        count = projections.rebuild(conn)
+    if isinstance(app.uow, SqlUnitOfWorkFactory):
+        app.uow.cache.clear()
+    return count
+
+
+def evidence_bundle(
+    app: App,
+    production: ProductionId,
+    ref: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[bytes, int]:
+    """An evidence bundle of the production's entries about ``ref`` within [start, end].
+
+    Every entry gets its inclusion proof against the newest signed head.
+    Returns the zip bytes and the number of entries in it.
+    """
+    head = app.reads.ledger_head()
+    if head is None:
+        raise ValueError("the log is empty: there is nothing to export")
+    chosen = [
+        item
+        for item in app.reads.timeline(production, ref, limit=1_000_000)
+        if item.seq < head.tree_size
+        and (start is None or item.event.at >= start)
+        and (end is None or item.event.at <= end)
+    ]
+    if not chosen:
+        what = f"about {ref}" if ref else "for that production"
+        raise ValueError(f"no entries {what} in that period; check the tag and the dates")
+    entries = []
+    for item in chosen:
+        (stored,) = app.reads.ledger_entries(item.seq, item.seq)
+        proof = app.reads.inclusion_proof(item.seq, head.tree_size)
+        entries.append(BundleEntry(item.seq, stored.entry, tuple(proof)))
+    period = f"{start.isoformat() if start else 'the start'} to {end.isoformat() if end else 'now'}"
+    description = (
+        f"coldcheck evidence for production {production}"
+        f"{f', {ref}' if ref else ''}, {period}: {len(entries)} entries."
+    )
+    return build_bundle(entries, head, app.public_key, description=description), len(entries)

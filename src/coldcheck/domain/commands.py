@@ -69,6 +69,13 @@ class CreateProduction(BaseCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChangeSettings(BaseCommand):
+    """The producer overrides the production's thresholds."""
+
+    settings: Settings
+
+
+@dataclass(frozen=True, kw_only=True)
 class AddPerson(BaseCommand):
     """Make a person known to the production."""
 
@@ -502,6 +509,7 @@ class Correct(BaseCommand):
 
 Command = (
     CreateProduction
+    | ChangeSettings
     | AddPerson
     | AssignRole
     | EndRole

@@ -84,6 +84,12 @@ class ProductionCreated(BaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SettingsChanged(BaseEvent):
+    type_name: ClassVar[str] = "SettingsChanged"
+    settings: Settings
+
+
+@dataclass(frozen=True, kw_only=True)
 class PersonAdded(BaseEvent):
     type_name: ClassVar[str] = "PersonAdded"
     person: PersonId
@@ -487,6 +493,7 @@ class CorrectionRecorded(BaseEvent):
 
 Event: TypeAlias = (
     ProductionCreated
+    | SettingsChanged
     | PersonAdded
     | RoleAssigned
     | RoleEnded

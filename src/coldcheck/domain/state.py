@@ -361,6 +361,9 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 people=_put(s.people, by, Person(by, e.creator_name or str(by))),
                 roles=_put(s.roles, by, frozenset(e.roles)),
             )
+        case ev.SettingsChanged():
+            assert s.info is not None
+            return replace(s, info=replace(s.info, settings=e.settings))
         case ev.PersonAdded():
             return replace(s, people=_put(s.people, e.person, Person(e.person, e.name)))
         case ev.RoleAssigned():

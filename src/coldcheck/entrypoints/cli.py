@@ -162,6 +162,16 @@ def serve(
     uvicorn.run(create_app(app), host=settings.host, port=settings.port, log_level="warning")
 
 
+def _register_all() -> None:
+    from coldcheck.entrypoints import cli_data, cli_ledger
+
+    cli_ledger.register(cli)
+    cli_data.register(cli)
+
+
+_register_all()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

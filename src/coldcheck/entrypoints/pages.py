@@ -1,4 +1,5 @@
-"""Server-rendered pages (Jinja2 + htmx): sign in, pick a production, the board.
+"""Server-rendered pages (Jinja2 + htmx): sign in and the production list here; every
+other screen in a ``pages_*.py`` module whose router is included below.
 
 Each page renders one context. Forms carry the session's CSRF token; a
 POST without the right one is refused with 403.
@@ -6,57 +7,18 @@ POST without the right one is refused with 403.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from coldcheck.domain.state import stop_work_active, weapon_status
-from coldcheck.entrypoints.deps import (
-    SESSION_COOKIE,
-    AppDep,
-    OptionalViewerDep,
-    Viewer,
-    membership_of,
-)
-from coldcheck.service.accounts import CredentialRefused, SessionKind, check_csrf
-from coldcheck.service.errors import Refused
+from coldcheck.entrypoints.deps import SESSION_COOKIE, AppDep, OptionalViewerDep
+from coldcheck.entrypoints.pages_common import page, render_refusal, require_csrf
+from coldcheck.service.accounts import CredentialRefused, SessionKind
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
 
-LABEL_WORDS = {
-    "cold": "Cold — every position empty, bore clear",
-    "dummy-loaded": "Dummy-loaded — verified dummies only",
-    "blank-loaded": "BLANK-LOADED",
-    "unverified": "Unverified — inspect before use",
-    "quarantined": "QUARANTINED — do not use",
-}
-
-
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """Render ``name`` with the shared context (viewer, CSRF token)."""
-    viewer: Viewer | None = getattr(request.state, "viewer", None)
-    base = {
-        "viewer": viewer,
-        "csrf": viewer.session.csrf_token if viewer else "",
-        "label_words": LABEL_WORDS,
-    }
-    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status)
-
-
-def render_refusal(request: Request, exc: Refused) -> Response:
-    """A refusal as a page (or an htmx fragment) listing every reason."""
-    template = "_refusal.html" if request.headers.get("hx-request") else "refusal.html"
-    return page(request, template, {"reasons": exc.reasons}, status=409)
-
-
-def require_csrf(viewer: Viewer, token: str | None) -> None:
-    """403 unless ``token`` is this session's CSRF token."""
-    if not check_csrf(viewer.session, token):
-        raise HTTPException(403, "This form has expired. Reload the page and try again.")
+__all__ = ["page", "render_refusal", "require_csrf", "router"]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -129,25 +91,14 @@ def signout(
     return response
 
 
-def _viewer_or_redirect(viewer: Viewer | None) -> Viewer:
-    if viewer is None:
-        raise HTTPException(303, headers={"Location": "/signin"})
-    return viewer
+from coldcheck.entrypoints import (  # noqa: E402  (they import pages_common, not this module)
+    pages_ammo,
+    pages_board,
+    pages_day,
+    pages_people,
+    pages_safety,
+    pages_weapon,
+)
 
-
-@router.get("/p/{production}/board", response_class=HTMLResponse)
-def board(production: str, request: Request, app: AppDep, viewer: OptionalViewerDep) -> Response:
-    """Every weapon as a card: tag, name, holder, state in words and colour."""
-    member = membership_of(app, _viewer_or_redirect(viewer), production)
-    state = app.custody.state(member.id)
-    cards = [weapon_status(state, w) for w in sorted(state.weapons)]
-    return page(
-        request,
-        "board.html",
-        {
-            "production": member.production,
-            "roles": member.roles,
-            "cards": cards,
-            "stop_work": state.stop_work if stop_work_active(state) else None,
-        },
-    )
+for _module in (pages_board, pages_weapon, pages_ammo, pages_day, pages_safety, pages_people):
+    router.include_router(_module.router)

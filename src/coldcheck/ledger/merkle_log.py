@@ -28,10 +28,7 @@ class MerkleLog:
 
     def append_nodes(self, size: int, leaf_hashes: Iterable[bytes]) -> list[tuple[NodeId, bytes]]:
         """Stored nodes (level 0 included) to write when ``leaf_hashes`` follow ``size`` leaves."""
-        cr = self.compact_range(size)
-        created: list[tuple[NodeId, bytes]] = []
-        cr.extend(leaf_hashes, lambda node, h: created.append((node, h)))
-        return created
+        return self.compact_range(size).extend_collect(leaf_hashes)
 
     def root(self, size: int) -> bytes:
         """MTH of the first ``size`` leaves."""

@@ -223,6 +223,31 @@ class CompactRange:
         for leaf in leaves:
             self.append(leaf, visit)
 
+    def extend_collect(self, leaves: Iterable[bytes]) -> list[tuple[NodeId, bytes]]:
+        """Append leaf hashes; return every node they complete, in completion order.
+
+        The same as :meth:`extend` with a collecting ``visit``, unrolled: it is
+        the inner loop of every append.
+        """
+        created: list[tuple[NodeId, bytes]] = []
+        add = created.append
+        peaks = self.peaks
+        hash_children = self.hash_children
+        size = self.size
+        for h in leaves:
+            add(((0, size), h))
+            index = size
+            level = 0
+            while index & 1:
+                h = hash_children(peaks.pop(), h)
+                level += 1
+                index >>= 1
+                add(((level, index), h))
+            peaks.append(h)
+            size += 1
+        self.size = size
+        return created
+
     def root(self) -> bytes:
         """The RFC 9162 root of the ``size`` leaves appended so far."""
         return fold_right(self.peaks, self.hash_children)

@@ -44,7 +44,7 @@ def membership_rows(state: ProductionState) -> list[Row]:
     return rows
 
 
-def weapon_row(state: ProductionState, weapon: WeaponId, seq: int) -> Row:
+def weapon_row(state: ProductionState, weapon: WeaponId) -> Row:
     """The ``weapon_view`` row of one weapon."""
     st = weapon_status(state, weapon)
     return {
@@ -58,11 +58,10 @@ def weapon_row(state: ProductionState, weapon: WeaponId, seq: int) -> Row:
         "holder": st.holder,
         "retired": st.retired,
         "last_inspected_at": st.inspected_at.isoformat() if st.inspected_at else None,
-        "seq": seq,
     }
 
 
-def lot_row(state: ProductionState, lot: LotId, seq: int) -> Row:
+def lot_row(state: ProductionState, lot: LotId) -> Row:
     """The ``lot_view`` row of one lot."""
     st = lot_status(state, lot)
     return {
@@ -77,7 +76,6 @@ def lot_row(state: ProductionState, lot: LotId, seq: int) -> Row:
         "returned": st.returned,
         "destroyed": st.destroyed,
         "quarantined": st.quarantined,
-        "seq": seq,
     }
 
 

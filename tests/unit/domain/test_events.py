@@ -63,9 +63,15 @@ def make(cls: type) -> Any:
 
 
 def envelope(e: Any) -> dict[str, Any]:
-    return dict(type_name=e.type_name, version=e.version, production=e.production,
-                at=e.at.isoformat(), by=e.by, witnesses=list(e.witnesses),
-                payload=json.loads(json.dumps(event_payload(e))))
+    return dict(
+        type_name=e.type_name,
+        version=e.version,
+        production=e.production,
+        at=e.at.isoformat(),
+        by=e.by,
+        witnesses=list(e.witnesses),
+        payload=json.loads(json.dumps(event_payload(e))),
+    )
 
 
 @pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
@@ -115,8 +121,7 @@ def test_an_old_payload_version_is_lifted_by_its_upcaster(monkeypatch):
     monkeypatch.setitem(UPCASTERS, ("BoreChecked", 1), v1_to_v2)
     old = {"weapon": "W-0001", "clear": False}
     e = event_from_envelope("BoreChecked", 1, "p", AT.isoformat(), "mara", [], old)
-    assert e == ev.BoreChecked(production="p", at=AT, by="mara", weapon="W-0001",
-                               bore="obstructed")
+    assert e == ev.BoreChecked(production="p", at=AT, by="mara", weapon="W-0001", bore="obstructed")
 
 
 def test_a_missing_upcaster_is_an_error(monkeypatch):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Refusal
-from coldcheck.domain.ids import MeetingId, PersonId
+from coldcheck.domain.ids import MeetingId
 from coldcheck.domain.mechanics import RoundState, inspection_checklist
 from coldcheck.domain.model import (
     BoreFinding,
@@ -71,27 +71,63 @@ def _base() -> Shoot:
     s = dry_gulch()
     # An unverified dummy lot, and live rounds under a §9155 exception in their own box.
     s.do(c.CreateContainer, MARA, container=C_NEW, label="new dummies")
-    s.do(c.ReceiveLot, MARA, lot=L5, round_class=RoundClass.DUMMY, calibre=".45 Colt",
-         supplier="new", count=12, container=C_NEW)
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot=L5,
+        round_class=RoundClass.DUMMY,
+        calibre=".45 Colt",
+        supplier="new",
+        count=12,
+        container=C_NEW,
+    )
     s.do(c.RecordLiveException, TOM, supervisor=PRIYA, purpose="range training")
     s.do(c.CreateContainer, MARA, container=C_LIVE, label="range live")
-    s.do(c.ReceiveLot, MARA, lot=L4, round_class=RoundClass.LIVE, calibre=".45 Colt",
-         supplier="range", count=12, container=C_LIVE)
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot=L4,
+        round_class=RoundClass.LIVE,
+        calibre=".45 Colt",
+        supplier="range",
+        count=12,
+        container=C_LIVE,
+    )
     return s
 
 
 BASE = _base()
-WEAPON_IDS = [W1, W1, W1, W2, W3, W4, W5]
+WEAPON_IDS = [W1, W1, W1, W1, W1, W2, W3, W4, W5]
 LOTS = [L1, L1, L2, L3, L4, L5]
 CONTAINERS = [C_BLANKS, C_DUMMIES, C_RIFLE, C_NEW, C_LIVE]
 ACTORS = [MARA, MARA, MARA, ELI, DANA, JACK, PROPS]
 RECEIVERS = [JACK, JACK, ROSA, SAM, DANA, ELI, PROPS]
 WITNESSES = [JACK, ROSA, SAM, DANA, ELI, PRIYA]
 OPS = [
-    "take_out", "take_out", "inspect", "inspect", "inspect", "load", "load", "load",
-    "unload", "unload", "hand", "hand", "hand", "take_back", "take_back", "fire", "misfire",
-    "discharge", "bore", "bore", "return", "tick", "meeting", "lift", "stop", "clear",
-    "destroy", "move", "lock", "unlock", "cart",
+    *["take_out"] * 6,
+    *["inspect_ok"] * 10,
+    "inspect",
+    *["load_ok"] * 12,
+    "load",
+    *["unload_ok"] * 4,
+    "unload",
+    *["hand_ok"] * 12,
+    "hand",
+    *["take_back"] * 6,
+    *["fire"] * 4,
+    *["misfire"] * 2,
+    "discharge",
+    *["bore"] * 4,
+    *["return"] * 3,
+    "tick",
+    *["recover"] * 3,
+    "stop",
+    "clear",
+    "destroy",
+    "move",
+    "lock",
+    "unlock",
+    "cart",
 ]
 
 
@@ -101,6 +137,7 @@ class Shadow:
 
     known: dict[str, dict[str, RoundState] | None] = field(default_factory=dict)
     handoffs: int = 0
+    refusals: int = 0
 
     def observe(self, state: ProductionState, e: Any) -> None:
         match e:
@@ -129,50 +166,174 @@ class Shadow:
                 pass
 
 
-def _subset(data: st.DataObject, items: list[Any] | tuple[Any, ...], max_size: int = 3) -> list[Any]:
+def _subset(
+    data: st.DataObject, items: list[Any] | tuple[Any, ...], max_size: int = 3
+) -> list[Any]:
     if not items:
         return []
-    return data.draw(st.lists(st.sampled_from(list(items)), min_size=1, max_size=max_size,
-                              unique=True))
+    return data.draw(
+        st.lists(st.sampled_from(list(items)), min_size=1, max_size=max_size, unique=True)
+    )
 
 
-def draw_command(data: st.DataObject, s: Shoot, meetings: list[str]) -> Any:
-    op = data.draw(st.sampled_from(OPS))
-    s.tick(seconds=data.draw(st.sampled_from([1, 5, 20, 60])))
+MACROS = {
+    "prepare": ["take_out", "inspect_ok", "load_ok", "hand_ok"],
+    "prepare_cold": ["take_out", "inspect_ok", "hand_ok"],
+    "shoot": [
+        "take_out",
+        "inspect_ok",
+        "load_ok",
+        "hand_ok",
+        "fire",
+        "misfire",
+        "take_back",
+        "tick",
+        "unload_ok",
+        "unload_ok",
+        "unload_ok",
+        "bore",
+        "inspect_ok",
+        "return",
+    ],
+    "finish": [
+        "take_back",
+        "fire",
+        "unload_ok",
+        "unload_ok",
+        "unload_ok",
+        "unload_ok",
+        "bore",
+        "inspect_ok",
+        "return",
+    ],
+}
+
+
+def plan_ops(data: st.DataObject) -> tuple[list[str], Any]:
+    """One random op, or a macro of ops on one weapon."""
+    op = data.draw(
+        st.sampled_from(
+            [*OPS, *["prepare"] * 6, *["prepare_cold"] * 2, *["shoot"] * 4, *["finish"] * 5]
+        )
+    )
     w = data.draw(st.sampled_from(WEAPON_IDS))
+    return MACROS.get(op, [op]), w
+
+
+def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -> Any:
+    s.tick(seconds=data.draw(st.sampled_from([1, 5, 20, 60])))
     ws = s.state.weapons[w]
     positions = ws.positions
     actor = data.draw(st.sampled_from(ACTORS))
+    if op == "inspect_ok":
+        findings = tuple(Finding(p, ws.contents[p].state) for p in positions)
+        return s.command(
+            c.InspectWeapon,
+            ws.holder or MARA,
+            weapon=w,
+            findings=findings,
+            bore=BoreFinding.CLEAR,
+            checklist=inspection_checklist(ws.weapon.action),
+        )
+    if op == "load_ok":
+        empty = [p for p in positions if ws.contents[p].state is RoundState.EMPTY]
+        lots = [lot for lot, ls in s.state.lots.items() if ls.lot.calibre == ws.weapon.calibre]
+        if not empty or not lots:
+            return None
+        lot = data.draw(st.sampled_from(sorted(lots)))
+        box = next(
+            (cid for cid, cs in sorted(s.state.containers.items()) if cs.contents.get(lot, 0) > 0),
+            C_BLANKS,
+        )
+        hammer = empty[-1]
+        chosen = _subset(data, empty[:-1] or empty, max_size=4)
+        return s.command(
+            c.LoadWeapon,
+            ws.holder or MARA,
+            weapon=w,
+            container=box,
+            loads=tuple(PositionLoad(p, lot) for p in chosen),
+            scene=SCENE_41,
+            take_at=s.now + timedelta(minutes=10),
+            hammer_over=hammer,
+        )
+    if op == "unload_ok":
+        full = [p for p in positions if ws.contents[p].state is not RoundState.EMPTY]
+        if not full:
+            return None
+        lot = ws.contents[full[0]].lot
+        box = next(
+            (
+                cid
+                for cid, cs in sorted(s.state.containers.items())
+                if lot is not None and cs.contents.get(lot, 0) > 0
+            ),
+            C_BLANKS,
+        )
+        return s.command(
+            c.UnloadWeapon, ws.holder or MARA, weapon=w, positions=(full[0],), container=box
+        )
+    if op == "hand_ok":
+        to = data.draw(st.sampled_from([JACK, ROSA, SAM]))
+        return s.command(c.HandOver, ws.holder or MARA, confirm=(to, DANA), weapon=w, to=to)
+    if op == "recover":
+        meeting = MeetingId(f"M-{len(meetings) + 100}")
+        meetings.append(meeting)
+        s.tick(seconds=1)
+        held = s.command(
+            c.HoldSafetyMeeting,
+            DANA,
+            meeting=meeting,
+            day=DAY,
+            scenes=(SCENE_41,),
+            attendees=(DANA, MARA, JACK),
+        )
+        return [held, s.command(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting=meeting)]
     if op == "take_out":
         return s.command(c.TakeOutOfStorage, actor, weapon=w)
     if op == "inspect":
-        choice = st.sampled_from(["recorded"] * 8 + [r.value for r in RoundState])
-        findings = []
-        for p in positions:
-            f = data.draw(choice)
-            found = ws.contents[p].state if f == "recorded" else RoundState(f)
-            findings.append(Finding(p, found))
+        findings = [Finding(p, ws.contents[p].state) for p in positions]
+        if positions and data.draw(st.booleans()):
+            odd = data.draw(st.integers(0, len(positions) - 1))
+            findings[odd] = Finding(positions[odd], data.draw(st.sampled_from(list(RoundState))))
         if positions and data.draw(st.integers(0, 9)) == 0:
             findings.pop()
         steps = list(inspection_checklist(ws.weapon.action))
         if data.draw(st.integers(0, 9)) == 0:
             steps.pop(0)
         bore = BoreFinding.OBSTRUCTED if data.draw(st.integers(0, 14)) == 0 else BoreFinding.CLEAR
-        return s.command(c.InspectWeapon, actor, weapon=w, findings=tuple(findings), bore=bore,
-                         checklist=tuple(steps))
+        return s.command(
+            c.InspectWeapon,
+            actor,
+            weapon=w,
+            findings=tuple(findings),
+            bore=bore,
+            checklist=tuple(steps),
+        )
     if op == "load":
         lot = data.draw(st.sampled_from(LOTS))
         loads = tuple(PositionLoad(p, lot) for p in _subset(data, positions))
         hammer = data.draw(st.sampled_from([None, *positions])) if positions else None
         take_in = data.draw(st.sampled_from([-5, 2, 10, 14, 30]))
-        return s.command(c.LoadWeapon, actor, weapon=w,
-                         container=data.draw(st.sampled_from(CONTAINERS)), loads=loads,
-                         scene=data.draw(st.sampled_from([SCENE_41, SCENE_41, None])),
-                         take_at=s.now + timedelta(minutes=take_in), hammer_over=hammer)
+        return s.command(
+            c.LoadWeapon,
+            actor,
+            weapon=w,
+            container=data.draw(st.sampled_from(CONTAINERS)),
+            loads=loads,
+            scene=data.draw(st.sampled_from([SCENE_41, SCENE_41, None])),
+            take_at=s.now + timedelta(minutes=take_in),
+            hammer_over=hammer,
+        )
     if op == "unload":
-        return s.command(c.UnloadWeapon, actor, weapon=w, positions=tuple(_subset(data, positions)),
-                         disposition=data.draw(st.sampled_from(list(Disposition))),
-                         container=data.draw(st.sampled_from(CONTAINERS)))
+        return s.command(
+            c.UnloadWeapon,
+            actor,
+            weapon=w,
+            positions=tuple(_subset(data, positions)),
+            disposition=data.draw(st.sampled_from(list(Disposition))),
+            container=data.draw(st.sampled_from(CONTAINERS)),
+        )
     if op == "hand":
         to = data.draw(st.sampled_from(RECEIVERS))
         confirm = data.draw(st.sets(st.sampled_from(WITNESSES), max_size=3))
@@ -180,15 +341,26 @@ def draw_command(data: st.DataObject, s: Shoot, meetings: list[str]) -> Any:
             confirm |= {to, DANA}
         return s.command(c.HandOver, actor, confirm=confirm, weapon=w, to=to)
     if op == "take_back":
-        return s.command(c.TakeBack, actor, weapon=w)
+        return s.command(c.TakeBack, data.draw(st.sampled_from([MARA, MARA, actor])), weapon=w)
     if op == "fire":
-        return s.command(c.RecordFiring, actor, weapon=w, positions=tuple(_subset(data, positions)))
+        blanks = ws.holds(RoundState.BLANK)
+        chosen = tuple(_subset(data, blanks or positions))
+        return s.command(
+            c.RecordFiring, data.draw(st.sampled_from([MARA, actor])), weapon=w, positions=chosen
+        )
     if op == "misfire" and positions:
-        return s.command(c.RecordMisfire, actor, weapon=w,
-                         position=data.draw(st.sampled_from(positions)))
+        blanks = ws.holds(RoundState.BLANK)
+        return s.command(
+            c.RecordMisfire,
+            data.draw(st.sampled_from([MARA, actor])),
+            weapon=w,
+            position=data.draw(st.sampled_from(blanks or list(positions))),
+        )
     if op == "discharge":
         pos = data.draw(st.sampled_from([None, *positions]))
         return s.command(c.RecordUnplannedDischarge, actor, weapon=w, position=pos)
+    if op == "return":
+        return s.command(c.ReturnToStorage, ws.holder or MARA, weapon=w)
     if op == "bore":
         bore = BoreFinding.OBSTRUCTED if data.draw(st.integers(0, 9)) == 0 else BoreFinding.CLEAR
         return s.command(c.CheckBore, actor, weapon=w, bore=bore)
@@ -200,33 +372,52 @@ def draw_command(data: st.DataObject, s: Shoot, meetings: list[str]) -> Any:
     if op == "meeting":
         meeting = MeetingId(f"M-{len(meetings) + 100}")
         meetings.append(meeting)
-        return s.command(c.HoldSafetyMeeting, DANA, meeting=meeting, day=DAY, scenes=(SCENE_41,),
-                         attendees=(DANA, MARA, JACK))
+        return s.command(
+            c.HoldSafetyMeeting,
+            DANA,
+            meeting=meeting,
+            day=DAY,
+            scenes=(SCENE_41,),
+            attendees=(DANA, MARA, JACK),
+        )
     if op == "lift":
         meeting = meetings[-1] if meetings else "M-41"
         who = data.draw(st.sampled_from([(MARA, PRIYA), (PRIYA, MARA), (MARA, ELI)]))
         return s.command(c.LiftStopWork, who[0], confirm=(who[1],), meeting=meeting)
     if op == "stop":
-        return s.command(c.OpenIncident, actor, kind="test", severity=Severity.STOP,
-                         description="random stop")
+        return s.command(
+            c.OpenIncident, actor, kind="test", severity=Severity.STOP, description="random stop"
+        )
     if op == "clear":
         return s.command(c.ClearWeaponQuarantine, actor, weapon=w, note="cleared")
     if op == "destroy":
-        return s.command(c.DestroyRounds, actor, lot=data.draw(st.sampled_from(LOTS)),
-                         container=data.draw(st.sampled_from(CONTAINERS)),
-                         count=data.draw(st.integers(-1, 5)))
+        return s.command(
+            c.DestroyRounds,
+            actor,
+            lot=data.draw(st.sampled_from(LOTS)),
+            container=data.draw(st.sampled_from(CONTAINERS)),
+            count=data.draw(st.integers(-1, 5)),
+        )
     if op == "move":
-        return s.command(c.MoveRounds, actor, lot=data.draw(st.sampled_from(LOTS)),
-                         from_container=data.draw(st.sampled_from(CONTAINERS)),
-                         to_container=data.draw(st.sampled_from(CONTAINERS)),
-                         count=data.draw(st.integers(1, 5)))
+        return s.command(
+            c.MoveRounds,
+            actor,
+            lot=data.draw(st.sampled_from(LOTS)),
+            from_container=data.draw(st.sampled_from(CONTAINERS)),
+            to_container=data.draw(st.sampled_from(CONTAINERS)),
+            count=data.draw(st.integers(1, 5)),
+        )
     if op == "lock":
         return s.command(c.LockUp, actor, kind="break")
     if op == "unlock":
         return s.command(c.UnlockArmory, actor)
     if op == "cart":
-        return s.command(c.MoveContainer, actor, container=data.draw(st.sampled_from(CONTAINERS)),
-                         to=data.draw(st.sampled_from(list(StorageLocation))))
+        return s.command(
+            c.MoveContainer,
+            actor,
+            container=data.draw(st.sampled_from(CONTAINERS)),
+            to=data.draw(st.sampled_from(list(StorageLocation))),
+        )
     return None
 
 
@@ -238,14 +429,19 @@ def assert_conserved(state: ProductionState) -> None:
         in_containers = sum(cs.contents.get(lot_id, 0) for cs in state.containers.values())
         assert in_containers == ls.in_store, lot_id
         in_weapons = sum(
-            1 for ws in state.weapons.values() for ld in ws.contents.values()
-            if ld.lot == lot_id and ld.state is not RoundState.SPENT
+            1
+            for ws in state.weapons.values()
+            for ld in ws.contents.values()
+            if ld.lot == lot_id
+            and ld.state is not RoundState.SPENT
             and ld.state is not RoundState.EMPTY
         )
         assert in_weapons == ls.in_weapons, lot_id
 
 
-def assert_handoff_was_safe(before: ProductionState, e: ev.WeaponHandedOver, shadow: Shadow) -> None:
+def assert_handoff_was_safe(
+    before: ProductionState, e: ev.WeaponHandedOver, shadow: Shadow
+) -> None:
     ws = before.weapons[e.weapon]
     if before.is_armorer(e.to) or ws.weapon.is_replica:
         return
@@ -257,41 +453,54 @@ def assert_handoff_was_safe(before: ProductionState, e: ev.WeaponHandedOver, sha
     for p in ws.positions:
         held = ws.contents[p].state
         assert held not in (RoundState.LIVE, RoundState.UNKNOWN), (e.weapon, p, held)
-        assert known.get(p) == held, f"{p} holds {held}; inspection and loads recorded {known.get(p)}"
+        assert known.get(p) == held, (
+            f"{p} holds {held}; inspection and loads recorded {known.get(p)}"
+        )
 
 
-def explore(data: st.DataObject, steps: int = 40) -> tuple[Shoot, Shadow]:
+def step(s: Shoot, cmd: Any, shadow: Shadow, snapshots: bool) -> None:
+    before = s.state
+    snapshot = copy.deepcopy(before) if snapshots else None
+    decision = decide(before, cmd)
+    if isinstance(decision, Refusal):
+        assert decision.reasons
+        assert s.state is before  # property 4
+        if snapshot is not None:
+            assert before == snapshot
+        shadow.refusals += 1
+        return
+    state = before
+    for e in decision:
+        if isinstance(e, ev.WeaponHandedOver):
+            assert_handoff_was_safe(state, e, shadow)  # property 1
+        state = apply(state, e)
+        shadow.observe(state, e)
+        s.log.append(e)
+    s.state = state
+    assert_conserved(state)  # property 2
+    for ws in state.weapons.values():
+        if ws.location is Custody.PERFORMER:
+            assert not ws.holds(RoundState.LIVE, RoundState.UNKNOWN)
+
+
+def explore(data: st.DataObject, steps: int = 40, snapshots: bool = False) -> tuple[Shoot, Shadow]:
     s = Shoot(state=BASE.state, now=BASE.now, log=list(BASE.log))
     shadow = Shadow()
     meetings: list[str] = []
     for _ in range(steps):
-        cmd = draw_command(data, s, meetings)
-        if cmd is None:
-            continue
-        before = s.state
-        snapshot = copy.deepcopy(before)
-        decision = decide(before, cmd)
-        if isinstance(decision, Refusal):
-            assert decision.reasons
-            assert s.state is before and before == snapshot  # property 4
-            continue
-        state = before
-        for e in decision:
-            if isinstance(e, ev.WeaponHandedOver):
-                assert_handoff_was_safe(state, e, shadow)  # property 1
-            state = apply(state, e)
-            shadow.observe(state, e)
-            s.log.append(e)
-        s.state = state
-        assert_conserved(state)  # property 2
-        for ws in state.weapons.values():
-            if ws.location is Custody.PERFORMER:
-                assert not ws.holds(RoundState.LIVE)
+        ops, weapon = plan_ops(data)
+        for op in ops:
+            cmd = _draw(data, s, meetings, op, weapon)
+            for one in cmd if isinstance(cmd, list) else [] if cmd is None else [cmd]:
+                step(s, one, shadow, snapshots=snapshots)
     return s, shadow
 
 
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @PROPERTY
@@ -314,21 +523,25 @@ def test_replay_equals_the_state_built_step_by_step(data):
     assert replay(PROD, s.log) == s.state
 
 
-def test_a_refused_command_leaves_the_state_unchanged():
-    # Covered at every step of explore(); here one explicit case as a specification.
-    s = Shoot(state=BASE.state, now=BASE.now, log=list(BASE.log))
-    before = copy.deepcopy(s.state)
-    decision = decide(s.state, s.command(c.HandOver, DANA, weapon=W1, to=JACK))
-    assert isinstance(decision, Refusal)
-    assert s.state == before
-
-
-@settings(max_examples=200, deadline=None)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.data())
-def test_random_histories_reach_performers_sometimes(data):
-    """Guard against a vacuous property 1: the generator does reach handoffs."""
-    _, shadow = explore(data, steps=25)
-    data.draw(st.just(shadow.handoffs))
+def test_a_refused_command_leaves_the_state_unchanged(data):
+    _, shadow = explore(data, steps=30, snapshots=True)
+    assert shadow.refusals >= 0
 
 
-_unused: list[PersonId] = [SAM, ROSA]
+def test_random_histories_do_reach_performers():
+    """Guard against a vacuous property 1: the generator reaches real handoffs."""
+    reached: list[int] = []
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        reached.append(explore(data, steps=40)[1].handoffs)
+
+    run()
+    assert sum(1 for n in reached if n) >= 5

@@ -192,9 +192,14 @@ def test_an_inspection_missing_a_chamber_is_refused_R10():
     s = dry_gulch()
     s.do(c.TakeOutOfStorage, MARA, weapon=W1)
     findings = tuple(Finding(f"chamber {i}", RoundState.EMPTY) for i in range(1, 6))
-    refusal = s.refused(c.InspectWeapon, MARA, weapon=W1, findings=findings,
-                        bore=BoreFinding.CLEAR, checklist=inspection_checklist(
-                            ActionType.SINGLE_ACTION_REVOLVER))
+    refusal = s.refused(
+        c.InspectWeapon,
+        MARA,
+        weapon=W1,
+        findings=findings,
+        bore=BoreFinding.CLEAR,
+        checklist=inspection_checklist(ActionType.SINGLE_ACTION_REVOLVER),
+    )
     assert refusal.rules == ("R24",)
     assert "chamber 6" in refusal.reasons[0].message
     assert s.hand_to(W1, JACK).rules == ("R10",)
@@ -259,8 +264,15 @@ def test_handoff_with_performer_and_first_ad_confirming_is_allowed_R12():
 
 def test_loading_blanks_for_a_scene_without_firing_is_refused_R13():
     s = dry_gulch()
-    s.do(c.PlanScene, DANA, scene="50", day=s.state.scenes[SCENE_41].day, title="talk",
-         weapons=(W1,), performers=(JACK,))
+    s.do(
+        c.PlanScene,
+        DANA,
+        scene="50",
+        day=s.state.scenes[SCENE_41].day,
+        title="talk",
+        weapons=(W1,),
+        performers=(JACK,),
+    )
     s.take_out_and_inspect(W1)
     assert "R13" in s.load_blanks(W1, ["chamber 1"], scene="50").rules
 
@@ -274,8 +286,14 @@ def test_loading_blanks_more_than_fifteen_minutes_before_the_take_is_refused_R13
 def test_loading_blanks_without_naming_the_scene_is_refused_R13():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    refusal = s.refused(c.LoadWeapon, MARA, weapon=W1, container=C_BLANKS,
-                        loads=(PositionLoad("chamber 1", L1),), hammer_over="chamber 6")
+    refusal = s.refused(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_BLANKS,
+        loads=(PositionLoad("chamber 1", L1),),
+        hammer_over="chamber 6",
+    )
     assert refusal.rules == ("R13",)
 
 
@@ -329,8 +347,7 @@ def test_loading_after_blanks_were_fired_without_a_bore_check_is_refused_R15():
 
 def _dummies_then_unloaded(s):
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=(PositionLoad("chamber 1", L2),))
+    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
     s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), container=C_DUMMIES)
 
 
@@ -343,8 +360,7 @@ def test_loading_blanks_after_dummies_without_a_bore_check_is_refused_R16():
 def test_loading_blanks_beside_dummies_is_refused_R16():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=(PositionLoad("chamber 1", L2),))
+    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
     assert s.load_blanks(W1, ["chamber 2"]).rules == ("R16",)
 
 
@@ -360,7 +376,10 @@ def test_an_obstructed_bore_opens_an_incident_and_quarantines_the_weapon_R16():
     _dummies_then_unloaded(s)
     events = s.do(c.CheckBore, MARA, weapon=W1, bore=BoreFinding.OBSTRUCTED)
     assert [type(e) for e in events] == [
-        ev.BoreChecked, ev.IncidentOpened, ev.WeaponQuarantined, ev.StopWorkStarted
+        ev.BoreChecked,
+        ev.IncidentOpened,
+        ev.WeaponQuarantined,
+        ev.StopWorkStarted,
     ]
     assert weapon_status(s.state, W1).label is LoadLabel.QUARANTINED
 
@@ -370,12 +389,24 @@ def test_an_obstructed_bore_opens_an_incident_and_quarantines_the_weapon_R16():
 
 def test_an_armorer_whose_permit_lapsed_is_refused_and_told_to_renew_R06():
     s = dry_gulch()
-    s.do(c.RecordPermit, TOM, person=MARA, kind=PermitKind.ARMORER, number="AP-1",
-         expires=s.now.date() - timedelta(days=1))
+    s.do(
+        c.RecordPermit,
+        TOM,
+        person=MARA,
+        kind=PermitKind.ARMORER,
+        number="AP-1",
+        expires=s.now.date() - timedelta(days=1),
+    )
     refusal = s.refused(c.TakeOutOfStorage, MARA, weapon=W1)
     assert refusal.rules == ("R26",)
-    s.do(c.RecordPermit, TOM, person=MARA, kind=PermitKind.ARMORER, number="AP-2",
-         expires=date(2030, 1, 1))
+    s.do(
+        c.RecordPermit,
+        TOM,
+        person=MARA,
+        kind=PermitKind.ARMORER,
+        number="AP-2",
+        expires=date(2030, 1, 1),
+    )
     s.do(c.TakeOutOfStorage, MARA, weapon=W1)
 
 

@@ -50,8 +50,13 @@ from tests.factories import (
 
 def _count(s, in_store_l1=200):
     serials = tuple(w.weapon.serial for w in s.state.weapons.values())
-    return s.try_(c.ReconcileDay, MARA, day=DAY, serials_seen=serials,
-                  lot_counts=(LotCount(L1, in_store_l1), LotCount(L2, 50), LotCount(L3, 100)))
+    return s.try_(
+        c.ReconcileDay,
+        MARA,
+        day=DAY,
+        serials_seen=serials,
+        lot_counts=(LotCount(L1, in_store_l1), LotCount(L2, 50), LotCount(L3, 100)),
+    )
 
 
 def test_reconciling_with_a_weapon_still_out_is_refused_R23():
@@ -79,8 +84,13 @@ def test_a_day_closed_with_a_discrepancy_blocks_the_next_first_issue_until_resol
     s.tick(60 * 12)
     s.take_out_and_inspect(W2)
     assert s.hand_to(W2, JACK).rules == ("R23",)
-    s.do(c.ResolveDiscrepancy, MARA, confirm=(TOM,), day=DAY,
-         resolution="miscounted; recount shows 200")
+    s.do(
+        c.ResolveDiscrepancy,
+        MARA,
+        confirm=(TOM,),
+        day=DAY,
+        resolution="miscounted; recount shows 200",
+    )
     assert isinstance(s.hand_to(W2, JACK), list)
 
 
@@ -102,9 +112,13 @@ def test_spent_cases_are_counted_against_blanks_fired_R23():
     s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1", "chamber 2"))
     s.do(c.ReturnToStorage, MARA, weapon=W1)
     serials = tuple(w.weapon.serial for w in s.state.weapons.values())
-    events = s.do(c.ReconcileDay, MARA, day=DAY, serials_seen=serials,
-                  lot_counts=(LotCount(L1, 198, spent_cases=1), LotCount(L2, 50),
-                              LotCount(L3, 100)))
+    events = s.do(
+        c.ReconcileDay,
+        MARA,
+        day=DAY,
+        serials_seen=serials,
+        lot_counts=(LotCount(L1, 198, spent_cases=1), LotCount(L2, 50), LotCount(L3, 100)),
+    )
     assert events[0].discrepancies == ("L-0001: 1 spent cases for 2 blanks fired",)
 
 
@@ -113,7 +127,10 @@ def test_spent_cases_are_counted_against_blanks_fired_R23():
 
 def test_the_single_action_checklist_is_exactly_the_design_R24():
     assert inspection_checklist(ActionType.SINGLE_ACTION_REVOLVER) == (
-        "half cock", "open gate", "rotate through every chamber", "bore",
+        "half cock",
+        "open gate",
+        "rotate through every chamber",
+        "bore",
     )
 
 
@@ -172,19 +189,43 @@ def test_five_blanks_with_the_hammer_on_the_empty_sixth_is_allowed_R25():
 def test_six_dummies_need_no_empty_chamber_R25():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, hammer_over="chamber 1",
-         loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 7)))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        hammer_over="chamber 1",
+        loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 7)),
+    )
     assert not weapon_status(s.state, W1).can_fire_without_trigger
 
 
 def test_a_double_action_revolver_needs_no_hammer_position_R25():
     s = dry_gulch()
-    s.do(c.PlanScene, DANA, confirm=(MARA,), scene="43", day=DAY, title="x", weapons=(W2,),
-         performers=(JACK,), fires_blanks=True, closest_distance_ft=30)
+    s.do(
+        c.PlanScene,
+        DANA,
+        confirm=(MARA,),
+        scene="43",
+        day=DAY,
+        title="x",
+        weapons=(W2,),
+        performers=(JACK,),
+        fires_blanks=True,
+        closest_distance_ft=30,
+    )
     s.do(c.HoldSafetyMeeting, DANA, meeting="M-43", day=DAY, scenes=("43",), attendees=(JACK,))
-    s.do(c.ReceiveLot, MARA, lot="L-0009", round_class=RoundClass.BLANK,
-         blank_load=BlankLoad.HALF,
-         calibre=".38 Special", supplier="x", count=10, container="C-0001")
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot="L-0009",
+        round_class=RoundClass.BLANK,
+        blank_load=BlankLoad.HALF,
+        calibre=".38 Special",
+        supplier="x",
+        count=10,
+        container="C-0001",
+    )
     s.take_out_and_inspect(W2)
     r = s.load_blanks(W2, ["chamber 1"], lot="L-0009", scene="43", hammer_over=None)
     assert isinstance(r, list)
@@ -213,26 +254,50 @@ def test_a_hammer_down_on_a_loaded_chamber_can_fire_without_a_trigger_R25(hammer
 
 def test_an_expired_armorer_permit_refuses_custody_R26():
     s = dry_gulch()
-    s.do(c.RecordPermit, TOM, person=MARA, kind=PermitKind.ARMORER, number="AP",
-         expires=s.now.date() - timedelta(days=1))
+    s.do(
+        c.RecordPermit,
+        TOM,
+        person=MARA,
+        kind=PermitKind.ARMORER,
+        number="AP",
+        expires=s.now.date() - timedelta(days=1),
+    )
     assert s.refused(c.TakeOutOfStorage, MARA, weapon=W1).rules == ("R26",)
 
 
 def test_a_permit_is_valid_through_its_expiry_date_R26():
     s = dry_gulch()
-    s.do(c.RecordPermit, TOM, person=MARA, kind=PermitKind.ARMORER, number="AP",
-         expires=s.now.date())
+    s.do(
+        c.RecordPermit, TOM, person=MARA, kind=PermitKind.ARMORER, number="AP", expires=s.now.date()
+    )
     s.do(c.TakeOutOfStorage, MARA, weapon=W1)
 
 
 def test_a_machine_gun_needs_a_current_ffl_sot_R26():
     s = dry_gulch()
-    s.do(c.RegisterWeapon, MARA, weapon="W-0006", name="M60", make="US", model="M60",
-         serial="M60-1", calibre="7.62", owner="Rental", kind=WeaponKind.BLANK_ADAPTED,
-         action=ActionType.BELT_FED, capacity=50)
+    s.do(
+        c.RegisterWeapon,
+        MARA,
+        weapon="W-0006",
+        name="M60",
+        make="US",
+        model="M60",
+        serial="M60-1",
+        calibre="7.62",
+        owner="Rental",
+        kind=WeaponKind.BLANK_ADAPTED,
+        action=ActionType.BELT_FED,
+        capacity=50,
+    )
     assert s.refused(c.TakeOutOfStorage, MARA, weapon="W-0006").rules == ("R26",)
-    s.do(c.RecordPermit, TOM, person=MARA, kind=PermitKind.FFL_SOT, number="SOT",
-         expires=date(2030, 1, 1))
+    s.do(
+        c.RecordPermit,
+        TOM,
+        person=MARA,
+        kind=PermitKind.FFL_SOT,
+        number="SOT",
+        expires=date(2030, 1, 1),
+    )
     s.do(c.TakeOutOfStorage, MARA, weapon="W-0006")
 
 
@@ -265,8 +330,7 @@ def test_a_correction_by_a_performer_is_refused_R27():
 
 def test_taking_out_more_weapons_than_the_capacity_warns_R28():
     s = dry_gulch()
-    s.state = s.state.__class__(**{**s.state.__dict__, "info": s.state.info.__class__(
-        **{**s.state.info.__dict__, "settings": Settings(armorer_capacity=2)})})
+    s.do(c.ChangeSettings, TOM, settings=Settings(armorer_capacity=2))
     assert s.do(c.TakeOutOfStorage, MARA, weapon=W1)[0].warnings == ()
     assert s.do(c.TakeOutOfStorage, MARA, weapon=W2)[0].warnings == ()
     warned = s.do(c.TakeOutOfStorage, MARA, weapon=W3)[0]
@@ -281,6 +345,7 @@ def test_capacity_comes_from_the_production_settings_R28():
 
 
 def test_warnings_travel_on_the_event_R28():
-    e = ev.WeaponTakenOut(production="p", at=__import__("tests.factories").factories.DAWN,
-                          by=PRIYA, weapon=W1)
+    e = ev.WeaponTakenOut(
+        production="p", at=__import__("tests.factories").factories.DAWN, by=PRIYA, weapon=W1
+    )
     assert e.warnings == ()

@@ -39,21 +39,39 @@ def test_loading_blanks_without_a_safety_meeting_is_refused_R17():
 def test_a_meeting_without_attendees_is_refused_R17():
     s = dry_gulch(with_scene=False)
     plan_scene_41(s, meeting=False)
-    refusal = s.refused(c.HoldSafetyMeeting, DANA, meeting="M-1", day=DAY, scenes=(SCENE_41,),
-                        attendees=())
+    refusal = s.refused(
+        c.HoldSafetyMeeting, DANA, meeting="M-1", day=DAY, scenes=(SCENE_41,), attendees=()
+    )
     assert refusal.rules == ("R17",)
 
 
 def test_changing_the_blocking_needs_a_new_meeting_R17():
     s = dry_gulch()
-    s.do(c.PlanScene, DANA, confirm=(MARA,), scene=SCENE_41, day=DAY, title="saloon standoff",
-         setup="41B", weapons=(W1,), performers=(JACK,), fires_blanks=True,
-         points_at_people_or_camera=True, closest_distance_ft=30,
-         protection=("camera operator behind a shield",))
+    s.do(
+        c.PlanScene,
+        DANA,
+        confirm=(MARA,),
+        scene=SCENE_41,
+        day=DAY,
+        title="saloon standoff",
+        setup="41B",
+        weapons=(W1,),
+        performers=(JACK,),
+        fires_blanks=True,
+        points_at_people_or_camera=True,
+        closest_distance_ft=30,
+        protection=("camera operator behind a shield",),
+    )
     s.take_out_and_inspect(W1)
     assert s.load_blanks(W1, ["chamber 1"]).rules == ("R17",)
-    s.do(c.HoldSafetyMeeting, DANA, meeting="M-41B", day=DAY, scenes=(SCENE_41,),
-         attendees=(DANA, MARA, JACK))
+    s.do(
+        c.HoldSafetyMeeting,
+        DANA,
+        meeting="M-41B",
+        day=DAY,
+        scenes=(SCENE_41,),
+        attendees=(DANA, MARA, JACK),
+    )
     assert isinstance(s.load_blanks(W1, ["chamber 1"]), list)
 
 
@@ -68,26 +86,54 @@ def test_loading_blanks_after_that_day_s_meeting_for_the_scene_is_allowed_R17():
 
 def test_pointing_at_camera_without_armorer_sign_off_is_refused_R18():
     s = dry_gulch()
-    refusal = s.refused(c.PlanScene, DANA, scene="42", day=DAY, title="duel", weapons=(W1,),
-                        performers=(JACK,), fires_blanks=True, points_at_people_or_camera=True,
-                        closest_distance_ft=30)
+    refusal = s.refused(
+        c.PlanScene,
+        DANA,
+        scene="42",
+        day=DAY,
+        title="duel",
+        weapons=(W1,),
+        performers=(JACK,),
+        fires_blanks=True,
+        points_at_people_or_camera=True,
+        closest_distance_ft=30,
+    )
     assert refusal.rules == ("R18",)
 
 
 def test_firing_blanks_closer_than_twenty_feet_without_protection_is_refused_R18():
     s = dry_gulch()
-    refusal = s.refused(c.PlanScene, DANA, confirm=(MARA,), scene="42", day=DAY, title="duel",
-                        weapons=(W1,), performers=(JACK,), fires_blanks=True,
-                        closest_distance_ft=12)
+    refusal = s.refused(
+        c.PlanScene,
+        DANA,
+        confirm=(MARA,),
+        scene="42",
+        day=DAY,
+        title="duel",
+        weapons=(W1,),
+        performers=(JACK,),
+        fires_blanks=True,
+        closest_distance_ft=12,
+    )
     assert refusal.rules == ("R18",)
 
 
 def test_close_blanks_with_protection_and_armorer_sign_off_are_allowed_R18():
     s = dry_gulch()
-    events = s.do(c.PlanScene, DANA, confirm=(MARA,), scene="42", day=DAY, title="duel",
-                  weapons=(W1,), performers=(JACK,), fires_blanks=True,
-                  points_at_people_or_camera=True, closest_distance_ft=12,
-                  protection=("lexan shield", "remote camera"))
+    events = s.do(
+        c.PlanScene,
+        DANA,
+        confirm=(MARA,),
+        scene="42",
+        day=DAY,
+        title="duel",
+        weapons=(W1,),
+        performers=(JACK,),
+        fires_blanks=True,
+        points_at_people_or_camera=True,
+        closest_distance_ft=12,
+        protection=("lexan shield", "remote camera"),
+    )
     assert events[0].signed_off_by == MARA
 
 
@@ -105,8 +151,16 @@ def test_clearing_a_misfire_before_fifteen_seconds_is_refused_R19():
     _misfired(s)
     s.tick(seconds=10)
     assert s.inspect(W1).rules == ("R19",)
-    assert "R19" in s.refused(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",),
-                              disposition=Disposition.DESTROY).rules
+    assert (
+        "R19"
+        in s.refused(
+            c.UnloadWeapon,
+            MARA,
+            weapon=W1,
+            positions=("chamber 1",),
+            disposition=Disposition.DESTROY,
+        ).rules
+    )
 
 
 def test_clearing_a_misfire_after_fifteen_seconds_is_allowed_R19():
@@ -138,7 +192,9 @@ def test_an_unplanned_discharge_opens_an_incident_and_quarantines_the_weapon_R20
     s = dry_gulch()
     events = _discharged(s)
     assert [type(e) for e in events] == [
-        ev.UnplannedDischargeRecorded, ev.IncidentOpened, ev.WeaponQuarantined,
+        ev.UnplannedDischargeRecorded,
+        ev.IncidentOpened,
+        ev.WeaponQuarantined,
         ev.StopWorkStarted,
     ]
     assert weapon_status(s.state, W4).label is LoadLabel.QUARANTINED
@@ -192,8 +248,13 @@ def test_lifting_stop_work_without_a_new_meeting_is_refused_R21():
 
 def test_armorer_and_safety_supervisor_lift_stop_work_after_a_new_meeting_R21():
     s = dry_gulch()
-    s.do(c.OpenIncident, DANA, kind="near miss", severity=Severity.STOP,
-         description="muzzle swept crew")
+    s.do(
+        c.OpenIncident,
+        DANA,
+        kind="near miss",
+        severity=Severity.STOP,
+        description="muzzle swept crew",
+    )
     assert stop_work_active(s.state)
     s.tick(20)
     s.do(c.HoldSafetyMeeting, DANA, meeting="M-2", day=DAY, scenes=(), attendees=(MARA, PRIYA))
@@ -207,8 +268,7 @@ def test_armorer_and_safety_supervisor_lift_stop_work_after_a_new_meeting_R21():
 
 def test_an_anonymous_report_records_nobody_R22():
     s = dry_gulch()
-    events = s.do(c.FileSafetyReport, None, report="R-1", text="guns left on cart",
-                  anonymous=True)
+    events = s.do(c.FileSafetyReport, None, report="R-1", text="guns left on cart", anonymous=True)
     assert events[0].by is None
     assert s.state.reports["R-1"].by is None
 

@@ -75,26 +75,48 @@ def run_shoot_day() -> Shoot:
 
     # 06:20 delivery: L-0004 blanks; L-0005 "dummies" with a live primer in round 37.
     s.at("06:20")
-    s.do(c.ReceiveLot, MARA, lot=L4, round_class=RoundClass.BLANK, blank_load=BlankLoad.QUARTER,
-         calibre=".45 Colt", supplier="Rental House", count=100, container=C_BLANKS)
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot=L4,
+        round_class=RoundClass.BLANK,
+        blank_load=BlankLoad.QUARTER,
+        calibre=".45 Colt",
+        supplier="Rental House",
+        count=100,
+        container=C_BLANKS,
+    )
     s.do(c.CreateContainer, MARA, container=C_NEW, label="new supplier dummies")
-    s.do(c.ReceiveLot, MARA, lot=L5, round_class=RoundClass.DUMMY, calibre=".45 Colt",
-         supplier="New Supplier", count=50, container=C_NEW)
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot=L5,
+        round_class=RoundClass.DUMMY,
+        calibre=".45 Colt",
+        supplier="New Supplier",
+        count=50,
+        container=C_NEW,
+    )
     s.at("06:35")
     rounds = tuple(
         RoundCheck(n, n != 37, "does not rattle, has a primer" if n == 37 else "")
         for n in range(1, 51)
     )
-    events = s.do(c.VerifyDummies, MARA, lot=L5, method="rattle, primer, holed case",
-                  rounds=rounds)
-    assert {type(e) for e in events} >= {ev.IncidentOpened, ev.LotQuarantined,
-                                          ev.StopWorkStarted}
+    events = s.do(c.VerifyDummies, MARA, lot=L5, method="rattle, primer, holed case", rounds=rounds)
+    assert {type(e) for e in events} >= {ev.IncidentOpened, ev.LotQuarantined, ev.StopWorkStarted}
     assert stop_work_active(s.state)
     s.at("06:45")
     s.do(c.ReturnLot, MARA, lot=L5, container=C_NEW, count=50, note="sealed, back to supplier")
     s.at("06:50")
-    s.do(c.HoldSafetyMeeting, PRIYA, meeting="M-0650", day=DAY, scenes=(),
-         attendees=(MARA, PRIYA, DANA), notes="L-0005 returned; dummies only from L-0002")
+    s.do(
+        c.HoldSafetyMeeting,
+        PRIYA,
+        meeting="M-0650",
+        day=DAY,
+        scenes=(),
+        attendees=(MARA, PRIYA, DANA),
+        notes="L-0005 returned; dummies only from L-0002",
+    )
     s.at("06:55")
     s.do(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting="M-0650")
     s.do(c.CloseIncident, PRIYA, incident="I-0001", resolution="lot returned to supplier")
@@ -104,8 +126,14 @@ def run_shoot_day() -> Shoot:
     s.at("07:25")
     plan_scene_41(s, meeting=False)
     s.at("07:30")
-    s.do(c.HoldSafetyMeeting, DANA, meeting="M-41", day=DAY, scenes=(SCENE_41,),
-         attendees=(DANA, MARA, JACK, PRIYA))
+    s.do(
+        c.HoldSafetyMeeting,
+        DANA,
+        meeting="M-41",
+        day=DAY,
+        scenes=(SCENE_41,),
+        attendees=(DANA, MARA, JACK, PRIYA),
+    )
 
     # 08:00 rehearsal with the rubber replica: custody still tracked.
     s.at("08:00")
@@ -141,13 +169,18 @@ def run_shoot_day() -> Shoot:
     s.do(c.RecordMisfire, MARA, weapon=W1, position="chamber 3")
     assert weapon_status(s.state, W1).can_fire_without_trigger
     s.tick(seconds=10)
-    assert s.refused(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",),
-                     disposition=Disposition.DESTROY).rules == ("R19",)
+    assert s.refused(
+        c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",), disposition=Disposition.DESTROY
+    ).rules == ("R19",)
     s.tick(seconds=5)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",),
-         disposition=Disposition.DESTROY)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1", "chamber 2", "chamber 4"),
-         container=C_BLANKS)
+    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",), disposition=Disposition.DESTROY)
+    s.do(
+        c.UnloadWeapon,
+        MARA,
+        weapon=W1,
+        positions=("chamber 1", "chamber 2", "chamber 4"),
+        container=C_BLANKS,
+    )
     s.do(c.CheckBore, MARA, weapon=W1, bore=BoreFinding.CLEAR)
     s.inspect(W1)
     assert weapon_status(s.state, W1).label is LoadLabel.COLD
@@ -162,13 +195,25 @@ def run_shoot_day() -> Shoot:
 
     # 14:00 scene 44: six verified dummies, bore check before and after.
     s.at("13:45")
-    s.do(c.PlanScene, DANA, scene=SCENE_44, day=DAY, title="close-up of a loaded revolver",
-         weapons=(W1,), performers=(JACK,))
+    s.do(
+        c.PlanScene,
+        DANA,
+        scene=SCENE_44,
+        day=DAY,
+        title="close-up of a loaded revolver",
+        weapons=(W1,),
+        performers=(JACK,),
+    )
     s.at("14:00")
     s.take_out_and_inspect(W1)
     s.do(c.CheckBore, MARA, weapon=W1, bore=BoreFinding.CLEAR)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=tuple(PositionLoad(p, L2) for p in SIX))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=tuple(PositionLoad(p, L2) for p in SIX),
+    )
     assert weapon_status(s.state, W1).label is LoadLabel.DUMMY_LOADED
     s.do(c.HandOver, MARA, confirm=(JACK, DANA), weapon=W1, to=JACK)
     s.at("14:40")
@@ -180,8 +225,15 @@ def run_shoot_day() -> Shoot:
 
     # 16:10 an unplanned discharge of Sam's W-0004 during a reset (no firing planned).
     s.at("15:50")
-    s.do(c.PlanScene, DANA, scene=SCENE_45, day=DAY, title="street reset", weapons=(W4,),
-         performers=(SAM,))
+    s.do(
+        c.PlanScene,
+        DANA,
+        scene=SCENE_45,
+        day=DAY,
+        title="street reset",
+        weapons=(W4,),
+        performers=(SAM,),
+    )
     s.take_out_and_inspect(W4)
     s.do(c.HandOver, MARA, confirm=(SAM, DANA), weapon=W4, to=SAM)
     s.at("16:10")
@@ -193,8 +245,14 @@ def run_shoot_day() -> Shoot:
     s.inspect(W4)
     s.do(c.ReturnToStorage, MARA, weapon=W4)
     s.at("16:40")
-    s.do(c.HoldSafetyMeeting, PRIYA, meeting="M-1640", day=DAY, scenes=(),
-         attendees=(MARA, PRIYA, DANA, SAM))
+    s.do(
+        c.HoldSafetyMeeting,
+        PRIYA,
+        meeting="M-1640",
+        day=DAY,
+        scenes=(),
+        attendees=(MARA, PRIYA, DANA, SAM),
+    )
     s.at("16:45")
     s.do(c.LiftStopWork, PRIYA, confirm=(MARA,), meeting="M-1640")
     assert weapon_status(s.state, W4).quarantined  # out of use until the armorer clears it
@@ -202,9 +260,19 @@ def run_shoot_day() -> Shoot:
     # 19:00 wrap.
     s.at("19:00")
     serials = tuple(spec["serial"] for spec in WEAPONS.values())
-    wrap = s.do(c.ReconcileDay, MARA, day=DAY, serials_seen=serials, lot_counts=(
-        LotCount(L1, 197, spent_cases=2), LotCount(L2, 50), LotCount(L3, 100),
-        LotCount(L4, 100), LotCount(L5, 0)))
+    wrap = s.do(
+        c.ReconcileDay,
+        MARA,
+        day=DAY,
+        serials_seen=serials,
+        lot_counts=(
+            LotCount(L1, 197, spent_cases=2),
+            LotCount(L2, 50),
+            LotCount(L3, 100),
+            LotCount(L4, 100),
+            LotCount(L5, 0),
+        ),
+    )
     assert wrap[0].discrepancies == ()
     s.do(c.CloseDay, MARA, confirm=(TOM,), day=DAY)
     s.do(c.LockUp, MARA, kind="wrap")
@@ -214,8 +282,7 @@ def run_shoot_day() -> Shoot:
 def test_the_whole_shoot_day_runs_through_decide_and_apply():
     s = run_shoot_day()
     l1 = lot_status(s.state, L1)
-    assert (l1.received, l1.fired, l1.destroyed, l1.in_store, l1.in_weapons) == (
-        200, 2, 1, 197, 0)
+    assert (l1.received, l1.fired, l1.destroyed, l1.in_store, l1.in_weapons) == (200, 2, 1, 197, 0)
     assert lot_status(s.state, L2).in_store == 50
     assert lot_status(s.state, L4).in_store == 100
     assert lot_status(s.state, L5).returned == 50
@@ -234,16 +301,30 @@ def test_the_whole_shoot_day_runs_through_decide_and_apply():
 def test_rust_live_rounds_in_a_box_of_dummies_never_reach_a_performer():
     s = dry_gulch()
     s.do(c.CreateContainer, MARA, container=C_NEW, label='"45 LONG COLT DUMMIES"')
-    s.do(c.ReceiveLot, MARA, lot=L5, round_class=RoundClass.DUMMY, calibre=".45 Colt",
-         supplier="unknown", count=6, container=C_NEW)
+    s.do(
+        c.ReceiveLot,
+        MARA,
+        lot=L5,
+        round_class=RoundClass.DUMMY,
+        calibre=".45 Colt",
+        supplier="unknown",
+        count=6,
+        container=C_NEW,
+    )
     s.take_out_and_inspect(W1)
     # Unverified: refused.
-    refusal = s.refused(c.LoadWeapon, MARA, weapon=W1, container=C_NEW,
-                        loads=(PositionLoad("chamber 1", L5),))
+    refusal = s.refused(
+        c.LoadWeapon, MARA, weapon=W1, container=C_NEW, loads=(PositionLoad("chamber 1", L5),)
+    )
     assert refusal.rules == ("R03",)
     # Verified round by round: the live one is found, and everything stops.
-    s.do(c.VerifyDummies, MARA, lot=L5, method="rattle, primer",
-         rounds=tuple(RoundCheck(n, n != 4, "live primer, no rattle") for n in range(1, 7)))
+    s.do(
+        c.VerifyDummies,
+        MARA,
+        lot=L5,
+        method="rattle, primer",
+        rounds=tuple(RoundCheck(n, n != 4, "live primer, no rattle") for n in range(1, 7)),
+    )
     assert stop_work_active(s.state) and lot_status(s.state, L5).quarantined
     assert "R21" in s.hand_to(W1, JACK).rules
 
@@ -251,8 +332,13 @@ def test_rust_live_rounds_in_a_box_of_dummies_never_reach_a_performer():
 def test_rust_a_live_round_missed_at_verification_is_caught_by_the_handoff_inspection():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=(PositionLoad("chamber 1", L2), PositionLoad("chamber 2", L2)))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2), PositionLoad("chamber 2", L2)),
+    )
     s.inspect(W1, found={"chamber 2": RoundState.LIVE})
     assert weapon_status(s.state, W1).label is LoadLabel.QUARANTINED
     assert lot_status(s.state, L2).quarantined and stop_work_active(s.state)
@@ -313,8 +399,13 @@ def test_rust_the_armorer_cannot_double_as_props_assistant():
 def test_squib_load_a_bore_check_comes_between_dummies_and_blanks_R16():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=tuple(PositionLoad(p, L2) for p in SIX))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=tuple(PositionLoad(p, L2) for p in SIX),
+    )
     s.do(c.UnloadWeapon, MARA, weapon=W1, positions=SIX, container=C_DUMMIES)
     # The close-up is done; blanks next. Refused until the bore is checked.
     refusal = s.load_blanks(W1, ["chamber 1"])
@@ -330,8 +421,7 @@ def test_squib_load_a_bore_check_comes_between_dummies_and_blanks_R16():
 def test_squib_load_blanks_never_join_dummies_in_one_weapon_R16():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES,
-         loads=(PositionLoad("chamber 1", L2),))
+    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
     assert s.load_blanks(W1, ["chamber 2"]).rules == ("R16",)
 
 

@@ -85,3 +85,15 @@ def test_append_nodes_continues_an_existing_log_from_its_peaks_only() -> None:
     store.append([leaf_hash(b"%d" % i) for i in range(11)])
     created = MerkleLog(store).append_nodes(11, [leaf_hash(b"11")])
     assert [n for n, _ in created] == [(0, 11), (1, 5), (2, 2)]
+
+
+@given(st.integers(0, 100), st.lists(st.binary(max_size=4), max_size=40))
+def test_extend_collect_reports_what_visit_reports(start: int, entries: list[bytes]) -> None:
+    base = [leaf_hash(b"%d" % i) for i in range(start)]
+    a, b = CompactRange(), CompactRange()
+    a.extend(base)
+    b.extend(base)
+    seen: list[tuple[tuple[int, int], bytes]] = []
+    a.extend((leaf_hash(e) for e in entries), lambda n, h: seen.append((n, h)))
+    assert b.extend_collect(leaf_hash(e) for e in entries) == seen
+    assert (a.size, a.peaks) == (b.size, b.peaks)

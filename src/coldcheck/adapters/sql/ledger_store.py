@@ -33,14 +33,16 @@ PostgreSQL ignores (there ``idx`` is ``BIGINT``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
     BigInteger,
     Column,
     CompoundSelect,
+    Dialect,
     Integer,
     LargeBinary,
     Row,
@@ -57,19 +59,25 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from coldcheck.adapters.sql.tables import metadata
+from coldcheck.ledger.bundle import DEFAULT_README, BundleEntry, build_bundle
 from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import SignedTreeHead, sign_head
 from coldcheck.ledger.merkle_log import MerkleLog
+from coldcheck.ledger.proofs import verify_inclusion
 from coldcheck.ledger.tree import NodeId
 
 __all__ = [
     "LEDGER_TABLES",
     "MAX_ENTRIES_PER_READ",
+    "DriverStatement",
     "SqlLedger",
     "StoredEntry",
+    "driver_statement",
     "ledger_entries",
     "ledger_heads",
     "ledger_nodes",
@@ -174,8 +182,56 @@ def _lookup(
 
 
 _SIZE = select(func.max(ledger_entries.c.idx))
-_INSERT_ENTRIES = insert(ledger_entries)
-_INSERT_NODES = insert(ledger_nodes)
+
+
+class DriverStatement:
+    """A Core statement compiled once for one dialect, run on the DBAPI driver directly.
+
+    The ledger's two hot paths — appends and the full verify scan — spend more
+    time in SQLAlchemy's per-row parameter and result processing than in the
+    database. SQLAlchemy still writes the SQL (so it stays portable); the
+    plain values go to, and come from, the driver. Use only with columns whose
+    values the driver returns as-is (integers and bytes).
+    """
+
+    def __init__(self, stmt: ClauseElement, dialect: Dialect) -> None:
+        self.compiled = cast(SQLCompiler, stmt.compile(dialect=dialect))
+        self.sql = str(self.compiled)
+        positional = self.compiled.positional and self.compiled.positiontup
+        self.order = tuple(self.compiled.positiontup or ()) if positional else None
+
+    def params(self, values: Mapping[str, object]) -> Any:
+        """Driver parameters for ``values`` (tuple or dict, as the driver's paramstyle wants)."""
+        full = self.compiled.construct_params(dict(values))
+        assert full is not None
+        if self.order is None:
+            return full
+        return tuple(full[name] for name in self.order)
+
+
+@functools.cache
+def driver_statement(stmt: ClauseElement, dialect: Dialect) -> DriverStatement:
+    """:class:`DriverStatement` for ``stmt`` on ``dialect``, compiled once."""
+    return DriverStatement(stmt, dialect)
+
+
+def _insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert rows (tuples in table column order) with one driver ``executemany``.
+
+    See :class:`DriverStatement`.
+    """
+    ds = driver_statement(_INSERTS[table.name], conn.dialect)
+    names = tuple(table.c.keys())
+    if ds.order is None:
+        params: Sequence[Any] = [dict(zip(names, row, strict=True)) for row in rows]
+    elif ds.order == names:
+        params = rows
+    else:
+        params = [tuple(dict(zip(names, row, strict=True))[n] for n in ds.order) for row in rows]
+    conn.exec_driver_sql(ds.sql, params if len(params) > 1 else params[0])
+
+
+_INSERTS = {t.name: insert(t) for t in (ledger_entries, ledger_nodes)}
 
 
 class SqlLedger:
@@ -201,7 +257,8 @@ class SqlLedger:
         for i, (level, idx) in enumerate(inner):
             params[f"a{i}"] = level
             params[f"b{i}"] = idx
-        rows = self.conn.execute(_lookup(len(leaves), len(inner)), params).all()
+        ds = driver_statement(_lookup(len(leaves), len(inner)), self.conn.dialect)
+        rows = self.conn.exec_driver_sql(ds.sql, ds.params(params)).all()
         found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
         try:
             return [found[n] for n in nodes]
@@ -212,7 +269,8 @@ class SqlLedger:
 
     def size(self) -> int:
         """Number of entries in the log (one indexed read)."""
-        last = self.conn.execute(_SIZE).scalar()
+        ds = driver_statement(_SIZE, self.conn.dialect)
+        last = self.conn.exec_driver_sql(ds.sql, ds.params({})).scalar()
         return 0 if last is None else int(last) + 1
 
     def root(self, size: int | None = None) -> bytes:
@@ -241,6 +299,57 @@ class SqlLedger:
             .order_by(ledger_entries.c.idx)
         )
         return [StoredEntry(int(i), bytes(e), bytes(h)) for i, e, h in rows]
+
+    def entries_at(self, indices: Iterable[int]) -> list[StoredEntry]:
+        """The entries at ``indices`` (any order; duplicates once), sorted by index.
+
+        Raises ``OutOfRange`` if any index is not in the log.
+        """
+        wanted = sorted(set(indices))
+        found: list[StoredEntry] = []
+        c = ledger_entries.c
+        for start in range(0, len(wanted), MAX_ENTRIES_PER_READ):
+            batch = wanted[start : start + MAX_ENTRIES_PER_READ]
+            rows = self.conn.execute(
+                select(c.idx, c.entry, c.leaf_hash).where(c.idx.in_(batch)).order_by(c.idx)
+            )
+            found.extend(StoredEntry(int(i), bytes(e), bytes(h)) for i, e, h in rows)
+        missing = sorted(set(wanted) - {s.index for s in found})
+        if missing:
+            raise OutOfRange(f"no entry {missing[0]} in the log")
+        return found
+
+    def evidence_bundle(
+        self,
+        indices: Iterable[int],
+        public_key: bytes,
+        head: SignedTreeHead | None = None,
+        readme: str = DEFAULT_README,
+        description: str = "",
+    ) -> bytes:
+        """An evidence bundle (zip bytes) of the entries at ``indices``, proven against ``head``.
+
+        ``head`` defaults to the newest stored head. Every proof is checked
+        against the head before the bundle is made; ``LedgerError`` if one
+        fails (the stored log disagrees with its own signed head), and
+        ``OutOfRange`` if an entry is not covered by the head.
+        """
+        head = head if head is not None else self.latest_head()
+        if head is None:
+            raise LedgerError("no signed tree head yet: sign one before exporting evidence")
+        chosen = self.entries_at(indices)
+        bundle_entries: list[BundleEntry] = []
+        for stored in chosen:
+            if stored.index >= head.tree_size:
+                raise OutOfRange(
+                    f"entry {stored.index} is newer than the head (tree size {head.tree_size})"
+                )
+            path = self.inclusion_proof(stored.index, head.tree_size)
+            verify_inclusion(
+                leaf_hash(stored.entry), stored.index, head.tree_size, path, head.root_hash
+            )
+            bundle_entries.append(BundleEntry(stored.index, stored.entry, tuple(path)))
+        return build_bundle(bundle_entries, head, public_key, readme, description)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """RFC 9162 audit path of entry ``index`` in the tree of ``size`` entries (default: all)."""
@@ -295,18 +404,17 @@ class SqlLedger:
             return []
         size = self.size()
         hashes = [leaf_hash(e) for e in entries]
-        rows = [
-            {"idx": size + i, "entry": e, "leaf_hash": h}
-            for i, (e, h) in enumerate(zip(entries, hashes, strict=True))
-        ]
-        self.conn.execute(_INSERT_ENTRIES, rows[0] if len(rows) == 1 else rows)
+        _insert_rows(
+            self.conn,
+            ledger_entries,
+            [(size + i, e, h) for i, (e, h) in enumerate(zip(entries, hashes, strict=True))],
+        )
         nodes = [
-            {"level": level, "idx": idx, "hash": h}
-            for (level, idx), h in self._log.append_nodes(size, hashes)
-            if level > 0
+            (level, idx, h) for (level, idx), h in self._log.append_nodes(size, hashes) if level > 0
         ]
         if nodes:
-            self.conn.execute(_INSERT_NODES, nodes[0] if len(nodes) == 1 else nodes)
+            nodes.sort()  # key order: consecutive inserts land on the same b-tree page
+            _insert_rows(self.conn, ledger_nodes, nodes)
         return list(range(size, size + len(entries)))
 
     def sign_and_store_head(

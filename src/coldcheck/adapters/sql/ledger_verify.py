@@ -22,20 +22,25 @@ e.g. ``entry 41: stored leaf hash does not match its bytes``.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from coldcheck.adapters.sql.ledger_store import (
     SqlLedger,
+    driver_statement,
     ledger_entries,
     ledger_nodes,
 )
 from coldcheck.ledger.errors import LedgerError
-from coldcheck.ledger.hashing import EMPTY_ROOT, leaf_hash, node_hash
+from coldcheck.ledger.hashing import EMPTY_ROOT
 from coldcheck.ledger.heads import SignedTreeHead, b64encode, verify_head
 from coldcheck.ledger.tree import CompactRange, NodeId, coverage
 
@@ -116,17 +121,52 @@ def _created_ranges(begin: int, end: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _stored_nodes(conn: Connection, begin: int, end: int) -> dict[NodeId, bytes]:
+_ENTRY_CHUNK = (
+    select(ledger_entries.c.idx, ledger_entries.c.entry, ledger_entries.c.leaf_hash)
+    .where(ledger_entries.c.idx >= bindparam("start"))
+    .order_by(ledger_entries.c.idx)
+    .limit(bindparam("n"))
+)
+
+
+@functools.cache
+def _nodes_query(ranges: int) -> Select[tuple[int, int, bytes]]:
+    """Interior nodes in ``ranges`` (level, lo..hi) ranges, ordered by (level, idx)."""
+    c = ledger_nodes.c
+    return (
+        select(c.level, c.idx, c.hash)
+        .where(
+            or_(
+                *(
+                    and_(
+                        c.level == bindparam(f"v{i}"),
+                        c.idx >= bindparam(f"lo{i}"),
+                        c.idx <= bindparam(f"hi{i}"),
+                    )
+                    for i in range(ranges)
+                )
+            )
+        )
+        .order_by(c.level, c.idx)
+    )
+
+
+def _fetch(cursor: Any, conn: Connection, stmt: Select[Any], values: dict[str, int]) -> list[Any]:
+    ds = driver_statement(stmt, conn.dialect)
+    cursor.execute(ds.sql, ds.params(values))
+    return list(cursor.fetchall())
+
+
+def _stored_nodes(
+    cursor: Any, conn: Connection, begin: int, end: int
+) -> list[tuple[int, int, bytes]]:
     ranges = _created_ranges(begin, end)
     if not ranges:
-        return {}
-    c = ledger_nodes.c
-    rows = conn.execute(
-        select(c.level, c.idx, c.hash).where(
-            or_(*(and_(c.level == lvl, c.idx.between(lo, hi)) for lvl, lo, hi in ranges))
-        )
-    )
-    return {(int(lvl), int(i)): bytes(h) for lvl, i, h in rows}
+        return []
+    values: dict[str, int] = {}
+    for i, (level, lo, hi) in enumerate(ranges):
+        values |= {f"v{i}": level, f"lo{i}": lo, f"hi{i}": hi}
+    return _fetch(cursor, conn, _nodes_query(len(ranges)), values)
 
 
 def _expected_node_count(size: int) -> int:
@@ -237,24 +277,31 @@ def verify_store(
                 )
         checks = _Checkpoints(ledger, public_key_raw, trusted_head)
         checks.check_at(0, EMPTY_ROOT)
-        c = ledger_entries.c
-        query = select(c.idx, c.entry, c.leaf_hash).order_by(c.idx).limit(chunk)
-        while True:
-            begin = cr.size
-            rows = conn.execute(query.where(c.idx >= begin)).all()
-            if not rows:
-                break
-            if int(rows[-1][0]) != begin + len(rows) - 1:
-                # Indices are unique and sorted, so some index in here was skipped.
-                for expected, row in enumerate(rows, start=begin):
-                    if int(row[0]) != expected:
-                        raise _Tampered(
-                            Problem(expected, f"missing (the next stored entry is {int(row[0])})")
-                        )
-            nodes = _stored_nodes(conn, begin, begin + len(rows))
-            _walk(cr, checks, nodes, rows)
-            if progress is not None:
-                progress(cr.size, total)
+        # The scan reads through the DBAPI cursor of this same connection and
+        # transaction: SQLAlchemy's per-row result processing would cost more
+        # than the hashing (see DriverStatement).
+        cursor = conn.connection.cursor()
+        try:
+            while True:
+                begin = cr.size
+                rows = _fetch(cursor, conn, _ENTRY_CHUNK, {"start": begin, "n": chunk})
+                if not rows:
+                    break
+                if int(rows[-1][0]) != begin + len(rows) - 1:
+                    # Indices are unique and sorted, so some index in here was skipped.
+                    for expected, row in enumerate(rows, start=begin):
+                        if int(row[0]) != expected:
+                            raise _Tampered(
+                                Problem(
+                                    expected, f"missing (the next stored entry is {int(row[0])})"
+                                )
+                            )
+                stored = _stored_nodes(cursor, conn, begin, begin + len(rows))
+                _walk(cr, checks, stored, rows)
+                if progress is not None:
+                    progress(cr.size, total)
+        finally:
+            cursor.close()
         checked = cr.size
         if checks.next is not None:
             raise _Tampered(
@@ -293,40 +340,64 @@ def verify_store(
 def _walk(
     cr: CompactRange,
     checks: _Checkpoints,
-    nodes: dict[NodeId, bytes],
-    rows: Sequence[Row[tuple[int, bytes, bytes]]],
+    stored: list[tuple[int, int, bytes]],
+    rows: Sequence[tuple[int, bytes, bytes]],
 ) -> None:
     """Feed one chunk of contiguous entries through the compact range, checking as it goes.
 
-    This is ``CompactRange.append`` unrolled (the hot loop of ``verify``):
-    merging equal-sized peaks completes exactly the stored node (level, i).
+    This is ``CompactRange.append`` unrolled, with the RFC 9162 hashes of
+    :mod:`coldcheck.ledger.hashing` inlined (the hot loop of ``verify``).
+    Merging two equal peaks completes node (level, i); the completed nodes
+    are collected per level — so already in (level, idx) order — and compared
+    with the stored ones in one list comparison at the end of the chunk.
     """
     peaks = cr.peaks
     size = cr.size
     stop = checks.next_stop(size)
-    get = nodes.get
-    for index, entry, stored_leaf in rows:
-        h = leaf_hash(entry)
-        if h != stored_leaf:
-            raise _Tampered(Problem(index, "stored leaf hash does not match its bytes"))
-        i = size
-        level = 0
-        while i & 1:
-            h = node_hash(peaks.pop(), h)
-            level += 1
-            i >>= 1
-            if get((level, i)) != h:
-                _bad_node(nodes, (level, i))
-        peaks.append(h)
-        size += 1
-        if size == stop:
-            cr.size = size
-            checks.check_at(size, cr.root())
-            stop = checks.next_stop(size)
+    by_level: list[list[tuple[int, int, bytes]]] = [[] for _ in range(64)]
+    sha256 = hashlib.sha256
+    try:
+        for index, entry, stored_leaf in rows:
+            h = sha256(b"\x00" + entry).digest()
+            if h != stored_leaf:
+                raise _Tampered(Problem(index, "stored leaf hash does not match its bytes"))
+            i = size
+            level = 0
+            while i & 1:
+                h = sha256(b"\x01" + peaks.pop() + h).digest()
+                level += 1
+                i >>= 1
+                by_level[level].append((level, i, h))
+            peaks.append(h)
+            size += 1
+            if size == stop:
+                cr.size = size
+                checks.check_at(size, cr.root())
+                stop = checks.next_stop(size)
+    except _Tampered:
+        # A stored node that went wrong earlier is the better (first) answer.
+        _compare_nodes(by_level, [n for n in stored if _completed_by(n) < size + 1])
+        raise
     cr.size = size
+    _compare_nodes(by_level, stored)
 
 
-def _bad_node(nodes: dict[NodeId, bytes], node: NodeId) -> None:
-    first, end = coverage(node)
-    what = "is missing" if node not in nodes else "does not match them"
-    raise _Tampered(Problem(first, f"stored subtree hash {node} {what}", last=end - 1))
+def _completed_by(node: tuple[int, int, bytes] | NodeId) -> int:
+    """Index of the entry whose append completes ``node``."""
+    return coverage((int(node[0]), int(node[1])))[1] - 1
+
+
+def _compare_nodes(
+    by_level: list[list[tuple[int, int, bytes]]], stored: list[tuple[int, int, bytes]]
+) -> None:
+    expected = list(itertools.chain.from_iterable(by_level))
+    if expected == stored:
+        return
+    found = {(int(lvl), int(i)): bytes(h) for lvl, i, h in stored}
+    if len(found) == len(expected) and all(found.get((lvl, i)) == h for lvl, i, h in expected):
+        return  # equal after normalising driver types
+    for lvl, i, h in sorted(expected, key=lambda n: (_completed_by(n), n[0])):
+        if found.get((lvl, i)) != h:
+            first, end = coverage((lvl, i))
+            what = "is missing" if (lvl, i) not in found else "does not match them"
+            raise _Tampered(Problem(first, f"stored subtree hash {(lvl, i)} {what}", last=end - 1))

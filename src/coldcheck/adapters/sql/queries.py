@@ -109,13 +109,14 @@ class SqlReadModel:
 
         def run(c: Connection) -> list[LedgerEntry]:
             stored = SqlLedger(c).entries(start, end + 1)
-            owners = dict(
-                c.execute(
+            owners = {
+                seq: production
+                for seq, production in c.execute(
                     select(events.c.seq, events.c.production).where(
                         events.c.seq >= start, events.c.seq <= end
                     )
-                ).tuples()
-            )
+                )
+            }
             return [
                 LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owners.get(s.index, "")))
                 for s in stored

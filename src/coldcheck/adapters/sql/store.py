@@ -239,13 +239,13 @@ def write_views(
         conn,
         weapon_view,
         pid,
-        [views.weapon_row(after, w, seq) for w in views.changed_weapons(before, after)],
+        [views.weapon_row(after, w) for w in views.changed_weapons(before, after)],
     )
     _upsert(
         conn,
         lot_view,
         pid,
-        [views.lot_row(after, lot, seq) for lot in views.changed_lots(before, after)],
+        [views.lot_row(after, lot) for lot in views.changed_lots(before, after)],
     )
 
 

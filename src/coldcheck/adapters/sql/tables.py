@@ -93,7 +93,6 @@ weapon_view = Table(
     Column("holder", String(64)),
     Column("retired", Boolean, nullable=False),
     Column("last_inspected_at", String(40)),
-    Column("seq", BigInteger, nullable=False),
     PrimaryKeyConstraint("production", "tag"),
 )
 
@@ -111,7 +110,6 @@ lot_view = Table(
     Column("returned", Integer, nullable=False),
     Column("destroyed", Integer, nullable=False),
     Column("quarantined", Boolean, nullable=False),
-    Column("seq", BigInteger, nullable=False),
     PrimaryKeyConstraint("production", "tag"),
 )
 

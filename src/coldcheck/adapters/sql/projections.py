@@ -1,0 +1,185 @@
+"""Everything derived from the log, checked against a replay or rebuilt from it.
+
+The ledger entries are the source of truth. The event index (``events``,
+``event_refs``), the read tables (``productions``, ``memberships``,
+``weapon_view``, ``lot_view``) and the snapshots are derived: ``check``
+replays the log and names every row that differs; ``rebuild`` throws them
+away and writes them again from a replay. Both stream the log in order.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from coldcheck.adapters.sql.ledger_store import ledger_entries
+from coldcheck.adapters.sql.tables import (
+    event_refs,
+    events,
+    lot_view,
+    memberships,
+    productions,
+    snapshots,
+    weapon_view,
+)
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.state import ProductionState, apply, empty_state
+from coldcheck.service import views
+from coldcheck.service.envelope import decode_entry, refs
+
+Progress = Callable[[int], None]
+CHUNK = 5000
+
+
+@dataclass
+class Replay:
+    """The result of folding the whole log: states, and the derived rows they imply."""
+
+    states: dict[ProductionId, ProductionState] = field(default_factory=dict)
+    last_seq: dict[ProductionId, int] = field(default_factory=dict)
+    event_rows: list[dict[str, Any]] = field(default_factory=list)
+    ref_rows: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+    keep_at: dict[ProductionId, int] = field(default_factory=dict)
+    kept: dict[ProductionId, ProductionState] = field(default_factory=dict)
+
+    def add(self, seq: int, event: Event) -> None:
+        """Fold one event."""
+        pid = event.production
+        self.states[pid] = apply(self.states.get(pid) or empty_state(pid), event)
+        self.last_seq[pid] = seq
+        if self.keep_at.get(pid) == seq:
+            self.kept[pid] = self.states[pid]
+        self.event_rows.append(
+            {
+                "seq": seq,
+                "production": pid,
+                "type": event.type_name,
+                "version": event.version,
+                "at": event.at.isoformat(),
+            }
+        )
+        self.ref_rows.extend({"production": pid, "ref": r, "seq": seq} for r in sorted(refs(event)))
+        self.count += 1
+
+    def read_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows every read table should hold."""
+        out: dict[str, list[dict[str, Any]]] = {
+            "productions": [],
+            "memberships": [],
+            "weapon_view": [],
+            "lot_view": [],
+        }
+        for pid, state in sorted(self.states.items()):
+            if state.info is None:
+                continue
+            out["productions"].append(views.production_row(state, self.last_seq[pid]))
+            out["memberships"] += views.membership_rows(state)
+            out["weapon_view"] += [views.weapon_row(state, w) for w in sorted(state.weapons)]
+            out["lot_view"] += [views.lot_row(state, lot) for lot in sorted(state.lots)]
+        return out
+
+
+def stream_log(conn: Connection) -> Iterator[tuple[int, Event]]:
+    """Every ledger entry, decoded, in log order (read in chunks)."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(ledger_entries.c.idx, ledger_entries.c.entry)
+            .where(ledger_entries.c.idx > after)
+            .order_by(ledger_entries.c.idx)
+            .limit(CHUNK)
+        ).all()
+        for idx, entry in rows:
+            seq, event = decode_entry(bytes(entry))
+            if seq != idx:
+                raise ValueError(f"entry {idx} says it is entry {seq}")
+            yield seq, event
+        if len(rows) < CHUNK:
+            return
+        after = int(rows[-1][0])
+
+
+def replay_log(
+    conn: Connection,
+    progress: Progress | None = None,
+    keep_at: dict[ProductionId, int] | None = None,
+) -> Replay:
+    """Fold the whole log, keeping each production's state at ``keep_at[production]``."""
+    result = Replay(keep_at=keep_at or {})
+    for seq, event in stream_log(conn):
+        result.add(seq, event)
+        if progress is not None and result.count % CHUNK == 0:
+            progress(result.count)
+    return result
+
+
+TABLES = {
+    "events": (events, ("seq",)),
+    "event_refs": (event_refs, ("production", "ref", "seq")),
+    "productions": (productions, ("id",)),
+    "memberships": (memberships, ("production", "person")),
+    "weapon_view": (weapon_view, ("production", "tag")),
+    "lot_view": (lot_view, ("production", "tag")),
+}
+
+
+def _keyed(
+    rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(r[k] for k in key): r for r in rows}
+
+
+def check(conn: Connection, progress: Progress | None = None) -> list[str]:
+    """Every difference between the derived tables and a replay of the log, in words."""
+    saved = {
+        ProductionId(pid): (int(seq), bytes(blob))
+        for pid, seq, blob in conn.execute(
+            select(snapshots.c.production, snapshots.c.seq, snapshots.c.state)
+        )
+    }
+    replay = replay_log(conn, progress, {pid: seq for pid, (seq, _) in saved.items()})
+    expected = {"events": replay.event_rows, "event_refs": replay.ref_rows, **replay.read_rows()}
+    problems: list[str] = []
+    for name, (table, key) in TABLES.items():
+        stored = _keyed([dict(r._mapping) for r in conn.execute(select(table))], key)
+        want = _keyed(expected[name], key)
+        for k in sorted(set(want) | set(stored), key=repr):
+            if k not in stored:
+                problems.append(f"{name} {k}: missing (the log says {want[k]})")
+            elif k not in want:
+                problems.append(f"{name} {k}: not in the log (stored {stored[k]})")
+            elif stored[k] != want[k]:
+                diff = {c: (stored[k][c], v) for c, v in want[k].items() if stored[k][c] != v}
+                problems.append(f"{name} {k}: differs from the log: {diff}")
+    for pid, (seq, blob) in sorted(saved.items()):
+        try:
+            state = pickle.loads(blob)  # our own database, checked against the log
+        except Exception:  # any unreadable snapshot is a problem to report
+            state = None
+        if state is None or state != replay.kept.get(pid):
+            problems.append(f"snapshot of {pid} at entry {seq}: differs from the log")
+    return problems
+
+
+def rebuild(conn: Connection, progress: Progress | None = None) -> int:
+    """Replace every derived table with a replay of the log; returns the events replayed."""
+    replay = replay_log(conn, progress)
+    for table, _ in TABLES.values():
+        conn.execute(delete(table))
+    conn.execute(delete(snapshots))
+    if replay.event_rows:
+        for start in range(0, len(replay.event_rows), CHUNK):
+            conn.execute(insert(events), replay.event_rows[start : start + CHUNK])
+        for start in range(0, len(replay.ref_rows), CHUNK):
+            conn.execute(insert(event_refs), replay.ref_rows[start : start + CHUNK])
+    for name, rows in replay.read_rows().items():
+        if rows:
+            conn.execute(insert(TABLES[name][0]), rows)
+    return replay.count

@@ -1,0 +1,1 @@
+"""The safety rules, one module per area; :mod:`coldcheck.domain.rules` is the entry point."""

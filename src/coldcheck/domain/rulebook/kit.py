@@ -1,0 +1,236 @@
+"""What every rule module shares: reasons, the handler registry, envelopes, incidents.
+
+Handlers register themselves with :func:`handles`; :func:`coldcheck.domain.rules.decide`
+runs the generic checks first, then the handler for the command's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from coldcheck.domain import commands as c
+from coldcheck.domain import events as ev
+from coldcheck.domain.errors import Reason, Refusal
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import (
+    LotId,
+    PersonId,
+    WeaponId,
+    next_incident_id,
+)
+from coldcheck.domain.model import (
+    Role,
+    Settings,
+    Severity,
+)
+from coldcheck.domain.state import (
+    ProductionState,
+    WeaponState,
+)
+
+Decision = list[Event] | Refusal
+
+
+Reasons = Iterator[Reason]
+
+
+C = TypeVar("C", bound=c.BaseCommand)
+
+
+def because(rule: str, message: str) -> Reason:
+    return Reason(rule, message)
+
+
+def names_of(state: ProductionState, people: Iterable[PersonId | None]) -> str:
+    names = sorted(state.name_of(p) for p in people)
+    if not names:
+        return "nobody"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def armorers_of(state: ProductionState) -> str:
+    people = [p for p in state.roles if state.is_armorer(p)]
+    return names_of(state, people) if people else "the armorer"
+
+
+def settings_of(state: ProductionState) -> Settings:
+    return state.info.settings if state.info else Settings()
+
+
+@dataclass(frozen=True)
+class Env:
+    """Envelope fields copied from the command onto every event it produces."""
+
+    cmd: c.BaseCommand
+
+    def __call__(self, cls: type[Any], **payload: Any) -> Any:
+        return cls(
+            production=self.cmd.production,
+            at=self.cmd.at,
+            by=self.cmd.actor,
+            witnesses=tuple(sorted(self.cmd.confirmations - {self.cmd.actor})),
+            **payload,
+        )
+
+
+def witnesses_of(cmd: c.BaseCommand) -> frozenset[PersonId]:
+    return frozenset(p for p in cmd.confirmations if p != cmd.actor)
+
+
+def command_is_for_this_production(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
+    if cmd.production != state.production:
+        yield because("INPUT", f"this command is for {cmd.production}, not {state.production}.")
+    elif state.info is None and not isinstance(cmd, c.CreateProduction):
+        yield because("INPUT", f"production {cmd.production} does not exist — create it first.")
+
+
+def time_is_utc(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
+    offset = cmd.at.utcoffset()
+    if offset is None or offset != timedelta(0):
+        yield because("INPUT", "the command's time must be a UTC time with its offset.")
+
+
+def actor_is_known(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
+    if isinstance(cmd, c.CreateProduction) or state.info is None:
+        if cmd.actor is None:
+            yield because("INPUT", "say who is asking.")
+        return
+    if cmd.actor is None:
+        if not (isinstance(cmd, c.FileSafetyReport) and cmd.anonymous):
+            yield because("INPUT", "say who is asking; only a safety report may be anonymous.")
+        return
+    if not state.roles.get(cmd.actor):
+        yield because("AUTH", f"{state.name_of(cmd.actor)} has no role on this production.")
+    unknown = sorted(p for p in cmd.confirmations if p not in state.people)
+    if unknown:
+        yield because(
+            "INPUT", f"{', '.join(unknown)} confirmed but are not known to the production."
+        )
+
+
+ROLE_WORDS = {
+    Role.ARMORER: "the armorer",
+    Role.ASSISTANT_ARMORER: "an assistant armorer",
+    Role.FIRST_AD: "the 1st AD",
+    Role.PERFORMER: "a performer",
+    Role.SAFETY_SUPERVISOR: "the safety supervisor",
+    Role.PRODUCER: "the producer",
+    Role.CREW: "crew",
+}
+
+
+def need_role(
+    state: ProductionState, cmd: c.BaseCommand, roles: Iterable[Role], what: str
+) -> Reasons:
+    wanted = [r for r in Role if r in frozenset(roles)]
+    if not state.has_role(cmd.actor, *wanted):
+        words = [ROLE_WORDS[r] for r in wanted]
+        who = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        yield because("AUTH", f"only {who} can {what} — {state.name_of(cmd.actor)} cannot.")
+
+
+Handler = Callable[[ProductionState, Any], Decision]
+
+
+HANDLERS: dict[type[c.BaseCommand], Handler] = {}
+
+
+def handles(
+    cls: type[C],
+) -> Callable[[Callable[[ProductionState, C], Decision]], Callable[[ProductionState, C], Decision]]:
+    def register(
+        fn: Callable[[ProductionState, C], Decision],
+    ) -> Callable[[ProductionState, C], Decision]:
+        HANDLERS[cls] = fn
+        return fn
+
+    return register
+
+
+def refuse(reasons: Iterable[Reason]) -> Refusal | None:
+    collected = tuple(dict.fromkeys(reasons))
+    return Refusal(collected) if collected else None
+
+
+def weapon_or_refusal(state: ProductionState, weapon: str) -> WeaponState | Refusal:
+    ws: WeaponState | None = state.weapons.get(WeaponId(weapon))
+    if ws is None:
+        return Refusal(
+            (
+                because(
+                    "INPUT",
+                    f"there is no weapon {weapon} on this production — "
+                    "check the tag on the weapon.",
+                ),
+            )
+        )
+    return ws
+
+
+def incident_events(
+    state: ProductionState,
+    env: Env,
+    *,
+    kind: str,
+    description: str,
+    weapon: WeaponState | None = None,
+    lots: Iterable[LotId] = (),
+    severity: Severity = Severity.STOP,
+) -> list[Event]:
+    """An incident, the quarantines it calls for, and stop-work for severity stop (R21)."""
+    incident = next_incident_id(state)
+    lot_ids = tuple(sorted(set(lots)))
+    out: list[Event] = [
+        env(
+            ev.IncidentOpened,
+            incident=incident,
+            kind=kind,
+            severity=severity,
+            description=description,
+            weapon=weapon.weapon.id if weapon else None,
+            lots=lot_ids,
+        )
+    ]
+    if weapon is not None and not weapon.quarantined:
+        out.append(
+            env(
+                ev.WeaponQuarantined, weapon=weapon.weapon.id, reason=description, incident=incident
+            )
+        )
+    for lot in lot_ids:
+        if not state.lots[lot].quarantined:
+            out.append(env(ev.LotQuarantined, lot=lot, reason=description, incident=incident))
+    if severity is Severity.STOP:
+        out.append(env(ev.StopWorkStarted, reason=f"{incident}: {description}", incident=incident))
+    return out
+
+
+def person_exists(state: ProductionState, person: PersonId) -> Reasons:
+    if person not in state.people:
+        yield because("INPUT", f"{person} is not known to the production — add the person first.")
+
+
+def container_exists(state: ProductionState, container: str | None) -> Reasons:
+    if container is None or container not in state.containers:
+        yield because("INPUT", f"there is no container {container} — create it first.")
+
+
+def lot_exists(state: ProductionState, lot: str) -> Reasons:
+    if lot not in state.lots:
+        yield because(
+            "R02", f"there is no lot {lot} — receive it first; nothing of unknown origin is used."
+        )
+
+
+def enough_rounds(state: ProductionState, container: str, lot: str, count: int) -> Reasons:
+    if count <= 0:
+        yield because("INPUT", "give a number of rounds greater than 0.")
+        return
+    have = state.containers[container].contents.get(lot, 0)  # type: ignore[index, call-overload]
+    if have < count:
+        yield because(
+            "R05", f"{container} holds {have} rounds of {lot}, not {count} — count again."
+        )

@@ -1,0 +1,248 @@
+"""Ledger commands: ``verify``, ``export-evidence``, ``verify-bundle``.
+
+Exit codes as in cli.py: 0 ok, 1 failure (a verification that fails is a
+failure), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from coldcheck.bootstrap import App
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _app(ctx: typer.Context) -> App:
+    from coldcheck.bootstrap import NotInitialised, build
+
+    try:
+        return build(ctx.obj)
+    except NotInitialised as exc:
+        raise _fail(str(exc)) from None
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar on a terminal; nothing in --json mode or when piped."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = "re-hashing the log" if stage == "ledger" else "replaying the log"
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(
+            f"{option} {value!r} is not a date or time; use e.g. 2026-11-25 or"
+            " 2026-11-25T19:00-07:00",
+            2,
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the ledger commands to the root CLI."""
+
+    @cli.command()
+    def verify(
+        ctx: typer.Context,
+        head: Annotated[
+            Path | None,
+            typer.Option(
+                "--head",
+                help="A signed tree head saved outside the server (JSON from /api/v1/ledger/head"
+                " or the daily report); the log must extend it.",
+            ),
+        ] = None,
+        rebuild: Annotated[
+            bool,
+            typer.Option(
+                "--rebuild", help="After a clean check of the log, rebuild the derived tables."
+            ),
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Re-hash every entry, check every signed head, and compare derived tables to a replay."""
+        from coldcheck.bootstrap import rebuild_read_tables, verify_all
+        from coldcheck.ledger.errors import LedgerError
+        from coldcheck.ledger.heads import SignedTreeHead
+
+        trusted = None
+        if head is not None:
+            try:
+                trusted = SignedTreeHead.from_json(json.loads(head.read_text()))
+            except (OSError, ValueError, LedgerError) as exc:
+                raise _fail(f"cannot read a signed head from {head}: {exc}", 2) from None
+        app = _app(ctx)
+        try:
+            with _progress(as_json) as progress:
+                outcome = verify_all(app, trusted, progress)
+            rebuilt = None
+            if rebuild and outcome.ledger.ok:
+                rebuilt = rebuild_read_tables(app)
+        finally:
+            app.close()
+        derived_ok = not outcome.derived_problems or rebuilt is not None
+        ok = outcome.ledger.ok and derived_ok
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "ok": ok,
+                        "entries": outcome.ledger.entries_checked,
+                        "heads": outcome.ledger.heads_checked,
+                        "problem": str(outcome.ledger.problem) if outcome.ledger.problem else None,
+                        "derived_problems": list(outcome.derived_problems),
+                        "rebuilt_events": rebuilt,
+                    }
+                )
+            )
+        else:
+            typer.echo(outcome.ledger.summary)
+            for problem in outcome.derived_problems[:20]:
+                typer.echo(f"derived table NOT OK: {problem}")
+            if len(outcome.derived_problems) > 20:
+                typer.echo(f"... and {len(outcome.derived_problems) - 20} more differences")
+            if rebuilt is not None:
+                typer.echo(f"rebuilt the derived tables from {rebuilt} log entries")
+            elif outcome.derived_problems:
+                typer.echo("the log is intact; `coldcheck verify --rebuild` rebuilds from it")
+        if not ok:
+            raise typer.Exit(1)
+
+    @cli.command("export-evidence")
+    def export_evidence(
+        ctx: typer.Context,
+        out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
+        weapon: Annotated[str | None, typer.Option("--weapon", help="A weapon tag, W-…")] = None,
+        lot: Annotated[str | None, typer.Option("--lot", help="A lot tag, L-…")] = None,
+        person: Annotated[str | None, typer.Option("--person", help="A person id")] = None,
+        start: Annotated[
+            str | None, typer.Option("--from", help="From this date/time (ISO 8601).")
+        ] = None,
+        end: Annotated[
+            str | None, typer.Option("--to", help="To this date/time (ISO 8601).")
+        ] = None,
+        production: Annotated[
+            str | None,
+            typer.Option("--production", help="Production id (default: the only one)."),
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write an evidence bundle: entries, inclusion proofs, a signed head and the key."""
+        from coldcheck.bootstrap import evidence_bundle
+        from coldcheck.domain.ids import ProductionId
+
+        refs = [r for r in (weapon, lot, person) if r]
+        if len(refs) > 1:
+            raise _fail("choose one of --weapon, --lot, --person", 2)
+        since, until = _parse_time(start, "--from"), _parse_time(end, "--to")
+        if not refs and since is None and until is None:
+            raise _fail("say what to export: --weapon, --lot, --person and/or --from/--to", 2)
+        if until is not None and end is not None and len(end) == 10:
+            until = until.replace(hour=23, minute=59, second=59)
+        app = _app(ctx)
+        try:
+            productions = app.reads.all_productions()
+            if production is None:
+                if len(productions) != 1:
+                    names = ", ".join(p.id for p in productions) or "none"
+                    raise _fail(f"choose a production with --production (there are: {names})", 2)
+                production = productions[0].id
+            elif production not in {p.id for p in productions}:
+                raise _fail(f"no production {production!r} on this server", 1)
+            try:
+                data, count = evidence_bundle(
+                    app, ProductionId(production), refs[0] if refs else None, since, until
+                )
+            except ValueError as exc:
+                raise _fail(str(exc)) from None
+        finally:
+            app.close()
+        out.write_bytes(data)
+        if as_json:
+            typer.echo(json.dumps({"ok": True, "file": str(out), "entries": count}))
+        else:
+            typer.echo(
+                f"Wrote {out}: {count} entries with inclusion proofs against one signed head."
+            )
+            typer.echo(f"Check it offline with: coldcheck verify-bundle {out}")
+
+    @cli.command("verify-bundle")
+    def verify_bundle_cmd(
+        bundle: Annotated[Path, typer.Argument(help="The evidence bundle zip.")],
+        key: Annotated[
+            str | None,
+            typer.Option(
+                "--key",
+                help="The log's public key (base64) obtained independently, e.g. from the"
+                " signed daily report; without it the bundle's own key is used.",
+            ),
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Check an evidence bundle offline and say what it proves."""
+        import base64
+        import binascii
+
+        from coldcheck.ledger.bundle import verify_bundle
+
+        try:
+            data = bundle.read_bytes()
+        except OSError as exc:
+            raise _fail(f"cannot read {bundle}: {exc.strerror}", 2) from None
+        trusted = None
+        if key is not None:
+            try:
+                trusted = base64.b64decode(key, validate=True)
+            except (binascii.Error, ValueError):
+                raise _fail("--key must be the base64 of the 32-byte public key", 2) from None
+        report = verify_bundle(data, trusted)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "ok": report.ok,
+                        "problems": list(report.problems),
+                        "entries": [e.index for e in report.entries],
+                        "tree_size": report.head.tree_size if report.head else None,
+                        "summary": report.summary,
+                    }
+                )
+            )
+        else:
+            typer.echo(report.summary)
+        if not report.ok:
+            raise typer.Exit(1)

@@ -1,0 +1,229 @@
+"""Ammunition: lots and their counts (R05), containers (R04), receiving (R02), dummy checks (R03)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from coldcheck.bootstrap import App
+from coldcheck.domain import commands as c
+from coldcheck.domain.ids import ContainerId, LotId
+from coldcheck.domain.model import BlankLoad, Role, RoundCheck, RoundClass, StorageLocation
+from coldcheck.domain.state import lot_status
+from coldcheck.entrypoints.deps import AppDep, Membership, OptionalViewerDep
+from coldcheck.entrypoints.pages_common import (
+    FormDep,
+    Outcome,
+    attempt,
+    done,
+    member_of,
+    number,
+    page,
+    people_with,
+    posted_member,
+    production_context,
+    text,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _ammo_context(app: App, member: Membership) -> dict[str, Any]:
+    state = app.custody.state(member.id)
+    return {
+        **production_context(app, member, state),
+        "nav": "ammo",
+        "lots": [lot_status(state, lot) for lot in sorted(state.lots)],
+        "containers": [cs for _, cs in sorted(state.containers.items())],
+        "classes": [r.value for r in RoundClass if r is not RoundClass.LIVE] + ["live"],
+        "loads": [b.value for b in BlankLoad],
+        "locations": [s.value for s in StorageLocation],
+        "values": {},
+    }
+
+
+@router.get("/p/{production}/ammo", response_class=HTMLResponse)
+def ammo(production: str, request: Request, app: AppDep, viewer: OptionalViewerDep) -> Response:
+    """Every lot with where its rounds are, every container, and the receive forms."""
+    member = member_of(app, viewer, production)
+    return page(request, "ammo.html", _ammo_context(app, member))
+
+
+def _ammo_after(
+    request: Request, app: App, member: Membership, result: Outcome, ok: str, form: FormData
+) -> Response:
+    if result.ok:
+        return done(f"/p/{member.id}/ammo", ok)
+    ctx = _ammo_context(app, member)
+    ctx["values"] = {k: text(form, k) for k in form}
+    return page(request, "ammo.html", {**ctx, "reasons": result.reasons}, status=409)
+
+
+@router.post("/p/{production}/ammo/lots", response_class=HTMLResponse)
+def receive_lot(
+    production: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+) -> Response:
+    """ReceiveLot (R01, R02, R04); the next free tag when none is typed."""
+    member = posted_member(app, viewer, production, form)
+
+    def build() -> dict[str, Any]:
+        rc = RoundClass(text(form, "round_class"))
+        load = text(form, "blank_load")
+        return {
+            "lot": LotId(text(form, "lot").upper()),
+            "round_class": rc,
+            "blank_load": BlankLoad(load) if load and rc is RoundClass.BLANK else None,
+            "calibre": text(form, "calibre"),
+            "supplier": text(form, "supplier"),
+            "count": number(form, "count", "The count"),
+            "container": ContainerId(text(form, "container")),
+        }
+
+    result = attempt(app, member, c.ReceiveLot, build)
+    if result.ok and result.accepted is not None:
+        lot = getattr(result.accepted.events[0], "lot", "")
+        return done(f"/p/{production}/ammo/{lot}", "lot")
+    return _ammo_after(request, app, member, result, "lot", form)
+
+
+@router.post("/p/{production}/ammo/containers", response_class=HTMLResponse)
+def create_container(
+    production: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+) -> Response:
+    """CreateContainer."""
+    member = posted_member(app, viewer, production, form)
+
+    def build() -> dict[str, Any]:
+        return {
+            "container": ContainerId(""),
+            "label": text(form, "label"),
+            "location": StorageLocation(text(form, "location", "storage")),
+        }
+
+    return _ammo_after(
+        request, app, member, attempt(app, member, c.CreateContainer, build), "container", form
+    )
+
+
+def _lot_context(app: App, member: Membership, lot: str) -> dict[str, Any]:
+    state = app.custody.state(member.id)
+    lot_id = LotId(lot.upper())
+    if lot_id not in state.lots:
+        raise HTTPException(404, f"No lot {lot} on this production — check the tag.")
+    return {
+        **production_context(app, member, state),
+        "nav": "ammo",
+        "lot": lot_status(state, lot_id),
+        "containers": [cs for _, cs in sorted(state.containers.items())],
+        "supervisors": people_with(state, Role.SAFETY_SUPERVISOR),
+        "values": {},
+    }
+
+
+@router.get("/p/{production}/ammo/{lot}", response_class=HTMLResponse)
+def lot_page(
+    production: str, lot: str, request: Request, app: AppDep, viewer: OptionalViewerDep
+) -> Response:
+    """One lot: counts, containers, dummy verification round by round, return/destroy."""
+    member = member_of(app, viewer, production)
+    return page(request, "lot.html", _lot_context(app, member, lot))
+
+
+def _lot_after(
+    request: Request,
+    app: App,
+    member: Membership,
+    lot: str,
+    result: Outcome,
+    ok: str,
+    form: FormData,
+) -> Response:
+    if result.ok:
+        return done(f"/p/{member.id}/ammo/{lot.upper()}", ok)
+    ctx = _lot_context(app, member, lot)
+    ctx["values"] = {k: text(form, k) for k in form}
+    return page(request, "lot.html", {**ctx, "reasons": result.reasons}, status=409)
+
+
+@router.post("/p/{production}/ammo/{lot}/verify", response_class=HTMLResponse)
+def verify_dummies(
+    production: str,
+    lot: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
+) -> Response:
+    """VerifyDummies: every round passed or failed; a failure opens an incident (R03)."""
+    member = posted_member(app, viewer, production, form)
+    state = app.custody.state(member.id)
+    lot_id = LotId(lot.upper())
+    count = state.lots[lot_id].lot.count if lot_id in state.lots else 0
+
+    def build() -> dict[str, Any]:
+        rounds = []
+        for n in range(1, count + 1):
+            verdict = text(form, f"round-{n}")
+            if verdict:
+                rounds.append(RoundCheck(n, verdict == "pass", text(form, f"note-{n}")))
+        if len(rounds) != count:
+            raise ValueError(
+                f"R03: check every round — {count - len(rounds)} of {count} have no result yet."
+            )
+        return {"lot": lot_id, "method": text(form, "method"), "rounds": tuple(rounds)}
+
+    result = attempt(app, member, c.VerifyDummies, build)
+    return _lot_after(request, app, member, lot, result, "verified", form)
+
+
+def _rounds_route(cls: type[c.BaseCommand]) -> Any:
+    def route(
+        production: str,
+        lot: str,
+        request: Request,
+        app: AppDep,
+        viewer: OptionalViewerDep,
+        form: FormDep,
+    ) -> Response:
+        member = posted_member(app, viewer, production, form)
+
+        def build() -> dict[str, Any]:
+            return {
+                "lot": LotId(lot.upper()),
+                "container": ContainerId(text(form, "container")),
+                "count": number(form, "count", "The count"),
+                "note": text(form, "note"),
+            }
+
+        result = attempt(app, member, cls, build)
+        return _lot_after(request, app, member, lot, result, "rounds", form)
+
+    route.__doc__ = f"{cls.__name__} (R05: counted, never just gone)."
+    return route
+
+
+router.post("/p/{production}/ammo/{lot}/return")(_rounds_route(c.ReturnLot))
+router.post("/p/{production}/ammo/{lot}/destroy")(_rounds_route(c.DestroyRounds))
+
+
+@router.post("/p/{production}/ammo/{lot}/release", response_class=HTMLResponse)
+def release_lot(
+    production: str,
+    lot: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
+) -> Response:
+    """ReleaseLot: the armorer asks, the safety supervisor confirms with a PIN."""
+    member = posted_member(app, viewer, production, form)
+
+    def build() -> dict[str, Any]:
+        return {"lot": LotId(lot.upper()), "note": text(form, "note")}
+
+    pins = [(text(form, "confirm_person"), text(form, "confirm_pin"))]
+    result = attempt(app, member, c.ReleaseLot, build, pins)
+    return _lot_after(request, app, member, lot, result, "released", form)

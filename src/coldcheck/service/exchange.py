@@ -1,0 +1,626 @@
+"""Import and export of weapons, lots and people as table rows (CSV files in the CLI).
+
+An import is all-or-nothing and goes through the same rules as every other
+command:
+
+1. each row is parsed into domain commands (a row with a bad cell gets an
+   ``INPUT`` reason naming the column);
+2. every row's commands are judged by ``rules.decide`` against a state folded
+   in memory from the production's current state, row after row, so a later
+   row sees the weapons and containers of the rows before it, and a refused
+   row changes nothing for the rows after it;
+3. only when no row has a problem are the commands run through
+   ``CustodyService.execute``, in order, with the ids chosen in step 2.
+
+Each row is reported with its physical line number in the file (the header
+is line 1). Export writes the same columns back, so an exported file imports
+into another production unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TypeVar
+
+from coldcheck.domain import commands as c
+from coldcheck.domain.commands import Command
+from coldcheck.domain.errors import Reason, Refusal
+from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, WeaponId
+from coldcheck.domain.mechanics import ActionType
+from coldcheck.domain.model import BlankLoad, Role, RoundClass, WeaponKind
+from coldcheck.domain.rules import decide
+from coldcheck.domain.state import ProductionState, apply
+from coldcheck.service.custody import Accepted, CustodyService, fill_ids
+from coldcheck.service.errors import Refused
+
+E = TypeVar("E", bound=Enum)
+
+KINDS = ("weapons", "lots", "people", "manifest")
+
+WEAPON_COLUMNS = (
+    "tag",
+    "name",
+    "make",
+    "model",
+    "serial",
+    "calibre",
+    "owner",
+    "kind",
+    "action",
+    "capacity",
+    "transfer_bar",
+    "select_fire",
+)
+WEAPON_REQUIRED = ("name", "serial", "calibre", "kind", "action", "capacity")
+
+LOT_COLUMNS = (
+    "tag",
+    "round_class",
+    "blank_load",
+    "calibre",
+    "supplier",
+    "count",
+    "container",
+    "container_label",
+)
+LOT_REQUIRED = ("round_class", "calibre", "supplier", "count")
+
+PEOPLE_COLUMNS = ("person", "name", "roles")
+PEOPLE_REQUIRED = ("person", "name")
+
+MANIFEST_COLUMNS = (
+    "item",
+    "tag",
+    "name",
+    "make",
+    "model",
+    "serial",
+    "calibre",
+    "owner",
+    "kind",
+    "action",
+    "capacity",
+    "transfer_bar",
+    "select_fire",
+    "round_class",
+    "blank_load",
+    "supplier",
+    "count",
+    "container",
+    "container_label",
+)
+MANIFEST_REQUIRED = ("item", "calibre")
+
+COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "weapons": (WEAPON_COLUMNS, WEAPON_REQUIRED),
+    "lots": (LOT_COLUMNS, LOT_REQUIRED),
+    "people": (PEOPLE_COLUMNS, PEOPLE_REQUIRED),
+    "manifest": (MANIFEST_COLUMNS, MANIFEST_REQUIRED),
+}
+"""Per kind: every column a file may have (the export order), and the ones it must have."""
+
+ROLE_SEPARATOR = ";"
+_PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0", ""}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# -- rows in, rows out -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One data row of a file: its physical line number and its cells by column."""
+
+    line: int
+    values: Mapping[str, str]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed file: its header and its data rows."""
+
+    columns: tuple[str, ...]
+    rows: tuple[SourceRow, ...]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row (line 1 is the header, 0 the file as a whole) cannot be imported."""
+
+    line: int
+    reasons: tuple[Reason, ...]
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}: " + "; ".join(str(r) for r in self.reasons)
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """A row that passed: the commands it becomes (ids filled in) and what it creates."""
+
+    line: int
+    commands: tuple[Command, ...]
+    creates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Every row judged against the folded state; nothing is written yet."""
+
+    kind: str
+    production: ProductionId
+    rows: tuple[PlannedRow, ...]
+    problems: tuple[RowProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every row passed."""
+        return not self.problems
+
+    @property
+    def commands(self) -> list[Command]:
+        """Every command, in file order."""
+        return [cmd for row in self.rows for cmd in row.commands]
+
+    @property
+    def safety_refusal(self) -> bool:
+        """True when some row was refused by a safety rule (an R-code), not only bad input."""
+        return any(r.rule.startswith("R") for p in self.problems for r in p.reasons)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote."""
+
+    kind: str
+    production: ProductionId
+    created: tuple[str, ...]
+    events: int
+    first_seq: int | None
+    last_seq: int | None
+    tree_size: int | None
+
+
+class ImportInterrupted(Exception):
+    """A command refused while writing (someone changed the production meanwhile)."""
+
+    def __init__(self, done: int, line: int, refused: Refused, created: Sequence[str]) -> None:
+        self.done = done
+        self.line = line
+        self.refused = refused
+        self.created = tuple(created)
+        super().__init__(f"line {line}: {refused}")
+
+
+def _input(message: str) -> Reason:
+    return Reason("INPUT", message)
+
+
+def unneutralise(cell: str) -> str:
+    """Undo the leading ``'`` an export puts before a cell that looks like a formula."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula (= + - @, tab, CR)."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def check_columns(kind: str, columns: Sequence[str]) -> list[RowProblem]:
+    """Header problems: unknown, repeated or missing columns (line 1)."""
+    allowed, required = COLUMNS[kind]
+    reasons = []
+    unknown = [col for col in columns if col not in allowed]
+    if unknown:
+        reasons.append(
+            _input(
+                f"unknown column(s) {', '.join(repr(u) for u in unknown)}; "
+                f"the columns are {', '.join(allowed)}"
+            )
+        )
+    repeated = sorted({col for col in columns if columns.count(col) > 1})
+    if repeated:
+        reasons.append(_input(f"column(s) {', '.join(repeated)} appear more than once"))
+    missing = [col for col in required if col not in columns]
+    if missing:
+        reasons.append(_input(f"missing column(s) {', '.join(missing)}"))
+    return [RowProblem(1, tuple(reasons))] if reasons else []
+
+
+# -- cell parsers --------------------------------------------------------------------
+
+
+class _Cells:
+    """Reads typed cells from one row and collects every bad one."""
+
+    def __init__(self, row: SourceRow) -> None:
+        self.row = row
+        self.reasons: list[Reason] = []
+
+    def text(self, column: str, *, required: bool = False) -> str:
+        value = unneutralise(self.row.values.get(column, "") or "").strip()
+        if required and not value:
+            self.reasons.append(_input(f"column '{column}' is empty"))
+        return value
+
+    def enum(self, cls: type[E], column: str, *, required: bool = True) -> E | None:
+        value = self.text(column).lower().replace("-", "_").replace(" ", "_")
+        if not value:
+            if required:
+                choices = ", ".join(str(m.value) for m in cls)
+                self.reasons.append(_input(f"column '{column}' is empty; use one of {choices}"))
+            return None
+        try:
+            return cls(value)
+        except ValueError:
+            choices = ", ".join(str(m.value) for m in cls)
+            self.reasons.append(
+                _input(f"column '{column}': '{self.text(column)}' is not one of {choices}")
+            )
+            return None
+
+    def integer(self, column: str) -> int | None:
+        value = self.text(column)
+        if not value:
+            self.reasons.append(_input(f"column '{column}' is empty; give a whole number"))
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            self.reasons.append(_input(f"column '{column}': '{value}' is not a whole number"))
+            return None
+
+    def boolean(self, column: str) -> bool:
+        value = self.text(column).lower()
+        if value in _TRUE:
+            return True
+        if value not in _FALSE:
+            self.reasons.append(_input(f"column '{column}': '{value}' is not yes or no"))
+        return False
+
+
+# -- rows to commands ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    production: ProductionId
+    actor: PersonId
+    at: datetime
+    house: str
+
+
+def _weapon_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reason]:
+    cells = _Cells(row)
+    kind = cells.enum(WeaponKind, "kind")
+    action = cells.enum(ActionType, "action")
+    capacity = cells.integer("capacity")
+    tag = WeaponId(cells.text("tag").upper())
+    name = cells.text("name", required=True)
+    serial = cells.text("serial", required=True)
+    calibre = cells.text("calibre", required=True)
+    transfer_bar = cells.boolean("transfer_bar")
+    select_fire = cells.boolean("select_fire")
+    if cells.reasons or kind is None or action is None or capacity is None:
+        return cells.reasons
+    command: Command = c.RegisterWeapon(
+        production=ctx.production,
+        actor=ctx.actor,
+        at=ctx.at,
+        weapon=tag,
+        name=name,
+        make=cells.text("make"),
+        model=cells.text("model"),
+        serial=serial,
+        calibre=calibre,
+        owner=cells.text("owner") or ctx.house,
+        kind=kind,
+        action=action,
+        capacity=capacity,
+        transfer_bar=transfer_bar,
+        select_fire=select_fire,
+    )
+    return [command]
+
+
+def _lot_commands(
+    row: SourceRow, ctx: _Context, state: ProductionState
+) -> list[Command] | list[Reason]:
+    cells = _Cells(row)
+    round_class = cells.enum(RoundClass, "round_class")
+    blank_load = cells.enum(BlankLoad, "blank_load", required=False)
+    count = cells.integer("count")
+    calibre = cells.text("calibre", required=True)
+    supplier = cells.text("supplier") or ctx.house
+    if not supplier:
+        cells.reasons.append(_input("column 'supplier' is empty"))
+    container = ContainerId(cells.text("container").upper())
+    label = cells.text("container_label")
+    if cells.reasons or round_class is None or count is None:
+        return cells.reasons
+    out: list[Command] = []
+    if not container or container not in state.containers:
+        load = f" {blank_load.value} load" if blank_load else ""
+        out.append(
+            c.CreateContainer(
+                production=ctx.production,
+                actor=ctx.actor,
+                at=ctx.at,
+                container=container,
+                label=label or f"{calibre} {round_class.value}s{load}",
+            )
+        )
+    out.append(
+        c.ReceiveLot(
+            production=ctx.production,
+            actor=ctx.actor,
+            at=ctx.at,
+            lot=LotId(cells.text("tag").upper()),
+            round_class=round_class,
+            blank_load=blank_load,
+            calibre=calibre,
+            supplier=supplier,
+            count=count,
+            container=container,
+        )
+    )
+    return out
+
+
+def _person_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reason]:
+    cells = _Cells(row)
+    person = cells.text("person", required=True)
+    name = cells.text("name", required=True)
+    if person and not _PERSON_ID.match(person):
+        cells.reasons.append(
+            _input(
+                f"column 'person': '{person}' is not a person id — use lowercase letters, "
+                "digits and hyphens, like mara-voss"
+            )
+        )
+    roles: list[Role] = []
+    for word in cells.text("roles").split(ROLE_SEPARATOR):
+        word = word.strip().lower().replace(" ", "_").replace("-", "_")
+        if not word:
+            continue
+        try:
+            roles.append(Role(word))
+        except ValueError:
+            choices = ", ".join(r.value for r in Role)
+            cells.reasons.append(_input(f"column 'roles': '{word}' is not one of {choices}"))
+    if cells.reasons:
+        return cells.reasons
+    pid = PersonId(person)
+    base = {"production": ctx.production, "actor": ctx.actor, "at": ctx.at}
+    out: list[Command] = [c.AddPerson(person=pid, name=name, **base)]  # type: ignore[arg-type]
+    out.extend(
+        c.AssignRole(person=pid, role=role, **base)  # type: ignore[arg-type]
+        for role in dict.fromkeys(roles)
+    )
+    return out
+
+
+def _manifest_commands(
+    row: SourceRow, ctx: _Context, state: ProductionState
+) -> list[Command] | list[Reason]:
+    item = unneutralise(row.values.get("item", "")).strip().lower()
+    if item in ("weapon", "weapons"):
+        return _weapon_commands(row, ctx)
+    if item in ("lot", "lots", "ammunition"):
+        return _lot_commands(row, ctx, state)
+    return [_input(f"column 'item': '{item}' is not weapon or lot")]
+
+
+def _commands_for(
+    kind: str, row: SourceRow, ctx: _Context, state: ProductionState
+) -> list[Command] | list[Reason]:
+    if kind == "weapons":
+        return _weapon_commands(row, ctx)
+    if kind == "lots":
+        return _lot_commands(row, ctx, state)
+    if kind == "people":
+        return _person_commands(row, ctx)
+    return _manifest_commands(row, ctx, state)
+
+
+def _creates(command: Command) -> str | None:
+    if isinstance(command, c.RegisterWeapon):
+        return command.weapon
+    if isinstance(command, c.ReceiveLot):
+        return command.lot
+    if isinstance(command, c.CreateContainer):
+        return command.container
+    if isinstance(command, c.AddPerson):
+        return command.person
+    return None
+
+
+def plan_import(
+    kind: str,
+    table: Table,
+    state: ProductionState,
+    actor: PersonId,
+    at: datetime,
+    house: str = "",
+) -> ImportPlan:
+    """Judge every row against ``state`` folded row by row; write nothing."""
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    problems = check_columns(kind, table.columns)
+    if not table.rows:
+        problems.append(RowProblem(0, (_input("the file has no data rows"),)))
+    if problems:
+        return ImportPlan(kind, state.production, (), tuple(problems))
+    ctx = _Context(state.production, actor, at, house.strip())
+    planned: list[PlannedRow] = []
+    for row in table.rows:
+        if row.problem:
+            problems.append(RowProblem(row.line, (_input(row.problem),)))
+            continue
+        if not any((v or "").strip() for v in row.values.values()):
+            continue  # a blank line in a spreadsheet export
+        parsed = _commands_for(kind, row, ctx, state)
+        if parsed and isinstance(parsed[0], Reason):
+            problems.append(RowProblem(row.line, tuple(parsed)))  # type: ignore[arg-type]
+            continue
+        folded = state
+        done: list[Command] = []
+        refusal: Refusal | None = None
+        for raw in parsed:
+            command = fill_ids(folded, dataclasses.replace(raw, at=at))  # type: ignore[arg-type]
+            if isinstance(command, c.ReceiveLot) and not command.container and done:
+                prev = done[-1]
+                if isinstance(prev, c.CreateContainer):
+                    command = dataclasses.replace(command, container=prev.container)
+            decision = decide(folded, command)
+            if isinstance(decision, Refusal):
+                refusal = decision
+                break
+            for event in decision:
+                folded = apply(folded, event)
+            done.append(command)
+        if refusal is not None:
+            problems.append(RowProblem(row.line, refusal.reasons))
+            continue
+        state = folded
+        creates = tuple(x for x in (_creates(cmd) for cmd in done) if x)
+        planned.append(PlannedRow(row.line, tuple(done), creates))
+    if not planned and not problems:
+        problems.append(RowProblem(0, (_input("the file has no data rows"),)))
+    return ImportPlan(kind, ctx.production, tuple(planned), tuple(problems))
+
+
+def run_import(
+    plan: ImportPlan,
+    custody: CustodyService,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Execute a plan with no problems, command after command, through the rules."""
+    if not plan.ok:
+        raise ValueError("a plan with problems is never run")
+    commands = [(row.line, cmd) for row in plan.rows for cmd in row.commands]
+    created: list[str] = []
+    last: Accepted | None = None
+    first_seq: int | None = None
+    events = 0
+    for done, (line, command) in enumerate(commands):
+        try:
+            last = custody.execute(command)
+        except Refused as refused:
+            raise ImportInterrupted(done, line, refused, created) from None
+        if first_seq is None and last.seqs:
+            first_seq = last.seqs[0]
+        events += len(last.events)
+        made = _creates(command)
+        if made:
+            created.append(made)
+        if progress is not None:
+            progress(done + 1, len(commands))
+    return ImportResult(
+        kind=plan.kind,
+        production=plan.production,
+        created=tuple(created),
+        events=events,
+        first_seq=first_seq,
+        last_seq=last.seqs[-1] if last and last.seqs else None,
+        tree_size=last.head.tree_size if last else None,
+    )
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def export_rows(kind: str, state: ProductionState) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The columns and rows that ``import <kind>`` reads back (same columns, same order)."""
+    if kind == "weapons":
+        return WEAPON_COLUMNS, _weapon_rows(state)
+    if kind == "lots":
+        return LOT_COLUMNS, _lot_rows(state)
+    if kind == "people":
+        return PEOPLE_COLUMNS, _people_rows(state)
+    raise ValueError(f"cannot export {kind!r}; choose weapons, lots or people")
+
+
+def _weapon_rows(state: ProductionState) -> list[list[str]]:
+    rows = []
+    for tag in sorted(state.weapons):
+        ws = state.weapons[tag]
+        if ws.retired:
+            continue
+        w = ws.weapon
+        rows.append(
+            [
+                w.id,
+                w.name,
+                w.make,
+                w.model,
+                w.serial,
+                w.calibre,
+                w.owner,
+                w.kind.value,
+                w.action.value,
+                str(w.capacity),
+                _yes(w.transfer_bar),
+                _yes(w.select_fire),
+            ]
+        )
+    return rows
+
+
+def lot_home(state: ProductionState, lot: LotId) -> ContainerId | None:
+    """The container holding most of a lot's rounds now (lowest tag on a tie)."""
+    held = [(-cs.contents.get(lot, 0), cid) for cid, cs in state.containers.items()]
+    best = min((h for h in held if h[0] < 0), default=None)
+    return best[1] if best else None
+
+
+def _lot_rows(state: ProductionState) -> list[list[str]]:
+    rows = []
+    for tag in sorted(state.lots):
+        lot = state.lots[tag].lot
+        home = lot_home(state, tag)
+        rows.append(
+            [
+                lot.id,
+                lot.round_class.value,
+                lot.blank_load.value if lot.blank_load else "",
+                lot.calibre,
+                lot.supplier,
+                str(lot.count),
+                home or "",
+                state.containers[home].container.label if home else "",
+            ]
+        )
+    return rows
+
+
+def _people_rows(state: ProductionState) -> list[list[str]]:
+    rows = []
+    for pid in sorted(state.people):
+        roles = sorted(r.value for r in state.roles.get(pid, frozenset()))
+        rows.append([pid, state.people[pid].name, ROLE_SEPARATOR.join(roles)])
+    return rows
+
+
+def table_from_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
+    """A ``Table`` from exported rows (line numbers as a CSV file would have them)."""
+    cols = tuple(columns)
+    return Table(
+        cols,
+        tuple(SourceRow(i + 2, dict(zip(cols, r, strict=True))) for i, r in enumerate(rows)),
+    )

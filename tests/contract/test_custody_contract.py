@@ -1,0 +1,252 @@
+"""The custody contract: one specification run on memory, SQLite and PostgreSQL.
+
+The service decides, then appends events, ledger leaves, stored hashes,
+read-table rows and a signed head in one transaction — or nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, func, select
+
+from coldcheck.adapters.memory import MemoryDatabase, MemoryUnitOfWorkFactory
+from coldcheck.adapters.memory_accounts import MemoryAccountStore
+from coldcheck.adapters.sql import migrate, store
+from coldcheck.adapters.sql.engine import make_engine
+from coldcheck.adapters.sql.ledger_store import SqlLedger
+from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.adapters.sql.tables import lot_view, weapon_view
+from coldcheck.domain import commands as c
+from coldcheck.domain.ids import PersonId, WeaponId
+from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist
+from coldcheck.domain.model import BoreFinding, Finding
+from coldcheck.domain.state import ProductionState, replay
+from coldcheck.ledger.hashing import leaf_hash
+from coldcheck.ledger.heads import public_key_raw, verify_head
+from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
+from coldcheck.service import demo, views
+from coldcheck.service.accounts import AccountService, AccountStore, Argon2Hasher
+from coldcheck.service.custody import CustodyService
+from coldcheck.service.envelope import decode_entry
+from coldcheck.service.errors import Refused
+from coldcheck.service.ports import FixedClock
+from coldcheck.service.uow import UnitOfWorkFactory
+from tests.pg import fresh_pg_schema, pg_url_or_skip
+
+NOW = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
+DEMO = demo.PRODUCTION
+MARA, DANA, ROSA = PersonId("mara-voss"), PersonId("dana-ortiz"), PersonId("rosa-lind")
+W2 = WeaponId("W-0002")
+
+
+@dataclass
+class Backend:
+    """A storage backend: how to open units of work, and how to read its log back."""
+
+    name: str
+    key: Ed25519PrivateKey
+    factory: Callable[[], UnitOfWorkFactory]
+    entries: Callable[[], list[bytes]]
+    heads_ok: Callable[[], int]
+    engine: Engine | None = None
+
+
+def _sql_backend(name: str, engine: Engine, key: Ed25519PrivateKey) -> Backend:
+    migrate.upgrade(engine)
+
+    def entries() -> list[bytes]:
+        with engine.connect() as conn:
+            ledger = SqlLedger(conn)
+            size = ledger.size()
+            out: list[bytes] = []
+            for start in range(0, size, 1000):
+                out += [e.entry for e in ledger.entries(start, min(size, start + 1000))]
+            return out
+
+    def heads_ok() -> int:
+        with engine.connect() as conn:
+            ledger = SqlLedger(conn)
+            heads = list(ledger.heads())
+            for head in heads:
+                verify_head(head, public_key_raw(key))
+                assert ledger.root(head.tree_size) == head.root_hash
+            return len(heads)
+
+    return Backend(name, key, lambda: SqlUnitOfWorkFactory(engine, key), entries, heads_ok, engine)
+
+
+@contextmanager
+def _backend(name: str, tmp_path: Path) -> Iterator[Backend]:
+    key = Ed25519PrivateKey.generate()
+    if name == "memory":
+        db = MemoryDatabase(key=key)
+
+        def heads_ok() -> int:
+            for head in db.heads:
+                verify_head(head, public_key_raw(key))
+                nodes = MemoryHashStore()
+                nodes.append([leaf_hash(e) for e in db.entries[: head.tree_size]])
+                assert MerkleLog(nodes).root(head.tree_size) == head.root_hash
+            return len(db.heads)
+
+        yield Backend(name, key, lambda: MemoryUnitOfWorkFactory(db), lambda: db.entries, heads_ok)
+    elif name == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'contract.sqlite3'}")
+        try:
+            yield _sql_backend(name, engine, key)
+        finally:
+            engine.dispose()
+    else:
+        with fresh_pg_schema(pg_url_or_skip(), prefix="custody") as engine:
+            yield _sql_backend(name, engine, key)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    with _backend(request.param, tmp_path) as b:
+        yield b
+
+
+def _accounts() -> tuple[AccountService, Callable[[], AbstractContextManager[AccountStore]]]:
+    store = MemoryAccountStore()
+
+    @contextmanager
+    def tx() -> Iterator[AccountStore]:
+        yield store
+
+    return AccountService(Argon2Hasher.cheap()), tx
+
+
+@pytest.fixture
+def service(backend: Backend) -> CustodyService:
+    """A custody service with the demo production loaded, on a fixed clock."""
+    svc = CustodyService(backend.factory(), FixedClock(NOW))
+    accounts, tx = _accounts()
+    demo.load_demo(svc, accounts, tx, NOW)
+    assert isinstance(svc.clock, FixedClock)
+    svc.clock.set(NOW + timedelta(hours=1))
+    return svc
+
+
+def _inspect(weapon: WeaponId = W2) -> c.InspectWeapon:
+    action = ActionType.DOUBLE_ACTION_REVOLVER
+    return c.InspectWeapon(
+        production=DEMO,
+        actor=MARA,
+        at=NOW,
+        weapon=weapon,
+        findings=tuple(Finding(f"chamber {i}", RoundState.EMPTY) for i in range(1, 7)),
+        bore=BoreFinding.CLEAR,
+        checklist=inspection_checklist(action),
+    )
+
+
+def _handover(weapon: WeaponId = W2) -> c.HandOver:
+    return c.HandOver(
+        production=DEMO, actor=MARA, at=NOW, weapon=weapon, to=ROSA,
+        confirmations=frozenset({ROSA, DANA}),
+    )
+
+
+def _replay_log(backend: Backend) -> ProductionState:
+    events = [decode_entry(e)[1] for e in backend.entries()]
+    return replay(DEMO, [e for e in events if e.production == DEMO])
+
+
+def test_state_after_commands_equals_a_replay_of_the_log(
+    backend: Backend, service: CustodyService
+) -> None:
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(_inspect())
+    service.execute(_handover())
+    assert service.state(DEMO) == _replay_log(backend)
+
+
+def test_log_positions_are_contiguous_and_every_head_verifies(
+    backend: Backend, service: CustodyService
+) -> None:
+    entries = backend.entries()
+    assert [decode_entry(e)[0] for e in entries] == list(range(len(entries)))
+    assert backend.heads_ok() >= 1
+
+
+def test_a_refused_command_writes_nothing(backend: Backend, service: CustodyService) -> None:
+    before = len(backend.entries())
+    with pytest.raises(Refused) as refused:
+        service.execute(_handover())  # still in storage, not inspected
+    assert "R10" in {r.rule for r in refused.value.reasons}
+    assert len(backend.entries()) == before
+    assert service.state(DEMO) == _replay_log(backend)
+
+
+def test_a_new_process_sees_the_same_state(backend: Backend, service: CustodyService) -> None:
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    fresh = CustodyService(backend.factory(), FixedClock(NOW))
+    assert fresh.state(DEMO) == service.state(DEMO)
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(
+    backend: Backend, service: CustodyService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = len(backend.entries())
+    state_before = service.state(DEMO)
+
+    def boom(*args: object) -> None:
+        raise OSError("disk full")
+
+    if backend.name == "memory":
+        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.commit", boom)
+    else:
+        monkeypatch.setattr(store, "write_views", boom)
+    with pytest.raises(OSError):
+        service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    monkeypatch.undo()
+    assert len(backend.entries()) == before
+    assert service.state(DEMO) == state_before
+
+
+def test_two_devices_issuing_the_same_weapon_only_one_wins(
+    backend: Backend, service: CustodyService
+) -> None:
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(_inspect())
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def device() -> None:
+        barrier.wait()
+        try:
+            service.execute(_handover())
+            results.append("issued")
+        except Refused as exc:
+            results.append(",".join(sorted({r.rule for r in exc.reasons})))
+
+    threads = [threading.Thread(target=device) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results.count("issued") == 1, results
+    handed = [e for e in backend.entries() if b'"WeaponHandedOver"' in e]
+    assert len([e for e in handed if b'"W-0002"' in e]) == 2  # yesterday's demo + this one
+
+
+def test_read_tables_equal_the_rows_of_a_replay(backend: Backend, service: CustodyService) -> None:
+    if backend.engine is None:
+        pytest.skip("the memory backend has no read tables")
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    replayed = _replay_log(backend)
+    with backend.engine.connect() as conn:
+        stored = {r.tag: r.label for r in conn.execute(select(weapon_view))}
+        lots = {r.tag: r.in_store for r in conn.execute(select(lot_view))}
+        assert conn.execute(select(func.count()).select_from(weapon_view)).scalar() == 5
+    assert stored == {w: views.weapon_row(replayed, w)["label"] for w in replayed.weapons}
+    assert lots == {lot: views.lot_row(replayed, lot)["in_store"] for lot in replayed.lots}
