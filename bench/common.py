@@ -121,7 +121,7 @@ class Server:
             while time.perf_counter() < deadline:
                 if self.process.poll() is not None:
                     err = self.process.stderr.read().decode() if self.process.stderr else ""
-                    raise RuntimeError(f"server exited with {self.process.returncode}: {err}")
+                    raise RuntimeError(f"server exited with {self.process.returncode}: {err[-600:]}")
                 try:
                     if client.get(f"{self.url}/healthz").status_code == 200:
                         return time.perf_counter() - self.started

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
@@ -253,3 +254,105 @@ def evidence_bundle(
         f"{f', {ref}' if ref else ''}, {period}: {len(entries)} entries."
     )
     return build_bundle(entries, head, app.public_key, description=description), len(entries)
+
+
+# -- files for the CLI's data commands (cli_data): adapters imported only when used ----------
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+
+    from coldcheck.adapters.backup import BackupReport, RestoreReport
+    from coldcheck.ledger.heads import SignedTreeHead
+    from coldcheck.service.exchange import Table
+    from coldcheck.service.reports import CustodyReport, DailyReport, IncidentReport, LabelItem
+
+
+def closing_head(app: App, before: datetime | None) -> SignedTreeHead | None:
+    """The newest signed tree head signed before ``before`` (the newest of all if None)."""
+    if before is None:
+        return app.reads.ledger_head()
+    from sqlalchemy import select
+
+    from coldcheck.adapters.sql.ledger_store import head_from_row, ledger_heads
+
+    q = (
+        select(
+            ledger_heads.c.tree_size,
+            ledger_heads.c.root_hash,
+            ledger_heads.c.timestamp_ms,
+            ledger_heads.c.signature,
+            ledger_heads.c.log_id,
+        )
+        .where(ledger_heads.c.timestamp_ms < int(before.timestamp() * 1000))
+        .order_by(ledger_heads.c.tree_size.desc())
+        .limit(1)
+    )
+    with app.engine.connect() as conn:
+        row = conn.execute(q).first()
+    return head_from_row(row) if row is not None else None
+
+
+def read_csv(path: Path) -> Table:
+    """Parse a CSV file (raises ``service.exchange.FileError``)."""
+    from coldcheck.adapters import csv_io
+
+    return csv_io.read_csv(path)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Write a CSV file, neutralising formula injection."""
+    from coldcheck.adapters import csv_io
+
+    csv_io.write_csv(path, columns, rows)
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """CSV text (for stdout), neutralising formula injection."""
+    from coldcheck.adapters import csv_io
+
+    return csv_io.dump_csv(columns, rows)
+
+
+def render_report(
+    report: DailyReport | CustodyReport | IncidentReport, path: Path, paper: str
+) -> None:
+    """Write a report as PDF."""
+    from coldcheck.adapters import pdf
+    from coldcheck.service.reports import CustodyReport, DailyReport
+
+    if isinstance(report, DailyReport):
+        pdf.daily_pdf(report, path, paper)
+    elif isinstance(report, CustodyReport):
+        pdf.custody_pdf(report, path, paper)
+    else:
+        pdf.incident_pdf(report, path, paper)
+
+
+def render_labels(items: Sequence[LabelItem], path: Path, layout: str) -> int:
+    """Write QR label sheets as PDF; the number of pages."""
+    from coldcheck.adapters import pdf
+
+    return pdf.labels_pdf(items, path, layout)
+
+
+def backup_data(
+    settings: Settings, target: Path, progress: Callable[[str, int, int], None] | None = None
+) -> BackupReport:
+    """Consistent online copy of the SQLite database and the key (raises ``FileError``)."""
+    from coldcheck.adapters import backup
+
+    return backup.backup(settings, target, progress)
+
+
+def restore_data(
+    settings: Settings,
+    source: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RestoreReport:
+    """Put a backup in place after its ledger verifies (raises ``FileError``)."""
+    from coldcheck.adapters import backup
+
+    return backup.restore(settings, source, force=force, progress=progress)

@@ -15,12 +15,12 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from coldcheck.service.exchange import SourceRow, Table, neutralise
+from coldcheck.service.exchange import FileError, SourceRow, Table, neutralise
 
 __all__ = ["CsvError", "dump_csv", "parse_csv", "read_csv", "write_csv"]
 
 
-class CsvError(Exception):
+class CsvError(FileError):
     """The file cannot be read as CSV at all (not UTF-8, broken quoting, no header)."""
 
 

@@ -9,9 +9,13 @@ things are chosen by the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from enum import Enum
+from typing import Any
 
+from coldcheck.domain.errors import InvalidCommand
 from coldcheck.domain.ids import (
     ContainerId,
     IncidentId,
@@ -50,6 +54,36 @@ class BaseCommand:
     actor: PersonId | None
     at: datetime
     confirmations: frozenset[PersonId] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        """Accept enum values given as their strings (``"blank"``) and any set of confirmers."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            enum = _enum_of(type(self), f.name)
+            if enum is not None and isinstance(value, str) and not isinstance(value, enum):
+                try:
+                    object.__setattr__(self, f.name, enum(value))
+                except ValueError:
+                    allowed = ", ".join(str(m.value) for m in enum)
+                    raise InvalidCommand(f"{f.name} must be one of: {allowed}") from None
+        if not isinstance(self.confirmations, frozenset):
+            object.__setattr__(self, "confirmations", frozenset(self.confirmations))
+
+
+_ENUMS: dict[tuple[type[Any], str], type[Enum] | None] = {}
+
+
+def _enum_of(cls: type[Any], name: str) -> type[Enum] | None:
+    """The Enum a command field holds (directly or as ``X | None``), if any."""
+    key = (cls, name)
+    if key not in _ENUMS:
+        hint: Any = typing.get_type_hints(cls)[name]
+        found = None
+        for candidate in (hint, *typing.get_args(hint)):
+            if isinstance(candidate, type) and issubclass(candidate, Enum):
+                found = candidate
+        _ENUMS[key] = found
+    return _ENUMS[key]
 
 
 # -- production and people ---------------------------------------------------

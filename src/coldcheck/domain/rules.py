@@ -17,7 +17,28 @@ Time windows compare command times only:
 
 Confirmations (``command.confirmations``) are persons the service verified
 with their own PIN for this command; the actor is never counted as their
-own witness.
+own witness.  They become the events' ``witnesses``.  Who must confirm:
+
+* ``HandOver`` to a performer: the performer and a 1st AD (R12); to another
+  armorer: that armorer; of a replica: the performer.
+* ``LiftStopWork`` and ``ReleaseLot``: armorer and safety supervisor, one
+  asking, the other confirming (R21).
+* ``CloseDay``: a producer or 1st AD (R23); ``ResolveDiscrepancy``: the
+  armorer and the producer.
+* ``PlanScene``: an armorer signs off by asking or confirming (R18).
+
+Other choices:
+
+* R17 "that day" is the scene's planned shoot day (``PlanScene.day``); the
+  meeting names that day and the scene, and must be held before the load.
+  Re-planning a scene's day, weapons, people, firing, pointing, distance,
+  protection or setup bumps its revision and makes older meetings stale.
+* R23: while any day is closed with a discrepancy, every handoff to a
+  performer is refused until ``ResolveDiscrepancy``.
+* R27: ``Correct.corrects`` is the 0-based position of the corrected event in
+  this production's own event stream (the order ``replay`` folds).
+
+The handlers live in :mod:`coldcheck.domain.rulebook`, one module per area.
 """
 
 from __future__ import annotations

@@ -91,14 +91,13 @@ def signout(
     return response
 
 
-from coldcheck.entrypoints import (  # noqa: E402  (they import pages_common, not this module)
-    pages_ammo,
-    pages_board,
-    pages_day,
-    pages_people,
-    pages_safety,
-    pages_weapon,
-)
+# The other screens: each module imports pages_common, never this one.
+from coldcheck.entrypoints.pages_ammo import router as ammo_router  # noqa: E402
+from coldcheck.entrypoints.pages_board import router as board_router  # noqa: E402
+from coldcheck.entrypoints.pages_day import router as day_router  # noqa: E402
+from coldcheck.entrypoints.pages_people import router as people_router  # noqa: E402
+from coldcheck.entrypoints.pages_safety import router as safety_router  # noqa: E402
+from coldcheck.entrypoints.pages_weapon import router as weapon_router  # noqa: E402
 
-for _module in (pages_board, pages_weapon, pages_ammo, pages_day, pages_safety, pages_people):
-    router.include_router(_module.router)
+for _sub in (board_router, weapon_router, ammo_router, day_router, safety_router, people_router):
+    router.include_router(_sub)

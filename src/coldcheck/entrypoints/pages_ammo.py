@@ -1,4 +1,4 @@
-"""Ammunition: lots and their counts (R05), containers (R04), receiving (R02), dummy checks (R03)."""
+"""Ammunition: lots and counts (R05), containers (R04), receiving (R02), dummy checks (R03)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,9 @@ def _lot_context(app: App, member: Membership, lot: str) -> dict[str, Any]:
         "nav": "ammo",
         "lot": lot_status(state, lot_id),
         "containers": [cs for _, cs in sorted(state.containers.items())],
-        "supervisors": people_with(state, Role.SAFETY_SUPERVISOR),
+        "confirmers": people_with(
+            state, Role.SAFETY_SUPERVISOR, Role.ARMORER, Role.ASSISTANT_ARMORER
+        ),
         "values": {},
     }
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -87,7 +89,15 @@ def _words(value: object) -> str:
     return str(getattr(value, "value", value)).replace("_", " ")
 
 
+@pass_context
+def _name(ctx: Context, person: str | None) -> str:
+    """A person's name from the page's production state (``name_of`` in the context)."""
+    name_of = ctx.get("name_of")
+    return str(name_of(person)) if name_of else str(person or "")
+
+
 TEMPLATES.env.filters["words"] = _words
+TEMPLATES.env.filters["name"] = _name
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

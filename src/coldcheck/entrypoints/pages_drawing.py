@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coldcheck.domain.events import Event, event_payload
+from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.state import ProductionState, WeaponStatus
 
@@ -88,7 +89,12 @@ def drawing(status: WeaponStatus) -> Drawing | None:
             )
         hammer = (cx, cy - ring - 44) if status.hammer_over in names else None
         return Drawing(
-            "cylinder", 240, 240, tuple(spots), hammer, f"Cylinder of {status.tag}, seen from behind"
+            "cylinder",
+            240,
+            240,
+            tuple(spots),
+            hammer,
+            f"Cylinder of {status.tag}, seen from behind",
         )
     per_row = 8
     spots = []
@@ -106,7 +112,9 @@ def drawing(status: WeaponStatus) -> Drawing | None:
         )
     rows = (len(names) + per_row - 1) // per_row
     width = 20 + min(len(names), per_row) * 44
-    return Drawing("row", width, 16 + rows * 44, tuple(spots), None, f"Load positions of {status.tag}")
+    return Drawing(
+        "row", width, 16 + rows * 44, tuple(spots), None, f"Load positions of {status.tag}"
+    )
 
 
 def _value(value: Any) -> str:
@@ -129,6 +137,6 @@ def event_words(state: ProductionState, event: Event) -> tuple[str, str]:
             continue
         label = key.replace("_", " ")
         if key in ("to", "from_person", "person", "supervisor"):
-            value = state.name_of(value)
+            value = state.name_of(PersonId(str(value)))
         details.append(f"{label}: {_value(value)}")
     return kind[:1].upper() + kind[1:], " · ".join(details)

@@ -199,7 +199,12 @@ def inspect_form(
 
 @router.post("/p/{production}/w/{tag}/inspect", response_class=HTMLResponse)
 def inspect(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """InspectWeapon; an incomplete inspection is refused (R24) and nothing is recorded."""
     member = posted_member(app, viewer, production, form)
@@ -290,7 +295,12 @@ def load_form(
 
 @router.post("/p/{production}/w/{tag}/load", response_class=HTMLResponse)
 def load(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """LoadWeapon (R13, R16, R17, R25)."""
     member = posted_member(app, viewer, production, form)
@@ -348,7 +358,12 @@ def unload_form(
 
 @router.post("/p/{production}/w/{tag}/unload", response_class=HTMLResponse)
 def unload(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """UnloadWeapon (R01, R04)."""
     member = posted_member(app, viewer, production, form)
@@ -386,7 +401,12 @@ def fire_form(
 
 @router.post("/p/{production}/w/{tag}/fire", response_class=HTMLResponse)
 def fire(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """RecordFiring."""
     member = posted_member(app, viewer, production, form)
@@ -400,7 +420,12 @@ def fire(
 
 @router.post("/p/{production}/w/{tag}/misfire", response_class=HTMLResponse)
 def misfire(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """RecordMisfire; the weapon page then counts the wait down (R19)."""
     member = posted_member(app, viewer, production, form)
@@ -424,7 +449,12 @@ def discharge_form(
 
 @router.post("/p/{production}/w/{tag}/discharge", response_class=HTMLResponse)
 def discharge(
-    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+    production: str,
+    tag: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
 ) -> Response:
     """RecordUnplannedDischarge."""
     member = posted_member(app, viewer, production, form)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +17,10 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from coldcheck import __version__
 from coldcheck.bootstrap import App
+from coldcheck.service.alerts import OverdueWatch
 from coldcheck.service.errors import Forbidden, NotFound, Refused
 
+LOG = logging.getLogger("coldcheck.web")
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1_000_000
 
@@ -51,7 +57,18 @@ def create_app(app: App) -> FastAPI:
     """Wire the HTTP side of ``app``."""
     from coldcheck.entrypoints import api, pages
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_overdue(app))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     web = FastAPI(
+        lifespan=lifespan,
         title="coldcheck",
         version=__version__,
         description=(
@@ -106,3 +123,17 @@ def create_app(app: App) -> FastAPI:
     web.include_router(pages.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     return web
+
+
+async def _watch_overdue(app: App, every: float = 60.0) -> None:
+    """Once a minute: escalate overdue safety reports (R22) to every open screen."""
+    watch = OverdueWatch()
+    while True:
+        try:
+            states = await asyncio.to_thread(
+                lambda: [app.custody.state(p.id) for p in app.reads.all_productions()]
+            )
+            app.alerts.publish(watch.tick(states, app.clock.now()))
+        except Exception:  # the watch must outlive a passing database error
+            LOG.exception("the overdue-report watch failed; trying again in %s s", every)
+        await asyncio.sleep(every)

@@ -114,3 +114,38 @@ class AlertHub:
                     sub.deliver(alert)
                 except RuntimeError:  # its loop has closed
                     self.unsubscribe(sub)
+
+
+class OverdueWatch:
+    """Escalates open safety reports past the production's escalation time (R22).
+
+    ``tick(states, now)`` returns one ``overdue`` alert per report the first
+    time it is found overdue; the server calls it once a minute.
+    """
+
+    def __init__(self) -> None:
+        self._told: set[tuple[ProductionId, str]] = set()
+
+    def tick(self, states: Sequence[ProductionState], now: datetime) -> list[Alert]:
+        """Alerts for newly overdue reports."""
+        from coldcheck.domain.state import overdue_reports
+
+        out = []
+        for state in states:
+            for report in overdue_reports(state, now):
+                key = (state.production, report.id)
+                if key in self._told:
+                    continue
+                self._told.add(key)
+                hours = int((now - report.at).total_seconds() // 3600)
+                out.append(
+                    Alert(
+                        state.production,
+                        "overdue",
+                        f"Safety report {report.id} has been open {hours} h: the producer must"
+                        " answer it (R22).",
+                        now,
+                        -1,
+                    )
+                )
+        return out

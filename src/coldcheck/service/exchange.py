@@ -137,6 +137,8 @@ class RowProblem:
 
     line: int
     reasons: tuple[Reason, ...]
+    by_rules: bool = False
+    """True when the domain's rules refused the row (not a cell that could not be read)."""
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line else "file"
@@ -172,9 +174,9 @@ class ImportPlan:
         return [cmd for row in self.rows for cmd in row.commands]
 
     @property
-    def safety_refusal(self) -> bool:
-        """True when some row was refused by a safety rule (an R-code), not only bad input."""
-        return any(r.rule.startswith("R") for p in self.problems for r in p.reasons)
+    def refused_by_rules(self) -> bool:
+        """True when the rules refused some row (exit 3), not only unreadable cells (exit 1)."""
+        return any(p.by_rules for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,10 @@ class ImportResult:
     first_seq: int | None
     last_seq: int | None
     tree_size: int | None
+
+
+class FileError(Exception):
+    """A file could not be read or written (the adapters raise subclasses); nothing changed."""
 
 
 class ImportInterrupted(Exception):
@@ -491,7 +497,7 @@ def plan_import(
                 folded = apply(folded, event)
             done.append(command)
         if refusal is not None:
-            problems.append(RowProblem(row.line, refusal.reasons))
+            problems.append(RowProblem(row.line, refusal.reasons, by_rules=True))
             continue
         state = folded
         creates = tuple(x for x in (_creates(cmd) for cmd in done) if x)

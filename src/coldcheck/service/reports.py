@@ -805,3 +805,83 @@ def lot_day_rows(report: DailyReport) -> list[list[str]]:
         ]
         for lot in report.lots
     ]
+
+
+# -- labels ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelItem:
+    """One label: the tag in big letters, a few lines, and the QR code's text."""
+
+    tag: str
+    lines: tuple[str, ...]
+    qr_text: str
+
+
+def label_items(
+    state: ProductionState,
+    kinds: Sequence[str],
+    tags: Sequence[str] = (),
+    base_url: str = "",
+) -> list[LabelItem]:
+    """Labels for the production's weapons, lots and containers (only ``tags`` if given).
+
+    The QR code holds ``<base_url>/p/<production>/<kind>/<tag>`` when a base URL
+    is given, else ``coldcheck:<production>/<tag>``.
+    """
+    title = state.info.title if state.info else str(state.production)
+    wanted = {t.upper() for t in tags}
+
+    def qr(kind: str, tag: str) -> str:
+        if base_url:
+            return f"{base_url.rstrip('/')}/p/{state.production}/{kind}/{tag}"
+        return f"coldcheck:{state.production}/{tag}"
+
+    items: list[LabelItem] = []
+    if "weapons" in kinds:
+        for wtag in sorted(state.weapons):
+            ws = state.weapons[wtag]
+            if (wanted and wtag not in wanted) or (ws.retired and not wanted):
+                continue
+            w = ws.weapon
+            items.append(
+                LabelItem(
+                    w.id,
+                    (w.name, f"serial {w.serial} · {w.calibre}", f"owner {w.owner}", title),
+                    qr("weapons", w.id),
+                )
+            )
+    if "lots" in kinds:
+        for ltag in sorted(state.lots):
+            if wanted and ltag not in wanted:
+                continue
+            lot = state.lots[ltag].lot
+            load = f", {lot.blank_load.value} load" if lot.blank_load else ""
+            items.append(
+                LabelItem(
+                    lot.id,
+                    (
+                        f"{lot.calibre} {lot.round_class.value.upper()}S{load}",
+                        f"{lot.count} rounds from {lot.supplier}",
+                        title,
+                    ),
+                    qr("lots", lot.id),
+                )
+            )
+    if "containers" in kinds:
+        for ctag in sorted(state.containers):
+            if wanted and ctag not in wanted:
+                continue
+            box = state.containers[ctag].container
+            classes = sorted(
+                {state.lots[lot].lot.round_class.value for lot in state.containers[ctag].contents}
+            )
+            items.append(
+                LabelItem(
+                    box.id,
+                    (box.label, " / ".join(classes).upper() or "empty", title),
+                    qr("containers", box.id),
+                )
+            )
+    return items

@@ -497,7 +497,7 @@ def explore(data: st.DataObject, steps: int = 40, snapshots: bool = False) -> tu
 
 
 PROPERTY = settings(
-    max_examples=120,
+    max_examples=75,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -524,14 +524,14 @@ def test_replay_equals_the_state_built_step_by_step(data):
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(st.data())
 def test_a_refused_command_leaves_the_state_unchanged(data):
     _, shadow = explore(data, steps=30, snapshots=True)
-    assert shadow.refusals >= 0
+    assert shadow.refusals > 0  # the property was exercised
 
 
 def test_random_histories_do_reach_performers():

@@ -9,7 +9,7 @@ from pathlib import Path
 import coldcheck.domain
 
 DOMAIN = Path(coldcheck.domain.__file__).parent
-SOURCES = sorted(DOMAIN.glob("*.py"))
+SOURCES = sorted(DOMAIN.rglob("*.py"))
 
 
 def _imports(path: Path) -> set[str]:

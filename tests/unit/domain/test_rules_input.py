@@ -580,3 +580,34 @@ def test_an_inspection_cannot_make_a_found_live_round_disappear_R05():
 def test_kinds_of_weapons_are_the_three_of_the_design():
     assert [k.value for k in WeaponKind] == ["firearm", "blank_adapted", "replica"]
     assert PROPS  # crew member exists in the fixture
+
+
+def test_enum_fields_accept_their_string_values_and_refuse_others():
+    s = dry_gulch()
+    cmd = s.command(
+        c.ReceiveLot,
+        MARA,
+        lot="L-0009",
+        round_class="blank",
+        blank_load="half",
+        calibre=".45 Colt",
+        supplier="x",
+        count=5,
+        container=C_BLANKS,
+    )
+    assert cmd.round_class is RoundClass.BLANK
+    assert isinstance(decide(s.state, cmd), list)
+    with pytest.raises(InvalidCommand):
+        s.command(
+            c.ReceiveLot,
+            MARA,
+            lot="L-0009",
+            round_class="blanks",
+            calibre="x",
+            supplier="x",
+            count=5,
+            container=C_BLANKS,
+        )
+    assert c.StopWork(
+        production=PROD, actor=MARA, at=s.now, confirmations={TOM}, reason="x"
+    ).confirmations == frozenset({TOM})

@@ -209,7 +209,7 @@ class DriverStatement:
         return tuple(full[name] for name in self.order)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def driver_statement(stmt: ClauseElement, dialect: Dialect) -> DriverStatement:
     """:class:`DriverStatement` for ``stmt`` on ``dialect``, compiled once."""
     return DriverStatement(stmt, dialect)
@@ -237,7 +237,18 @@ _INSERTS = {t.name: insert(t) for t in (ledger_entries, ledger_nodes)}
 class SqlLedger:
     """The RFC 9162 log stored in SQL, on a connection whose transaction the caller owns.
 
-    Also a :class:`~coldcheck.ledger.proofs.HashReader` over ``ledger_nodes``.
+    Typical use (the service, in the same transaction as its events)::
+
+        with engine.begin() as conn:
+            ledger = SqlLedger(conn)
+            ledger.append([canonical_json(envelope) for envelope in new_events])
+            ledger.sign_and_store_head(private_key, clock.now_ms())
+
+    Two writers appending at once both try to insert the same ``idx``: the
+    second fails on the primary key (``IntegrityError``) and its transaction
+    must be retried. On SQLite, ``BEGIN IMMEDIATE`` serialises writers first.
+
+    Also a :class:`~coldcheck.ledger.proofs.HashReader` over the stored hashes.
     """
 
     def __init__(self, conn: Connection) -> None:

@@ -6,15 +6,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import (
-    is_container_tag,
-    is_lot_tag,
-)
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    RoundClass,
-    StorageLocation,
-)
+from coldcheck.domain.ids import is_container_tag, is_lot_tag
+from coldcheck.domain.model import ARMORER_ROLES, RoundClass, StorageLocation
 from coldcheck.domain.rulebook.checks import (
     armorer_and_safety_supervisor_together,
     blanks_and_dummies_never_share_a_container,
@@ -32,9 +25,7 @@ from coldcheck.domain.rulebook.kit import (
     need_role,
     refuse,
 )
-from coldcheck.domain.state import (
-    ProductionState,
-)
+from coldcheck.domain.state import ProductionState
 
 
 @handles(c.CreateContainer)

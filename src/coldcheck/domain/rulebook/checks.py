@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 from coldcheck.domain import commands as c
-from coldcheck.domain.ids import (
-    PersonId,
-)
-from coldcheck.domain.mechanics import (
-    RoundState,
-)
-from coldcheck.domain.model import (
-    PermitKind,
-    Role,
-    RoundClass,
-)
-from coldcheck.domain.rulebook.kit import (
-    Reasons,
-    armorers_of,
-    because,
-    settings_of,
-    witnesses_of,
-)
-from coldcheck.domain.state import (
-    Custody,
-    ProductionState,
-    WeaponState,
-    unresolved_days,
-)
+from coldcheck.domain.ids import PersonId
+from coldcheck.domain.mechanics import RoundState
+from coldcheck.domain.model import PermitKind, Role, RoundClass
+from coldcheck.domain.rulebook.kit import Reasons, armorers_of, because, settings_of, witnesses_of
+from coldcheck.domain.state import Custody, ProductionState, WeaponState, unresolved_days
 
 
 def only_a_qualified_armorer_handles_weapons(

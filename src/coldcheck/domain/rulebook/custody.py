@@ -5,14 +5,8 @@ from __future__ import annotations
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
-from coldcheck.domain.mechanics import (
-    RoundState,
-)
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    Role,
-    StorageLocation,
-)
+from coldcheck.domain.mechanics import RoundState
+from coldcheck.domain.model import ARMORER_ROLES, Role, StorageLocation
 from coldcheck.domain.rulebook.checks import (
     a_day_closed_with_a_discrepancy_blocks_issue,
     armorer_with_weapons_out_has_no_other_duty,
@@ -38,12 +32,7 @@ from coldcheck.domain.rulebook.kit import (
     weapon_or_refusal,
     witnesses_of,
 )
-from coldcheck.domain.state import (
-    EMPTY,
-    Custody,
-    ProductionState,
-    WeaponState,
-)
+from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
 
 
 @handles(c.UnlockArmory)

@@ -15,36 +15,23 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import (
-    LotId,
-    PersonId,
-    WeaponId,
-    next_incident_id,
-)
-from coldcheck.domain.model import (
-    Role,
-    Settings,
-    Severity,
-)
-from coldcheck.domain.state import (
-    ProductionState,
-    WeaponState,
-)
+from coldcheck.domain.ids import LotId, PersonId, WeaponId, next_incident_id
+from coldcheck.domain.model import Role, Settings, Severity
+from coldcheck.domain.state import ProductionState, WeaponState
 
+#: What ``decide`` returns: the events to append, or every reason not to.
 Decision = list[Event] | Refusal
-
-
 Reasons = Iterator[Reason]
-
-
 C = TypeVar("C", bound=c.BaseCommand)
 
 
 def because(rule: str, message: str) -> Reason:
+    """A reason citing ``rule``; ``message`` says what is wrong and what to do instead."""
     return Reason(rule, message)
 
 
 def names_of(state: ProductionState, people: Iterable[PersonId | None]) -> str:
+    """Display names joined as "A, B or C"."""
     names = sorted(state.name_of(p) for p in people)
     if not names:
         return "nobody"
@@ -52,11 +39,13 @@ def names_of(state: ProductionState, people: Iterable[PersonId | None]) -> str:
 
 
 def armorers_of(state: ProductionState) -> str:
+    """Who to ask for: the production's armorers by name."""
     people = [p for p in state.roles if state.is_armorer(p)]
     return names_of(state, people) if people else "the armorer"
 
 
 def settings_of(state: ProductionState) -> Settings:
+    """The production's thresholds (defaults before it exists)."""
     return state.info.settings if state.info else Settings()
 
 
@@ -77,6 +66,7 @@ class Env:
 
 
 def witnesses_of(cmd: c.BaseCommand) -> frozenset[PersonId]:
+    """Who confirmed the command, never counting the actor as their own witness."""
     return frozenset(p for p in cmd.confirmations if p != cmd.actor)
 
 

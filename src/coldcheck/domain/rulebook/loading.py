@@ -17,12 +17,7 @@ from coldcheck.domain.mechanics import (
     has_exposed_hammer_hazard,
     inspection_checklist,
 )
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    BoreFinding,
-    Disposition,
-    RoundClass,
-)
+from coldcheck.domain.model import ARMORER_ROLES, BoreFinding, Disposition, RoundClass
 from coldcheck.domain.rulebook.checks import (
     blanks_and_dummies_never_share_a_container,
     bore_is_checked_before_loading,
@@ -50,12 +45,7 @@ from coldcheck.domain.rulebook.kit import (
     settings_of,
     weapon_or_refusal,
 )
-from coldcheck.domain.state import (
-    EMPTY,
-    Custody,
-    ProductionState,
-    WeaponState,
-)
+from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
 
 
 def inspection_covers_every_position_and_step(ws: WeaponState, cmd: c.InspectWeapon) -> Reasons:

@@ -5,22 +5,10 @@ from __future__ import annotations
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
-from coldcheck.domain.ids import (
-    is_weapon_tag,
-)
-from coldcheck.domain.mechanics import (
-    ActionType,
-)
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    Role,
-    Settings,
-    WeaponKind,
-)
-from coldcheck.domain.rulebook.checks import (
-    no_duty_for_an_armorer_holding_weapons,
-    weapons_held_by,
-)
+from coldcheck.domain.ids import is_weapon_tag
+from coldcheck.domain.mechanics import ActionType
+from coldcheck.domain.model import ARMORER_ROLES, Role, Settings, WeaponKind
+from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -32,10 +20,7 @@ from coldcheck.domain.rulebook.kit import (
     refuse,
     weapon_or_refusal,
 )
-from coldcheck.domain.state import (
-    Custody,
-    ProductionState,
-)
+from coldcheck.domain.state import Custody, ProductionState
 
 
 @handles(c.CreateProduction)

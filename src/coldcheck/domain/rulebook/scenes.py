@@ -5,14 +5,8 @@ from __future__ import annotations
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
-from coldcheck.domain.ids import (
-    PersonId,
-)
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    Role,
-    Severity,
-)
+from coldcheck.domain.ids import PersonId
+from coldcheck.domain.model import ARMORER_ROLES, Role, Severity
 from coldcheck.domain.rulebook.checks import (
     armorer_and_safety_supervisor_together,
     close_blanks_need_protection,
@@ -30,9 +24,7 @@ from coldcheck.domain.rulebook.kit import (
     weapon_or_refusal,
     witnesses_of,
 )
-from coldcheck.domain.state import (
-    ProductionState,
-)
+from coldcheck.domain.state import ProductionState
 
 
 def pointing_at_people_needs_armorer_sign_off(

@@ -6,15 +6,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason
 from coldcheck.domain.events import Event
-from coldcheck.domain.model import (
-    ARMORER_ROLES,
-    PRODUCTION_REPRESENTATIVE_ROLES,
-    Role,
-    Severity,
-)
-from coldcheck.domain.rulebook.checks import (
-    every_weapon_is_back_in_storage,
-)
+from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES, Role, Severity
+from coldcheck.domain.rulebook.checks import every_weapon_is_back_in_storage
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -25,10 +18,7 @@ from coldcheck.domain.rulebook.kit import (
     refuse,
     witnesses_of,
 )
-from coldcheck.domain.state import (
-    DayState,
-    ProductionState,
-)
+from coldcheck.domain.state import DayState, ProductionState
 
 
 @handles(c.ReconcileDay)

@@ -7,6 +7,7 @@
   var reason = document.getElementById("stop-work-reason");
   var feed = document.getElementById("alert-feed");
   var source = new EventSource("/api/v1/alerts/stream?production=" + encodeURIComponent(production));
+  function refresh() { document.body.dispatchEvent(new CustomEvent("cc-refresh")); }
   function note(text) {
     var item = document.createElement("p");
     item.textContent = text;
@@ -18,12 +19,14 @@
     reason.textContent = alert.message.replace(/^STOP WORK — /, "");
     banner.hidden = false;
     note(alert.message);
+    refresh();
   });
   source.addEventListener("stop_work_lifted", function (ev) {
     banner.hidden = true;
     note(JSON.parse(ev.data).message);
+    refresh();
   });
   ["blank_load", "incident", "overdue"].forEach(function (kind) {
-    source.addEventListener(kind, function (ev) { note(JSON.parse(ev.data).message); });
+    source.addEventListener(kind, function (ev) { note(JSON.parse(ev.data).message); refresh(); });
   });
 })();

@@ -1,0 +1,595 @@
+"""PDF reports and QR label sheets (fpdf2), rendered from the values in ``service.reports``.
+
+Text is set in DejaVu Sans when the system has it (Debian ``fonts-dejavu-core``),
+so names and labels keep every character; otherwise in the PDF core font
+Helvetica, with characters outside Latin-1 replaced. QR codes are drawn as
+vector squares, so they scan at any print resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from coldcheck.adapters.qr import qr_matrix
+from coldcheck.service.reports import (
+    CustodyReport,
+    DailyReport,
+    HeadPrint,
+    IncidentReport,
+    LabelItem,
+    TimelineRow,
+)
+
+__all__ = [
+    "LABEL_LAYOUTS",
+    "PAPERS",
+    "LabelLayout",
+    "custody_pdf",
+    "daily_pdf",
+    "incident_pdf",
+    "labels_pdf",
+]
+
+PAPERS = {"a4": "A4", "letter": "Letter"}
+
+_FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/local/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+)
+_REPLACE = {
+    "\u2014": "-",
+    "\u2013": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u2192": "->",
+    "\u2265": ">=",
+    "\u2264": "<=",
+}
+GREY = (235, 235, 235)
+RED = (180, 20, 20)
+
+
+def _font_files() -> dict[str, Path] | None:
+    for folder in _FONT_DIRS:
+        files = {
+            "": folder / "DejaVuSans.ttf",
+            "B": folder / "DejaVuSans-Bold.ttf",
+            "mono": folder / "DejaVuSansMono.ttf",
+        }
+        if all(f.exists() for f in files.values()):
+            return files
+    return None
+
+
+class _Doc(FPDF):
+    """An A4/Letter page with a running footer: what, which production, page n of N."""
+
+    def __init__(self, paper: str, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format=PAPERS.get(paper, paper))
+        self.footer_text = footer_text
+        files = _font_files()
+        self.unicode = files is not None
+        if files is not None:
+            self.add_font("Sans", "", str(files[""]))
+            self.add_font("Sans", "B", str(files["B"]))
+            self.add_font("Mono", "", str(files["mono"]))
+            self.sans, self.mono = "Sans", "Mono"
+        else:
+            self.sans, self.mono = "Helvetica", "Courier"
+        self.set_margins(14, 14, 14)
+        self.set_auto_page_break(True, margin=16)
+        self.set_creator("coldcheck")
+
+    def t(self, text: str) -> str:
+        """Text the current font can show."""
+        if self.unicode:
+            return text
+        for k, v in _REPLACE.items():
+            text = text.replace(k, v)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(self.sans, "", 7)
+        self.set_text_color(90)
+        self.cell(0, 4, self.t(self.footer_text), align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0)
+
+    # -- building blocks -------------------------------------------------------------
+
+    @property
+    def width(self) -> float:
+        return float(self.w - self.l_margin - self.r_margin)
+
+    def title_block(self, kind: str, title: str, lines: Sequence[str]) -> None:
+        self.set_font(self.sans, "B", 8)
+        self.set_text_color(90)
+        self.cell(0, 4, self.t(kind.upper()), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(0)
+        self.set_font(self.sans, "B", 16)
+        self.cell(0, 8, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.sans, "", 9)
+        for line in lines:
+            self.cell(0, 4.6, self.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+        self.set_draw_color(0)
+        self.set_line_width(0.4)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_line_width(0.2)
+        self.ln(2)
+
+    def section(self, title: str, need: float = 20) -> None:
+        if self.get_y() + need > self.page_break_trigger:
+            self.add_page()
+        self.ln(2)
+        self.set_font(self.sans, "B", 11)
+        self.cell(0, 6, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.sans, "", 8)
+
+    def para(self, text: str, size: float = 8, bold: bool = False) -> None:
+        self.set_font(self.sans, "B" if bold else "", size)
+        self.multi_cell(0, size * 0.5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def grid(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        bold_rows: Sequence[bool] = (),
+        size: float = 7.5,
+    ) -> None:
+        if not rows:
+            self.para("(none)")
+            return
+        self.set_font(self.sans, "", size)
+        style = FontFace(emphasis="BOLD", fill_color=GREY)
+        with self.table(
+            col_widths=tuple(widths),
+            width=self.width,
+            text_align="LEFT",
+            line_height=size * 0.48,
+            headings_style=style,
+            padding=(0.8, 1.2),
+            v_align="TOP",
+        ) as table:
+            head = table.row()
+            for h in headings:
+                head.cell(self.t(h))
+            for i, r in enumerate(rows):
+                row = table.row()
+                bold = i < len(bold_rows) and bold_rows[i]
+                for cell in r:
+                    row.cell(self.t(cell), style=FontFace(emphasis="BOLD") if bold else None)
+
+    def qr(self, text: str, x: float, y: float, size: float) -> None:
+        matrix = qr_matrix(text)
+        n = len(matrix)
+        module = size / (n + 8)
+        self.set_fill_color(255)
+        self.rect(x, y, size, size, style="F")
+        self.set_fill_color(0)
+        for j, row in enumerate(matrix):
+            i = 0
+            while i < n:
+                if row[i]:
+                    start = i
+                    while i < n and row[i]:
+                        i += 1
+                    self.rect(
+                        x + (start + 4) * module,
+                        y + (j + 4) * module,
+                        (i - start) * module,
+                        module,
+                        style="F",
+                    )
+                else:
+                    i += 1
+
+    def head_block(self, head: HeadPrint | None, what: str) -> None:
+        self.section("Closing signed tree head", need=62)
+        if head is None:
+            self.para("No signed tree head existed at the end of this period.")
+            return
+        top = self.get_y()
+        size = 52.0
+        self.qr(head.qr_text, self.l_margin, top, size)
+        x = self.l_margin + size + 4
+        self.set_xy(x, top + 1)
+        w = self.w - self.r_margin - x
+        note = (
+            f"The newest head signed {what}."
+            if head.final
+            else f"The newest head when printed: {what} was not over yet."
+        )
+        lines = [
+            ("", note),
+            ("B", f"Tree size {head.tree_size}"),
+            ("", f"Signed {head.signed_at:%Y-%m-%d %H:%M:%S %Z}"),
+        ]
+        for style, text in lines:
+            self.set_x(x)
+            self.set_font(self.sans, style, 8)
+            self.multi_cell(w, 4, self.t(text), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        for name, value in (
+            ("Root hash (SHA-256, hex)", head.root_hex),
+            ("Log id (hex)", head.log_id_hex),
+            ("Signature (Ed25519, hex)", head.signature_hex),
+        ):
+            self.set_x(x)
+            self.set_font(self.sans, "B", 7)
+            self.cell(w, 3.6, name, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.set_font(self.mono, "", 7.5 if name.startswith("Root") else 6.5)
+            for k in range(0, len(value), 64):
+                self.set_x(x)
+                self.cell(w, 3.4, value[k : k + 64], new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_y(max(self.get_y(), top + size) + 1)
+        self.para(
+            "The QR code holds this head as JSON (base64 fields, as GET /api/v1/ledger/head "
+            "returns it). Keep the signed paper: it anchors the log outside the server.",
+            size=7,
+        )
+
+    def signatures(self, roles: Sequence[tuple[str, Sequence[str]]]) -> None:
+        self.section("Signatures", need=40)
+        gap = 8.0
+        w = (self.width - gap * (len(roles) - 1)) / max(len(roles), 1)
+        top = self.get_y() + 2
+        for i, (role, names) in enumerate(roles):
+            x = self.l_margin + i * (w + gap)
+            self.set_xy(x, top)
+            self.set_font(self.sans, "B", 9)
+            self.cell(w, 5, self.t(role), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.set_font(self.sans, "", 7.5)
+            self.set_x(x)
+            self.cell(w, 4, self.t(" / ".join(names) or ""), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            for label in ("Name (print)", "Signature", "Date and time"):
+                y = self.get_y() + 8
+                self.line(x, y, x + w, y)
+                self.set_xy(x, y + 0.5)
+                self.set_font(self.sans, "", 6.5)
+                self.cell(w, 3, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_xy(self.l_margin, top + 46)
+
+
+def _hm(at: datetime | None) -> str:
+    return f"{at:%H:%M}" if at else ""
+
+
+def _timeline(doc: _Doc, rows: Sequence[TimelineRow], after: Sequence[str] = ()) -> None:
+    if after:
+        doc.grid(
+            ("#", "time", "what", "by / confirmed by", "after"),
+            [
+                (
+                    str(r.seq),
+                    f"{r.at:%Y-%m-%d %H:%M}",
+                    r.what,
+                    r.by + (f" / {r.confirmed_by}" if r.confirmed_by else ""),
+                    a,
+                )
+                for r, a in zip(rows, after, strict=True)
+            ],
+            (8, 20, 64, 34, 56),
+        )
+        return
+    doc.grid(
+        ("#", "time", "what", "by / confirmed by"),
+        [
+            (
+                str(r.seq),
+                f"{r.at:%H:%M:%S}",
+                ("> " if r.highlight else "") + r.what,
+                r.by + (f" / {r.confirmed_by}" if r.confirmed_by else ""),
+            )
+            for r in rows
+        ],
+        (9, 16, 110, 47),
+        bold_rows=[r.highlight for r in rows],
+    )
+
+
+def _save(doc: _Doc, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    doc.output(str(tmp))
+    tmp.replace(path)
+
+
+# -- daily armory log --------------------------------------------------------------------
+
+
+def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
+    """Render the daily armory log."""
+    h = report.heading
+    doc = _Doc(paper, f"coldcheck daily armory log - {h.title} - {report.day:%Y-%m-%d}")
+    doc.set_title(f"Daily armory log {h.title} {report.day}")
+    doc.add_page()
+    status = "day not over yet" if not report.over else f"wrap: {report.wrap.state}"
+    doc.title_block(
+        "Daily armory log",
+        f"{h.title} - {report.day:%A %d %B %Y}",
+        [
+            f"{h.company} · {h.location} · production id {h.production}",
+            f"Times in {h.time_zone}. Printed {h.generated_at:%Y-%m-%d %H:%M %Z} ({status}).",
+        ],
+    )
+    out = [w for w in report.weapons if w.end_location != "storage"]
+    open_incidents = [i for i in report.incidents if i.status == "open"]
+    doc.para(
+        f"{len(report.weapons)} weapons · {len(out)} out of storage at the end of the day · "
+        f"{len(report.loads)} loads · {report.blanks_fired} blanks fired · "
+        f"{len(report.incidents)} incidents ({len(open_incidents)} open)",
+        size=9,
+        bold=True,
+    )
+
+    doc.section("Custody of every weapon")
+    doc.grid(
+        ("weapon", "that day", "end of day"),
+        [
+            (
+                f"{w.tag}\n{w.name}\nserial {w.serial}",
+                "\n".join(
+                    f"{m.at:%H:%M} {m.what} - {m.by}"
+                    + (f" (confirmed: {m.confirmed_by})" if m.confirmed_by else "")
+                    for m in w.movements
+                )
+                or "not handled",
+                f"{w.end_location}"
+                + (f", {w.end_holder}" if w.end_holder else "")
+                + f"\n{w.end_label}",
+            )
+            for w in report.weapons
+        ],
+        (40, 108, 34),
+        bold_rows=[w.end_location != "storage" for w in report.weapons],
+    )
+
+    doc.section("Loads")
+    doc.grid(
+        ("time", "what", "by", "confirmed by"),
+        [(_hm(r.at), r.what, r.by, r.confirmed_by) for r in report.loads],
+        (14, 110, 28, 30),
+    )
+
+    doc.section("Blanks fired, misfires and discharges")
+    doc.grid(
+        ("time", "weapon", "lot", "rounds", "what", "recorded by"),
+        [(_hm(f.at), f.weapon, f.lot, str(f.count), f.kind, f.by) for f in report.firing],
+        (14, 22, 22, 16, 60, 48),
+    )
+
+    doc.section("Reconciliation (R05, R23)", need=40)
+    doc.grid(
+        (
+            "lot",
+            "rounds",
+            "received",
+            "loaded today",
+            "fired today",
+            "spent cases counted",
+            "in store",
+            "in weapons",
+            "fired (all)",
+            "returned",
+            "destroyed",
+            "balances",
+        ),
+        [
+            (
+                lot.tag,
+                lot.description,
+                str(lot.received),
+                str(lot.loaded_today),
+                str(lot.fired_today),
+                "-" if lot.spent_cases_counted is None else str(lot.spent_cases_counted),
+                str(lot.in_store),
+                str(lot.in_weapons),
+                str(lot.fired),
+                str(lot.returned),
+                str(lot.destroyed),
+                "yes" if lot.conserved else "NO",
+            )
+            for lot in report.lots
+        ],
+        (14, 34, 14, 13, 13, 15, 13, 13, 13, 13, 14, 13),
+        bold_rows=[not lot.conserved for lot in report.lots],
+        size=7,
+    )
+    wrap = report.wrap
+    lines = [f"Wrap: {wrap.state}."]
+    if wrap.reconciled_at:
+        lines.append(
+            f"Counted {_hm(wrap.reconciled_at)} by {wrap.reconciled_by}; serials seen in "
+            f"storage: {', '.join(wrap.serials_seen) or 'none'}."
+        )
+    if wrap.discrepancies:
+        lines.append("Discrepancies: " + "; ".join(wrap.discrepancies))
+    if wrap.closed_at:
+        lines.append(
+            f"Closed {_hm(wrap.closed_at)} by {wrap.closed_by}"
+            + (f", confirmed by {wrap.confirmed_by}." if wrap.confirmed_by else ".")
+        )
+    doc.ln(1)
+    doc.para(" ".join(lines), size=8)
+
+    doc.section("Incidents and stop-work")
+    doc.grid(
+        ("id", "time", "kind", "severity", "what happened", "weapon", "status"),
+        [
+            (i.id, _hm(i.at), i.kind, i.severity, i.description, i.weapon, i.status)
+            for i in report.incidents
+        ],
+        (14, 12, 24, 14, 62, 16, 40),
+    )
+    if report.stop_work:
+        doc.ln(1)
+        for r in report.stop_work:
+            doc.para(f"{_hm(r.at)} {r.what} ({r.by})", size=8, bold=True)
+
+    doc.signatures(
+        (
+            ("Armorer", report.armorers),
+            ("Production representative", report.representatives),
+        )
+    )
+    doc.head_block(report.head, f"by the end of {report.day:%Y-%m-%d}")
+    _save(doc, path)
+
+
+# -- chain of custody --------------------------------------------------------------------
+
+
+def custody_pdf(report: CustodyReport, path: Path, paper: str = "a4") -> None:
+    """Render the chain of custody of one weapon or lot."""
+    h = report.heading
+    doc = _Doc(paper, f"coldcheck chain of custody - {h.title} - {report.ref}")
+    doc.set_title(f"Chain of custody {report.ref}")
+    doc.add_page()
+    period = (
+        f"{report.start:%Y-%m-%d %H:%M}" if report.start else "registration",
+        f"{report.end:%Y-%m-%d %H:%M}" if report.end else "now",
+    )
+    doc.title_block(
+        f"Chain of custody of a {report.kind}",
+        f"{report.ref} - {report.description}",
+        [
+            f"{h.title} · {h.company} · production id {h.production}",
+            f"Period: {period[0]} to {period[1]} ({h.time_zone}). "
+            f"Printed {h.generated_at:%Y-%m-%d %H:%M %Z}.",
+        ],
+    )
+    doc.para(f"At the start of the period: {report.status_before}", size=8.5)
+    doc.para(f"At the end of the period: {report.status_after}", size=8.5, bold=True)
+    doc.section(f"Every recorded event ({len(report.rows)})")
+    _timeline(doc, report.rows, report.after)
+    doc.head_block(report.head, "by the end of the period")
+    _save(doc, path)
+
+
+# -- incident --------------------------------------------------------------------------------
+
+
+def incident_pdf(report: IncidentReport, path: Path, paper: str = "a4") -> None:
+    """Render an incident with its timeline."""
+    h = report.heading
+    doc = _Doc(paper, f"coldcheck incident report - {h.title} - {report.id}")
+    doc.set_title(f"Incident {report.id}")
+    doc.add_page()
+    doc.title_block(
+        "Incident report",
+        f"{report.id} - {report.kind} ({report.severity})",
+        [
+            f"{h.title} · {h.company} · {h.location}",
+            f"Opened {report.at:%Y-%m-%d %H:%M:%S %Z} by {report.opened_by}. "
+            f"Printed {h.generated_at:%Y-%m-%d %H:%M %Z}.",
+        ],
+    )
+    doc.para(report.description, size=10, bold=True)
+    details = [
+        f"Weapon: {report.weapon or 'none'}",
+        f"Lots: {', '.join(report.lots) or 'none'}",
+        (
+            f"Closed {report.closed_at:%Y-%m-%d %H:%M}: {report.resolution}"
+            if report.closed_at
+            else "Status: OPEN"
+        ),
+    ]
+    doc.para(" · ".join(details), size=8.5)
+    minutes = int(report.window.total_seconds() // 60)
+    doc.section(f"Timeline: every event {minutes} minutes either side (> marks related events)")
+    _timeline(doc, report.rows)
+    if report.follow_up:
+        doc.section("Afterwards")
+        _timeline(doc, report.follow_up)
+    doc.signatures((("Armorer", ()), ("Safety supervisor", ())))
+    doc.head_block(report.head, "when this report was printed")
+    _save(doc, path)
+
+
+# -- labels ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """A sheet of labels (all sizes in mm)."""
+
+    name: str
+    paper: str
+    columns: int
+    rows: int
+    width: float
+    height: float
+    left: float
+    top: float
+    gap_x: float
+    gap_y: float
+
+
+LABEL_LAYOUTS = {
+    # Avery 3474 / Zweckform: 3 x 8 labels of 70 x 37 mm on A4, no margins at the sides.
+    "a4": LabelLayout("A4 3 x 8, 70 x 37 mm", "a4", 3, 8, 70.0, 37.0, 0.0, 0.5, 0.0, 0.0),
+    # Avery 5163: 2 x 5 labels of 4 x 2 in on US Letter.
+    "letter": LabelLayout(
+        "US Letter 2 x 5, 4 x 2 in", "letter", 2, 5, 101.6, 50.8, 3.97, 12.7, 4.76, 0.0
+    ),
+}
+
+
+class _Sheet(_Doc):
+    def footer(self) -> None:  # labels have no footer
+        return None
+
+
+def labels_pdf(items: Sequence[LabelItem], path: Path, layout: str = "a4") -> int:
+    """Render label sheets; returns the number of pages."""
+    spec = LABEL_LAYOUTS[layout]
+    doc = _Sheet(spec.paper, "")
+    doc.set_auto_page_break(False)
+    doc.set_margins(0, 0, 0)
+    doc.set_title("coldcheck labels")
+    per_page = spec.columns * spec.rows
+    for n, item in enumerate(items):
+        if n % per_page == 0:
+            doc.add_page()
+        k = n % per_page
+        col, row = k % spec.columns, k // spec.columns
+        x = spec.left + col * (spec.width + spec.gap_x)
+        y = spec.top + row * (spec.height + spec.gap_y)
+        _label(doc, item, x, y, spec)
+    if not items:
+        doc.add_page()
+    _save(doc, path)
+    return int(doc.page_no())
+
+
+def _label(doc: _Doc, item: LabelItem, x: float, y: float, spec: LabelLayout) -> None:
+    pad = 2.5
+    size = spec.height - 2 * pad
+    doc.qr(item.qr_text, x + pad, y + pad, size)
+    tx = x + pad + size + 1.5
+    tw = spec.width - (tx - x) - pad
+    doc.set_xy(tx, y + pad + 1)
+    big = 14.0 if spec.height < 45 else 18.0
+    doc.set_font(doc.sans, "B", big)
+    doc.cell(tw, big * 0.42, doc.t(item.tag), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    small = 6.5 if spec.height < 45 else 8.0
+    doc.set_font(doc.sans, "", small)
+    for line in item.lines[:4]:
+        doc.set_x(tx)
+        text = doc.t(line)
+        while text and doc.get_string_width(text) > tw:
+            text = text[:-1]
+        doc.cell(tw, small * 0.45, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
