@@ -32,6 +32,7 @@ from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.ports import Clock, FixedClock, SystemClock
 from coldcheck.service.queries import ReadModel
+from coldcheck.service.session_cache import SessionCache
 from coldcheck.service.uow import UnitOfWorkFactory
 
 
@@ -90,6 +91,7 @@ class App:
     accounts: AccountService
     alerts: AlertHub
     clock: Clock = field(default_factory=SystemClock)
+    sessions: SessionCache = field(default_factory=SessionCache)
 
     @property
     def public_key(self) -> bytes:

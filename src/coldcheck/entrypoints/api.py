@@ -84,6 +84,7 @@ def revoke_token(request: Request, app: AppDep, viewer: ViewerDep) -> dict[str, 
     """Ends the session or token that authenticated this request."""
     auth = request.headers.get("authorization", "")
     raw = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    app.sessions.drop(raw)
     with app.account_store() as store:
         done = app.accounts.revoke_session(store, raw, app.clock.now())
     return {"revoked": done}

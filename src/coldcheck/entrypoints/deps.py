@@ -55,8 +55,13 @@ def optional_viewer(request: Request, app: AppDep) -> Viewer | None:
     viewer = None
     if raw:
         kind = SessionKind.API if via == "bearer" else SessionKind.WEB
-        with app.account_store() as store:
-            found = app.accounts.session_for_token(store, raw, app.clock.now(), kind)
+        now = app.clock.now()
+        found = app.sessions.get(raw, now)
+        if found is None or found[0].kind != kind:
+            with app.account_store() as store:
+                found = app.accounts.session_for_token(store, raw, now, kind)
+            if found is not None:
+                app.sessions.put(raw, found[0], found[1], now)
         if found is not None:
             viewer = Viewer(user=found[1], session=found[0], via=via)
     request.state.viewer = viewer
