@@ -42,9 +42,12 @@ def machine() -> str:
         )
     except (OSError, StopIteration):
         mem = 0
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     return (
         f"{os.cpu_count()} cores {cpu}, {mem / 1024:.0f} GB RAM, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}"
+        f"{platform.release()}, Python {platform.python_version()}{load}"
     )
 
 
@@ -63,8 +66,15 @@ def table(figures: list[Figure]) -> str:
     for f in figures:
         met = "—" if f.met is None else ("yes" if f.met else "NO")
         rows.append(
-            (f.name, fmt(f.value), f.unit, fmt(f.baseline),
-             "—" if f.ratio is None else f"{f.ratio:.3g}x", f.target or "—", met)
+            (
+                f.name,
+                fmt(f.value),
+                f.unit,
+                fmt(f.baseline),
+                "—" if f.ratio is None else f"{f.ratio:.3g}x",
+                f.target or "—",
+                met,
+            )
         )
     out = ["| " + " | ".join(r) + " |" for r in rows]
     out.insert(1, "|" + "|".join("---" for _ in rows[0]) + "|")

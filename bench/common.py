@@ -105,9 +105,11 @@ class Server:
     def __init__(self, data: Path, *, cheap_argon2: bool, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        argv = (
-            [sys.executable, "-c", CHEAP_SERVE] if cheap_argon2 else [COLDCHECK]
-        ) + ["serve", "--port", str(self.port)]
+        argv = ([sys.executable, "-c", CHEAP_SERVE] if cheap_argon2 else [COLDCHECK]) + [
+            "serve",
+            "--port",
+            str(self.port),
+        ]
         full_env = {**os.environ, "COLDCHECK_DATA": str(data), **(env or {})}
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -121,7 +123,9 @@ class Server:
             while time.perf_counter() < deadline:
                 if self.process.poll() is not None:
                     err = self.process.stderr.read().decode() if self.process.stderr else ""
-                    raise RuntimeError(f"server exited with {self.process.returncode}: {err[-600:]}")
+                    raise RuntimeError(
+                        f"server exited with {self.process.returncode}: {err[-600:]}"
+                    )
                 try:
                     if client.get(f"{self.url}/healthz").status_code == 200:
                         return time.perf_counter() - self.started

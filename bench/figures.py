@@ -23,7 +23,6 @@ from bench.common import (
     raw_sqlite_commit_rate,
     token,
 )
-from coldcheck.domain import commands as c
 from coldcheck.service import accounts as acc
 from coldcheck.service.accounts import Argon2Hasher
 
@@ -110,12 +109,10 @@ def argon2_cost(quick: bool) -> list[Figure]:
     ]
 
 
-# -- helpers for the HTTP figures -----------------------------------------------------------
+# -- helpers for the HTTP figures ------------------------------------------------
 
 
-def http_world(
-    tmp: Path, name: str, spec: world.Spec, *, real_argon2: bool = False
-) -> Path:
+def http_world(tmp: Path, name: str, spec: world.Spec, *, real_argon2: bool = False) -> Path:
     settings = world.make_data(tmp / name)
     hasher = world.CachedHasher(Argon2Hasher()) if real_argon2 else Argon2Hasher.cheap()
     app = world.open_app(settings, hasher, fast=True)
@@ -138,7 +135,13 @@ def http_issue(client: httpx.Client, url: str, p: str, i: int, to: str) -> list[
     return [
         post(client, url, p, "take-out-of-storage", {"weapon": world.weapon(i)}),
         post(client, url, p, "inspect-weapon", world.inspect_json(i)),
-        post(client, url, p, "hand-over", {"weapon": world.weapon(i), "to": to, "confirmations": pins}),
+        post(
+            client,
+            url,
+            p,
+            "hand-over",
+            {"weapon": world.weapon(i), "to": to, "confirmations": pins},
+        ),
     ]
 
 
@@ -156,7 +159,7 @@ def run_threads(n: int, work: Callable[[int], None]) -> float:
         barrier.wait()
         try:
             work(k)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=target, args=(k,)) for k in range(n)]
@@ -177,7 +180,7 @@ def tokens_for(url: str, logins: list[str]) -> dict[str, str]:
         return {login: token(client, url, login, world.PASSWORD) for login in set(logins)}
 
 
-# -- 2. the same through HTTP, 20 concurrent clients -------------------------------------------
+# -- 2. the same through HTTP, 20 concurrent clients --
 
 
 def http_concurrent(tmp: Path, quick: bool) -> list[Figure]:
@@ -210,13 +213,20 @@ def http_concurrent(tmp: Path, quick: bool) -> list[Figure]:
         "argon2 cheap (PINs still checked)"
     )
     return [
-        Figure("issue via HTTP, 20 clients, p50", p50, "ms", target="<= 10 ms", met=p50 <= 10, note=note),
+        Figure(
+            "issue via HTTP, 20 clients, p50",
+            p50,
+            "ms",
+            target="<= 10 ms",
+            met=p50 <= 10,
+            note=note,
+        ),
         Figure("issue via HTTP, 20 clients, p99", p99, "ms", target="<= 50 ms", met=p99 <= 50),
         Figure("  one request, 20 clients, p50", pct(req_lat, 50) * 1000, "ms"),
     ]
 
 
-# -- 3. call-time burst ------------------------------------------------------------------------------
+# -- 3. call-time burst ------------------------------------------------
 
 
 def burst(tmp: Path, quick: bool, *, real_argon2: bool) -> list[Figure]:
@@ -248,7 +258,7 @@ def burst(tmp: Path, quick: bool, *, real_argon2: bool) -> list[Figure]:
     ]
 
 
-# -- 4. board page with 500 weapons ------------------------------------------------------------------
+# -- 4. board page with 500 weapons ------------------------------------------------
 
 
 def board_samples(url: str, p: str, tok: str, n: int, expect: str) -> list[float]:
@@ -284,14 +294,18 @@ def board_500(tmp: Path, quick: bool) -> list[Figure]:
     ]
 
 
-# -- 5. history growth ----------------------------------------------------------------------------
+# -- 5. history growth ------------------------------------------------
 
 
-def history_db(tmp: Path, name: str, spec: history.HistorySpec) -> tuple[Path, dict[str, Any], float]:
+def history_db(
+    tmp: Path, name: str, spec: history.HistorySpec
+) -> tuple[Path, dict[str, Any], float]:
     settings = world.make_data(tmp / name)
     app = world.open_app(settings)
     t = time.perf_counter()
-    info = history.build_sqlite(settings.data_dir / "coldcheck.sqlite3", app.engine, spec, app.signing_key)
+    info = history.build_sqlite(
+        settings.data_dir / "coldcheck.sqlite3", app.engine, spec, app.signing_key
+    )
     built = time.perf_counter() - t
     # accounts for the template production's people (cheap hashes, see common.CHEAP_SERVE)
     world.create_accounts(
@@ -301,7 +315,9 @@ def history_db(tmp: Path, name: str, spec: history.HistorySpec) -> tuple[Path, d
     return settings.data_dir, info, built
 
 
-def growth_samples(data: Path, spec: history.HistorySpec, n: int) -> tuple[list[float], list[float], float]:
+def growth_samples(
+    data: Path, spec: history.HistorySpec, n: int
+) -> tuple[list[float], list[float], float]:
     p = history.TEMPLATE
     with Server(data, cheap_argon2=True) as server:
         toks = tokens_for(server.url, ["armorer00", "producer"])
@@ -325,7 +341,9 @@ def growth_samples(data: Path, spec: history.HistorySpec, n: int) -> tuple[list[
 def growth(tmp: Path, quick: bool) -> tuple[list[Figure], Path]:
     small_spec = history.HistorySpec(productions=1, days=12)
     big_spec = (
-        history.HistorySpec(productions=3, days=12) if quick else history.HistorySpec(productions=100, days=128)
+        history.HistorySpec(productions=3, days=12)
+        if quick
+        else history.HistorySpec(productions=100, days=128)
     )
     n = 3 if quick else 30
     small, small_info, _ = history_db(tmp, "hist-small", small_spec)
@@ -353,7 +371,7 @@ def growth(tmp: Path, quick: bool) -> tuple[list[Figure], Path]:
     ], big
 
 
-# -- 6. cold start -----------------------------------------------------------------------------------
+# -- 6. cold start ------------------------------------------------
 
 
 def cold_start(tmp: Path, data: Path, quick: bool) -> list[Figure]:
@@ -375,13 +393,21 @@ def cold_start(tmp: Path, data: Path, quick: bool) -> list[Figure]:
             ready.append(server.ready_after)
     r = median(ready)
     return [
-        Figure("cold start: coldcheck --help", helps, "s", base, helps / base, "<= 0.3 s", helps <= 0.3,
-               "baseline: python -c pass"),
+        Figure(
+            "cold start: coldcheck --help",
+            helps,
+            "s",
+            base,
+            helps / base,
+            "<= 0.3 s",
+            helps <= 0.3,
+            "baseline: python -c pass",
+        ),
         Figure("cold start: serve until /healthz", r, "s", base, r / base, "<= 2 s", r <= 2.0),
     ]
 
 
-# -- 7. PostgreSQL -------------------------------------------------------------------------------------
+# -- 7. PostgreSQL ------------------------------------------------
 
 
 def pg_url() -> str | None:
@@ -417,8 +443,13 @@ def postgres(tmp: Path, quick: bool) -> list[Figure]:
     url = pg_url()
     if url is None:
         return [
-            Figure("issue, service path (PostgreSQL)", None, "issues/s", target=">= 0.3x",
-                   note="skipped: no PostgreSQL (run under `pg_virtualenv -v 15 make bench`)")
+            Figure(
+                "issue, service path (PostgreSQL)",
+                None,
+                "issues/s",
+                target=">= 0.3x",
+                note="skipped: no PostgreSQL (run under `pg_virtualenv -v 15 make bench`)",
+            )
         ]
     db = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -448,7 +479,10 @@ def postgres(tmp: Path, quick: bool) -> list[Figure]:
         u = make_url(bench_url)
         conninfo = {k: v for k, v in u.query.items() if isinstance(v, str)}
         with psycopg.connect(
-            dbname=db, user=u.username, password=u.password, host=conninfo.get("host", u.host),
+            dbname=db,
+            user=u.username,
+            password=u.password,
+            host=conninfo.get("host", u.host),
             port=conninfo.get("port", u.port),
         ) as raw:
             raw.execute("CREATE TABLE t (id bigserial PRIMARY KEY, v bytea NOT NULL)")
@@ -465,12 +499,20 @@ def postgres(tmp: Path, quick: bool) -> list[Figure]:
         with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
     return [
-        Figure("issue, service path (PostgreSQL)", rate, "issues/s", base, rate / base, ">= 0.3x",
-               rate / base >= 0.3, "baseline: that server's single-row INSERT+COMMIT/s (psycopg)")
+        Figure(
+            "issue, service path (PostgreSQL)",
+            rate,
+            "issues/s",
+            base,
+            rate / base,
+            ">= 0.3x",
+            rate / base >= 0.3,
+            "baseline: that server's single-row INSERT+COMMIT/s (psycopg)",
+        )
     ]
 
 
-# -- 8. replay / rebuild -----------------------------------------------------------------------------
+# -- 8. replay / rebuild ------------------------------------------------
 
 
 def replay(data: Path, quick: bool) -> list[Figure]:
@@ -480,13 +522,12 @@ def replay(data: Path, quick: bool) -> list[Figure]:
     from coldcheck.adapters.sql import store as sql_store
     from coldcheck.adapters.sql.ledger_store import ledger_entries
     from coldcheck.adapters.sql.tables import lot_view, memberships, productions, weapon_view
+    from coldcheck.config import Settings
     from coldcheck.domain.state import apply, empty_state
     from coldcheck.service.envelope import decode_entry
 
-    from coldcheck.config import Settings
-
     app = world.open_app(Settings(data_dir=data))
-    limit = 1_000_000_000 if quick else 300_000
+    limit = 1_000_000_000 if quick else 100_000
     q = (
         select(ledger_entries.c.idx, ledger_entries.c.entry)
         .where(ledger_entries.c.idx < limit)
@@ -524,7 +565,14 @@ def replay(data: Path, quick: bool) -> list[Figure]:
     app.close()
     rate = n / elapsed
     return [
-        Figure("replay: rebuild read tables from the log", rate, "events/s", base, rate / base,
-               ">= 50,000/s", rate >= 50_000,
-               f"{n:,} events, {len(states)} productions; baseline: read + json.loads only")
+        Figure(
+            "replay: rebuild read tables from the log",
+            rate,
+            "events/s",
+            base,
+            rate / base,
+            ">= 50,000/s",
+            rate >= 50_000,
+            f"{n:,} events, {len(states)} productions; baseline: read + json.loads only",
+        )
     ]

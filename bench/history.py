@@ -31,7 +31,7 @@ How it is built
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import itertools
 import pickle
 import random
 import sqlite3
@@ -170,14 +170,16 @@ def _split(event: Event) -> tuple[bytes, bytes, bytes]:
     return a + b'"production":"', b'"' + b + b'"seq":', c_
 
 
-def build_sqlite(path: Path, engine: Engine, spec: HistorySpec, key: Ed25519PrivateKey) -> dict[str, Any]:
+def build_sqlite(
+    path: Path, engine: Engine, spec: HistorySpec, key: Ed25519PrivateKey
+) -> dict[str, Any]:
     """Fill the (initialised, empty) database at ``path``; returns what was built."""
     events, boundaries, state = template_events(spec)
     parts = [_split(e) for e in events]
     ref_lists = [sorted(refs(e)) for e in events]
     event_rows = [(e.type_name, e.version, e.at.isoformat()) for e in events]
     names = [TEMPLATE] + [f"studio-{k:03d}" for k in range(1, spec.productions)]
-    chunks = list(zip(boundaries, boundaries[1:], strict=False))
+    chunks = list(itertools.pairwise(boundaries))
     chunks.insert(0, (0, boundaries[0]))
 
     db = sqlite3.connect(path, isolation_level=None)
@@ -204,12 +206,16 @@ def build_sqlite(path: Path, engine: Engine, spec: HistorySpec, key: Ed25519Priv
                 if rng.random() < 0.0005:
                     sample.append((seq, name, j, entry))
                 seq += 1
-            db.executemany("INSERT INTO ledger_entries(idx, entry, leaf_hash) VALUES (?,?,?)", entries)
+            db.executemany(
+                "INSERT INTO ledger_entries(idx, entry, leaf_hash) VALUES (?,?,?)", entries
+            )
             db.executemany(
                 "INSERT INTO events(seq, production, type, version, at) VALUES (?,?,?,?,?)", ev_rows
             )
             db.executemany("INSERT INTO event_refs(production, ref, seq) VALUES (?,?,?)", ref_rows)
-            nodes = [(lv, i, h) for (lv, i), h in cr.extend_collect(x[2] for x in entries) if lv > 0]
+            nodes = [
+                (lv, i, h) for (lv, i), h in cr.extend_collect(x[2] for x in entries) if lv > 0
+            ]
             db.executemany("INSERT INTO ledger_nodes(level, idx, hash) VALUES (?,?,?)", nodes)
             if name == names[-1] or len(entries) >= HEAD_EVERY:
                 _head(db, key, cr, events[hi - 1].at)
@@ -227,9 +233,16 @@ def build_sqlite(path: Path, engine: Engine, spec: HistorySpec, key: Ed25519Priv
     # read tables: the template's through the product's write_views, copied per replica
     with engine.begin() as conn:
         sql_store.write_views(conn, empty_state(state.production), state, last_seq[TEMPLATE])
-        copies: list[tuple[Any, str]] = [(productions, "id"), (memberships, "production"), (weapon_view, "production")]
+        copies: list[tuple[Any, str]] = [
+            (productions, "id"),
+            (memberships, "production"),
+            (weapon_view, "production"),
+        ]
         for table, col in copies:
-            rows = [dict(r._mapping) for r in conn.execute(select(table).where(table.c[col] == TEMPLATE))]
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(select(table).where(table.c[col] == TEMPLATE))
+            ]
             new = []
             for name in names[1:]:
                 for r in rows:
@@ -247,7 +260,12 @@ def build_sqlite(path: Path, engine: Engine, spec: HistorySpec, key: Ed25519Priv
                 state=pickle.dumps(state, protocol=5),
             )
         )
-    return {"events": seq, "productions": len(names), "per_production": len(events), "sampled": len(sample)}
+    return {
+        "events": seq,
+        "productions": len(names),
+        "per_production": len(events),
+        "sampled": len(sample),
+    }
 
 
 def _head(db: sqlite3.Connection, key: Ed25519PrivateKey, cr: CompactRange, at: datetime) -> None:

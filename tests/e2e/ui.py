@@ -58,7 +58,8 @@ UNLABELLED_JS = """
 """
 
 SMALL_TARGETS_JS = """
-() => Array.from(document.querySelectorAll('main button, main .btn, main select, main input:not([type=hidden]), nav a'))
+() => Array.from(document.querySelectorAll(
+    'main button, main .btn, main select, main input:not([type=hidden]), nav a'))
   .filter(el => el.offsetParent !== null)
   .filter(el => {
     const r = el.getBoundingClientRect();

@@ -120,8 +120,8 @@ class Zygote:
         self.proc.stdin.flush()
         return self._read()
 
-    def serve(self, data: Path, env: dict[str, str] | None = None, timeout: float = 30) -> Forked:
-        """Fork ``coldcheck --data DATA serve --port P`` and wait until /healthz answers."""
+    def spawn(self, data: Path, env: dict[str, str] | None = None) -> Forked:
+        """Fork ``coldcheck --data DATA serve --port P``; returns at once (see ``ready``)."""
         port = free_port()
         log = data.parent / f"{data.name}-server.log"
         pid = int(
@@ -132,16 +132,23 @@ class Zygote:
                 log=str(log),
             )["pid"]
         )
-        url = f"http://127.0.0.1:{port}"
+        return Forked(f"http://127.0.0.1:{port}", pid, log)
+
+    def ready(self, server: Forked, timeout: float = 30) -> Forked:
+        """Wait until the spawned server answers /healthz."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return Forked(url, pid, log)
+                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                    return server
             except httpx.TransportError:
                 time.sleep(0.02)
-        self.kill(pid)
-        raise AssertionError(f"forked server did not answer: {log.read_text()[-2000:]}")
+        self.kill(server.pid)
+        raise AssertionError(f"forked server did not answer: {server.log.read_text()[-2000:]}")
+
+    def serve(self, data: Path, env: dict[str, str] | None = None, timeout: float = 30) -> Forked:
+        """Fork a server and wait until it answers."""
+        return self.ready(self.spawn(data, env), timeout)
 
     def kill(self, pid: int) -> int:
         """SIGKILL a served child and reap it; its wait status."""
@@ -176,3 +183,75 @@ def zygote() -> Iterator[Zygote]:
         yield z
     finally:
         z.close()
+
+
+def page_routes() -> list[tuple[str, str]]:
+    """(method, path) of every server-rendered page (they are left out of the OpenAPI)."""
+    from coldcheck.entrypoints import pages
+
+    def walk(router: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+        for r in router.routes:
+            methods = getattr(r, "methods", None)
+            if methods:
+                for m in sorted(methods - {"HEAD"}):
+                    yield m, prefix + r.path
+            elif getattr(r, "router", None) is not None:
+                yield from walk(r.router, prefix + (getattr(r, "prefix", "") or ""))
+
+    return sorted(set(walk(pages.router)))
+
+
+PATH_VALUES = {
+    "production": "dry-gulch",
+    "tag": "W-0001",
+    "lot": "L-0001",
+    "incident": "I-0001",
+    "report": "S-0001",
+    "what": "add",
+}
+
+
+def fill(path: str, **values: str) -> str:
+    """A concrete URL for a route path ({production} → dry-gulch, {tag} → W-0001, ...)."""
+    import re
+
+    merged = {**PATH_VALUES, **values}
+    return re.sub(r"\{(\w+)\}", lambda m: merged.get(m.group(1), "x"), path)
+
+
+def add_user(
+    data: Path,
+    login_name: str,
+    person: str,
+    password: str,
+    pin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Create an account directly (the demo has none without a role on dry-gulch)."""
+    from datetime import UTC, datetime
+
+    from coldcheck.bootstrap import build
+    from coldcheck.config import Settings
+
+    app = build(Settings.from_env({"COLDCHECK_DATA": str(data), **(env or {})}))
+    try:
+        with app.account_store() as store:
+            app.accounts.create_user(
+                store,
+                login=login_name,
+                display_name=person.replace("-", " ").title(),
+                person_id=person,
+                password=password,
+                pin=pin,
+                now=datetime.now(UTC),
+            )
+    finally:
+        app.close()
+
+
+def ledger_head(url: str) -> dict[str, Any]:
+    """The newest signed head (what "no state changed" is compared by)."""
+    r = httpx.get(f"{url}/api/v1/ledger/head", timeout=30)
+    r.raise_for_status()
+    head: dict[str, Any] = r.json()
+    return head

@@ -120,7 +120,7 @@ class _Doc(FPDF):
         self.cell(0, 4, self.t(kind.upper()), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
         self.set_font(self.sans, "B", 16)
-        self.cell(0, 8, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 7.5, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.sans, "", 9)
         for line in lines:
             self.cell(0, 4.6, self.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -212,7 +212,7 @@ class _Doc(FPDF):
         note = (
             f"The newest head signed {what}."
             if head.final
-            else f"The newest head when printed: {what} was not over yet."
+            else f"Not closed yet: the newest head when this was printed ({what} is not over)."
         )
         lines = [
             ("", note),
@@ -262,6 +262,10 @@ class _Doc(FPDF):
                 self.set_font(self.sans, "", 6.5)
                 self.cell(w, 3, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
         self.set_xy(self.l_margin, top + 46)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _hm(at: datetime | None) -> str:
@@ -328,9 +332,9 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     out = [w for w in report.weapons if w.end_location != "storage"]
     open_incidents = [i for i in report.incidents if i.status == "open"]
     doc.para(
-        f"{len(report.weapons)} weapons · {len(out)} out of storage at the end of the day · "
-        f"{len(report.loads)} loads · {report.blanks_fired} blanks fired · "
-        f"{len(report.incidents)} incidents ({len(open_incidents)} open)",
+        f"{_n(len(report.weapons), 'weapon')} · {len(out)} out of storage at the end of the day"
+        f" · {_n(len(report.loads), 'load')} · {_n(report.blanks_fired, 'blank')} fired · "
+        f"{_n(len(report.incidents), 'incident')} ({len(open_incidents)} open)",
         size=9,
         bold=True,
     )
@@ -367,7 +371,10 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     doc.section("Blanks fired, misfires and discharges")
     doc.grid(
         ("time", "weapon", "lot", "rounds", "what", "recorded by"),
-        [(_hm(f.at), f.weapon, f.lot, str(f.count), f.kind, f.by) for f in report.firing],
+        [
+            (_hm(f.at), f.weapon, "-" if f.lot == "?" else f.lot, str(f.count), f.kind, f.by)
+            for f in report.firing
+        ],
         (14, 22, 22, 16, 60, 48),
     )
 
@@ -376,16 +383,16 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         (
             "lot",
             "rounds",
-            "received",
-            "loaded today",
-            "fired today",
-            "spent cases counted",
-            "in store",
-            "in weapons",
-            "fired (all)",
-            "returned",
-            "destroyed",
-            "balances",
+            "re-\nceived",
+            "loaded\ntoday",
+            "fired\ntoday",
+            "spent\ncases",
+            "in\nstore",
+            "in\nweapons",
+            "fired\n(all)",
+            "re-\nturned",
+            "de-\nstroyed",
+            "bal-\nances",
         ),
         [
             (
@@ -404,12 +411,12 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
             )
             for lot in report.lots
         ],
-        (14, 34, 14, 13, 13, 15, 13, 13, 13, 13, 14, 13),
+        (14, 28, 13.6, 13.6, 13.6, 13.6, 13.6, 16, 13.6, 13.6, 13.6, 13.6),
         bold_rows=[not lot.conserved for lot in report.lots],
         size=7,
     )
     wrap = report.wrap
-    lines = [f"Wrap: {wrap.state}."]
+    lines = [f"Wrap: {wrap.state}." if wrap.reconciled_at else "Wrap: not counted yet."]
     if wrap.reconciled_at:
         lines.append(
             f"Counted {_hm(wrap.reconciled_at)} by {wrap.reconciled_by}; serials seen in "
@@ -429,10 +436,18 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     doc.grid(
         ("id", "time", "kind", "severity", "what happened", "weapon", "status"),
         [
-            (i.id, _hm(i.at), i.kind, i.severity, i.description, i.weapon, i.status)
+            (
+                i.id,
+                _hm(i.at),
+                i.kind.replace("_", " "),
+                i.severity,
+                i.description,
+                i.weapon,
+                i.status,
+            )
             for i in report.incidents
         ],
-        (14, 12, 24, 14, 62, 16, 40),
+        (14, 12, 24, 16, 62, 16, 38),
     )
     if report.stop_work:
         doc.ln(1)
@@ -445,7 +460,9 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
             ("Production representative", report.representatives),
         )
     )
-    doc.head_block(report.head, f"by the end of {report.day:%Y-%m-%d}")
+    doc.head_block(
+        report.head, f"by the end of {report.day:%Y-%m-%d}" if report.over else "the day"
+    )
     _save(doc, path)
 
 
@@ -475,7 +492,9 @@ def custody_pdf(report: CustodyReport, path: Path, paper: str = "a4") -> None:
     doc.para(f"At the end of the period: {report.status_after}", size=8.5, bold=True)
     doc.section(f"Every recorded event ({len(report.rows)})")
     _timeline(doc, report.rows, report.after)
-    doc.head_block(report.head, "by the end of the period")
+    doc.head_block(
+        report.head, "by the end of the period" if report.end else "when this was printed"
+    )
     _save(doc, path)
 
 
@@ -490,7 +509,7 @@ def incident_pdf(report: IncidentReport, path: Path, paper: str = "a4") -> None:
     doc.add_page()
     doc.title_block(
         "Incident report",
-        f"{report.id} - {report.kind} ({report.severity})",
+        f"{report.id} - {report.kind.replace('_', ' ')} ({report.severity})",
         [
             f"{h.title} · {h.company} · {h.location}",
             f"Opened {report.at:%Y-%m-%d %H:%M:%S %Z} by {report.opened_by}. "
@@ -515,7 +534,7 @@ def incident_pdf(report: IncidentReport, path: Path, paper: str = "a4") -> None:
         doc.section("Afterwards")
         _timeline(doc, report.follow_up)
     doc.signatures((("Armorer", ()), ("Safety supervisor", ())))
-    doc.head_block(report.head, "when this report was printed")
+    doc.head_block(report.head, "when this was printed")
     _save(doc, path)
 
 

@@ -84,8 +84,10 @@ def signout(
     """End this page session."""
     if viewer is not None:
         require_csrf(viewer, csrf)
+        raw = request.cookies.get(SESSION_COOKIE)
+        app.sessions.drop(raw)
         with app.account_store() as store:
-            app.accounts.revoke_session(store, request.cookies.get(SESSION_COOKIE), app.clock.now())
+            app.accounts.revoke_session(store, raw, app.clock.now())
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

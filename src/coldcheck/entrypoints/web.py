@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from coldcheck import __version__
@@ -92,6 +93,25 @@ def create_app(app: App) -> FastAPI:
     @web.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    @web.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        wants_page = not request.url.path.startswith("/api/") and "text/html" in (
+            request.headers.get("accept", "")
+        )
+        if exc.status_code in (401, 403, 404, 405, 413) and wants_page:
+            heading = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}.get(
+                exc.status_code, "Cannot do that"
+            )
+            return pages.page(
+                request,
+                "error.html",
+                {"heading": heading, "message": str(exc.detail)},
+                status=exc.status_code,
+            )
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @web.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -653,13 +653,13 @@ def custody_report(
         in_period = start is None or e.at >= start
         if in_period and not before:
             before = _status(s, ref)
-        if in_period and ref in refs(e):
-            row = _row(item, s, tz)
-            s = apply(s, e)
+        was = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
+        row = _row(item, s, tz) if in_period else None
+        s = apply(s, e)
+        now_is = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
+        if row is not None and (ref in refs(e) or now_is is not was):
             rows.append(row)
             after.append(_status(s, ref))
-        else:
-            s = apply(s, e)
     if not before:
         before = _status(s, ref)
     return CustodyReport(
