@@ -139,7 +139,7 @@ def build(
             f"cannot open the database at {settings.database_url}:"
             f" {getattr(exc, 'orig', None) or exc}"
         ) from None
-    if revision != migrate.head_revision():
+    if revision != migrate.HEAD_REVISION:
         engine.dispose()
         raise NotInitialised(
             f"the database at {settings.database_url} is not at the newest schema;"

@@ -250,3 +250,18 @@ def test_read_tables_equal_the_rows_of_a_replay(backend: Backend, service: Custo
         assert conn.execute(select(func.count()).select_from(weapon_view)).scalar() == 5
     assert stored == {w: views.weapon_row(replayed, w)["label"] for w in replayed.weapons}
     assert lots == {lot: views.lot_row(replayed, lot)["in_store"] for lot in replayed.lots}
+
+
+def test_a_correction_names_an_event_of_this_production_by_log_position_R27(
+    backend: Backend, service: CustodyService
+) -> None:
+    accepted = service.execute(
+        c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=3, reason="name misspelled")
+    )
+    assert accepted.events[0].corrects == 3  # type: ignore[union-attr]
+    size = len(backend.entries())
+    with pytest.raises(Refused) as refused:
+        service.execute(
+            c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=size + 10, reason="x")
+        )
+    assert refused.value.reasons[0].rule == "R27"

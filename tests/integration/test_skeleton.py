@@ -86,3 +86,7 @@ def test_openapi_is_served(demo_server: Server) -> None:
     spec = httpx.get(f"{demo_server.url}/openapi.json").json()
     assert "/api/v1/ledger/head" in spec["paths"]
     assert "/api/v1/productions/{production}/commands/hand-over" in spec["paths"]
+
+
+def test_the_schema_check_knows_the_newest_migration() -> None:
+    assert migrate.HEAD_REVISION == migrate.head_revision()

@@ -195,8 +195,10 @@ def page_routes() -> list[tuple[str, str]]:
             if methods:
                 for m in sorted(methods - {"HEAD"}):
                     yield m, prefix + r.path
-            elif getattr(r, "router", None) is not None:
-                yield from walk(r.router, prefix + (getattr(r, "prefix", "") or ""))
+            else:  # an included router (FastAPI keeps it as ``original_router``)
+                sub = getattr(r, "original_router", None) or getattr(r, "router", None)
+                if sub is not None:
+                    yield from walk(sub, prefix + (getattr(r, "prefix", "") or ""))
 
     return sorted(set(walk(pages.router)))
 

@@ -71,6 +71,12 @@ class MemoryUnitOfWork:
             return self._states[production]
         return self.db.states.get(production) or empty_state(production)
 
+    def is_event_of(self, production: ProductionId, seq: int) -> bool:
+        """True when log position ``seq`` holds an event of ``production``."""
+        return 0 <= seq < len(self.db.event_productions) and (
+            self.db.event_productions[seq] == production
+        )
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return production in self.db.states or production in self._states

@@ -535,7 +535,11 @@ class ResolveDiscrepancy(BaseCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class Correct(BaseCommand):
-    """Record a correction of an earlier event, by its log position (R27)."""
+    """Record a correction of an earlier event, by its log position (R27).
+
+    ``corrects`` is the event's position in the server's log (its ``seq``);
+    the service refuses a position that is not an event of this production.
+    """
 
     corrects: int
     reason: str

@@ -24,7 +24,7 @@ from coldcheck.domain.state import (
     stop_work_active,
     weapon_status,
 )
-from coldcheck.entrypoints.api_commands import accepted_json, command_router
+from coldcheck.entrypoints.api_commands import accepted_json, add_command_routes
 from coldcheck.entrypoints.deps import (
     AppDep,
     MemberDep,
@@ -37,7 +37,7 @@ from coldcheck.ledger.errors import LedgerError
 from coldcheck.service.accounts import CredentialRefused, SessionKind
 
 router = APIRouter(prefix="/api/v1")
-router.include_router(command_router())
+add_command_routes(router)
 
 MAX_ENTRIES = 1000
 

@@ -213,12 +213,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def command_router() -> APIRouter:
-    """Every command except CreateProduction (which has its own route)."""
-    router = APIRouter()
+def add_command_routes(router: APIRouter) -> None:
+    """A route for every command except CreateProduction (which has its own)."""
     for cls in COMMAND_ROLES:
         _make_route(router, cls)
-    return router
 
 
-__all__ = ["accepted_json", "command_router", "jsonable", "route_name", "run_command"]
+__all__ = ["accepted_json", "add_command_routes", "jsonable", "route_name", "run_command"]

@@ -25,6 +25,8 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: rendering it with Rich costs ~0.3 s of imports on every --help
+    rich_markup_mode=None,
 )
 
 

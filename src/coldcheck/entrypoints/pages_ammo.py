@@ -12,7 +12,7 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId
 from coldcheck.domain.model import BlankLoad, Role, RoundCheck, RoundClass, StorageLocation
-from coldcheck.domain.state import lot_status
+from coldcheck.domain.state import ProductionState, lot_status
 from coldcheck.entrypoints.deps import AppDep, Membership, OptionalViewerDep
 from coldcheck.entrypoints.pages_common import (
     FormDep,
@@ -31,13 +31,27 @@ from coldcheck.entrypoints.pages_common import (
 router = APIRouter(include_in_schema=False)
 
 
+def container_classes(state: ProductionState) -> dict[ContainerId, str]:
+    """What each container holds, in words for R04 ("blank", "dummy", "empty")."""
+    out: dict[ContainerId, str] = {}
+    for cid, cs in state.containers.items():
+        kinds = sorted(
+            {state.lots[lot].lot.round_class.value for lot, n in cs.contents.items() if n}
+        )
+        out[cid] = " and ".join(kinds) if kinds else "empty"
+    return out
+
+
 def _ammo_context(app: App, member: Membership) -> dict[str, Any]:
     state = app.custody.state(member.id)
+    lots = [lot_status(state, lot) for lot in sorted(state.lots)]
     return {
         **production_context(app, member, state),
         "nav": "ammo",
-        "lots": [lot_status(state, lot) for lot in sorted(state.lots)],
+        "lots": lots,
+        "movable": [ls for ls in lots if ls.in_store > 0],
         "containers": [cs for _, cs in sorted(state.containers.items())],
+        "holds": container_classes(state),
         "classes": [r.value for r in RoundClass if r is not RoundClass.LIVE] + ["live"],
         "loads": [b.value for b in BlankLoad],
         "locations": [s.value for s in StorageLocation],
@@ -105,6 +119,56 @@ def create_container(
 
     return _ammo_after(
         request, app, member, attempt(app, member, c.CreateContainer, build), "container", form
+    )
+
+
+@router.post("/p/{production}/ammo/move", response_class=HTMLResponse)
+def move_rounds(
+    production: str, request: Request, app: AppDep, viewer: OptionalViewerDep, form: FormDep
+) -> Response:
+    """MoveRounds between containers (R04: blanks and dummies never share one)."""
+    member = posted_member(app, viewer, production, form)
+
+    def build() -> dict[str, Any]:
+        if not text(form, "lot"):
+            raise ValueError("choose the lot whose rounds move.")
+        return {
+            "lot": LotId(text(form, "lot").upper()),
+            "from_container": ContainerId(text(form, "from_container")),
+            "to_container": ContainerId(text(form, "to_container")),
+            "count": number(form, "count", "The count"),
+        }
+
+    return _ammo_after(
+        request, app, member, attempt(app, member, c.MoveRounds, build), "moved", form
+    )
+
+
+@router.post("/p/{production}/ammo/containers/{container}/move", response_class=HTMLResponse)
+def move_container(
+    production: str,
+    container: str,
+    request: Request,
+    app: AppDep,
+    viewer: OptionalViewerDep,
+    form: FormDep,
+) -> Response:
+    """MoveContainer between storage and the cart (R09: not onto the cart while locked)."""
+    member = posted_member(app, viewer, production, form)
+
+    def build() -> dict[str, Any]:
+        return {
+            "container": ContainerId(container.upper()),
+            "to": StorageLocation(text(form, "to")),
+        }
+
+    return _ammo_after(
+        request,
+        app,
+        member,
+        attempt(app, member, c.MoveContainer, build),
+        "container-moved",
+        form,
     )
 
 

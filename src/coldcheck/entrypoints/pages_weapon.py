@@ -66,10 +66,10 @@ def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
         raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
 
 
-def qr_data_uri(request: Request, production: str, tag: str) -> str:
+def qr_data_uri(request: Request, production: str, tag: str, scale: int = 6) -> str:
     """A QR label encoding the weapon page's address (the tag is in it)."""
     url = f"{str(request.base_url).rstrip('/')}/p/{production}/w/{tag}"
-    return str(segno.make(url, error="m").svg_data_uri(scale=6, border=2))
+    return str(segno.make(url, error="m").svg_data_uri(scale=scale, border=4 if scale > 6 else 2))
 
 
 def misfire_remaining(app: App, state: ProductionState, status: WeaponStatus) -> int | None:
@@ -168,6 +168,27 @@ router.post("/p/{production}/w/{tag}/bore")(
 router.post("/p/{production}/w/{tag}/clear")(
     _simple(c.ClearWeaponQuarantine, "cleared", lambda f: {"note": text(f, "note")})
 )
+router.post("/p/{production}/w/{tag}/retire")(_simple(c.RetireWeapon, "retired"))
+
+
+@router.get("/p/{production}/w/{tag}/label", response_class=HTMLResponse)
+def label_page(
+    production: str, tag: str, request: Request, app: AppDep, viewer: OptionalViewerDep
+) -> Response:
+    """A printable label: the QR big, the tag, name and serial (print stylesheet)."""
+    member = member_of(app, viewer, production)
+    state = app.custody.state(member.id)
+    status = status_or_404(state, tag)
+    return page(
+        request,
+        "label.html",
+        {
+            **production_context(app, member, state),
+            "nav": "board",
+            "w": status,
+            "qr": qr_data_uri(request, member.id, status.tag, scale=12),
+        },
+    )
 
 
 # -- inspect ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from coldcheck.domain import commands as c
 from coldcheck.domain.commands import Command
-from coldcheck.domain.errors import Refusal
+from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import (
     ContainerId,
@@ -62,6 +62,21 @@ class CustodyService:
             now = self.clock.now()
             before = uow.state(command.production)
             command = fill_ids(before, dataclasses.replace(command, at=now))
+            if isinstance(command, c.Correct) and not uow.is_event_of(
+                command.production, command.corrects
+            ):
+                raise Refused(
+                    Refusal(
+                        (
+                            Reason(
+                                "R27",
+                                f"log position {command.corrects} holds no event of this"
+                                " production — name the event to correct by its position"
+                                " in the timeline.",
+                            ),
+                        )
+                    )
+                )
             decision = decide(before, command)
             if isinstance(decision, Refusal):
                 raise Refused(decision)

@@ -35,6 +35,10 @@ class UnitOfWork(Protocol):
         """The production's state as of the newest committed event (empty if new)."""
         ...
 
+    def is_event_of(self, production: ProductionId, seq: int) -> bool:
+        """True when log position ``seq`` holds an event of ``production``."""
+        ...
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         ...

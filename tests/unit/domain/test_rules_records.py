@@ -317,7 +317,7 @@ def test_a_correction_names_the_event_it_corrects_and_changes_nothing_else_R27()
 
 def test_correcting_an_event_that_does_not_exist_is_refused_R27():
     s = dry_gulch()
-    assert s.refused(c.Correct, MARA, corrects=10_000, reason="x").rules == ("R27",)
+    assert s.refused(c.Correct, MARA, corrects=-1, reason="x").rules == ("R27",)
 
 
 def test_a_correction_by_a_performer_is_refused_R27():

@@ -116,6 +116,13 @@ class SqlUnitOfWork:
         ).scalar()
         return -1 if last is None else int(last)
 
+    def is_event_of(self, production: ProductionId, seq: int) -> bool:
+        """True when log position ``seq`` holds an event of ``production``."""
+        found = self.conn.execute(
+            select(events.c.production).where(events.c.seq == seq)
+        ).scalar()
+        return found == production
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return self._last_seq(production) >= 0

@@ -235,12 +235,14 @@ def _retire_weapon(state: ProductionState, cmd: c.RetireWeapon) -> Decision:
 @handles(c.Correct)
 def _correct(state: ProductionState, cmd: c.Correct) -> Decision:
     reasons = list(need_role(state, cmd, (Role.PRODUCER, *ARMORER_ROLES), "record corrections"))
-    if not 0 <= cmd.corrects < state.event_count:
+    # ``corrects`` is a position in the server's log, which the domain does not
+    # see; the service checks that it names an earlier event of this production.
+    if cmd.corrects < 0:
         reasons.append(
             because(
                 "R27",
                 f"there is no event {cmd.corrects} to correct — corrections "
-                "name an earlier event of this production's log.",
+                "name an earlier event of this production's log by its position.",
             )
         )
     if not cmd.reason.strip():
