@@ -13,7 +13,6 @@ payload versions through :data:`UPCASTERS` first.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from collections.abc import Callable
@@ -592,11 +591,16 @@ def event_payload(e: Event) -> Payload:
 # -- decoding -------------------------------------------------------------------
 
 
-@functools.cache
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Any]) -> dict[str, Any]:
     """``typing.get_type_hints(cls)``, resolved once per class (it compiles every
     string annotation on each call: ~1 ms per event before this cache)."""
-    return typing.get_type_hints(cls)
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _from_json(value: Any, tp: Any) -> Any:
