@@ -160,7 +160,9 @@ def build(
         uow=uow,
         custody=CustodyService(uow, clock, alerts),
         reads=SqlReadModel(engine),
-        accounts=AccountService(hasher or Argon2Hasher()),
+        accounts=AccountService(
+            hasher or Argon2Hasher(), pin_hasher=hasher or Argon2Hasher.for_pins()
+        ),
         alerts=alerts,
         clock=clock,
     )

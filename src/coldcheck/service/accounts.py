@@ -81,6 +81,8 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "PIN_LOCK_DURATION",
     "PIN_MAX_FAILURES",
+    "PIN_ARGON2_MEMORY_COST_KIB",
+    "PIN_ARGON2_TIME_COST",
     "PIN_PATTERN",
     "SESSION_TOUCH_INTERVAL",
     "WEB_SESSION_TTL",
@@ -167,6 +169,10 @@ ARGON2_MEMORY_COST_KIB = 65536
 
 ARGON2_PARALLELISM = 1
 """argon2id lanes."""
+
+PIN_ARGON2_TIME_COST = 1
+PIN_ARGON2_MEMORY_COST_KIB = 8192
+"""argon2id for PINs: t=1, 8 MiB (a few ms); see ``AccountService``."""
 
 # --------------------------------------------------------------------------
 # Errors
@@ -459,6 +465,11 @@ class Argon2Hasher:
         )
 
     @classmethod
+    def for_pins(cls) -> Argon2Hasher:
+        """coldcheck's PIN parameters (t=1, 8 MiB)."""
+        return cls(time_cost=PIN_ARGON2_TIME_COST, memory_cost=PIN_ARGON2_MEMORY_COST_KIB)
+
+    @classmethod
     def cheap(cls) -> Argon2Hasher:
         """Minimal parameters (t=1, 8 KiB): microseconds per hash, for tests only."""
         return cls(time_cost=1, memory_cost=8, parallelism=1)
@@ -575,16 +586,24 @@ def _check_person_id(person_id: str) -> str:
 
 
 class AccountService:
-    """The accounts use cases; stateless apart from the hasher, so build one and share it."""
+    """The accounts use cases; stateless apart from the hashers, so build one and share it.
+
+    ``pin_hasher`` (default: ``hasher``) hashes PINs. A 4-8 digit PIN falls to an
+    offline search whatever the hash costs; what protects it is the lockout after
+    five wrong tries. So PINs get cheaper parameters (``Argon2Hasher.for_pins()``)
+    and a handoff's confirmations do not cost a tenth of a second each.
+    """
 
     def __init__(
         self,
         hasher: SecretHasher,
         *,
+        pin_hasher: SecretHasher | None = None,
         web_session_ttl: timedelta = WEB_SESSION_TTL,
         api_token_ttl: timedelta = API_TOKEN_TTL,
     ) -> None:
         self._hasher = hasher
+        self._pin_hasher = pin_hasher or hasher
         self._ttl = {SessionKind.WEB: web_session_ttl, SessionKind.API: api_token_ttl}
         # what an unknown login is checked against, so it costs one hash too
         self._dummy_hash = hasher.hash(secrets.token_urlsafe(16))
@@ -625,7 +644,7 @@ class AccountService:
         creds = Credentials(
             user_id=user.id,
             password_hash=self._hasher.hash(password_),
-            pin_hash=self._hasher.hash(pin_) if pin_ is not None else None,
+            pin_hash=self._pin_hasher.hash(pin_) if pin_ is not None else None,
         )
         store.add_user(user, creds)
         self._event(store, now, AuthEventKind.USER_CREATED, user)
@@ -660,7 +679,7 @@ class AccountService:
         now = _utc(now)
         user = self._user(store, user_id)
         pin_ = _check_new_pin(new_pin)
-        store.set_pin_hash(user.id, self._hasher.hash(pin_))
+        store.set_pin_hash(user.id, self._pin_hasher.hash(pin_))
         self._event(store, now, AuthEventKind.PIN_CHANGED, user)
 
     def user(self, store: AccountStore, user_id: str) -> User:
@@ -718,11 +737,11 @@ class AccountService:
         if locked is not None and locked > now:
             self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user)
             raise PinLocked(locked)
-        if PIN_PATTERN.fullmatch(pin) and self._hasher.verify(creds.pin_hash, pin):
+        if PIN_PATTERN.fullmatch(pin) and self._pin_hasher.verify(creds.pin_hash, pin):
             if creds.pin_failures or locked is not None:
                 store.reset_pin_failures(user.id)
-            if self._hasher.needs_rehash(creds.pin_hash):
-                store.set_pin_hash(user.id, self._hasher.hash(pin))
+            if self._pin_hasher.needs_rehash(creds.pin_hash):
+                store.set_pin_hash(user.id, self._pin_hasher.hash(pin))
             self._event(store, now, AuthEventKind.PIN_OK, user)
             return True
         failure = store.record_pin_failure(user.id, now, PIN_MAX_FAILURES, now + PIN_LOCK_DURATION)
