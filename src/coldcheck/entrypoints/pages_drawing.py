@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from coldcheck.domain.events import Event, event_payload
@@ -117,7 +118,14 @@ def drawing(status: WeaponStatus) -> Drawing | None:
     )
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, tz: tzinfo | None = None) -> str:
+    if value is True:
+        return "yes"
+    if isinstance(value, str) and tz is not None and len(value) >= 19 and value[10:11] == "T":
+        try:
+            return datetime.fromisoformat(value).astimezone(tz).strftime("%d %b %H:%M")
+        except ValueError:
+            return value
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
             return "; ".join(", ".join(str(v) for v in item.values()) for item in value)
@@ -127,8 +135,10 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def event_words(state: ProductionState, event: Event) -> tuple[str, str]:
-    """(what happened, details) for a timeline row."""
+def event_words(
+    state: ProductionState, event: Event, tz: tzinfo | None = None
+) -> tuple[str, str]:
+    """(what happened, details) for a timeline row; times shown in ``tz`` when given."""
     kind = "".join(f" {ch.lower()}" if ch.isupper() else ch for ch in event.type_name).strip()
     payload = event_payload(event)
     details = []
@@ -138,5 +148,5 @@ def event_words(state: ProductionState, event: Event) -> tuple[str, str]:
         label = key.replace("_", " ")
         if key in ("to", "from_person", "person", "supervisor"):
             value = state.name_of(PersonId(str(value)))
-        details.append(f"{label}: {_value(value)}")
+        details.append(f"{label}: {_value(value, tz)}")
     return kind[:1].upper() + kind[1:], " · ".join(details)

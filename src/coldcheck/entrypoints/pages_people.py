@@ -16,6 +16,7 @@ from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import Permit, PermitKind, Role
 from coldcheck.entrypoints.deps import AppDep, Membership, OptionalViewerDep
+from coldcheck.service.permissions import may_ask
 from coldcheck.entrypoints.pages_common import (
     FormDep,
     Outcome,
@@ -89,6 +90,7 @@ def _context(app: App, member: Membership) -> dict[str, Any]:
         "actions": [a.value for a in ActionType],
         "permit_kinds": [k.value for k in PermitKind],
         "role_names": [r.value for r in Role],
+        "can_end_roles": may_ask(member.roles, c.EndRole),
         "values": {},
     }
 
@@ -119,7 +121,7 @@ def person_change(
     viewer: OptionalViewerDep,
     form: FormDep,
 ) -> Response:
-    """Record training or a permit, assign or end a duty, add a person or give a role."""
+    """Record training or a permit, assign or end a duty, add a person, give or end a role."""
     member = posted_member(app, viewer, production, form)
     person = PersonId(text(form, "person"))
     builders: dict[str, tuple[type[c.BaseCommand], Any]] = {
@@ -144,6 +146,7 @@ def person_change(
         "end-duty": (c.EndDuty, lambda: {"person": person, "duty": text(form, "duty")}),
         "add": (c.AddPerson, lambda: {"person": person, "name": text(form, "name")}),
         "role": (c.AssignRole, lambda: {"person": person, "role": Role(text(form, "role"))}),
+        "end-role": (c.EndRole, lambda: {"person": person, "role": Role(text(form, "role"))}),
     }
     if what not in builders:
         return _after(request, app, member, Outcome(), form)

@@ -102,7 +102,8 @@ def weapon_context(
     if timeline:
         items = app.reads.timeline(member.id, status.tag, 200)
         ctx["timeline"] = [
-            (item.seq, item.event, *event_words(state, item.event)) for item in reversed(items)
+            (item.seq, item.event, *event_words(state, item.event, ctx["tz"]))
+            for item in reversed(items)
         ]
         ctx["qr"] = qr_data_uri(request, member.id, status.tag)
     return ctx

@@ -51,7 +51,15 @@ def test_the_domain_never_reads_the_clock():
 
 
 def test_every_rule_code_is_explained_for_the_armorer():
-    rules_doc = Path(__file__).resolve().parents[3] / "docs" / "rules.md"
+    rules_doc = Path(__file__).resolve().parents[3] / "README.md"
     text = rules_doc.read_text()
     for n in range(1, 29):
-        assert f"| **R{n:02d}** |" in text, f"R{n:02d} missing from docs/rules.md"
+        assert f"| **R{n:02d}** |" in text, f"R{n:02d} missing from README.md"
+
+
+def test_every_inspection_checklist_is_in_the_readme():
+    from coldcheck.domain.mechanics import ActionType, inspection_checklist
+
+    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    for action in ActionType:
+        assert f"| `{action.value}` | {', '.join(inspection_checklist(action))} |" in text
