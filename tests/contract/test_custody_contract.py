@@ -151,7 +151,11 @@ def _inspect(weapon: WeaponId = W2) -> c.InspectWeapon:
 
 def _handover(weapon: WeaponId = W2) -> c.HandOver:
     return c.HandOver(
-        production=DEMO, actor=MARA, at=NOW, weapon=weapon, to=ROSA,
+        production=DEMO,
+        actor=MARA,
+        at=NOW,
+        weapon=weapon,
+        to=ROSA,
         confirmations=frozenset({ROSA, DANA}),
     )
 
@@ -265,3 +269,22 @@ def test_a_correction_names_an_event_of_this_production_by_log_position_R27(
             c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=size + 10, reason="x")
         )
     assert refused.value.reasons[0].rule == "R27"
+
+
+def test_a_batch_is_all_or_nothing_and_names_the_refused_command(
+    backend: Backend, service: CustodyService
+) -> None:
+    before = len(backend.entries())
+    take_out = c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2)
+    with pytest.raises(Refused) as refused:
+        service.execute_batch([take_out, _handover()])  # not inspected: R10
+    assert refused.value.reasons[0].message.startswith("command 2 of 2:")
+    assert len(backend.entries()) == before
+    accepted = service.execute_batch([take_out, _inspect(), _handover()])
+    assert [e.type_name for e in accepted.events] == [
+        "WeaponTakenOut",
+        "InspectionRecorded",
+        "WeaponHandedOver",
+    ]
+    assert accepted.head.tree_size == before + 3
+    assert service.state(DEMO) == _replay_log(backend)

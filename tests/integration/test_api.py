@@ -153,3 +153,59 @@ def test_the_readme_handoff_walk_through_works(demo_server: Server) -> None:
     assert lines[3]["accepted"][0]["type"] == "WeaponHandedOver"
     assert lines[4]["accepted"][0]["type"] == "WeaponTakenBack"
     assert lines[5]["tree_size"] > 0
+
+
+def test_a_batch_takes_out_inspects_and_hands_over_in_one_transaction(
+    demo_server: Server,
+) -> None:
+    from coldcheck.domain.mechanics import ActionType, inspection_checklist
+
+    mara = token(demo_server, "mara")
+    chambers = [{"position": f"chamber {i}", "found": "empty"} for i in range(1, 7)]
+    inspect = {
+        "weapon": "W-0002",
+        "findings": chambers,
+        "bore": "clear",
+        "checklist": list(inspection_checklist(ActionType.DOUBLE_ACTION_REVOLVER)),
+    }
+    handover = {
+        "weapon": "W-0002",
+        "to": "rosa-lind",
+        "confirmations": [
+            {"person": "rosa-lind", "pin": "3434"},
+            {"person": "dana-ortiz", "pin": "3690"},
+        ],
+    }
+    url = f"{demo_server.url}/api/v1/productions/dry-gulch/batch"
+    before = httpx.get(f"{demo_server.url}/api/v1/ledger/head").json()["tree_size"]
+    refused = httpx.post(
+        url,
+        json={
+            "commands": [
+                {"command": "take-out-of-storage", "body": {"weapon": "W-0002"}},
+                {"command": "hand-over", "body": handover},
+            ]
+        },
+        headers=auth(mara),
+    )
+    assert refused.status_code == 409
+    assert refused.json()["refused"][0]["message"].startswith("R10: command 2 of 2")
+    assert httpx.get(f"{demo_server.url}/api/v1/ledger/head").json()["tree_size"] == before
+    ok = httpx.post(
+        url,
+        json={
+            "commands": [
+                {"command": "take-out-of-storage", "body": {"weapon": "W-0002"}},
+                {"command": "inspect-weapon", "body": inspect},
+                {"command": "hand-over", "body": handover},
+            ]
+        },
+        headers=auth(mara),
+    )
+    assert ok.status_code == 200, ok.text
+    assert [a["type"] for a in ok.json()["accepted"]] == [
+        "WeaponTakenOut",
+        "InspectionRecorded",
+        "WeaponHandedOver",
+    ]
+    assert ok.json()["head"]["tree_size"] == before + 3

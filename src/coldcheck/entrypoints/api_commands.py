@@ -15,7 +15,15 @@ import typing
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+)
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
@@ -74,6 +82,21 @@ def body_model(cls: type[c.BaseCommand]) -> type[BaseModel]:
         **fields,
     )
     return model
+
+
+class BatchItem(BaseModel):
+    """One command of a batch: its route name and its body."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    command: str = Field(examples=["inspect-weapon"])
+    body: dict[str, Any] = Field(default_factory=dict)
+
+
+class Batch(BaseModel):
+    """Commands recorded together in one transaction, or not at all."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    commands: list[BatchItem] = Field(min_length=1, max_length=50)
 
 
 def _strict(annotation: Any) -> Any:
@@ -138,14 +161,7 @@ def run_command(
     confirmations: frozenset[PersonId],
 ) -> Accepted:
     """Build the command with the server's facts and execute it (Refused propagates)."""
-    if not may_ask(member.roles, cls):
-        allowed = COMMAND_ROLES.get(cls)
-        roles = ", ".join(sorted(r.value for r in allowed)) if allowed else "none"
-        raise HTTPException(
-            403,
-            f"Your roles on this production ({', '.join(sorted(member.production.roles))})"
-            f" do not allow '{route_name(cls)}'. It needs one of: {roles}.",
-        )
+    _check_role(member, cls)
     command = cls(
         production=member.id,
         actor=member.viewer.person,
@@ -154,6 +170,18 @@ def run_command(
         **values,
     )
     return app.custody.execute(command)  # type: ignore[arg-type]
+
+
+def _check_role(member: Membership, cls: type[c.BaseCommand]) -> None:
+    """403 when the member's roles may never ask for ``cls``."""
+    if not may_ask(member.roles, cls):
+        allowed = COMMAND_ROLES.get(cls)
+        roles = ", ".join(sorted(r.value for r in allowed)) if allowed else "none"
+        raise HTTPException(
+            403,
+            f"Your roles on this production ({', '.join(sorted(member.production.roles))})"
+            f" do not allow '{route_name(cls)}'. It needs one of: {roles}.",
+        )
 
 
 def _make_route(router: APIRouter, cls: type[c.BaseCommand]) -> None:
@@ -214,9 +242,51 @@ def _plain(value: Any) -> Any:
 
 
 def add_command_routes(router: APIRouter) -> None:
-    """A route for every command except CreateProduction (which has its own)."""
+    """A route for every command except CreateProduction (which has its own), and the batch."""
+    models = {route_name(cls): (cls, body_model(cls)) for cls in COMMAND_ROLES}
     for cls in COMMAND_ROLES:
         _make_route(router, cls)
+
+    @router.post(
+        "/productions/{production}/batch",
+        tags=["commands"],
+        summary="Several commands in one transaction (all or nothing)",
+        responses={409: {"description": "One command was refused; nothing was recorded"}},
+    )
+    def batch(body: Batch, member: MemberDep, app: AppDep) -> dict[str, Any]:
+        """E.g. take out, inspect and hand over at the cart in one step.
+
+        Each item is ``{"command": "<route name>", "body": {...}}`` with the same
+        body as that command's own route (confirmations included). Each command
+        is decided against the state the earlier ones leave; a refusal names the
+        command by its position and nothing is written.
+        """
+        commands = []
+        for number, item in enumerate(body.commands, start=1):
+            found = models.get(item.command)
+            if found is None:
+                raise HTTPException(422, f"command {number}: there is no command '{item.command}'.")
+            cls, model = found
+            try:
+                parsed = model.model_validate(item.body)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                )
+                raise HTTPException(422, f"command {number} ({item.command}): {problems}") from None
+            data = {name: getattr(parsed, name) for name in type(parsed).model_fields}
+            confirmations = verify_confirmations(app, data.pop("confirmations"))
+            _check_role(member, cls)
+            commands.append(
+                cls(
+                    production=member.id,
+                    actor=member.viewer.person,
+                    at=app.clock.now(),
+                    confirmations=confirmations,
+                    **{k: _plain(v) for k, v in data.items()},
+                )
+            )
+        return accepted_json(app.custody.execute_batch(commands))  # type: ignore[arg-type]
 
 
 __all__ = ["accepted_json", "add_command_routes", "jsonable", "route_name", "run_command"]

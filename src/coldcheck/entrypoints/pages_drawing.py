@@ -135,9 +135,7 @@ def _value(value: Any, tz: tzinfo | None = None) -> str:
     return str(value)
 
 
-def event_words(
-    state: ProductionState, event: Event, tz: tzinfo | None = None
-) -> tuple[str, str]:
+def event_words(state: ProductionState, event: Event, tz: tzinfo | None = None) -> tuple[str, str]:
     """(what happened, details) for a timeline row; times shown in ``tz`` when given."""
     kind = "".join(f" {ch.lower()}" if ch.isupper() else ch for ch in event.type_name).strip()
     payload = event_payload(event)
@@ -146,7 +144,9 @@ def event_words(
         if value in (None, "", [], False) or key in ("weapon", "production"):
             continue
         label = key.replace("_", " ")
-        if key in ("to", "from_person", "person", "supervisor"):
+        if key in ("to", "from_person", "person", "supervisor", "signed_off_by"):
             value = state.name_of(PersonId(str(value)))
+        elif key in ("performers", "attendees") and isinstance(value, list):
+            value = [state.name_of(PersonId(str(v))) for v in value]
         details.append(f"{label}: {_value(value, tz)}")
     return kind[:1].upper() + kind[1:], " · ".join(details)

@@ -16,7 +16,6 @@ from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import Permit, PermitKind, Role
 from coldcheck.entrypoints.deps import AppDep, Membership, OptionalViewerDep
-from coldcheck.service.permissions import may_ask
 from coldcheck.entrypoints.pages_common import (
     FormDep,
     Outcome,
@@ -29,6 +28,7 @@ from coldcheck.entrypoints.pages_common import (
     text,
     today,
 )
+from coldcheck.service.permissions import may_ask
 
 router = APIRouter(include_in_schema=False)
 WARN_DAYS = 30

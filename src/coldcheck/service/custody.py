@@ -35,7 +35,7 @@ from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
 from coldcheck.service.errors import Refused
 from coldcheck.service.ports import Clock
-from coldcheck.service.uow import UnitOfWorkFactory
+from coldcheck.service.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -58,40 +58,61 @@ class CustodyService:
 
     def execute(self, command: Command) -> Accepted:
         """Decide and record ``command``; raise ``Refused`` with every reason otherwise."""
+        return self.execute_batch([command])
+
+    def execute_batch(self, commands: Sequence[Command]) -> Accepted:
+        """Decide and record several commands of one production in ONE transaction.
+
+        Each is decided against the state the ones before it leave; if any is
+        refused, nothing at all is written, and the refusal says which
+        command (its position in the batch) when there is more than one.
+        One head is signed over the whole batch.
+        """
+        if not commands:
+            raise ValueError("execute_batch needs at least one command")
+        production = commands[0].production
+        if any(cmd.production != production for cmd in commands):
+            raise ValueError("a batch holds commands of one production")
         with self._uow() as uow:
             now = self.clock.now()
-            before = uow.state(command.production)
-            command = fill_ids(before, dataclasses.replace(command, at=now))
-            if isinstance(command, c.Correct) and not uow.is_event_of(
-                command.production, command.corrects
-            ):
-                raise Refused(
-                    Refusal(
-                        (
-                            Reason(
-                                "R27",
-                                f"log position {command.corrects} holds no event of this"
-                                " production — name the event to correct by its position"
-                                " in the timeline.",
-                            ),
+            before = after = uow.state(production)
+            events: list[Event] = []
+            for number, command in enumerate(commands, start=1):
+                command = fill_ids(after, dataclasses.replace(command, at=now))
+                decision = self._decide(uow, after, command)
+                if isinstance(decision, Refusal):
+                    if len(commands) > 1:
+                        decision = Refusal(
+                            tuple(
+                                Reason(r.rule, f"command {number} of {len(commands)}: {r.message}")
+                                for r in decision.reasons
+                            )
                         )
-                    )
-                )
-            decision = decide(before, command)
-            if isinstance(decision, Refusal):
-                raise Refused(decision)
-            after = before
-            for event in decision:
-                after = apply(after, event)
-            seqs = uow.append(before, decision, after)
+                    raise Refused(decision)
+                for event in decision:
+                    after = apply(after, event)
+                events += decision
+            seqs = uow.append(before, events, after)
             head = uow.sign_head(now)
             uow.commit()
-        self.alerts.publish(alerts_for(decision, seqs, after))
-        return Accepted(tuple(decision), tuple(seqs), head, after)
+        self.alerts.publish(alerts_for(events, seqs, after))
+        return Accepted(tuple(events), tuple(seqs), head, after)
 
-    def execute_all(self, commands: Sequence[Command]) -> list[Accepted]:
-        """Run commands one after another (each its own transaction)."""
-        return [self.execute(c) for c in commands]
+    @staticmethod
+    def _decide(uow: UnitOfWork, state: ProductionState, command: Command) -> list[Event] | Refusal:
+        if isinstance(command, c.Correct) and not uow.is_event_of(
+            command.production, command.corrects
+        ):
+            return Refusal(
+                (
+                    Reason(
+                        "R27",
+                        f"log position {command.corrects} holds no event of this production"
+                        " — name the event to correct by its position in the timeline.",
+                    ),
+                )
+            )
+        return decide(state, command)
 
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has been created."""
