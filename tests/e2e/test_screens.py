@@ -26,6 +26,7 @@ SCREENS = {
     "board": "/board",
     "weapon": "/w/W-0001",
     "weapon-pistol": "/w/W-0004",
+    "label": "/w/W-0001/label",
     "inspect": "/w/W-0002/inspect",
     "load": "/w/W-0001/load",
     "unload": "/w/W-0001/unload",

@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
@@ -234,7 +234,9 @@ def write_views(
 ) -> None:
     """Bring the read tables of one production from ``before`` to ``after``."""
     pid = after.production
-    if after.info is not None:
+    if after.info is not None and after.info is before.info:
+        conn.execute(update(productions).where(productions.c.id == pid).values(last_seq=seq))
+    elif after.info is not None:
         conn.execute(delete(productions).where(productions.c.id == pid))
         conn.execute(insert(productions).values(**views.production_row(after, seq)))
     if after.roles is not before.roles or after.people is not before.people:

@@ -1,0 +1,97 @@
+"""Schemathesis against ``/openapi.json`` of a real server: no 5xx, answers match the schema,
+and a request the server refuses changes nothing (the ledger head stays the same).
+
+Every operation gets ``COLDCHECK_FUZZ_CASES`` generated cases (default 12;
+derandomised, so a CI failure reproduces), sent as the armorer — who may
+ask for almost everything, so the cases reach the rules and the ledger.
+Logout is left out (it would end the token the run uses).
+
+schemathesis is a trial dependency: without it the test skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reliability.support import Forked, Zygote, bearer, ledger_head, login
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+CASES = int(os.environ.get("COLDCHECK_FUZZ_CASES", "12"))
+LEFT_OUT = {"/api/v1/auth/logout", "/api/v1/alerts/stream"}
+
+
+@pytest.fixture(scope="module")
+def server(z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forked]:
+    data = tmp_path_factory.mktemp("fuzz") / "data"
+    shutil.copytree(demo_data, data)
+    s = z.serve(data)
+    try:
+        yield s
+    finally:
+        z.kill(s.pid)
+    result = z.run("verify", data=data)
+    assert result.returncode == 0, result.stdout
+
+
+def test_fuzz_every_operation(server: Forked) -> None:
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    headers = bearer(login(server.url, "mara"))
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        op = result.ok()
+        if op.path in LEFT_OUT:
+            continue
+        operations += 1
+
+        @given(case=op.as_strategy())
+        @settings(
+            max_examples=CASES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: schemathesis.Case) -> None:
+            before = ledger_head(server.url)
+            try:
+                response = case.call(base_url=server.url, headers=headers, timeout=60)
+            except (httpx.TransportError, OSError) as exc:  # pragma: no cover
+                failures.append(f"{op.method.upper()} {op.path}: transport {exc!r}")
+                return
+            statuses[response.status_code] += 1
+            try:
+                case.validate_response(
+                    response,
+                    checks=[not_a_server_error, response_schema_conformance,
+                            content_type_conformance],
+                )
+            except Exception as exc:  # noqa: BLE001 - collected, reported together below
+                failures.append(f"{op.method.upper()} {op.path} -> {response.status_code}: "
+                                f"{str(exc).splitlines()[0][:200]}")
+            if response.status_code >= 400 and ledger_head(server.url) != before:
+                failures.append(f"{op.method.upper()} {op.path}: refused ({response.status_code})"
+                                " but the log changed")
+
+        run()
+    cases = sum(statuses.values())
+    print(f"\n[fuzz] schemathesis {schemathesis.__version__ if hasattr(schemathesis, '__version__') else ''}"
+          f" operations={operations} cases={cases} statuses={dict(sorted(statuses.items()))}"
+          f" failures={len(failures)}")
+    assert not failures, "\n".join(sorted(set(failures))[:40])
