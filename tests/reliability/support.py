@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -47,7 +48,9 @@ DA_REVOLVER = {
 }
 
 
-def inspect_body(weapon: str, action: str = "double_action_revolver", capacity: int = 6) -> dict[str, Any]:
+def inspect_body(
+    weapon: str, action: str = "double_action_revolver", capacity: int = 6
+) -> dict[str, Any]:
     """An all-empty, bore-clear inspection of ``weapon`` (its action's checklist and positions)."""
     from coldcheck.domain.mechanics import ActionType, inspection_checklist, load_positions
 
@@ -62,7 +65,9 @@ def inspect_body(weapon: str, action: str = "double_action_revolver", capacity: 
 
 def login(url: str, who: str) -> str:
     """A bearer token for a demo login."""
-    r = httpx.post(f"{url}/api/v1/auth/token", json={"login": who, "password": PASSWORD}, timeout=60)
+    r = httpx.post(
+        f"{url}/api/v1/auth/token", json={"login": who, "password": PASSWORD}, timeout=60
+    )
     r.raise_for_status()
     return str(r.json()["token"])
 
@@ -90,9 +95,7 @@ class Zygote:
 
     def __init__(self) -> None:
         env = {**os.environ}
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
-        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.zygote"],
             stdin=subprocess.PIPE,
@@ -152,13 +155,13 @@ class Zygote:
 
     def kill(self, pid: int) -> int:
         """SIGKILL a served child and reap it; its wait status."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         return int(self.ask(op="reap", pid=pid)["status"])
 
-    def run(self, *args: str, data: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, data: Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``coldcheck --data DATA <args>`` in a forked child; its exit code and output."""
         answer = self.ask(op="run", args=["--data", str(data), *args], env=env or {})
         return subprocess.CompletedProcess(

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine, text
 
 from coldcheck.adapters.sql.engine import make_engine
@@ -112,8 +111,7 @@ def _check_store(engine: Engine, seen: Ledger) -> int:
     """Every acknowledged event is stored as acknowledged; returns the log size."""
     with engine.connect() as conn:
         entries = {
-            int(i): bytes(e)
-            for i, e in conn.execute(text("select idx, entry from ledger_entries"))
+            int(i): bytes(e) for i, e in conn.execute(text("select idx, entry from ledger_entries"))
         }
         heads = {
             int(s): (bytes(r), bytes(sig))

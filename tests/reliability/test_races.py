@@ -87,7 +87,10 @@ def _armorer(url: str, token: str, me: str, other: str, tally: Tally, seed: int)
                 src, dst = ("C-0002", "C-0004") if rng.random() < 0.5 else ("C-0004", "C-0002")
                 n = rng.randint(1, max(1, min(8, where.get(src, 0) + 2)))  # sometimes too many
                 body: dict[str, Any] = {
-                    "lot": "L-0002", "from_container": src, "to_container": dst, "count": n
+                    "lot": "L-0002",
+                    "from_container": src,
+                    "to_container": dst,
+                    "count": n,
                 }
                 tally.record("move-rounds", client.post(f"{P}/commands/move-rounds", json=body))
                 continue
@@ -105,20 +108,32 @@ def _armorer(url: str, token: str, me: str, other: str, tally: Tally, seed: int)
                 choice = rng.random()
                 if choice < 0.3:
                     name = "hand-over"
-                    body = {"weapon": tag, "to": performer,
-                            "confirmations": confirm(performer, "dana-ortiz")}
+                    body = {
+                        "weapon": tag,
+                        "to": performer,
+                        "confirmations": confirm(performer, "dana-ortiz"),
+                    }
                 elif choice < 0.45:
                     name = "hand-over"
                     body = {"weapon": tag, "to": other, "confirmations": confirm(other)}
                 elif choice < 0.65 and tag == "W-0001" and not loaded:
                     name = "load-weapon"
-                    body = {"weapon": tag, "container": "C-0002",
-                            "loads": [{"position": f"chamber {i}", "lot": "L-0002"}
-                                      for i in range(1, rng.randint(2, 5))]}
+                    body = {
+                        "weapon": tag,
+                        "container": "C-0002",
+                        "loads": [
+                            {"position": f"chamber {i}", "lot": "L-0002"}
+                            for i in range(1, rng.randint(2, 5))
+                        ],
+                    }
                 elif loaded:
                     name = "unload-weapon"
-                    body = {"weapon": tag, "positions": loaded, "disposition": "store",
-                            "container": "C-0002"}
+                    body = {
+                        "weapon": tag,
+                        "positions": loaded,
+                        "disposition": "store",
+                        "container": "C-0002",
+                    }
                 else:
                     name, body = "return-to-storage", {"weapon": tag}
             tally.record(name, client.post(f"{P}/commands/{name}", json=body))
@@ -133,8 +148,14 @@ def _interloper(url: str, token: str, me: str, tally: Tally, seed: int) -> None:
             if rng.random() < 0.5:
                 name, body = "take-back", {"weapon": tag}
             else:
-                name, body = "hand-over", {"weapon": tag, "to": "sam-kee",
-                                           "confirmations": confirm("sam-kee", "dana-ortiz")}
+                name, body = (
+                    "hand-over",
+                    {
+                        "weapon": tag,
+                        "to": "sam-kee",
+                        "confirmations": confirm("sam-kee", "dana-ortiz"),
+                    },
+                )
             r = client.post(f"{P}/commands/{name}", json=body)
             tally.record(f"{me}:{name}", r)
             if r.status_code == 200:
@@ -249,7 +270,11 @@ def _race(z: Zygote, data: Path, env: dict[str, str], seconds: float, label: str
         f" refused by rule={dict(sorted(tally.refused.items()))}"
         f" custody moves replayed={moves}"
     )
-    assert tally.accepted["hand-over"] and tally.accepted["take-back"] and tally.accepted["move-rounds"]
+    assert (
+        tally.accepted["hand-over"]
+        and tally.accepted["take-back"]
+        and tally.accepted["move-rounds"]
+    )
 
 
 @pytest.fixture(scope="module")

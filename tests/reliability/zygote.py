@@ -23,14 +23,13 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
+import typer
 import uvicorn  # noqa: F401  (imported before fork on purpose)
 
-import coldcheck.adapters.sql.migrate  # noqa: F401
-import coldcheck.entrypoints.api  # noqa: F401
-import coldcheck.entrypoints.pages  # noqa: F401
+import coldcheck.adapters.sql.migrate
+import coldcheck.entrypoints.api
+import coldcheck.entrypoints.pages
 import coldcheck.entrypoints.web  # noqa: F401
-import typer
-
 from coldcheck.entrypoints.cli import cli
 
 COMMAND = typer.main.get_command(cli)

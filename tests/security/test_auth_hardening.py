@@ -40,7 +40,9 @@ P = "/api/v1/productions/dry-gulch"
 
 
 @pytest.fixture(scope="module")
-def server(z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forked]:
+def server(
+    z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Forked]:
     import shutil
 
     data = tmp_path_factory.mktemp("auth") / "data"
@@ -54,7 +56,9 @@ def server(z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @contextmanager
-def _signin(url: str, who: str = "mara", password: str = "dry-gulch-demo") -> Iterator[httpx.Client]:
+def _signin(
+    url: str, who: str = "mara", password: str = "dry-gulch-demo"
+) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=url, timeout=60) as client:
         r = client.post("/signin", data={"login": who, "password": password})
         assert r.status_code == 303, r.text
@@ -110,7 +114,9 @@ def test_five_wrong_pins_lock_the_pin(server: Forked) -> None:
         ("take-out-of-storage", {"weapon": "W-0003"}),
         ("inspect-weapon", inspect_body("W-0003", "lever", 10)),
     ):
-        assert httpx.post(f"{server.url}{P}/commands/{name}", json=body, headers=h).status_code == 200
+        assert (
+            httpx.post(f"{server.url}{P}/commands/{name}", json=body, headers=h).status_code == 200
+        )
     before = ledger_head(server.url)
 
     def hand_over(pin: str) -> httpx.Response:
@@ -144,7 +150,9 @@ def test_passwords_and_pins_are_never_logged_or_returned(server: Forked) -> None
     seen: list[str] = []
     # API: wrong and right password, a token, PIN confirmations wrong and right
     for password in ("wrong-" + SECRET_PASSWORD, SECRET_PASSWORD):
-        r = httpx.post(f"{server.url}/api/v1/auth/token", json={"login": "vera", "password": password})
+        r = httpx.post(
+            f"{server.url}/api/v1/auth/token", json={"login": "vera", "password": password}
+        )
         seen.append(r.text)
     token = r.json()["token"]
     seen.append(httpx.get(f"{server.url}/api/v1/me", headers=bearer(token)).text)
@@ -157,7 +165,9 @@ def test_passwords_and_pins_are_never_logged_or_returned(server: Forked) -> None
         )
         seen.append(r.text)
     # pages: a wrong password re-renders the form; the right one signs in
-    wrong = httpx.post(f"{server.url}/signin", data={"login": "vera", "password": "x" + SECRET_PASSWORD})
+    wrong = httpx.post(
+        f"{server.url}/signin", data={"login": "vera", "password": "x" + SECRET_PASSWORD}
+    )
     seen.append(wrong.text)
     with _signin(server.url, "vera", SECRET_PASSWORD) as client:
         seen.append(client.get("/", follow_redirects=True).text)
@@ -170,7 +180,9 @@ def test_passwords_and_pins_are_never_logged_or_returned(server: Forked) -> None
     with sqlite3.connect(server.log.parent / "data" / "coldcheck.sqlite3") as conn:
         details = " ".join(str(r) for r in conn.execute("select * from auth_events"))
     assert SECRET_PASSWORD not in details and SECRET_PIN not in details
-    print(f"\n[secrets] answers and pages checked={len(seen)}, server log {len(log)} bytes, database")
+    print(
+        f"\n[secrets] answers and pages checked={len(seen)}, server log {len(log)} bytes, database"
+    )
 
 
 def test_signing_key_is_private_and_a_readable_key_is_refused(z: Zygote, demo_copy: Path) -> None:
@@ -182,8 +194,16 @@ def test_signing_key_is_private_and_a_readable_key_is_refused(z: Zygote, demo_co
     assert "ledger-signing-key.pem" in result.stderr + result.stdout
 
 
-PAGES = ["/signin", "/p/dry-gulch/board", "/p/dry-gulch/w/W-0001", "/p/dry-gulch/handover",
-         "/p/dry-gulch/ammo", "/p/dry-gulch/day", "/p/dry-gulch/safety", "/p/dry-gulch/people"]
+PAGES = [
+    "/signin",
+    "/p/dry-gulch/board",
+    "/p/dry-gulch/w/W-0001",
+    "/p/dry-gulch/handover",
+    "/p/dry-gulch/ammo",
+    "/p/dry-gulch/day",
+    "/p/dry-gulch/safety",
+    "/p/dry-gulch/people",
+]
 
 
 def test_pages_send_security_headers_and_hold_no_inline_script(server: Forked) -> None:
@@ -200,7 +220,9 @@ def test_pages_send_security_headers_and_hold_no_inline_script(server: Forked) -
             assert r.headers["x-content-type-options"] == "nosniff"
             for tag in re.findall(r"<script\b[^>]*>", r.text, re.IGNORECASE):
                 assert "src=" in tag, f"inline script on {path}: {tag}"
-            assert not re.search(r"\son[a-z]+\s*=", r.text, re.IGNORECASE), f"inline handler on {path}"
+            assert not re.search(r"\son[a-z]+\s*=", r.text, re.IGNORECASE), (
+                f"inline handler on {path}"
+            )
     print(f"\n[headers] pages checked={len(PAGES)}")
 
 

@@ -29,7 +29,9 @@ MAX_BODY = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def server(z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forked]:
+def server(
+    z: Zygote, demo_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Forked]:
     data = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(demo_data, data)
     s = z.serve(data)
@@ -59,8 +61,13 @@ def _rejected(server: Forked, r: httpx.Response, *allowed: int) -> None:
 def test_a_declared_oversized_body_is_413(server: Forked, token: str) -> None:
     before = ledger_head(server.url)
     body = json.dumps({"weapon": "W-0001", "note": "x" * (MAX_BODY + 10)})
-    r = _post(server, token, "take-out-of-storage", content=body,
-              headers={"content-type": "application/json"})
+    r = _post(
+        server,
+        token,
+        "take-out-of-storage",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
     _rejected(server, r, 413)
     assert ledger_head(server.url) == before
 
@@ -77,8 +84,13 @@ def test_a_chunked_oversized_body_is_413(server: Forked, token: str) -> None:
             yield b"A" * 65536
         yield b'"}'
 
-    r = _post(server, token, "take-out-of-storage", content=chunks(),
-              headers={"content-type": "application/json"})
+    r = _post(
+        server,
+        token,
+        "take-out-of-storage",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
     _rejected(server, r, 413)
 
 
@@ -87,7 +99,10 @@ def test_a_chunked_oversized_body_is_413(server: Forked, token: str) -> None:
     [
         ("text/plain", b'{"weapon": "W-0001"}'),
         ("application/x-www-form-urlencoded", b"weapon=W-0001"),
-        ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="weapon"\r\n\r\nW-0001\r\n--x--\r\n'),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="weapon"\r\n\r\nW-0001\r\n--x--\r\n',
+        ),
         ("application/xml", b"<weapon>W-0001</weapon>"),
         ("", b'{"weapon": "W-0001"}'),
         ("application/json", b'{"weapon": "W-0001"'),
@@ -98,8 +113,20 @@ def test_a_chunked_oversized_body_is_413(server: Forked, token: str) -> None:
         ("application/json", b"null"),
         ("application/json", b'"W-0001"'),
     ],
-    ids=["text", "form", "multipart", "xml", "none", "truncated", "not-utf8", "deep",
-         "duplicate-key", "extra-field", "null", "string"],
+    ids=[
+        "text",
+        "form",
+        "multipart",
+        "xml",
+        "none",
+        "truncated",
+        "not-utf8",
+        "deep",
+        "duplicate-key",
+        "extra-field",
+        "null",
+        "string",
+    ],
 )
 def test_wrong_content_is_refused_and_changes_nothing(
     server: Forked, token: str, content_type: str, content: bytes
@@ -121,7 +148,7 @@ ODD_TEXT = [
     "line\u2028separator",
     "ctrl \x1b[31mred",
     "<script>alert('x')</script>",
-    "\" onmouseover=\"alert(1)",
+    '" onmouseover="alert(1)',
     "{{7*7}} ${7*7}",
     "../../etc/passwd",
     "x" * 200,
@@ -129,10 +156,20 @@ ODD_TEXT = [
 
 
 @pytest.mark.parametrize("text", ODD_TEXT, ids=range(len(ODD_TEXT)))
-def test_unicode_and_markup_in_names_never_break_anything(server: Forked, token: str, text: str) -> None:
-    body = {"name": text, "make": "m", "model": "m", "serial": f"S-{abs(hash(text))}",
-            "calibre": ".45 Colt", "owner": text, "kind": "replica", "action": "replica",
-            "capacity": 0}
+def test_unicode_and_markup_in_names_never_break_anything(
+    server: Forked, token: str, text: str
+) -> None:
+    body = {
+        "name": text,
+        "make": "m",
+        "model": "m",
+        "serial": f"S-{abs(hash(text))}",
+        "calibre": ".45 Colt",
+        "owner": text,
+        "kind": "replica",
+        "action": "replica",
+        "capacity": 0,
+    }
     r = _post(server, token, "register-weapon", json=body)
     assert r.status_code in (200, 409, 422), r.text[:300]
     for ref in (text, text[:64]):
@@ -148,9 +185,22 @@ def test_unicode_and_markup_in_names_never_break_anything(server: Forked, token:
 
 def test_script_in_a_name_is_escaped_on_pages(server: Forked, token: str) -> None:
     name = "<script>alert('board')</script><img src=x onerror=alert(1)>"
-    r = _post(server, token, "register-weapon", json={
-        "name": name, "make": "m", "model": "m", "serial": "XSS-1", "calibre": ".45 Colt",
-        "owner": "o", "kind": "replica", "action": "replica", "capacity": 0})
+    r = _post(
+        server,
+        token,
+        "register-weapon",
+        json={
+            "name": name,
+            "make": "m",
+            "model": "m",
+            "serial": "XSS-1",
+            "calibre": ".45 Colt",
+            "owner": "o",
+            "kind": "replica",
+            "action": "replica",
+            "capacity": 0,
+        },
+    )
     assert r.status_code == 200, r.text
     tag = r.json()["accepted"][0]["payload"]["weapon"]
     with httpx.Client(base_url=server.url) as client:
@@ -169,9 +219,12 @@ def test_script_in_a_name_is_escaped_on_pages(server: Forked, token: str) -> Non
 @pytest.mark.parametrize("name", ["take-out-of-storage", "register-weapon"])
 def test_lone_surrogates_are_refused_not_500(server: Forked, token: str, name: str) -> None:
     before = ledger_head(server.url)
-    body = (b'{"weapon": "\\ud800"}' if name == "take-out-of-storage" else
-            b'{"name": "\\udc00x", "make": "m", "model": "m", "serial": "S-sur", "calibre": ".45",'
-            b' "owner": "o", "kind": "replica", "action": "replica", "capacity": 0}')
+    body = (
+        b'{"weapon": "\\ud800"}'
+        if name == "take-out-of-storage"
+        else b'{"name": "\\udc00x", "make": "m", "model": "m", "serial": "S-sur", "calibre": ".45",'
+        b' "owner": "o", "kind": "replica", "action": "replica", "capacity": 0}'
+    )
     r = _post(server, token, name, content=body, headers={"content-type": "application/json"})
     assert ledger_head(server.url) == before
     _rejected(server, r, 400, 409, 422)
@@ -184,9 +237,18 @@ def test_lone_surrogates_are_refused_not_500(server: Forked, token: str, name: s
 )
 def test_out_of_range_numbers_are_refused_not_500(server: Forked, token: str) -> None:
     before = ledger_head(server.url)
-    r = _post(server, token, "receive-lot", json={
-        "round_class": "dummy", "calibre": ".45 Colt", "supplier": "x", "count": 2**70,
-        "container": "C-0002"})
+    r = _post(
+        server,
+        token,
+        "receive-lot",
+        json={
+            "round_class": "dummy",
+            "calibre": ".45 Colt",
+            "supplier": "x",
+            "count": 2**70,
+            "container": "C-0002",
+        },
+    )
     assert ledger_head(server.url) == before
     _rejected(server, r, 409, 422)
 
@@ -207,8 +269,20 @@ def test_odd_query_values_are_4xx(server: Forked, token: str) -> None:
         assert 400 <= r.status_code < 500, (path, params, r.status_code, r.text[:200])
 
 
-DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"http://x\")",
-             "-2+3", "'=1", "''=1", "'plain", "plain"]
+DANGEROUS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    '=HYPERLINK("http://x")',
+    "-2+3",
+    "'=1",
+    "''=1",
+    "'plain",
+    "plain",
+]
 
 
 def test_csv_export_cells_are_neutralised() -> None:
@@ -221,7 +295,7 @@ def test_csv_export_cells_are_neutralised() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="exchange.neutralise leaves \"'=1\" alone and unneutralise strips it to \"=1\":"
+    reason='exchange.neutralise leaves "\'=1" alone and unneutralise strips it to "=1":'
     " a value that starts with a quote and a formula character changes on export+import"
     " (see notes/security-patches/csv-round-trip.diff)",
 )
