@@ -381,6 +381,8 @@ def _script(
         setup="44A",
         weapons=(W1,),
         performers=(P["jack"],),
+        closest_distance_ft=6,
+        protection=("dummies only, no firing",),
         confirm=(mara,),
     )
     yield cmd(
