@@ -20,7 +20,7 @@ from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.ledger_store import SqlLedger
 from coldcheck.adapters.sql.ledger_verify import VerifyReport, verify_store
 from coldcheck.adapters.sql.queries import SqlReadModel
-from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory, snapshot_key
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.domain.ids import ProductionId
 from coldcheck.ledger.bundle import BundleEntry, build_bundle
@@ -208,7 +208,9 @@ def verify_all(
         if not report.ok:
             return VerifyOutcome(report, ())
         derived = projections.check(
-            conn, (lambda done: progress("replay", done, total)) if progress else None
+            conn,
+            snapshot_key(app.signing_key),
+            (lambda done: progress("replay", done, total)) if progress else None,
         )
     return VerifyOutcome(report, tuple(derived))
 

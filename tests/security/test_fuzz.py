@@ -135,12 +135,6 @@ def test_fuzz_every_operation(server: Forked) -> None:
     assert not failures, "\n".join(sorted(set(failures))[:40])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web.py's 422 handler answers {detail: [{field, message}]} but /openapi.json"
-    " documents FastAPI's HTTPValidationError {detail: [{loc, msg, type}]}"
-    " (see notes/security-patches/validation-error-shape.diff)",
-)
 def test_validation_errors_match_their_schema(server: Forked) -> None:
     spec = httpx.get(f"{server.url}/openapi.json").json()
     item = spec["components"]["schemas"]["ValidationError"]

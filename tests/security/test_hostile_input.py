@@ -72,11 +72,6 @@ def test_a_declared_oversized_body_is_413(server: Forked, token: str) -> None:
     assert ledger_head(server.url) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web.SecurityHeaders only reads Content-Length: a chunked body of any size is read"
-    " and parsed (see notes/security-patches/body-limit-and-json.diff)",
-)
 def test_a_chunked_oversized_body_is_413(server: Forked, token: str) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"weapon": "'
@@ -211,11 +206,6 @@ def test_script_in_a_name_is_escaped_on_pages(server: Forked, token: str) -> Non
             assert "&lt;script&gt;" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lone surrogate (\\ud800) in a JSON string reaches canonical JSON / the response"
-    " encoder and gives a 500 (see notes/security-patches/body-limit-and-json.diff)",
-)
 @pytest.mark.parametrize("name", ["take-out-of-storage", "register-weapon"])
 def test_lone_surrogates_are_refused_not_500(server: Forked, token: str, name: str) -> None:
     before = ledger_head(server.url)
@@ -230,11 +220,6 @@ def test_lone_surrogates_are_refused_not_500(server: Forked, token: str, name: s
     _rejected(server, r, 400, 409, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an integer beyond 2**53 passes the API model and fails in canonical JSON with a"
-    " 500 (see notes/security-patches/body-limit-and-json.diff)",
-)
 def test_out_of_range_numbers_are_refused_not_500(server: Forked, token: str) -> None:
     before = ledger_head(server.url)
     r = _post(
@@ -293,12 +278,6 @@ def test_csv_export_cells_are_neutralised() -> None:
             assert not cell.startswith(FORMULA_START), f"formula cell written: {cell!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='exchange.neutralise leaves "\'=1" alone and unneutralise strips it to "=1":'
-    " a value that starts with a quote and a formula character changes on export+import"
-    " (see notes/security-patches/csv-round-trip.diff)",
-)
 def test_csv_neutralising_round_trips_every_value() -> None:
     for cell in DANGEROUS:
         assert unneutralise(neutralise(cell)) == cell, cell

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,12 +19,14 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from coldcheck import __version__
 from coldcheck.bootstrap import App
+from coldcheck.ledger.errors import CanonicalJsonError
 from coldcheck.service.alerts import OverdueWatch
 from coldcheck.service.errors import Forbidden, NotFound, Refused
 
 LOG = logging.getLogger("coldcheck.web")
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1_000_000
+MAX_SAFE_INTEGER = 2**53 - 1  # what RFC 8785 canonical JSON (the ledger) can hold exactly
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
@@ -37,16 +40,73 @@ class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse(
-                {"detail": f"The request body is larger than {MAX_BODY} bytes; send less."},
-                status_code=413,
-            )
+            return _too_large()
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            # A chunked body has no Content-Length: count what arrives, stop past the limit.
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _too_large()
+            # BaseHTTPMiddleware hands a cached body on to the route (see _CachedRequest).
+            request._body = bytes(body)
+            if body and request.headers.get("content-type", "").startswith("application/json"):
+                problem = _unstorable_json(bytes(body))
+                if problem:
+                    return JSONResponse(
+                        {
+                            "detail": [
+                                {
+                                    "field": "",
+                                    "message": problem,
+                                    "loc": ["body"],
+                                    "msg": problem,
+                                    "type": "value_error",
+                                }
+                            ]
+                        },
+                        status_code=422,
+                    )
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+
+def _too_large() -> Response:
+    return JSONResponse(
+        {"detail": f"The request body is larger than {MAX_BODY} bytes; send less."},
+        status_code=413,
+    )
+
+
+def _unstorable_json(body: bytes) -> str | None:
+    """Why a JSON body could never be written to the ledger, or None (bad JSON: the route says)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the route says 400
+        return None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    "Text must be valid Unicode: a lone surrogate (\\ud800-\\udfff)"
+                    " is not a character."
+                )
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_SAFE_INTEGER:
+            return f"Numbers must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}."
+    return None
 
 
 def refusal_body(exc: Refused) -> dict[str, Any]:
@@ -85,6 +145,11 @@ def create_app(app: App) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse(refusal_body(exc), status_code=409)
         return pages.render_refusal(request, exc)
+
+    @web.exception_handler(CanonicalJsonError)
+    async def _unstorable(request: Request, exc: CanonicalJsonError) -> Response:
+        # e.g. a page form's number beyond 2**53: nothing was written (the transaction rolled back)
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @web.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
@@ -127,6 +192,10 @@ def create_app(app: App) -> FastAPI:
                     {
                         "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                         "message": e.get("msg", "invalid"),
+                        # FastAPI's documented ValidationError fields, as /openapi.json says
+                        "loc": list(e.get("loc", ())),
+                        "msg": e.get("msg", "invalid"),
+                        "type": e.get("type", "value_error"),
                     }
                     for e in errors
                 ]

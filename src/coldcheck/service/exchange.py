@@ -213,14 +213,15 @@ def _input(message: str) -> Reason:
 
 def unneutralise(cell: str) -> str:
     """Undo the leading ``'`` an export puts before a cell that looks like a formula."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
+    if cell[:1] == "'" and cell[1:].lstrip("'").startswith(FORMULA_START):
         return cell[1:]
     return cell
 
 
 def neutralise(cell: str) -> str:
     """Prefix ``'`` to a cell a spreadsheet would run as a formula (= + - @, tab, CR)."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
+    # quotes already in front of a formula character get one more, so import restores them
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_START) else cell
 
 
 def check_columns(kind: str, columns: Sequence[str]) -> list[RowProblem]:

@@ -9,7 +9,6 @@ away and writes them again from a replay. Both stream the log in order.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,8 +135,14 @@ def _keyed(
     return {tuple(r[k] for k in key): r for r in rows}
 
 
-def check(conn: Connection, progress: Progress | None = None) -> list[str]:
-    """Every difference between the derived tables and a replay of the log, in words."""
+def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) -> list[str]:
+    """Every difference between the derived tables and a replay of the log, in words.
+
+    A snapshot is unpickled only when its MAC (``mac_key``, from the signing key)
+    matches: a crafted row is reported, never run.
+    """
+    from coldcheck.adapters.sql.store import open_snapshot
+
     saved = {
         ProductionId(pid): (int(seq), bytes(blob))
         for pid, seq, blob in conn.execute(
@@ -159,10 +164,7 @@ def check(conn: Connection, progress: Progress | None = None) -> list[str]:
                 diff = {c: (stored[k][c], v) for c, v in want[k].items() if stored[k][c] != v}
                 problems.append(f"{name} {k}: differs from the log: {diff}")
     for pid, (seq, blob) in sorted(saved.items()):
-        try:
-            state = pickle.loads(blob)  # our own database, checked against the log
-        except Exception:  # any unreadable snapshot is a problem to report
-            state = None
+        state = open_snapshot(mac_key, blob)
         if state is None or state != replay.kept.get(pid):
             problems.append(f"snapshot of {pid} at entry {seq}: differs from the log")
     return problems

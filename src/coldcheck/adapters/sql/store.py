@@ -14,6 +14,8 @@ snapshot), so no request replays the whole history.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import pickle
 import threading
 from collections.abc import Sequence
@@ -46,7 +48,38 @@ from coldcheck.service.envelope import decode_entry, encode_entry, refs
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
-SNAPSHOT_FORMAT = f"pickle-5/coldcheck-{__version__}"
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}"
+_MAC = 32
+
+
+def snapshot_key(key: Ed25519PrivateKey) -> bytes:
+    """The MAC key of snapshots, derived from the log's signing key (never stored)."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return hashlib.sha256(b"coldcheck snapshot mac v1\x00" + raw).digest()
+
+
+def seal_snapshot(mac_key: bytes, state: ProductionState) -> bytes:
+    """MAC || pickle: only a snapshot this key wrote is ever unpickled."""
+    blob = pickle.dumps(state, protocol=5)
+    return hmac.new(mac_key, blob, hashlib.sha256).digest() + blob
+
+
+def open_snapshot(mac_key: bytes, sealed: bytes) -> ProductionState | None:
+    """The state in a sealed snapshot, or None when the MAC does not match (never unpickled)."""
+    mac, blob = sealed[:_MAC], sealed[_MAC:]
+    if len(mac) != _MAC or not hmac.compare_digest(
+        mac, hmac.new(mac_key, blob, hashlib.sha256).digest()
+    ):
+        return None
+    try:
+        state = pickle.loads(blob)
+    except Exception:
+        return None
+    return state if isinstance(state, ProductionState) else None
 
 
 class StateCache:
@@ -118,9 +151,7 @@ class SqlUnitOfWork:
 
     def is_event_of(self, production: ProductionId, seq: int) -> bool:
         """True when log position ``seq`` holds an event of ``production``."""
-        found = self.conn.execute(
-            select(events.c.production).where(events.c.seq == seq)
-        ).scalar()
+        found = self.conn.execute(select(events.c.production).where(events.c.seq == seq)).scalar()
         return found == production
 
     def production_exists(self, production: ProductionId) -> bool:
@@ -157,11 +188,8 @@ class SqlUnitOfWork:
             )
         ).first()
         if row is not None and row.format == SNAPSHOT_FORMAT and row.seq <= last:
-            try:
-                state = pickle.loads(row.state)
-            except Exception:
-                state = None
-            if isinstance(state, ProductionState):
+            state = open_snapshot(snapshot_key(self._key), bytes(row.state))
+            if state is not None:
                 return int(row.seq), state
         return -1, empty_state(production)
 
@@ -212,7 +240,7 @@ class SqlUnitOfWork:
                 production=state.production,
                 seq=seq,
                 format=SNAPSHOT_FORMAT,
-                state=pickle.dumps(state, protocol=5),
+                state=seal_snapshot(snapshot_key(self._key), state),
             )
         )
 
