@@ -186,7 +186,7 @@ HARMLESS = {("snapshots", "delete a row"), ("snapshots", "truncate the tail")}
 MISSED = {
     ("ledger_heads", "delete a row"): (
         "a signed head from the middle of the log can be deleted unnoticed: verify only"
-        " checks the heads that are there (README, "Reliability and security", known gaps)"
+        " checks the heads that are there (README, 'Reliability and security', known gaps)"
     ),
 }
 CASES = [
