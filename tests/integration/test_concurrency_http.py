@@ -21,9 +21,7 @@ DA_CHAMBERS = [{"position": f"chamber {i}", "found": "empty"} for i in range(1, 
 
 
 def token(server: Server, login: str) -> str:
-    r = httpx.post(
-        f"{server.url}/api/v1/auth/token", json={"login": login, "password": PASSWORD}
-    )
+    r = httpx.post(f"{server.url}/api/v1/auth/token", json={"login": login, "password": PASSWORD})
     r.raise_for_status()
     return str(r.json()["token"])
 

@@ -64,10 +64,13 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_event(demo_copy: Path) -> 
 
     server = start_server(demo_copy)
     try:
-        headers = {"Authorization": "Bearer " + httpx.post(
-            f"{server.url}/api/v1/auth/token",
-            json={"login": "mara", "password": "dry-gulch-demo"},
-        ).json()["token"]}
+        headers = {
+            "Authorization": "Bearer "
+            + httpx.post(
+                f"{server.url}/api/v1/auth/token",
+                json={"login": "mara", "password": "dry-gulch-demo"},
+            ).json()["token"]
+        }
         size = httpx.get(f"{server.url}/api/v1/ledger/head").json()["tree_size"]
         stored: dict[int, bytes] = {}
         for start in range(0, size, 1000):

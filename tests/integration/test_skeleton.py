@@ -89,4 +89,4 @@ def test_openapi_is_served(demo_server: Server) -> None:
 
 
 def test_the_schema_check_knows_the_newest_migration() -> None:
-    assert migrate.HEAD_REVISION == migrate.head_revision()
+    assert migrate.head_revision() == migrate.HEAD_REVISION

@@ -28,8 +28,15 @@ def production_with_a_report() -> ProductionState:
     s, _ = run(
         empty_state(P),
         c.CreateProduction(
-            production=P, actor=TOM, at=T0, title="T", company="C", location="L",
-            time_zone="UTC", actor_name="Tom", roles=(Role.PRODUCER,),
+            production=P,
+            actor=TOM,
+            at=T0,
+            title="T",
+            company="C",
+            location="L",
+            time_zone="UTC",
+            actor_name="Tom",
+            roles=(Role.PRODUCER,),
         ),
     )
     s, _ = run(s, c.AddPerson(production=P, actor=TOM, at=T0, person=SAM, name="Sam"))
