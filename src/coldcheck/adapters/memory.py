@@ -130,3 +130,7 @@ class MemoryUnitOfWorkFactory:
 
     def __call__(self, *, write: bool = True) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.db, write=write)
+
+    def active_states(self) -> list[ProductionState]:
+        """Every production's state."""
+        return list(self.db.states.values())

@@ -219,10 +219,10 @@ async def _watch_overdue(app: App, every: float = 60.0) -> None:
     watch = OverdueWatch()
     while True:
         try:
-            states = await asyncio.to_thread(
-                lambda: [app.custody.state(p.id) for p in app.reads.all_productions()]
-            )
-            app.alerts.publish(watch.tick(states, app.clock.now()))
+            # Only productions this process is serving: a screen that could show the
+            # alert has loaded its production. Loading every production of a studio
+            # server each minute would cost a replay of each.
+            app.alerts.publish(watch.tick(app.custody.active_states(), app.clock.now()))
         except Exception:  # the watch must outlive a passing database error
             LOG.exception("the overdue-report watch failed; trying again in %s s", every)
         await asyncio.sleep(every)

@@ -114,6 +114,10 @@ class CustodyService:
             )
         return decide(state, command)
 
+    def active_states(self) -> list[ProductionState]:
+        """States already in memory: the productions this process is serving."""
+        return self._uow.active_states()
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has been created."""
         with self._uow(write=False) as uow:

@@ -62,3 +62,7 @@ class UnitOfWorkFactory(Protocol):
     """Opens transactions: write ones (serialised, one at a time) or read-only ones."""
 
     def __call__(self, *, write: bool = True) -> UnitOfWork: ...
+
+    def active_states(self) -> list[ProductionState]:
+        """States of the productions in use, already in memory (no database work)."""
+        ...

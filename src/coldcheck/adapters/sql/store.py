@@ -101,6 +101,11 @@ class StateCache:
             if current is None or current[0] <= seq:
                 self._states[production] = (seq, state)
 
+    def states(self) -> list[ProductionState]:
+        """Every cached state: the productions this process has served since it started."""
+        with self._lock:
+            return [state for _, state in self._states.values()]
+
     def clear(self) -> None:
         """Forget everything (tests, restore)."""
         with self._lock:
@@ -307,3 +312,7 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.key, self.cache, write=write)
+
+    def active_states(self) -> list[ProductionState]:
+        """States of the productions this process has served (no database work)."""
+        return self.cache.states()
