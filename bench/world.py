@@ -101,9 +101,14 @@ def make_data(data: Path, database_url: str | None = None) -> Settings:
 
 
 def open_app(
-    settings: Settings, hasher: SecretHasher | None = None, *, fast: bool = False, clock: Any = None
+    settings: Settings,
+    hasher: SecretHasher | None = None,
+    *,
+    fast: bool = False,
+    clock: Any = None,
+    pin_hasher: SecretHasher | None = None,
 ) -> App:
-    app = build(settings, clock=clock, hasher=hasher or Argon2Hasher.cheap())
+    app = build(settings, clock=clock, hasher=hasher or Argon2Hasher.cheap(), pin_hasher=pin_hasher)
     if fast and app.engine.dialect.name == "sqlite":
 
         @event.listens_for(app.engine, "connect")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from coldcheck.adapters import keyfile
 from coldcheck.adapters.sql import migrate, projections
 from coldcheck.adapters.sql.account_store import SqlAccountStore
-from coldcheck.adapters.sql.engine import WRITE, make_engine
+from coldcheck.adapters.sql.engine import WRITE, make_engine, writer_lock
 from coldcheck.adapters.sql.ledger_store import SqlLedger
 from coldcheck.adapters.sql.ledger_verify import VerifyReport, verify_store
 from coldcheck.adapters.sql.queries import SqlReadModel
@@ -106,8 +106,11 @@ class App:
     @contextmanager
     def account_store(self, *, write: bool = True) -> Iterator[AccountStore]:
         """An account store inside one transaction, committed when the block ends."""
-        engine = self.engine.execution_options(**WRITE) if write else self.engine
-        with engine.begin() as conn:
+        if not write:
+            with self.engine.begin() as conn:
+                yield SqlAccountStore(conn)
+            return
+        with writer_lock(self.engine), self.engine.execution_options(**WRITE).begin() as conn:
             yield SqlAccountStore(conn)
 
     def close(self) -> None:
@@ -120,7 +123,10 @@ class NotInitialised(Exception):
 
 
 def build(
-    settings: Settings, clock: Clock | None = None, hasher: SecretHasher | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    hasher: SecretHasher | None = None,
+    pin_hasher: SecretHasher | None = None,
 ) -> App:
     """Open the database and key named by ``settings`` and wire the services.
 
@@ -161,7 +167,8 @@ def build(
         custody=CustodyService(uow, clock, alerts),
         reads=SqlReadModel(engine),
         accounts=AccountService(
-            hasher or Argon2Hasher(), pin_hasher=hasher or Argon2Hasher.for_pins()
+            hasher or Argon2Hasher(),
+            pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
         ),
         alerts=alerts,
         clock=clock,

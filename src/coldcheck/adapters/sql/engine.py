@@ -7,6 +7,8 @@ write on it; readers keep going thanks to WAL.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +16,25 @@ from sqlalchemy.engine import Connection
 
 WRITE = {"coldcheck_write": True}
 """Execution options for a write transaction: ``engine.execution_options(**WRITE)``."""
+
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> threading.RLock:
+    """One lock per engine that this process's writers queue on.
+
+    SQLite lets one writer in at a time and makes the others retry with
+    sleeps that grow (its busy handler), which starves unlucky requests for
+    seconds under load; queueing on a lock in the process first hands the
+    database to the next writer as soon as the last one is done.
+    """
+    engine = getattr(engine, "engine", engine)  # an OptionEngine shares its parent's lock
+    with _LOCKS_LOCK:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.RLock()
+        return lock
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

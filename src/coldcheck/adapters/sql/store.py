@@ -28,7 +28,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
-from coldcheck.adapters.sql.engine import WRITE
+from coldcheck.adapters.sql.engine import WRITE, writer_lock
 from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
 from coldcheck.adapters.sql.tables import (
     event_refs,
@@ -123,13 +123,22 @@ class SqlUnitOfWork:
         self._cache = cache
         self._write = write
         self._pending: list[tuple[ProductionId, int, ProductionState]] = []
+        self._lock: threading.RLock | None = None
         self.conn: Connection
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> Self:
         engine = self._engine.execution_options(**WRITE) if self._write else self._engine
-        self.conn = engine.connect()
-        self._tx = self.conn.begin()
+        self._lock = writer_lock(self._engine) if self._write else None
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self.conn = engine.connect()
+            self._tx = self.conn.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         if self._write and self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
         return self
@@ -144,7 +153,11 @@ class SqlUnitOfWork:
             if self._tx is not None and self._tx.is_active:
                 self._tx.rollback()
         finally:
-            self.conn.close()
+            try:
+                self.conn.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     # -- reading state --------------------------------------------------------
 
