@@ -115,11 +115,17 @@ def _strict(annotation: Any) -> Any:
 
 
 def verify_confirmations(app: App, confirmations: list[PinConfirmation]) -> frozenset[PersonId]:
-    """Check each PIN in its own committed transaction (failures count); 403 on a wrong one."""
+    """Check the PINs in one committed transaction (failures count); 403 at the first wrong one.
+
+    The transaction commits even when a PIN is wrong, so the failure counts
+    towards that person's lockout; PINs after a wrong one are not tried.
+    """
     confirmed: set[PersonId] = set()
-    for conf in confirmations:
-        problem: str | None = None
-        with app.account_store() as store:
+    problem: str | None = None
+    if not confirmations:
+        return frozenset()
+    with app.account_store() as store:
+        for conf in confirmations:
             try:
                 app.accounts.verify_pin(store, conf.person, conf.pin, app.clock.now())
             except WrongPin as exc:
@@ -134,9 +140,11 @@ def verify_confirmations(app: App, confirmations: list[PinConfirmation]) -> froz
                 )
             except (CredentialRefused, NoPinSet):
                 problem = f"{conf.person} has no account with a PIN; set one with `coldcheck user`."
-        if problem:
-            raise HTTPException(403, problem)
-        confirmed.add(PersonId(conf.person))
+            if problem:
+                break
+            confirmed.add(PersonId(conf.person))
+    if problem:
+        raise HTTPException(403, problem)
     return frozenset(confirmed)
 
 
