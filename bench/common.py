@@ -28,6 +28,7 @@ CHEAP_SERVE = (
     "import sys;"
     "from coldcheck.service import accounts as a;"
     "a.Argon2Hasher.__init__.__defaults__ = (1, 8, 1);"
+    "a.PIN_ARGON2_TIME_COST, a.PIN_ARGON2_MEMORY_COST_KIB = 1, 8;"
     "from coldcheck.entrypoints.cli import main;"
     "sys.argv[0] = 'coldcheck'; main()"
 )
