@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -37,7 +38,6 @@ from sqlalchemy.engine import make_url
 from coldcheck import __version__
 from coldcheck.adapters import keyfile
 from coldcheck.adapters.sql.ledger_verify import VerifyReport, verify_store
-from coldcheck.config import DB_FILE_NAME, KEY_FILE_NAME, Settings
 from coldcheck.ledger.heads import b64encode
 from coldcheck.service.exchange import FileError
 
@@ -55,6 +55,27 @@ class BackupError(FileError):
 
 class RestoreRefused(BackupError):
     """The backup is damaged or its ledger does not verify; the data folder is untouched."""
+
+
+DB_MEMBER = "coldcheck.sqlite3"
+KEY_MEMBER = "ledger-signing-key.pem"
+"""The names of the database and the key inside a backup (its own format)."""
+
+
+class DataFolder(Protocol):
+    """What backup and restore need to know of the settings."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def database_kind(self) -> str: ...
+
+    @property
+    def key_path(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,7 @@ class RestoreReport:
     summary: str
 
 
-def _sqlite_path(settings: Settings) -> Path:
+def _sqlite_path(settings: DataFolder) -> Path:
     if settings.database_kind != "sqlite":
         raise BackupError(
             "the database is PostgreSQL: back it up with pg_dump (and restore with "
@@ -125,7 +146,7 @@ def _verify_copy(db: Path, key: Path, progress: Progress | None) -> VerifyReport
         engine.dispose()
 
 
-def backup(settings: Settings, target: Path, progress: Progress | None = None) -> BackupReport:
+def backup(settings: DataFolder, target: Path, progress: Progress | None = None) -> BackupReport:
     """Copy the database (online, consistent) and the key to a folder or tar file."""
     source = _sqlite_path(settings)
     if not source.exists():
@@ -138,7 +159,7 @@ def backup(settings: Settings, target: Path, progress: Progress | None = None) -
     staging = Path(tempfile.mkdtemp(prefix=".coldcheck-backup-", dir=target.parent))
     try:
         os.chmod(staging, 0o700)
-        db_copy = staging / DB_FILE_NAME
+        db_copy = staging / DB_MEMBER
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         dst = sqlite3.connect(db_copy)
         pages = 0
@@ -157,13 +178,13 @@ def backup(settings: Settings, target: Path, progress: Progress | None = None) -
             dst.close()
             src.close()
         os.chmod(db_copy, 0o600)
-        key_copy = staging / KEY_FILE_NAME
+        key_copy = staging / KEY_MEMBER
         shutil.copyfile(settings.key_path, key_copy)
         os.chmod(key_copy, 0o600)
         report = _verify_copy(db_copy, key_copy, progress)
         if not report.ok:
             raise BackupError(f"the live database's ledger does not verify: {report.summary}")
-        files = {name: _sha256(staging / name) for name in (DB_FILE_NAME, KEY_FILE_NAME)}
+        files = {name: _sha256(staging / name) for name in (DB_MEMBER, KEY_MEMBER)}
         manifest = {
             "format": FORMAT,
             "coldcheck": __version__,
@@ -178,7 +199,7 @@ def backup(settings: Settings, target: Path, progress: Progress | None = None) -
             mode = "w:gz" if target.name.endswith(("gz", "tgz")) else "w"
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode=mode) as tar:  # type: ignore[call-overload]
-                for name in (MANIFEST, DB_FILE_NAME, KEY_FILE_NAME):
+                for name in (MANIFEST, DB_MEMBER, KEY_MEMBER):
                     tar.add(staging / name, arcname=name)
         else:
             if target.exists():
@@ -198,7 +219,7 @@ def _unpack(source: Path, into: Path) -> Path:
     try:
         with tarfile.open(source) as tar:
             names = set(tar.getnames())
-            wanted = {DB_FILE_NAME, KEY_FILE_NAME}
+            wanted = {DB_MEMBER, KEY_MEMBER}
             if not wanted <= names:
                 raise RestoreRefused(
                     f"{source} is not a coldcheck backup (it lacks {', '.join(wanted - names)})"
@@ -212,7 +233,7 @@ def _unpack(source: Path, into: Path) -> Path:
 
 
 def restore(
-    settings: Settings, source: Path, *, force: bool = False, progress: Progress | None = None
+    settings: DataFolder, source: Path, *, force: bool = False, progress: Progress | None = None
 ) -> RestoreReport:
     """Verify a backup's ledger, then put its database and key into the data folder."""
     target_db = _sqlite_path(settings)
@@ -224,7 +245,7 @@ def restore(
         )
     with tempfile.TemporaryDirectory(prefix=".coldcheck-restore-") as tmp:
         folder = _unpack(source, Path(tmp))
-        db, key = folder / DB_FILE_NAME, folder / KEY_FILE_NAME
+        db, key = folder / DB_MEMBER, folder / KEY_MEMBER
         for f in (db, key):
             if not f.exists():
                 raise RestoreRefused(f"the backup lacks {f.name}")
@@ -236,7 +257,7 @@ def restore(
             except (ValueError, KeyError, TypeError) as exc:
                 raise RestoreRefused(f"the backup's manifest is unreadable: {exc}") from None
             for name, digest in files.items():
-                if name in (DB_FILE_NAME, KEY_FILE_NAME) and _sha256(folder / name) != digest:
+                if name in (DB_MEMBER, KEY_MEMBER) and _sha256(folder / name) != digest:
                     raise RestoreRefused(f"{name} does not match the SHA-256 in the manifest")
         work = Path(tmp) / "check.sqlite3"
         shutil.copyfile(db, work)
