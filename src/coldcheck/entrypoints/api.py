@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import date
@@ -34,17 +33,13 @@ from coldcheck.entrypoints.deps import (
 )
 from coldcheck.entrypoints.jsonable import jsonable
 from coldcheck.ledger.errors import LedgerError
+from coldcheck.ledger.heads import b64encode as b64
 from coldcheck.service.accounts import CredentialRefused, SessionKind
 
 router = APIRouter(prefix="/api/v1")
 add_command_routes(router)
 
 MAX_ENTRIES = 1000
-
-
-def b64(data: bytes) -> str:
-    """Standard base64, as Certificate Transparency's API uses."""
-    return base64.b64encode(data).decode("ascii")
 
 
 # -- accounts -------------------------------------------------------------------

@@ -8,16 +8,15 @@ starts fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from coldcheck.config import Settings
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_REFUSED = 3
+from coldcheck.entrypoints.cli_common import EXIT_USAGE
+from coldcheck.entrypoints.cli_common import fail as _fail
 
 cli = typer.Typer(
     name="coldcheck",
@@ -65,11 +64,6 @@ def _root(
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     ctx.obj = settings
-
-
-def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(code)
 
 
 def _settings(ctx: typer.Context) -> Settings:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,17 +18,22 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from coldcheck.entrypoints.cli_common import (
+    EXIT_FAILURE,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    JsonOpt,
+    stage_progress,
+)
+from coldcheck.entrypoints.cli_common import fail as _fail
+from coldcheck.entrypoints.cli_common import open_app as _app
+
 if TYPE_CHECKING:
     from coldcheck.bootstrap import App
     from coldcheck.domain.errors import Reason
     from coldcheck.domain.ids import ProductionId
     from coldcheck.domain.state import ProductionState
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_REFUSED = 3
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 ProductionOpt = Annotated[
     str | None,
     typer.Option(
@@ -56,28 +60,6 @@ def _out(as_json: bool, data: dict[str, Any], lines: Sequence[str] = ()) -> None
             typer.echo(line)
 
 
-def _fail(
-    message: str,
-    code: int = EXIT_FAILURE,
-    as_json: bool = False,
-    extra: dict[str, Any] | None = None,
-    details: Sequence[str] = (),
-) -> NoReturn:
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"ok": False, "error": message, "exit_code": code, **(extra or {})},
-                indent=2,
-                default=str,
-            )
-        )
-    else:
-        typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-        for line in details:
-            typer.echo(f"  {line}", err=True)
-    raise typer.Exit(code)
-
-
 def _reasons_json(reasons: Sequence[Reason]) -> list[dict[str, str]]:
     return [{"rule": r.rule, "message": r.message} for r in reasons]
 
@@ -92,42 +74,12 @@ def _refused(reasons: Sequence[Reason], as_json: bool, what: str) -> NoReturn:
     )
 
 
-@contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar on a terminal; nothing in --json mode or when piped."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        transient=True,
-        console=Console(stderr=True),
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+BACKUP_STAGES = {"copy": "copying pages"}
 
 
-@contextmanager
-def _app(ctx: typer.Context, as_json: bool = False) -> Iterator[App]:
-    from coldcheck.bootstrap import NotInitialised, build
-
-    try:
-        app = build(ctx.obj)
-    except NotInitialised as exc:
-        _fail(str(exc), EXIT_FAILURE, as_json)
-    try:
-        yield app
-    finally:
-        app.close()
+def _one_stage(stages: Callable[[str, int, int], None]) -> Callable[[int, int], None]:
+    """A (done, total) callback for a single-stage progress bar."""
+    return lambda done, total: stages("", done, total)
 
 
 def _production(app: App, production: str | None, as_json: bool) -> ProductionId:
@@ -249,7 +201,8 @@ def _run_import(
             )
             return
         try:
-            with _progress(as_json, f"importing {kind}") as progress:
+            with stage_progress(as_json, {}, f"importing {kind}") as stages:
+                progress = None if stages is None else _one_stage(stages)
                 result = run_import(plan, app.custody, progress)
         except ImportInterrupted as exc:
             _fail(
@@ -660,7 +613,7 @@ def backup(
 
     target = out or Path(f"coldcheck-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.gz")
     try:
-        with _stage_progress(as_json) as progress:
+        with stage_progress(as_json, BACKUP_STAGES, "verifying the ledger") as progress:
             report = backup_data(ctx.obj, target, progress)
     except FileError as exc:
         _fail(str(exc), EXIT_FAILURE, as_json)
@@ -693,7 +646,7 @@ def restore(
     from coldcheck.service.exchange import FileError
 
     try:
-        with _stage_progress(as_json) as progress:
+        with stage_progress(as_json, BACKUP_STAGES, "verifying the ledger") as progress:
             report = restore_data(ctx.obj, source, force=force, progress=progress)
     except FileError as exc:
         _fail(str(exc), EXIT_FAILURE, as_json)
@@ -712,32 +665,6 @@ def restore(
             "Run `coldcheck init` to bring an older backup's schema up to date.",
         ],
     )
-
-
-@contextmanager
-def _stage_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        transient=True,
-        console=Console(stderr=True),
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                words = "copying pages" if stage == "copy" else "verifying the ledger"
-                tasks[stage] = bar.add_task(words, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
 
 
 # -- users ----------------------------------------------------------------------------------

@@ -7,69 +7,38 @@ failure), 2 usage.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from coldcheck.bootstrap import App
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _app(ctx: typer.Context) -> App:
-    from coldcheck.bootstrap import NotInitialised, build
-
-    try:
-        return build(ctx.obj)
-    except NotInitialised as exc:
-        raise _fail(str(exc)) from None
+from coldcheck.entrypoints.cli_common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    JsonOpt,
+    fail,
+    open_app,
+    stage_progress,
+)
 
 
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A Rich progress bar on a terminal; nothing in --json mode or when piped."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                label = "re-hashing the log" if stage == "ledger" else "replaying the log"
-                tasks[stage] = bar.add_task(label, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
-
-
-def _parse_time(value: str | None, option: str) -> datetime | None:
+def _parse_time(value: str | None, option: str, as_json: bool) -> datetime | None:
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(
+        fail(
             f"{option} {value!r} is not a date or time; use e.g. 2026-11-25 or"
             " 2026-11-25T19:00-07:00",
-            2,
-        ) from None
+            EXIT_USAGE,
+            as_json,
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+VERIFY_STAGES = {"ledger": "re-hashing the log", "replay": "replaying the log"}
 
 
 def register(cli: typer.Typer) -> None:
@@ -104,16 +73,15 @@ def register(cli: typer.Typer) -> None:
             try:
                 trusted = SignedTreeHead.from_json(json.loads(head.read_text()))
             except (OSError, ValueError, LedgerError) as exc:
-                raise _fail(f"cannot read a signed head from {head}: {exc}", 2) from None
-        app = _app(ctx)
-        try:
-            with _progress(as_json) as progress:
-                outcome = verify_all(app, trusted, progress)
+                fail(f"cannot read a signed head from {head}: {exc}", EXIT_USAGE, as_json)
+        with (
+            open_app(ctx, as_json) as app,
+            stage_progress(as_json, VERIFY_STAGES) as progress,
+        ):
+            outcome = verify_all(app, trusted, progress)
             rebuilt = None
             if rebuild and outcome.ledger.ok:
                 rebuilt = rebuild_read_tables(app)
-        finally:
-            app.close()
         derived_ok = not outcome.derived_problems or rebuilt is not None
         ok = outcome.ledger.ok and derived_ok
         if as_json:
@@ -167,30 +135,35 @@ def register(cli: typer.Typer) -> None:
 
         refs = [r for r in (weapon, lot, person) if r]
         if len(refs) > 1:
-            raise _fail("choose one of --weapon, --lot, --person", 2)
-        since, until = _parse_time(start, "--from"), _parse_time(end, "--to")
+            fail("choose one of --weapon, --lot, --person", EXIT_USAGE, as_json)
+        since, until = _parse_time(start, "--from", as_json), _parse_time(end, "--to", as_json)
         if not refs and since is None and until is None:
-            raise _fail("say what to export: --weapon, --lot, --person and/or --from/--to", 2)
+            fail(
+                "say what to export: --weapon, --lot, --person and/or --from/--to",
+                EXIT_USAGE,
+                as_json,
+            )
         if until is not None and end is not None and len(end) == 10:
             until = until.replace(hour=23, minute=59, second=59)
-        app = _app(ctx)
-        try:
+        with open_app(ctx, as_json) as app:
             productions = app.reads.all_productions()
             if production is None:
                 if len(productions) != 1:
                     names = ", ".join(p.id for p in productions) or "none"
-                    raise _fail(f"choose a production with --production (there are: {names})", 2)
+                    fail(
+                        f"choose a production with --production (there are: {names})",
+                        EXIT_USAGE,
+                        as_json,
+                    )
                 production = productions[0].id
             elif production not in {p.id for p in productions}:
-                raise _fail(f"no production {production!r} on this server", 1)
+                fail(f"no production {production!r} on this server", EXIT_FAILURE, as_json)
             try:
                 data, count = evidence_bundle(
                     app, ProductionId(production), refs[0] if refs else None, since, until
                 )
             except ValueError as exc:
-                raise _fail(str(exc)) from None
-        finally:
-            app.close()
+                fail(str(exc), EXIT_FAILURE, as_json)
         out.write_bytes(data)
         if as_json:
             typer.echo(json.dumps({"ok": True, "file": str(out), "entries": count}))
@@ -222,13 +195,13 @@ def register(cli: typer.Typer) -> None:
         try:
             data = bundle.read_bytes()
         except OSError as exc:
-            raise _fail(f"cannot read {bundle}: {exc.strerror}", 2) from None
+            fail(f"cannot read {bundle}: {exc.strerror}", EXIT_USAGE, as_json)
         trusted = None
         if key is not None:
             try:
                 trusted = base64.b64decode(key, validate=True)
             except (binascii.Error, ValueError):
-                raise _fail("--key must be the base64 of the 32-byte public key", 2) from None
+                fail("--key must be the base64 of the 32-byte public key", EXIT_USAGE, as_json)
         report = verify_bundle(data, trusted)
         if as_json:
             typer.echo(
