@@ -285,25 +285,8 @@ def closing_head(app: App, before: datetime | None) -> SignedTreeHead | None:
     """The newest signed tree head signed before ``before`` (the newest of all if None)."""
     if before is None:
         return app.reads.ledger_head()
-    from sqlalchemy import select
-
-    from coldcheck.adapters.sql.ledger_store import head_from_row, ledger_heads
-
-    q = (
-        select(
-            ledger_heads.c.tree_size,
-            ledger_heads.c.root_hash,
-            ledger_heads.c.timestamp_ms,
-            ledger_heads.c.signature,
-            ledger_heads.c.log_id,
-        )
-        .where(ledger_heads.c.timestamp_ms < int(before.timestamp() * 1000))
-        .order_by(ledger_heads.c.tree_size.desc())
-        .limit(1)
-    )
     with app.engine.connect() as conn:
-        row = conn.execute(q).first()
-    return head_from_row(row) if row is not None else None
+        return SqlLedger(conn).latest_head_before(int(before.timestamp() * 1000))
 
 
 def read_csv(path: Path) -> Table:

@@ -384,6 +384,16 @@ class SqlLedger:
         ).first()
         return None if row is None else head_from_row(row)
 
+    def latest_head_before(self, timestamp_ms: int) -> SignedTreeHead | None:
+        """The largest head signed strictly before ``timestamp_ms`` (a day's closing head)."""
+        row = self.conn.execute(
+            select(*_HEAD_COLUMNS)
+            .where(ledger_heads.c.timestamp_ms < timestamp_ms)
+            .order_by(ledger_heads.c.tree_size.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else head_from_row(row)
+
     def head_at(self, tree_size: int) -> SignedTreeHead | None:
         """The signed head for exactly ``tree_size`` entries, if one was stored."""
         row = self.conn.execute(
