@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pytest=(.venv/bin/python -m pytest "$@")
 if [ -z "${COLDCHECK_TEST_PG_URL:-}" ] && command -v pg_virtualenv >/dev/null 2>&1; then
-    exec pg_virtualenv -v 15 "${pytest[@]}"
+    exec pg_virtualenv -t -v 15 "${pytest[@]}"
 fi
 exec "${pytest[@]}"
