@@ -26,7 +26,7 @@ COLDCHECK = str(BIN / "coldcheck")
 # server never re-hashes them (needs_rehash is False).
 CHEAP_SERVE = (
     "import sys;"
-    "from coldcheck.service import accounts as a;"
+    "from coldcheck.adapters import argon2 as a;"
     "a.Argon2Hasher.__init__.__defaults__ = (1, 8, 1);"
     "a.PIN_ARGON2_TIME_COST, a.PIN_ARGON2_MEMORY_COST_KIB = 1, 8;"
     "from coldcheck.entrypoints.cli import main;"

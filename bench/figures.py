@@ -23,8 +23,8 @@ from bench.common import (
     raw_sqlite_commit_rate,
     token,
 )
-from coldcheck.service import accounts as acc
-from coldcheck.service.accounts import Argon2Hasher
+from coldcheck.adapters import argon2 as acc
+from coldcheck.adapters.argon2 import Argon2Hasher
 
 API = "/api/v1/productions/{p}/commands/{name}"
 

@@ -18,13 +18,14 @@ from typing import Any, cast
 
 from sqlalchemy import event
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import App, build, init_data
 from coldcheck.config import Settings
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId, ProductionId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Finding, PermitKind, Role, WeaponKind
-from coldcheck.service.accounts import Argon2Hasher, SecretHasher
+from coldcheck.service.account_model import SecretHasher
 from coldcheck.service.ports import FixedClock
 
 PASSWORD = "bench-password-1"
@@ -220,17 +221,10 @@ def create_accounts(app: App, spec: Spec, *, with_performers: bool = True) -> No
     people += [(armorer(i), f"armorer{i:02d}") for i in range(spec.armorers)]
     if with_performers:
         people += [(performer(i), f"performer{i:04d}") for i in range(spec.performers)]
-    with app.account_store() as store:
-        for person, login in people:
-            app.accounts.create_user(
-                store,
-                login=login,
-                display_name=login,
-                person_id=person,
-                password=PASSWORD,
-                pin=PIN,
-                now=START,
-            )
+    for person, login in people:
+        app.accounts.create_user(
+            login=login, display_name=login, person_id=person, password=PASSWORD, pin=PIN
+        )
 
 
 def populate(app: App, spec: Spec, *, accounts: bool = True) -> None:

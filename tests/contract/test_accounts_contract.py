@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.memory_accounts import MemoryAccountStore
 from coldcheck.adapters.sql.account_store import ACCOUNT_TABLES, SqlAccountStore, sessions
 from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.tables import metadata
-from coldcheck.service.accounts import (
+from coldcheck.service.account_model import (
     PIN_LOCK_DURATION,
     PIN_MAX_FAILURES,
-    AccountService,
     AccountStore,
-    Argon2Hasher,
     AuthEventKind,
     CredentialRefused,
     Credentials,
@@ -36,6 +35,7 @@ from coldcheck.service.accounts import (
     WrongPin,
     hash_token,
 )
+from coldcheck.service.account_steps import AccountSteps
 from tests.pg import fresh_pg_schema, pg_url_or_skip
 
 T0 = datetime(2025, 3, 14, 7, 30, tzinfo=UTC)
@@ -100,12 +100,12 @@ def store(backend: Backend) -> Iterator[AccountStore]:
 
 
 @pytest.fixture
-def accounts() -> AccountService:
-    return AccountService(Argon2Hasher.cheap())
+def accounts() -> AccountSteps:
+    return AccountSteps(Argon2Hasher.cheap())
 
 
 def make_user(
-    accounts: AccountService,
+    accounts: AccountSteps,
     store: AccountStore,
     login: str = "jo.smith",
     person_id: str = "P-0001",
@@ -130,7 +130,7 @@ def kinds(store: AccountStore, user: User | None = None) -> list[AuthEventKind]:
 
 
 def test_created_user_is_found_by_id_login_and_person(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -141,7 +141,7 @@ def test_created_user_is_found_by_id_login_and_person(
 
 
 def test_login_is_stored_lower_cased_and_matched_whatever_the_case(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store, login="  Jo.Smith ")
 
@@ -150,7 +150,7 @@ def test_login_is_stored_lower_cased_and_matched_whatever_the_case(
 
 
 def test_a_taken_login_is_refused_and_nothing_is_stored(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
 
@@ -159,7 +159,7 @@ def test_a_taken_login_is_refused_and_nothing_is_stored(
     assert store.user_by_person("P-0002") is None
 
 
-def test_one_person_gets_one_account(accounts: AccountService, store: AccountStore) -> None:
+def test_one_person_gets_one_account(accounts: AccountSteps, store: AccountStore) -> None:
     make_user(accounts, store)
 
     with pytest.raises(PersonAlreadyHasAccount):
@@ -168,7 +168,7 @@ def test_one_person_gets_one_account(accounts: AccountService, store: AccountSto
 
 
 def test_the_store_itself_refuses_a_clash_and_stays_usable(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     """Two requests that both passed the service's check: the store catches the second."""
     first = make_user(accounts, store)
@@ -197,7 +197,7 @@ def test_the_store_itself_refuses_a_clash_and_stays_usable(
     ],
 )
 def test_invalid_input_is_refused_and_nothing_is_stored(
-    accounts: AccountService, store: AccountStore, field: str, value: str
+    accounts: AccountSteps, store: AccountStore, field: str, value: str
 ) -> None:
     args = {
         "login": "jo.smith",
@@ -218,7 +218,7 @@ def test_invalid_input_is_refused_and_nothing_is_stored(
 
 
 def test_the_right_password_signs_in_and_is_recorded(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -227,7 +227,7 @@ def test_the_right_password_signs_in_and_is_recorded(
 
 
 def test_unknown_login_and_wrong_password_get_the_same_error(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
 
@@ -241,7 +241,7 @@ def test_unknown_login_and_wrong_password_get_the_same_error(
 
 
 def test_failed_logins_are_recorded_without_the_password(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -255,7 +255,7 @@ def test_failed_logins_are_recorded_without_the_password(
 
 
 def test_a_new_password_replaces_the_old_and_ends_other_sessions(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     _, current = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -272,13 +272,13 @@ def test_a_new_password_replaces_the_old_and_ends_other_sessions(
 
 
 def test_a_hash_with_old_parameters_is_replaced_at_login(store: AccountStore) -> None:
-    old = AccountService(Argon2Hasher(time_cost=1, memory_cost=8))
+    old = AccountSteps(Argon2Hasher(time_cost=1, memory_cost=8))
     new_hasher = Argon2Hasher(time_cost=2, memory_cost=16)
     user = make_user(old, store)
     stale = store.credentials(user.id)
     assert stale is not None and new_hasher.needs_rehash(stale.password_hash)
 
-    AccountService(new_hasher).authenticate(store, "jo.smith", PASSWORD, T0)
+    AccountSteps(new_hasher).authenticate(store, "jo.smith", PASSWORD, T0)
 
     fresh = store.credentials(user.id)
     assert fresh is not None and not new_hasher.needs_rehash(fresh.password_hash)
@@ -289,7 +289,7 @@ def test_a_hash_with_old_parameters_is_replaced_at_login(store: AccountStore) ->
 
 
 def test_the_right_pin_is_accepted_and_recorded(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -298,7 +298,7 @@ def test_the_right_pin_is_accepted_and_recorded(
 
 
 def test_a_wrong_pin_says_how_many_tries_are_left(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
 
@@ -312,14 +312,14 @@ def test_a_wrong_pin_says_how_many_tries_are_left(
     assert "3 more wrong tries" in str(second.value)
 
 
-def fail_pin(accounts: AccountService, store: AccountStore, times: int, at: datetime) -> None:
+def fail_pin(accounts: AccountSteps, store: AccountStore, times: int, at: datetime) -> None:
     for _ in range(times):
         with pytest.raises((WrongPin, PinLocked)):
             accounts.verify_pin(store, "P-0001", "9999", at)
 
 
 def test_five_wrong_pins_lock_the_pin_for_fifteen_minutes(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
     fail_pin(accounts, store, 4, T0)
@@ -330,7 +330,7 @@ def test_five_wrong_pins_lock_the_pin_for_fifteen_minutes(
     assert locked.value.until == T0 + timedelta(seconds=30) + timedelta(minutes=15)
 
 
-def test_correct_pin_is_refused_while_locked(accounts: AccountService, store: AccountStore) -> None:
+def test_correct_pin_is_refused_while_locked(accounts: AccountSteps, store: AccountStore) -> None:
     make_user(accounts, store)
     fail_pin(accounts, store, 5, T0)
 
@@ -340,7 +340,7 @@ def test_correct_pin_is_refused_while_locked(accounts: AccountService, store: Ac
 
 
 def test_the_pin_works_again_when_the_lock_runs_out(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
     fail_pin(accounts, store, 5, T0)
@@ -349,7 +349,7 @@ def test_the_pin_works_again_when_the_lock_runs_out(
 
 
 def test_after_a_lock_runs_out_there_are_five_fresh_tries(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
     fail_pin(accounts, store, 5, T0)
@@ -360,7 +360,7 @@ def test_after_a_lock_runs_out_there_are_five_fresh_tries(
 
 
 def test_a_correct_pin_resets_the_count_of_wrong_ones(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     make_user(accounts, store)
     fail_pin(accounts, store, 4, T0)
@@ -373,7 +373,7 @@ def test_a_correct_pin_resets_the_count_of_wrong_ones(
 
 
 def test_every_wrong_pin_is_recorded_and_the_lock_once(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -387,7 +387,7 @@ def test_every_wrong_pin_is_recorded_and_the_lock_once(
 
 
 def test_a_new_pin_unlocks_and_the_old_one_stops_working(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     fail_pin(accounts, store, 5, T0)
@@ -400,9 +400,7 @@ def test_a_new_pin_unlocks_and_the_old_one_stops_working(
     assert AuthEventKind.PIN_CHANGED in kinds(store, user)
 
 
-def test_a_person_without_a_pin_cannot_confirm(
-    accounts: AccountService, store: AccountStore
-) -> None:
+def test_a_person_without_a_pin_cannot_confirm(accounts: AccountSteps, store: AccountStore) -> None:
     make_user(accounts, store, pin=None)
 
     with pytest.raises(NoPinSet, match="no PIN"):
@@ -412,7 +410,7 @@ def test_a_person_without_a_pin_cannot_confirm(
 
 
 def test_wrong_pins_count_across_transactions_when_the_caller_commits(
-    accounts: AccountService, backend: Backend
+    accounts: AccountSteps, backend: Backend
 ) -> None:
     with backend.transaction() as store:
         make_user(accounts, store)
@@ -429,7 +427,7 @@ def test_wrong_pins_count_across_transactions_when_the_caller_commits(
         accounts.verify_pin(store, "P-0001", PIN, T0)
 
 
-def test_racing_wrong_pins_lock_exactly_once(accounts: AccountService, backend: Backend) -> None:
+def test_racing_wrong_pins_lock_exactly_once(accounts: AccountSteps, backend: Backend) -> None:
     with backend.transaction() as store:
         make_user(accounts, store)
     outcomes: list[str] = []
@@ -459,9 +457,7 @@ def test_racing_wrong_pins_lock_exactly_once(accounts: AccountService, backend: 
 # -- sessions ---------------------------------------------------------------
 
 
-def test_an_open_session_is_found_by_its_token(
-    accounts: AccountService, store: AccountStore
-) -> None:
+def test_an_open_session_is_found_by_its_token(accounts: AccountSteps, store: AccountStore) -> None:
     user = make_user(accounts, store)
     raw, session = accounts.open_session(store, user, SessionKind.WEB, T0)
 
@@ -472,7 +468,7 @@ def test_an_open_session_is_found_by_its_token(
 
 
 def test_only_the_hash_of_a_token_is_stored(
-    accounts: AccountService, store: AccountStore, backend: Backend
+    accounts: AccountSteps, store: AccountStore, backend: Backend
 ) -> None:
     user = make_user(accounts, store)
     raw, session = accounts.open_session(store, user, SessionKind.API, T0)
@@ -485,7 +481,7 @@ def test_only_the_hash_of_a_token_is_stored(
         assert all(raw not in str(value) for row in rows for value in row)
 
 
-def test_expired_session_is_not_found(accounts: AccountService, store: AccountStore) -> None:
+def test_expired_session_is_not_found(accounts: AccountSteps, store: AccountStore) -> None:
     user = make_user(accounts, store)
     raw, session = accounts.open_session(store, user, SessionKind.WEB, T0)
 
@@ -494,7 +490,7 @@ def test_expired_session_is_not_found(accounts: AccountService, store: AccountSt
 
 
 def test_web_sessions_last_twelve_hours_and_api_tokens_thirty_days(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
 
@@ -508,7 +504,7 @@ def test_web_sessions_last_twelve_hours_and_api_tokens_thirty_days(
 
 
 def test_last_seen_is_written_at_most_once_a_minute(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     raw, _ = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -521,7 +517,7 @@ def test_last_seen_is_written_at_most_once_a_minute(
     assert store.session(hash_token(raw)).last_seen_at == found[0].last_seen_at  # type: ignore[union-attr]
 
 
-def test_a_revoked_session_is_not_found(accounts: AccountService, store: AccountStore) -> None:
+def test_a_revoked_session_is_not_found(accounts: AccountSteps, store: AccountStore) -> None:
     user = make_user(accounts, store)
     raw, _ = accounts.open_session(store, user, SessionKind.API, T0)
 
@@ -532,7 +528,7 @@ def test_a_revoked_session_is_not_found(accounts: AccountService, store: Account
 
 
 def test_a_token_of_the_other_kind_is_not_accepted(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     raw, _ = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -543,14 +539,14 @@ def test_a_token_of_the_other_kind_is_not_accepted(
 
 @pytest.mark.parametrize("raw", [None, "", "nonsense", "x" * 10_000])
 def test_a_made_up_token_finds_nothing(
-    accounts: AccountService, store: AccountStore, raw: str | None
+    accounts: AccountSteps, store: AccountStore, raw: str | None
 ) -> None:
     assert accounts.session_for_token(store, raw, T0) is None
     assert accounts.revoke_session(store, raw, T0) is False
 
 
 def test_signing_out_everywhere_keeps_only_the_chosen_session(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     raws = [accounts.open_session(store, user, SessionKind.WEB, T0)[0] for _ in range(3)]
@@ -565,7 +561,7 @@ def test_signing_out_everywhere_keeps_only_the_chosen_session(
     ]
 
 
-def test_expired_sessions_are_purged(accounts: AccountService, store: AccountStore) -> None:
+def test_expired_sessions_are_purged(accounts: AccountSteps, store: AccountStore) -> None:
     user = make_user(accounts, store)
     old, _ = accounts.open_session(store, user, SessionKind.WEB, T0, ttl=timedelta(minutes=5))
     new, _ = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -578,7 +574,7 @@ def test_expired_sessions_are_purged(accounts: AccountService, store: AccountSto
 # -- storage details --------------------------------------------------------
 
 
-def test_times_come_back_timezone_aware_utc(accounts: AccountService, store: AccountStore) -> None:
+def test_times_come_back_timezone_aware_utc(accounts: AccountSteps, store: AccountStore) -> None:
     elsewhere = T0.astimezone(timezone(timedelta(hours=2)))
     user = accounts.create_user(
         store,
@@ -607,7 +603,7 @@ def test_times_come_back_timezone_aware_utc(accounts: AccountService, store: Acc
 
 
 def test_events_come_oldest_first_and_limit_keeps_the_latest(
-    accounts: AccountService, store: AccountStore
+    accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
     accounts.authenticate(store, "jo.smith", PASSWORD, T0)

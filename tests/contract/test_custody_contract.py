@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, func, select
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.memory import MemoryDatabase, MemoryUnitOfWorkFactory
-from coldcheck.adapters.memory_accounts import MemoryAccountStore
+from coldcheck.adapters.memory_accounts import MemoryAccountTransactions
 from coldcheck.adapters.sql import migrate, store
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.ledger_store import SqlLedger
@@ -33,12 +34,11 @@ from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import public_key_raw, verify_head
 from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
 from coldcheck.service import demo, views
-from coldcheck.service.accounts import AccountService, AccountStore, Argon2Hasher
+from coldcheck.service.accounts import AccountService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.envelope import decode_entry
 from coldcheck.service.errors import Refused
-from coldcheck.service.ports import FixedClock
-from coldcheck.service.uow import UnitOfWorkFactory
+from coldcheck.service.ports import FixedClock, UnitOfWorkFactory
 from tests.pg import fresh_pg_schema, pg_url_or_skip
 
 NOW = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
@@ -115,22 +115,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         yield b
 
 
-def _accounts() -> tuple[AccountService, Callable[[], AbstractContextManager[AccountStore]]]:
-    store = MemoryAccountStore()
-
-    @contextmanager
-    def tx() -> Iterator[AccountStore]:
-        yield store
-
-    return AccountService(Argon2Hasher.cheap()), tx
+def _accounts() -> AccountService:
+    return AccountService(MemoryAccountTransactions(), FixedClock(NOW), Argon2Hasher.cheap())
 
 
 @pytest.fixture
 def service(backend: Backend) -> CustodyService:
     """A custody service with the demo production loaded, on a fixed clock."""
     svc = CustodyService(backend.factory(), FixedClock(NOW))
-    accounts, tx = _accounts()
-    demo.load_demo(svc, accounts, tx, NOW)
+    demo.load_demo(svc, _accounts(), NOW)
     assert isinstance(svc.clock, FixedClock)
     svc.clock.set(NOW + timedelta(hours=1))
     return svc

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Disposition, Finding, PositionLoad
-from coldcheck.service.accounts import Argon2Hasher
 from coldcheck.service.ports import FixedClock
 
 P = ProductionId("dry-gulch")

@@ -233,23 +233,18 @@ def add_user(
     env: dict[str, str] | None = None,
 ) -> None:
     """Create an account directly (the demo has none without a role on dry-gulch)."""
-    from datetime import UTC, datetime
-
     from coldcheck.bootstrap import build
     from coldcheck.config import Settings
 
     app = build(Settings.from_env({"COLDCHECK_DATA": str(data), **(env or {})}))
     try:
-        with app.account_store() as store:
-            app.accounts.create_user(
-                store,
-                login=login_name,
-                display_name=person.replace("-", " ").title(),
-                person_id=person,
-                password=password,
-                pin=pin,
-                now=datetime.now(UTC),
-            )
+        app.accounts.create_user(
+            login=login_name,
+            display_name=person.replace("-", " ").title(),
+            person_id=person,
+            password=password,
+            pin=pin,
+        )
     finally:
         app.close()
 

@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import Engine, text
 
 from coldcheck.adapters.sql.engine import make_engine
-from coldcheck.bootstrap import build, verify_all
+from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from tests.conftest import run_cli
 from tests.pg import fresh_pg_schema, pg_url_or_skip, schema_url
@@ -185,7 +185,7 @@ def _kill_rounds(
             # Checked while the next server starts up (it writes nothing until asked).
             spawned = z.spawn(data, env) if round_ < kills else None
             size = _check_store(engine, seen)
-            outcome = verify_all(app)
+            outcome = app.audit.verify(None)
             assert outcome.ok, (outcome.ledger.summary, outcome.derived_problems[:5])
             if round_ % 10 == 0:  # the command line itself, every tenth round
                 verified = z.run("verify", "--json", data=data, env=env)

@@ -26,10 +26,6 @@ from typing import Any
 import typer
 import uvicorn  # noqa: F401  (imported before fork on purpose)
 
-import coldcheck.adapters.sql.migrate
-import coldcheck.entrypoints.api
-import coldcheck.entrypoints.pages
-import coldcheck.entrypoints.web  # noqa: F401
 from coldcheck.entrypoints.cli import cli
 
 COMMAND = typer.main.get_command(cli)

@@ -32,15 +32,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from coldcheck.adapters.argon2 import Argon2Hasher
+from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.bootstrap import App, build
 from coldcheck.config import Settings
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import Role
-from coldcheck.entrypoints.api_commands import route_name
-from coldcheck.entrypoints.web import create_app
-from coldcheck.service.accounts import Argon2Hasher, SessionKind
+from coldcheck.entrypoints.http import create_app
+from coldcheck.service.account_model import SessionKind
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
+from coldcheck.service.permissions import command_name as route_name
 from tests.reliability.support import PASSWORD, add_user, fill, page_routes
 
 ROLES = {
@@ -127,10 +129,10 @@ def tokens(world: tuple[App, TestClient]) -> dict[str, str | None]:
         headers={"Authorization": f"Bearer {out['otto']}"},
     )
     assert created.status_code == 201, created.text
-    with app.account_store() as store:
+    with SqlAccountTransactions(app.engine)() as store:
         user = store.user_by_login("mara")
         assert user is not None
-        raw, _ = app.accounts.open_session(
+        raw, _ = app.accounts.steps.open_session(
             store, user, SessionKind.API, datetime.now(UTC), ttl=timedelta(seconds=-1)
         )
     out["expired"] = raw

@@ -27,7 +27,6 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -37,9 +36,10 @@ from sqlalchemy.engine import make_url
 
 from coldcheck import __version__
 from coldcheck.adapters import keyfile
-from coldcheck.adapters.sql.ledger_verify import VerifyReport, verify_store
+from coldcheck.adapters.sql.ledger_verify import verify_store
 from coldcheck.ledger.heads import b64encode
 from coldcheck.service.exchange import FileError
+from coldcheck.service.ports import BackupReport, RestoreReport, VerifyReport
 
 __all__ = ["BackupError", "BackupReport", "RestoreRefused", "RestoreReport", "backup", "restore"]
 
@@ -76,28 +76,6 @@ class DataFolder(Protocol):
 
     @property
     def key_path(self) -> Path: ...
-
-
-@dataclass(frozen=True)
-class BackupReport:
-    """What a backup holds."""
-
-    path: Path
-    tree_size: int
-    root_hash: str
-    pages: int
-    files: dict[str, str]
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    """What a restore put in place."""
-
-    data_dir: Path
-    tree_size: int
-    root_hash: str
-    kept: tuple[Path, ...]
-    summary: str
 
 
 def _sqlite_path(settings: DataFolder) -> Path:

@@ -8,10 +8,12 @@ is visible at once and never rolled back.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
-from coldcheck.service.accounts import (
+from coldcheck.service.account_model import (
     AuthEvent,
     Credentials,
     LoginTaken,
@@ -21,7 +23,7 @@ from coldcheck.service.accounts import (
     User,
 )
 
-__all__ = ["MemoryAccountStore"]
+__all__ = ["MemoryAccountStore", "MemoryAccountTransactions"]
 
 
 class MemoryAccountStore:
@@ -173,3 +175,14 @@ class MemoryAccountStore:
         with self._lock:
             found = [e for e in self._events if user_id is None or e.user_id == user_id]
         return found if limit is None else found[max(0, len(found) - limit) :]
+
+
+class MemoryAccountTransactions:
+    """The ``AccountUnitOfWork`` in memory: every "transaction" is the one store (no rollback)."""
+
+    def __init__(self, store: MemoryAccountStore | None = None) -> None:
+        self.store = store if store is not None else MemoryAccountStore()
+
+    @contextmanager
+    def __call__(self, *, write: bool = True) -> Iterator[MemoryAccountStore]:
+        yield self.store

@@ -4,6 +4,10 @@ Text is set in DejaVu Sans when the system has it (Debian ``fonts-dejavu-core``)
 so names and labels keep every character; otherwise in the PDF core font
 Helvetica, with characters outside Latin-1 replaced. QR codes are drawn as
 vector squares, so they scan at any print resolution.
+
+Why one file of ~600 lines: the three reports and the label sheets share one
+document class (page furniture, wrapped tables, the head block), and each
+report is a short list of its sections.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from coldcheck.adapters.qr import qr_matrix
+from coldcheck.service.daily import DailyReport
 from coldcheck.service.reports import (
     CustodyReport,
-    DailyReport,
     HeadPrint,
     IncidentReport,
     LabelItem,

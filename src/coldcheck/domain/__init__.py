@@ -4,9 +4,23 @@ Standard library only; no IO, no clock, no randomness.  The flow is::
 
     events = decide(state, command)      # list[Event] or Refusal(reasons)
     state = apply(state, event)          # for each event, after the ledger stored them
+    folded = decide_all(state, commands) # several, each against the state the others leave
+
+Modules: ``state`` (types, ``apply``, ``replay``), ``status`` (labels and the
+views pages show), ``events`` (what happened), ``codec`` (their stored JSON,
+upcasters, what an event concerns), ``rules`` (``decide``, ``decide_all``) with
+the handlers in ``rulebook/``, ``commands``, ``model``, ``mechanics``, ``ids``,
+``errors``.
 """
 
 from coldcheck.domain import commands, events
+from coldcheck.domain.codec import (
+    JSON,
+    UPCASTERS,
+    event_from_envelope,
+    event_payload,
+    event_refs,
+)
 from coldcheck.domain.commands import BaseCommand, Command
 from coldcheck.domain.errors import (
     DomainError,
@@ -14,19 +28,10 @@ from coldcheck.domain.errors import (
     InvalidEvent,
     Reason,
     Refusal,
-    Refused,
     UnknownEntity,
     UnknownEventType,
 )
-from coldcheck.domain.events import (
-    EVENT_TYPES,
-    JSON,
-    UPCASTERS,
-    BaseEvent,
-    Event,
-    event_from_envelope,
-    event_payload,
-)
+from coldcheck.domain.events import EVENT_TYPES, BaseEvent, Event
 from coldcheck.domain.ids import (
     ContainerId,
     IncidentId,
@@ -77,7 +82,7 @@ from coldcheck.domain.model import (
     Weapon,
     WeaponKind,
 )
-from coldcheck.domain.rules import Decision, decide
+from coldcheck.domain.rules import Decision, Folded, RefusedAt, decide, decide_all
 from coldcheck.domain.state import (
     EMPTY,
     ContainerState,
@@ -85,24 +90,26 @@ from coldcheck.domain.state import (
     Custody,
     DayRecord,
     DayState,
-    DayStatus,
     InspectionRecord,
     Load,
-    LoadLabel,
     LotState,
-    LotStatus,
     Misfire,
     ProductionState,
     StopWorkState,
     WeaponState,
-    WeaponStatus,
     apply,
-    day_status,
     empty_state,
+    replay,
+)
+from coldcheck.domain.status import (
+    DayStatus,
+    LoadLabel,
+    LotStatus,
+    WeaponStatus,
+    day_status,
     label,
     lot_status,
     overdue_reports,
-    replay,
     stop_work_active,
     unresolved_days,
     weapon_can_fire_without_trigger,
@@ -134,6 +141,7 @@ __all__ = [
     "DomainError",
     "Event",
     "Finding",
+    "Folded",
     "HammerPosition",
     "Incident",
     "IncidentId",
@@ -158,7 +166,7 @@ __all__ = [
     "ProductionState",
     "Reason",
     "Refusal",
-    "Refused",
+    "RefusedAt",
     "ReportId",
     "Role",
     "RoundCheck",
@@ -184,9 +192,11 @@ __all__ = [
     "commands",
     "day_status",
     "decide",
+    "decide_all",
     "empty_state",
     "event_from_envelope",
     "event_payload",
+    "event_refs",
     "events",
     "hazards",
     "inspection_checklist",

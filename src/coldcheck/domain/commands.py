@@ -5,6 +5,9 @@ the service; None only for an anonymous safety report), when (``at``, a
 tz-aware UTC datetime from the service's clock) and who else confirmed it
 with their own PIN (``confirmations``, verified by the service).  Ids for new
 things are chosen by the caller.
+
+Why one file of ~600 lines: it is the catalogue of every command (one small
+frozen dataclass each, with its bounds), read as one list beside ``events``.
 """
 
 from __future__ import annotations

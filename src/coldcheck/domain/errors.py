@@ -6,7 +6,6 @@ for programming and data errors only::
 
     DomainError
      ├── InvalidCommand      a command could not be decided (wrong type, ...)
-     │    └── Refused        raised by callers that prefer exceptions; wraps a Refusal
      ├── UnknownEntity       a query named a weapon, lot, ... that does not exist
      └── InvalidEvent        an envelope could not be turned back into an event
           └── UnknownEventType
@@ -57,14 +56,6 @@ class DomainError(Exception):
 
 class InvalidCommand(DomainError):
     """A command could not be decided at all."""
-
-
-class Refused(InvalidCommand):
-    """A refusal raised as an exception (for callers that prefer raising)."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(str(refusal))
-        self.refusal = refusal
 
 
 class UnknownEntity(DomainError):

@@ -1,27 +1,24 @@
-"""What happened: one frozen dataclass per event type, and their JSON form.
+"""What happened: one frozen dataclass per event type (their JSON form is in ``codec``).
 
 Every event carries ``production``, ``at``, ``by`` (None only for an
 anonymous report) and ``witnesses`` (who confirmed, sorted).  Events a
 warning-only rule let through carry ``warnings``.
 
-Stored form (STYLE.md #8): ``(type_name, version, production, at, by,
-witnesses, payload)``.  :func:`event_payload` gives the payload (JSON-safe,
-deterministic); :func:`event_from_envelope` is its inverse and lifts old
-payload versions through :data:`UPCASTERS` first.
+A new version of an event's payload gets an upcaster in
+:data:`coldcheck.domain.codec.UPCASTERS`, never a rewrite of the log.
+
+Why one file of ~540 lines: it is the catalogue of every event type (48 small
+frozen dataclasses and the ``Event`` union), read as one list.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
-from typing import Any, ClassVar, TypeAlias, Union
+from typing import ClassVar, TypeAlias
 
-from coldcheck.domain.errors import InvalidEvent, Reason, UnknownEventType
+from coldcheck.domain.errors import Reason
 from coldcheck.domain.ids import (
     ContainerId,
     IncidentId,
@@ -49,8 +46,6 @@ from coldcheck.domain.model import (
     StorageLocation,
     WeaponKind,
 )
-
-JSON: TypeAlias = str | int | float | bool | list["JSON"] | dict[str, "JSON"] | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -543,162 +538,3 @@ Event: TypeAlias = (
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}
-
-Payload: TypeAlias = dict[str, JSON]
-Upcaster: TypeAlias = Callable[[Payload], Payload]
-
-#: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
-
-_COMMON = frozenset({"production", "at", "by", "witnesses"})
-
-
-# -- encoding -------------------------------------------------------------------
-
-
-def to_json(value: object) -> JSON:
-    """A JSON-safe form of a domain value (datetimes ISO 8601, enums by value, tuples as lists)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        if isinstance(value, Enum):
-            return to_json(value.value)
-        return value
-    if isinstance(value, Enum):
-        return to_json(value.value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidEvent(f"naive datetime {value!r} cannot be stored; use UTC")
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted((to_json(v) for v in value), key=repr)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in sorted(value.items())}
-    raise InvalidEvent(f"cannot store {type(value).__name__} as JSON")
-
-
-def event_payload(e: Event) -> Payload:
-    """The event's own fields (all but production/at/by/witnesses), JSON-safe."""
-    return {
-        f.name: to_json(getattr(e, f.name)) for f in dataclasses.fields(e) if f.name not in _COMMON
-    }
-
-
-# -- decoding -------------------------------------------------------------------
-
-
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    """``typing.get_type_hints(cls)``, resolved once per class (it compiles every
-    string annotation on each call: ~1 ms per event before this cache)."""
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
-def _from_json(value: Any, tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        for arg in args:
-            if arg is type(None):
-                continue
-            return _from_json(value, arg)
-    if origin is tuple:
-        args = typing.get_args(tp)
-        if not isinstance(value, list):
-            raise InvalidEvent(f"expected a list, got {value!r}")
-        return tuple(_from_json(v, args[0]) for v in value)
-    supertype = getattr(tp, "__supertype__", None)
-    if supertype is not None:
-        return tp(_from_json(value, supertype))
-    if isinstance(tp, type):
-        if issubclass(tp, Enum):
-            return tp(value)
-        if issubclass(tp, datetime):
-            return datetime.fromisoformat(value)
-        if issubclass(tp, date):
-            return date.fromisoformat(value)
-        if dataclasses.is_dataclass(tp):
-            return _dataclass_from_json(tp, value)
-        if tp is bool:
-            if not isinstance(value, bool):
-                raise InvalidEvent(f"expected true/false, got {value!r}")
-            return value
-        if tp in (int, str, float):
-            if not isinstance(value, tp) or isinstance(value, bool):
-                raise InvalidEvent(f"expected {tp.__name__}, got {value!r}")
-            return value
-    raise InvalidEvent(f"cannot decode {value!r} as {tp!r}")
-
-
-def _dataclass_from_json(cls: type[Any], data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise InvalidEvent(f"expected an object for {cls.__name__}, got {data!r}")
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _from_json(data[f.name], hints[f.name])
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise InvalidEvent(f"{cls.__name__}: {exc}") from None
-
-
-def upcast(type_name: str, version: int, payload: Payload) -> Payload:
-    """Lift a payload from ``version`` to the event type's current version."""
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:
-        raise UnknownEventType(type_name)
-    while version < cls.version:
-        step = UPCASTERS.get((type_name, version))
-        if step is None:
-            raise InvalidEvent(f"no upcaster for {type_name} v{version}")
-        payload = step(payload)
-        version += 1
-    if version > cls.version:
-        raise InvalidEvent(f"{type_name} v{version} is newer than this code (v{cls.version})")
-    return payload
-
-
-def event_from_envelope(
-    type_name: str,
-    version: int,
-    production: str,
-    at: str,
-    by: str | None,
-    witnesses: list[str],
-    payload: Payload,
-) -> Event:
-    """Rebuild an event from its stored envelope (inverse of :func:`event_payload`)."""
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:
-        raise UnknownEventType(type_name)
-    data = dict(upcast(type_name, version, dict(payload)))
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {
-        "production": ProductionId(production),
-        "at": datetime.fromisoformat(at),
-        "by": None if by is None else PersonId(by),
-        "witnesses": tuple(PersonId(w) for w in witnesses),
-    }
-    for f in dataclasses.fields(cls):
-        if f.name in _COMMON:
-            continue
-        if f.name not in data:
-            if f.default is not dataclasses.MISSING:
-                continue
-            raise InvalidEvent(f"{type_name}: payload lacks {f.name!r}")
-        kwargs[f.name] = _from_json(data[f.name], hints[f.name])
-    event: Event = cls(**kwargs)
-    return event

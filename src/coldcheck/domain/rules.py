@@ -43,8 +43,12 @@ The handlers live in :mod:`coldcheck.domain.rulebook`, one module per area.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import InvalidCommand, Reason, Refusal
+from coldcheck.domain.events import Event
 from coldcheck.domain.rulebook import ammunition, custody, loading, people, scenes, wrap
 from coldcheck.domain.rulebook.kit import (
     HANDLERS,
@@ -54,9 +58,9 @@ from coldcheck.domain.rulebook.kit import (
     refuse,
     time_is_utc,
 )
-from coldcheck.domain.state import ProductionState
+from coldcheck.domain.state import ProductionState, apply
 
-__all__ = ["Decision", "Reason", "Refusal", "decide"]
+__all__ = ["Decision", "Folded", "Reason", "Refusal", "RefusedAt", "decide", "decide_all"]
 
 #: The rule modules; importing them registers their handlers.
 RULE_MODULES = (people, ammunition, scenes, custody, loading, wrap)
@@ -77,3 +81,60 @@ def decide(state: ProductionState, command: c.Command) -> Decision:
     if basic is not None:
         return basic
     return handler(state, command)
+
+
+@dataclass(frozen=True)
+class RefusedAt:
+    """The command of several that was refused: its 0-based ``index`` and every reason."""
+
+    index: int
+    total: int
+    refusal: Refusal
+
+    def numbered(self) -> Refusal:
+        """The refusal, each reason prefixed "command 3 of 5" when there were several."""
+        if self.total == 1:
+            return self.refusal
+        where = f"command {self.index + 1} of {self.total}"
+        return Refusal(tuple(Reason(r.rule, f"{where}: {r.message}") for r in self.refusal.reasons))
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Commands accepted together: their events, one tuple per command, and the state after."""
+
+    events: tuple[tuple[Event, ...], ...]
+    state: ProductionState
+
+    @property
+    def all_events(self) -> tuple[Event, ...]:
+        """Every event, in order."""
+        return tuple(e for group in self.events for e in group)
+
+
+def decide_all(
+    state: ProductionState,
+    commands: Sequence[c.Command],
+    prepare: Callable[[ProductionState, c.Command], c.Command] | None = None,
+    check: Callable[[ProductionState, c.Command], Refusal | None] | None = None,
+) -> Folded | RefusedAt:
+    """Decide each command against the state the ones before it leave; all or nothing.
+
+    ``prepare`` may complete a command from the state it meets (e.g. the next
+    free tag) and ``check`` may refuse it for a reason the domain cannot see
+    (e.g. a log position that holds no event). The first refusal stops the
+    fold: :class:`RefusedAt` says which command, and nothing of the others counts.
+    """
+    groups: list[tuple[Event, ...]] = []
+    after = state
+    for index, command in enumerate(commands):
+        if prepare is not None:
+            command = prepare(after, command)
+        vetoed = check(after, command) if check is not None else None
+        decision: Decision = vetoed if vetoed is not None else decide(after, command)
+        if isinstance(decision, Refusal):
+            return RefusedAt(index, len(commands), decision)
+        for event in decision:
+            after = apply(after, event)
+        groups.append(tuple(decision))
+    return Folded(tuple(groups), after)

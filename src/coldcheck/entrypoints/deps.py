@@ -1,4 +1,13 @@
-"""Dependency aliases in one place: the App, who is asking, and their production."""
+"""Dependency aliases in one place: the App, who is asking, their production, a posted form.
+
+- ``AppDep``            the wired App.
+- ``ViewerDep``         the signed-in person (401 without one); ``OptionalViewerDep``.
+- ``MemberDep``         API: the viewer's membership of ``{production}`` (404 without a role).
+- ``PageMember``        a page: the same, but a visitor who is not signed in is sent to
+                        sign in first.
+- ``PostedMember``      a form post: ``PageMember`` after the form's CSRF token is checked
+                        (403 otherwise); the form itself is ``FormDep`` (parsed once).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import Role
-from coldcheck.service.accounts import Session, SessionKind, User
+from coldcheck.service.account_model import Session, SessionKind, User, check_csrf
+from coldcheck.service.permissions import membership
 from coldcheck.service.queries import ProductionSummary
 
 SESSION_COOKIE = "coldcheck_session"
@@ -39,7 +50,8 @@ class Viewer:
         return PersonId(self.user.person_id)
 
 
-def _token(request: Request) -> tuple[str | None, str]:
+def request_token(request: Request) -> tuple[str | None, str]:
+    """The raw session token of a request and how it came: ``bearer`` or ``cookie``."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip(), "bearer"
@@ -51,17 +63,11 @@ def optional_viewer(request: Request, app: AppDep) -> Viewer | None:
     if hasattr(request.state, "viewer"):
         cached: Viewer | None = request.state.viewer
         return cached
-    raw, via = _token(request)
+    raw, via = request_token(request)
     viewer = None
     if raw:
         kind = SessionKind.API if via == "bearer" else SessionKind.WEB
-        now = app.clock.now()
-        found = app.sessions.get(raw, now)
-        if found is None or found[0].kind != kind:
-            with app.account_store() as store:
-                found = app.accounts.session_for_token(store, raw, now, kind)
-            if found is not None:
-                app.sessions.put(raw, found[0], found[1], now)
+        found = app.accounts.session_for_token(raw, kind)
         if found is not None:
             viewer = Viewer(user=found[1], session=found[0], via=via)
     request.state.viewer = viewer
@@ -103,13 +109,8 @@ class Membership:
 
 
 def membership_of(app: App, viewer: Viewer, production: str) -> Membership:
-    """The viewer's membership, or 404 — a production you have no role on does not exist."""
-    for summary in app.reads.productions_for(viewer.person):
-        if summary.id == production:
-            return Membership(viewer, summary)
-    raise HTTPException(
-        404, f"No production '{production}' that you have a role on. Ask its producer to add you."
-    )
+    """The viewer's membership, or ``NotFound`` — a production without your role does not exist."""
+    return Membership(viewer, membership(app.reads, viewer.person, production))
 
 
 def require_membership(production: str, app: AppDep, viewer: ViewerDep) -> Membership:
@@ -118,3 +119,46 @@ def require_membership(production: str, app: AppDep, viewer: ViewerDep) -> Membe
 
 
 MemberDep = Annotated[Membership, Depends(require_membership)]
+
+
+# -- pages ---------------------------------------------------------------------------
+
+
+def page_viewer(viewer: OptionalViewerDep) -> Viewer:
+    """The signed-in person, or a redirect to the sign-in page."""
+    if viewer is None:
+        raise HTTPException(303, headers={"Location": "/signin"})
+    return viewer
+
+
+def page_member(
+    production: str, app: AppDep, viewer: Annotated[Viewer, Depends(page_viewer)]
+) -> Membership:
+    """GET pages: the viewer's membership of ``{production}``."""
+    return membership_of(app, viewer, production)
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form (urlencoded or multipart), parsed once per request."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def require_csrf(viewer: Viewer, token: object) -> None:
+    """403 unless ``token`` is this session's CSRF token."""
+    if not isinstance(token, str) or not check_csrf(viewer.session, token):
+        raise HTTPException(403, "This form has expired. Reload the page and try again.")
+
+
+def posted_member(
+    production: str, app: AppDep, viewer: Annotated[Viewer, Depends(page_viewer)], form: FormDep
+) -> Membership:
+    """POST pages: the form's CSRF token is this session's, then the membership."""
+    require_csrf(viewer, form.get("csrf"))
+    return membership_of(app, viewer, production)
+
+
+PageMember = Annotated[Membership, Depends(page_member)]
+PostedMember = Annotated[Membership, Depends(posted_member)]

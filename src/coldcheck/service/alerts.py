@@ -128,7 +128,7 @@ class OverdueWatch:
 
     def tick(self, states: Sequence[ProductionState], now: datetime) -> list[Alert]:
         """Alerts for newly overdue reports."""
-        from coldcheck.domain.state import overdue_reports
+        from coldcheck.domain.status import overdue_reports
 
         out = []
         for state in states:

@@ -22,6 +22,7 @@ from coldcheck.domain.ids import (
     ContainerId,
     LotId,
     MeetingId,
+    PersonId,
     ProductionId,
     ReportId,
     WeaponId,
@@ -29,13 +30,13 @@ from coldcheck.domain.ids import (
     next_lot_tag,
     next_weapon_tag,
 )
-from coldcheck.domain.rules import decide
-from coldcheck.domain.state import ProductionState, apply
+from coldcheck.domain.model import Role
+from coldcheck.domain.rules import RefusedAt, decide_all
+from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
 from coldcheck.service.errors import Refused
-from coldcheck.service.ports import Clock
-from coldcheck.service.uow import UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ class CustodyService:
     def execute_batch(self, commands: Sequence[Command]) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
-        Each is decided against the state the ones before it leave; if any is
-        refused, nothing at all is written, and the refusal says which
-        command (its position in the batch) when there is more than one.
-        One head is signed over the whole batch.
+        Each is decided against the state the ones before it leave
+        (``decide_all``); if any is refused, nothing at all is written, and the
+        refusal says which command (its position in the batch) when there is
+        more than one. One head is signed over the whole batch.
         """
         if not commands:
             raise ValueError("execute_batch needs at least one command")
@@ -75,44 +76,44 @@ class CustodyService:
             raise ValueError("a batch holds commands of one production")
         with self._uow() as uow:
             now = self.clock.now()
-            before = after = uow.state(production)
-            events: list[Event] = []
-            for number, command in enumerate(commands, start=1):
-                command = fill_ids(after, dataclasses.replace(command, at=now))
-                decision = self._decide(uow, after, command)
-                if isinstance(decision, Refusal):
-                    if len(commands) > 1:
-                        decision = Refusal(
-                            tuple(
-                                Reason(r.rule, f"command {number} of {len(commands)}: {r.message}")
-                                for r in decision.reasons
-                            )
-                        )
-                    raise Refused(decision)
-                for event in decision:
-                    after = apply(after, event)
-                events += decision
-            seqs = uow.append(before, events, after)
+            before = uow.state(production)
+
+            def prepare(state: ProductionState, command: Command) -> Command:
+                return fill_ids(state, dataclasses.replace(command, at=now))
+
+            def check(_: ProductionState, command: Command) -> Refusal | None:
+                return _correction_names_an_event(uow, command)
+
+            folded = decide_all(before, commands, prepare, check)
+            if isinstance(folded, RefusedAt):
+                raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
+            events = list(folded.all_events)
+            seqs = uow.append(before, events, folded.state)
             head = uow.sign_head(now)
             uow.commit()
-        self.alerts.publish(alerts_for(events, seqs, after))
-        return Accepted(tuple(events), tuple(seqs), head, after)
+        self.alerts.publish(alerts_for(events, seqs, folded.state))
+        return Accepted(tuple(events), tuple(seqs), head, folded.state)
 
-    @staticmethod
-    def _decide(uow: UnitOfWork, state: ProductionState, command: Command) -> list[Event] | Refusal:
-        if isinstance(command, c.Correct) and not uow.is_event_of(
-            command.production, command.corrects
-        ):
-            return Refusal(
-                (
-                    Reason(
-                        "R27",
-                        f"log position {command.corrects} holds no event of this production"
-                        " — name the event to correct by its position in the timeline.",
-                    ),
-                )
+    def grant_roles(
+        self,
+        production: ProductionId,
+        actor: PersonId,
+        person: PersonId,
+        name: str,
+        roles: Sequence[Role],
+    ) -> Accepted:
+        """Give ``person`` ``roles`` (adding them to the production first if needed), atomically."""
+        now = self.clock.now()
+        commands: list[Command] = []
+        if person not in self.state(production).people:
+            commands.append(
+                c.AddPerson(production=production, actor=actor, at=now, person=person, name=name)
             )
-        return decide(state, command)
+        commands.extend(
+            c.AssignRole(production=production, actor=actor, at=now, person=person, role=role)
+            for role in dict.fromkeys(roles)
+        )
+        return self.execute_batch(commands)
 
     def active_states(self) -> list[ProductionState]:
         """States already in memory: the productions this process is serving."""
@@ -127,6 +128,21 @@ class CustodyService:
         """The production's current state (read-only use)."""
         with self._uow(write=False) as uow:
             return uow.state(production)
+
+
+def _correction_names_an_event(uow: UnitOfWork, command: Command) -> Refusal | None:
+    """R27 needs the log: a correction must name an event of this production by its position."""
+    if isinstance(command, c.Correct) and not uow.is_event_of(command.production, command.corrects):
+        return Refusal(
+            (
+                Reason(
+                    "R27",
+                    f"log position {command.corrects} holds no event of this production"
+                    " — name the event to correct by its position in the timeline.",
+                ),
+            )
+        )
+    return None
 
 
 def fill_ids(state: ProductionState, command: Command) -> Command:

@@ -9,8 +9,7 @@ same rules and ledger as a real command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -38,7 +37,7 @@ from coldcheck.domain.model import (
     RoundClass,
     WeaponKind,
 )
-from coldcheck.service.accounts import AccountService, AccountStore
+from coldcheck.service.accounts import AccountService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.ports import FixedClock
 
@@ -84,12 +83,7 @@ def _inspect(weapon: WeaponId, action: ActionType, capacity: int) -> dict[str, A
     }
 
 
-def load_demo(
-    custody: CustodyService,
-    accounts: AccountService,
-    account_store: Callable[[], AbstractContextManager[AccountStore]],
-    now: datetime,
-) -> list[DemoPerson]:
+def load_demo(custody: CustodyService, accounts: AccountService, now: datetime) -> list[DemoPerson]:
     """Create the demo accounts and production; ``custody`` must run on a FixedClock."""
     clock = custody.clock
     if not isinstance(clock, FixedClock):
@@ -98,17 +92,14 @@ def load_demo(
     today = now.astimezone(tz).date()
     yesterday = today - timedelta(days=1)
 
-    with account_store() as store:
-        for p in PEOPLE:
-            accounts.create_user(
-                store,
-                login=p.login,
-                display_name=p.name,
-                person_id=p.person,
-                password=DEMO_PASSWORD,
-                pin=p.pin,
-                now=now,
-            )
+    for p in PEOPLE:
+        accounts.create_user(
+            login=p.login,
+            display_name=p.name,
+            person_id=p.person,
+            password=DEMO_PASSWORD,
+            pin=p.pin,
+        )
 
     for at, command in _script(yesterday, today, now, tz):
         clock.set(at)

@@ -8,16 +8,12 @@ fields of DESIGN.md's entry plus ``version``, the payload's schema version
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
-from coldcheck.domain.events import Event, event_from_envelope, event_payload
+from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs
+from coldcheck.domain.events import Event
 from coldcheck.ledger.canonical import canonical_json
-
-_TAG = re.compile(r"^[WLCI]-\d{4,}$")
-_PERSON_FIELDS = ("person", "to", "from_person", "supervisor", "performers", "attendees")
 
 
 def envelope(seq: int, event: Event) -> dict[str, Any]:
@@ -54,31 +50,6 @@ def decode_entry(entry: bytes) -> tuple[int, Event]:
     return int(env["seq"]), event
 
 
-def refs(event: Event) -> set[str]:
-    """The weapons, lots, containers, incidents and people an event concerns."""
-    found: set[str] = set()
-    if event.by:
-        found.add(event.by)
-    found.update(event.witnesses)
-    payload = event_payload(event)
-    for value in _walk(payload):
-        if _TAG.match(value):
-            found.add(value)
-    for name in _PERSON_FIELDS:
-        field_value = payload.get(name)
-        if isinstance(field_value, str):
-            found.add(field_value)
-        elif isinstance(field_value, list):
-            found.update(v for v in field_value if isinstance(v, str))
-    return found
-
-
-def _walk(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _walk(item)
+def refs(event: Event) -> frozenset[str]:
+    """The weapons, lots, containers, incidents and people an event concerns (its typed ids)."""
+    return event_refs(event)

@@ -3,7 +3,8 @@
 ServiceError
 ├── Refused            a safety rule (or input check) refused the command: HTTP 409, exit 3
 ├── NotFound           no such production / weapon / lot visible to this person: 404
-└── Forbidden          this person's role may not ask for this: 403
+├── Forbidden          this person's role may not ask for this: 403
+└── Unconfirmed        a confirmation (a PIN) was wrong, locked or missing: 403
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ class ServiceError(Exception):
 
 
 class Refused(ServiceError):
-    """The domain refused the command; ``reasons`` says every rule that applied."""
+    """The domain refused the command; ``reasons`` says every rule that applied.
 
-    def __init__(self, refusal: Refusal) -> None:
+    ``index`` is the 0-based position of the refused command in a batch (None
+    for a single command).
+    """
+
+    def __init__(self, refusal: Refusal, index: int | None = None) -> None:
         self.refusal = refusal
+        self.index = index
         super().__init__(str(refusal))
 
     @property
@@ -34,3 +40,7 @@ class NotFound(ServiceError):
 
 class Forbidden(ServiceError):
     """The person's roles do not allow this."""
+
+
+class Unconfirmed(ServiceError):
+    """A person's confirmation was refused (wrong or locked PIN, no PIN); nothing was recorded."""

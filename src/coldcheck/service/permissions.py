@@ -7,8 +7,14 @@ never covers. ``None`` means any member of the production.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from coldcheck.domain import commands as c
+from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import Role
+from coldcheck.service.errors import Forbidden, NotFound
+from coldcheck.service.queries import ProductionSummary, ReadModel
 
 ARMORY = frozenset({Role.ARMORER, Role.ASSISTANT_ARMORER})
 SAFETY = frozenset({Role.SAFETY_SUPERVISOR})
@@ -71,3 +77,32 @@ def may_ask(roles: frozenset[Role] | set[Role], command: type[c.BaseCommand]) ->
     if allowed is None:
         return bool(roles)
     return bool(allowed & set(roles))
+
+
+def command_name(cls: type[c.BaseCommand]) -> str:
+    """The name people and URLs use for a command: ``HandOver`` → ``hand-over``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+
+
+def check_role(
+    roles: frozenset[Role], production_roles: Sequence[str], cls: type[c.BaseCommand]
+) -> None:
+    """``Forbidden`` when someone with ``roles`` may never ask for ``cls``."""
+    if may_ask(roles, cls):
+        return
+    allowed = COMMAND_ROLES.get(cls)
+    needed = ", ".join(sorted(r.value for r in allowed)) if allowed else "none"
+    raise Forbidden(
+        f"Your roles on this production ({', '.join(sorted(production_roles))})"
+        f" do not allow '{command_name(cls)}'. It needs one of: {needed}."
+    )
+
+
+def membership(reads: ReadModel, person: PersonId, production: str) -> ProductionSummary:
+    """The person's place on a production; ``NotFound`` without a role (it does not exist)."""
+    for summary in reads.productions_for(person):
+        if summary.id == ProductionId(production):
+            return summary
+    raise NotFound(
+        f"No production '{production}' that you have a role on. Ask its producer to add you."
+    )

@@ -1,9 +1,136 @@
-"""Ports the service talks through: a clock, and (see uow.py) the unit of work."""
+"""The ports the service talks through, each with an in-memory and a SQL adapter.
+
+- ``Clock``                where the time comes from (one injectable clock).
+- ``UnitOfWork`` / ``UnitOfWorkFactory``
+                           one write transaction over the log, its index and the
+                           read tables: the service asks it for a production's
+                           current state, decides, and hands it the accepted
+                           events; it appends their ledger entries, stored hashes,
+                           index rows and read-table rows, signs a new tree head,
+                           and commits — or leaves nothing.
+- ``AccountUnitOfWork``    one transaction over accounts, sessions and auth events.
+- ``Documents``            files people read and write: CSV, PDF reports, label
+                           sheets, backups.
+- ``LedgerAudit``          re-checking the whole stored log and rebuilding what is
+                           derived from it.
+- the read side is ``coldcheck.service.queries.ReadModel``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.state import ProductionState
+from coldcheck.ledger.heads import SignedTreeHead, b64encode
+from coldcheck.service.account_model import AccountStore
+
+if TYPE_CHECKING:
+    from coldcheck.service.daily import DailyReport
+    from coldcheck.service.exchange import Table
+    from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)`` for long work shown as progress bars."""
+
+
+# -- values the ports return ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first thing found wrong: where (first entry index, if known) and what.
+
+    ``last`` is set when the fault can only be narrowed to entries
+    ``index..last`` (e.g. a subtree hash that disagrees with them).
+    """
+
+    index: int | None
+    what: str
+    last: int | None = None
+
+    def __str__(self) -> str:
+        if self.index is None:
+            return self.what
+        if self.last is not None and self.last != self.index:
+            return f"entries {self.index}..{self.last}: {self.what}"
+        return f"entry {self.index}: {self.what}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Result of :func:`verify_store`; ``ok`` is True only if nothing was wrong."""
+
+    entries_checked: int
+    heads_checked: int
+    tree_size: int
+    root_hash: bytes
+    latest_head: SignedTreeHead | None
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return self.problem is None
+
+    @property
+    def summary(self) -> str:
+        """One line for a terminal: what was verified, or the first problem."""
+        if self.problem is not None:
+            return f"ledger NOT OK: {self.problem}"
+        signed = ""
+        if self.latest_head is not None:
+            when = datetime.fromtimestamp(self.latest_head.timestamp / 1000, tz=UTC)
+            signed = f", newest head signed {when.isoformat(timespec='seconds')}"
+        return (
+            f"ledger OK: {self.entries_checked} entries, {self.heads_checked} signed heads, "
+            f"root {b64encode(self.root_hash)}{signed}"
+        )
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What ``coldcheck verify`` found: the ledger report and any read-table differences."""
+
+    ledger: VerifyReport
+    derived_problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the log and everything derived from it check out."""
+        return self.ledger.ok and not self.derived_problems
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    """What a backup holds."""
+
+    path: Path
+    tree_size: int
+    root_hash: str
+    pages: int
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore put in place."""
+
+    data_dir: Path
+    tree_size: int
+    root_hash: str
+    kept: tuple[Path, ...]
+    summary: str
+
+
+# -- the ports -------------------------------------------------------------------------
 
 
 class Clock(Protocol):
@@ -35,3 +162,108 @@ class FixedClock:
     def set(self, at: datetime) -> None:
         """Jump to ``at``."""
         self._at = at
+
+
+class UnitOfWork(Protocol):
+    """A write transaction. Leaving the ``with`` block without ``commit`` rolls back."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def state(self, production: ProductionId) -> ProductionState:
+        """The production's state as of the newest committed event (empty if new)."""
+        ...
+
+    def is_event_of(self, production: ProductionId, seq: int) -> bool:
+        """True when log position ``seq`` holds an event of ``production``."""
+        ...
+
+    def production_exists(self, production: ProductionId) -> bool:
+        """True when the production has at least one event."""
+        ...
+
+    def append(
+        self, before: ProductionState, events: Sequence[Event], after: ProductionState
+    ) -> list[int]:
+        """Write ``events`` (ledger entries, index, read tables); their log positions."""
+        ...
+
+    def sign_head(self, now: datetime) -> SignedTreeHead:
+        """Sign and keep a tree head over everything appended so far."""
+        ...
+
+    def commit(self) -> None:
+        """Make everything durable; then the state cache may move on."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens transactions: write ones (serialised, one at a time) or read-only ones."""
+
+    def __call__(self, *, write: bool = True) -> UnitOfWork: ...
+
+    def active_states(self) -> list[ProductionState]:
+        """States of the productions in use, already in memory (no database work)."""
+        ...
+
+
+class AccountUnitOfWork(Protocol):
+    """Opens one transaction over accounts; it commits when the block ends without an error."""
+
+    def __call__(self, *, write: bool = True) -> AbstractContextManager[AccountStore]: ...
+
+
+class Documents(Protocol):
+    """Files people read and write. Failures raise ``exchange.FileError`` subclasses."""
+
+    def read_csv(self, path: Path) -> Table:
+        """Parse a CSV file."""
+        ...
+
+    def write_csv(self, path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        """Write a CSV file, neutralising formula injection."""
+        ...
+
+    def csv_text(self, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+        """CSV text (for stdout), neutralising formula injection."""
+        ...
+
+    def render_report(
+        self, report: DailyReport | CustodyReport | IncidentReport, path: Path, paper: str
+    ) -> None:
+        """Write a report as PDF on ``a4`` or ``letter`` paper."""
+        ...
+
+    def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:
+        """Write QR label sheets as PDF; the number of pages."""
+        ...
+
+    def backup(self, target: Path, progress: Progress | None = None) -> BackupReport:
+        """A consistent online copy of the data folder's database and key, verified."""
+        ...
+
+    def restore(
+        self, source: Path, *, force: bool = False, progress: Progress | None = None
+    ) -> RestoreReport:
+        """Put a backup in place after its whole ledger verifies."""
+        ...
+
+
+class LedgerAudit(Protocol):
+    """Re-checks the stored log and rebuilds what is derived from it."""
+
+    def verify(
+        self, trusted_head: SignedTreeHead | None, progress: Progress | None = None
+    ) -> VerifyOutcome:
+        """Re-hash every entry, check every head, compare derived tables with a replay."""
+        ...
+
+    def rebuild(self) -> int:
+        """Rebuild the index, read tables and snapshots from the log; events replayed."""
+        ...

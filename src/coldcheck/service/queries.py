@@ -65,6 +65,10 @@ class ReadModel(Protocol):
         """The newest signed tree head."""
         ...
 
+    def ledger_head_before(self, timestamp_ms: int) -> SignedTreeHead | None:
+        """The newest head signed before ``timestamp_ms`` (ms since the epoch, UTC)."""
+        ...
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive (at most 1000)."""
         ...

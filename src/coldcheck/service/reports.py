@@ -2,10 +2,8 @@
 
 Three reports, each a frozen value the PDF and CSV adapters render:
 
-* :func:`daily_report` — the armory log of one shoot day (local day in the
-  production's time zone): every weapon's custody that day, loads, blanks
-  fired, spent cases, the wrap reconciliation, incidents, and the day's
-  closing signed tree head;
+* the daily armory log of one shoot day (:mod:`coldcheck.service.daily`,
+  built on the shared pieces here);
 * :func:`custody_report` — the chain of custody of one weapon or lot over a
   period;
 * :func:`incident_report` — one incident with the timeline around it.
@@ -22,15 +20,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.events import Event
 from coldcheck.domain.ids import IncidentId, ProductionId
-from coldcheck.domain.mechanics import RoundState
-from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
-from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state, label
+from coldcheck.domain.state import ProductionState, apply, empty_state
+from coldcheck.domain.status import label
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.envelope import refs
 from coldcheck.service.queries import TimelineItem
+from coldcheck.service.words import describe
 
 TIMELINE_COLUMNS = ("seq", "time", "event", "what", "by", "confirmed_by", "about")
 
@@ -111,15 +108,15 @@ class TimelineRow:
         ]
 
 
-def _zone(state: ProductionState) -> ZoneInfo:
+def report_zone(state: ProductionState) -> ZoneInfo:
     return ZoneInfo(state.info.time_zone if state.info else "UTC")
 
 
-def _heading(state: ProductionState, now: datetime) -> Heading:
+def report_heading(state: ProductionState, now: datetime) -> Heading:
     info = state.info
     if info is None:
         raise ReportError(f"no production {state.production}")
-    tz = _zone(state)
+    tz = report_zone(state)
     return Heading(
         state.production,
         info.title,
@@ -130,134 +127,13 @@ def _heading(state: ProductionState, now: datetime) -> Heading:
     )
 
 
-def _names(state: ProductionState, people: Iterable[str | None]) -> str:
+def names_of(state: ProductionState, people: Iterable[str | None]) -> str:
     return ", ".join(state.name_of(p) for p in people if p)  # type: ignore[arg-type]
 
 
-def _positions(positions: Sequence[str]) -> str:
-    return ", ".join(positions) if positions else "no position"
-
-
-def describe(e: Event, s: ProductionState) -> str:
-    """One plain sentence for an event, given the state just before it."""
-    match e:
-        case ev.ProductionCreated():
-            return f"production {e.title} created"
-        case ev.PersonAdded():
-            return f"{e.name} added to the production"
-        case ev.RoleAssigned():
-            return f"{s.name_of(e.person)} given the role {e.role.value.replace('_', ' ')}"
-        case ev.RoleEnded():
-            return f"{s.name_of(e.person)} no longer {e.role.value.replace('_', ' ')}"
-        case ev.TrainingRecorded():
-            return f"{s.name_of(e.person)} trained on {e.action.value.replace('_', ' ')}"
-        case ev.PermitRecorded():
-            return f"{e.kind.value} permit {e.number} of {s.name_of(e.person)}, expires {e.expires}"
-        case ev.WeaponRegistered():
-            return f"{e.weapon} registered: {e.name}, serial {e.serial}, {e.calibre}"
-        case ev.WeaponRetired():
-            return f"{e.weapon} retired (back to its owner)"
-        case ev.ContainerCreated():
-            return f"container {e.container} created: {e.label}"
-        case ev.ContainerMoved():
-            return f"container {e.container} moved to {e.to.value}"
-        case ev.LotReceived():
-            load = f" ({e.blank_load.value} load)" if e.blank_load else ""
-            return (
-                f"lot {e.lot} received: {e.count} {e.calibre} {e.round_class.value}s{load} "
-                f"from {e.supplier} into {e.container}"
-            )
-        case ev.DummiesVerified():
-            failed = f", {len(e.failed)} failed" if e.failed else ", all passed"
-            return f"lot {e.lot}: {e.checked} dummies verified ({e.method}){failed}"
-        case ev.RoundsMoved():
-            return f"{e.count} rounds of {e.lot} moved {e.from_container} -> {e.to_container}"
-        case ev.LotReturned():
-            return f"{e.count} rounds of {e.lot} returned to the supplier from {e.container}"
-        case ev.RoundsDestroyed():
-            return f"{e.count} rounds of {e.lot} destroyed from {e.container}"
-        case ev.LotQuarantined():
-            return f"lot {e.lot} quarantined: {e.reason}"
-        case ev.LotReleased():
-            return f"lot {e.lot} released from quarantine: {e.note}"
-        case ev.ScenePlanned():
-            fires = "blanks fired" if e.fires_blanks else "no firing"
-            used = ", ".join(e.weapons) or "no weapons"
-            return f"scene {e.scene} planned ({e.title}): {used}, {fires}"
-        case ev.SafetyMeetingHeld():
-            return (
-                f"safety meeting for scene(s) {', '.join(e.scenes)}, {len(e.attendees)} attendees"
-            )
-        case ev.ArmoryUnlocked():
-            return "armory unlocked"
-        case ev.ArmoryLocked():
-            return f"everything locked up ({e.kind})"
-        case ev.WeaponTakenOut():
-            return f"{e.weapon} taken out of storage"
-        case ev.WeaponReturnedToStorage():
-            return f"{e.weapon} returned to storage"
-        case ev.InspectionRecorded():
-            found = sorted({f.found.value for f in e.findings}) or ["no positions"]
-            return f"{e.weapon} inspected: {', '.join(found)}; bore {e.bore.value}"
-        case ev.BoreChecked():
-            return f"{e.weapon} bore checked: {e.bore.value}"
-        case ev.WeaponLoaded():
-            lots = sorted({pl.lot for pl in e.loads})
-            kinds = sorted(
-                {s.lots[pl.lot].lot.round_class.value for pl in e.loads if pl.lot in s.lots}
-            )
-            scene = f" for scene {e.scene}" if e.scene else ""
-            return (
-                f"{e.weapon} loaded with {len(e.loads)} {'/'.join(kinds)}(s) from "
-                f"{', '.join(lots)}{scene} ({_positions([pl.position for pl in e.loads])})"
-            )
-        case ev.WeaponUnloaded():
-            where = f" into {e.container}" if e.container else ""
-            return (
-                f"{e.weapon} unloaded ({_positions(e.positions)}), "
-                f"rounds to {e.disposition.value}{where}"
-            )
-        case ev.WeaponHandedOver():
-            return f"{e.weapon} handed to {s.name_of(e.to)}"
-        case ev.WeaponTakenBack():
-            return f"{e.weapon} taken back from {s.name_of(e.from_person)}"
-        case ev.BlanksFired():
-            return f"{e.weapon} fired {len(e.positions)} blank(s) ({_positions(e.positions)})"
-        case ev.MisfireRecorded():
-            return f"{e.weapon} misfire in {e.position}"
-        case ev.UnplannedDischargeRecorded():
-            where = f" from {e.position}" if e.position else ""
-            return f"UNPLANNED DISCHARGE of {e.weapon}{where}: {e.description}"
-        case ev.WeaponQuarantined():
-            return f"{e.weapon} quarantined: {e.reason}"
-        case ev.WeaponQuarantineCleared():
-            return f"{e.weapon} quarantine cleared: {e.note}"
-        case ev.IncidentOpened():
-            return f"incident {e.incident} opened ({e.kind}, {e.severity.value}): {e.description}"
-        case ev.IncidentClosed():
-            return f"incident {e.incident} closed: {e.resolution}"
-        case ev.SafetyReportFiled():
-            return "safety report filed" + (" anonymously" if e.anonymous else "")
-        case ev.SafetyReportClosed():
-            return f"safety report {e.report} answered"
-        case ev.StopWorkStarted():
-            return f"STOP WORK: {e.reason}"
-        case ev.StopWorkLifted():
-            return f"stop-work lifted after meeting {e.meeting}"
-        case ev.DayReconciled():
-            problems = f"; {len(e.discrepancies)} discrepancies" if e.discrepancies else ""
-            return f"day {e.day} reconciled: {len(e.lot_counts)} lots counted{problems}"
-        case ev.DayClosed():
-            how = "with a discrepancy" if e.with_discrepancy else "clean"
-            return f"day {e.day} closed {how}"
-        case ev.DiscrepancyResolved():
-            return f"discrepancy of {e.day} resolved: {e.resolution}"
-        case ev.CorrectionRecorded():
-            return f"correction of entry {e.corrects}: {e.reason}"
-    return e.type_name
-
-
-def _row(item: TimelineItem, s: ProductionState, tz: ZoneInfo, about: str = "") -> TimelineRow:
+def timeline_row(
+    item: TimelineItem, s: ProductionState, tz: ZoneInfo, about: str = ""
+) -> TimelineRow:
     e = item.event
     tags = sorted(
         r for r in refs(e) if len(r) >= 6 and r[1] == "-" and r[0] in "WLCI" and r[2:].isdigit()
@@ -268,7 +144,7 @@ def _row(item: TimelineItem, s: ProductionState, tz: ZoneInfo, about: str = "") 
         event=e.type_name,
         what=describe(e, s),
         by=s.name_of(e.by) if e.by else "anonymous",
-        confirmed_by=_names(s, e.witnesses),
+        confirmed_by=names_of(s, e.witnesses),
         about=tuple(tags),
         highlight=bool(about) and about in refs(e),
     )
@@ -278,308 +154,6 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Start (inclusive) and end (exclusive) of a local day, as aware datetimes."""
     start = datetime.combine(day, time.min, tz)
     return start, datetime.combine(day + timedelta(days=1), time.min, tz)
-
-
-# -- the daily armory log -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeaponDay:
-    """One weapon on one day: what happened to it, and where it ended up."""
-
-    tag: str
-    name: str
-    serial: str
-    movements: tuple[TimelineRow, ...]
-    end_location: str
-    end_holder: str
-    end_label: str
-
-
-@dataclass(frozen=True)
-class FiringRow:
-    """Rounds that left a weapon by firing (or failed to)."""
-
-    at: datetime
-    weapon: str
-    lot: str
-    count: int
-    kind: str
-    by: str
-
-
-@dataclass(frozen=True)
-class LotDay:
-    """A lot's counts at the end of the day (R05) and what the wrap counted (R23)."""
-
-    tag: str
-    description: str
-    received: int
-    loaded_today: int
-    fired_today: int
-    spent_cases_counted: int | None
-    in_store: int
-    in_weapons: int
-    fired: int
-    returned: int
-    destroyed: int
-    conserved: bool
-
-
-@dataclass(frozen=True)
-class IncidentLine:
-    """An incident opened that day, or still open at its end."""
-
-    id: str
-    at: datetime
-    kind: str
-    severity: str
-    description: str
-    weapon: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Wrap:
-    """The day's reconciliation and close (R23)."""
-
-    state: str
-    reconciled_at: datetime | None
-    reconciled_by: str
-    serials_seen: tuple[str, ...]
-    discrepancies: tuple[str, ...]
-    closed_at: datetime | None
-    closed_by: str
-    confirmed_by: str
-
-
-@dataclass(frozen=True)
-class DailyReport:
-    """The daily armory log, signed at wrap by the armorer and the production's representative."""
-
-    heading: Heading
-    day: date
-    start: datetime
-    end: datetime
-    over: bool
-    weapons: tuple[WeaponDay, ...]
-    loads: tuple[TimelineRow, ...]
-    firing: tuple[FiringRow, ...]
-    lots: tuple[LotDay, ...]
-    wrap: Wrap
-    incidents: tuple[IncidentLine, ...]
-    stop_work: tuple[TimelineRow, ...]
-    events: tuple[TimelineRow, ...]
-    armorers: tuple[str, ...]
-    representatives: tuple[str, ...]
-    head: HeadPrint | None
-
-    @property
-    def blanks_fired(self) -> int:
-        """Blanks fired that day (unplanned discharges included)."""
-        return sum(f.count for f in self.firing if f.kind != "misfire")
-
-
-_CUSTODY_EVENTS = (
-    ev.WeaponTakenOut,
-    ev.WeaponReturnedToStorage,
-    ev.WeaponHandedOver,
-    ev.WeaponTakenBack,
-    ev.InspectionRecorded,
-    ev.BoreChecked,
-    ev.WeaponLoaded,
-    ev.WeaponUnloaded,
-    ev.BlanksFired,
-    ev.MisfireRecorded,
-    ev.UnplannedDischargeRecorded,
-    ev.WeaponQuarantined,
-    ev.WeaponQuarantineCleared,
-    ev.WeaponRegistered,
-    ev.WeaponRetired,
-)
-
-
-def _where(s: ProductionState, tag: str) -> tuple[str, str, str]:
-    ws = s.weapons[tag]  # type: ignore[index]
-    holder = s.name_of(ws.holder) if ws.holder else ""
-    return ws.location.value, holder, label(ws).value
-
-
-def daily_report(
-    state_now: ProductionState,
-    items: Sequence[TimelineItem],
-    day: date,
-    now: datetime,
-    head: SignedTreeHead | None,
-) -> DailyReport:
-    """The armory log of ``day``; ``head`` is the newest signed head at the end of that day."""
-    heading = _heading(state_now, now)
-    tz = _zone(state_now)
-    start, end = day_bounds(day, tz)
-    s = empty_state(state_now.production)
-    moves: dict[str, list[TimelineRow]] = {}
-    loads: list[TimelineRow] = []
-    firing: list[FiringRow] = []
-    loaded: dict[str, int] = {}
-    fired: dict[str, int] = {}
-    spent_counted: dict[str, int] = {}
-    stop: list[TimelineRow] = []
-    today: list[TimelineRow] = []
-    opened: set[IncidentId] = set()
-    wrap = Wrap("open", None, "", (), (), None, "", "")
-    for item in sorted(items, key=lambda i: i.seq):
-        e = item.event
-        if e.at >= end:
-            break
-        if e.at < start:
-            s = apply(s, e)
-            continue
-        row = _row(item, s, tz)
-        today.append(row)
-        if isinstance(e, _CUSTODY_EVENTS):
-            moves.setdefault(e.weapon, []).append(row)
-        match e:
-            case ev.WeaponLoaded():
-                loads.append(row)
-                for pl in e.loads:
-                    loaded[pl.lot] = loaded.get(pl.lot, 0) + 1
-            case ev.BlanksFired():
-                ws = s.weapons[e.weapon]
-                per_lot: dict[str, int] = {}
-                for p in e.positions:
-                    from_lot = str(ws.contents.get(p, EMPTY).lot or "?")
-                    per_lot[from_lot] = per_lot.get(from_lot, 0) + 1
-                for from_lot, n in sorted(per_lot.items()):
-                    fired[from_lot] = fired.get(from_lot, 0) + n
-                    firing.append(FiringRow(row.at, e.weapon, from_lot, n, "fired", row.by))
-            case ev.MisfireRecorded():
-                from_lot = str(s.weapons[e.weapon].contents.get(e.position, EMPTY).lot or "?")
-                firing.append(FiringRow(row.at, e.weapon, from_lot, 1, "misfire", row.by))
-            case ev.UnplannedDischargeRecorded():
-                held = s.weapons[e.weapon].contents.get(e.position or "", EMPTY)
-                live = held.state not in (RoundState.EMPTY, RoundState.SPENT)
-                from_lot = str(held.lot or "?")
-                if live:
-                    fired[from_lot] = fired.get(from_lot, 0) + 1
-                firing.append(
-                    FiringRow(
-                        row.at, e.weapon, from_lot, 1 if live else 0, "unplanned discharge", row.by
-                    )
-                )
-            case ev.StopWorkStarted() | ev.StopWorkLifted():
-                stop.append(row)
-            case ev.IncidentOpened():
-                opened.add(e.incident)
-            case ev.DayReconciled() if e.day == day:
-                for lc in e.lot_counts:
-                    spent_counted[lc.lot] = spent_counted.get(lc.lot, 0) + lc.spent_cases
-                wrap = Wrap(
-                    "reconciled",
-                    row.at,
-                    row.by,
-                    e.serials_seen,
-                    e.discrepancies,
-                    None,
-                    "",
-                    "",
-                )
-            case ev.DayClosed() if e.day == day:
-                wrap = Wrap(
-                    "closed with a discrepancy" if e.with_discrepancy else "closed clean",
-                    wrap.reconciled_at,
-                    wrap.reconciled_by,
-                    wrap.serials_seen,
-                    wrap.discrepancies,
-                    row.at,
-                    row.by,
-                    row.confirmed_by,
-                )
-            case _:
-                pass
-        s = apply(s, e)
-    if s.info is None:
-        raise ReportError(f"production {state_now.production} did not exist on {day}")
-    weapons = []
-    for tag in sorted(s.weapons):
-        ws = s.weapons[tag]
-        if ws.retired and tag not in moves:
-            continue
-        location, holder, lab = _where(s, tag)
-        weapons.append(
-            WeaponDay(
-                tag,
-                ws.weapon.name,
-                ws.weapon.serial,
-                tuple(moves.get(tag, ())),
-                location,
-                holder,
-                lab,
-            )
-        )
-    lots = []
-    for lot_tag in sorted(s.lots):
-        ls = s.lots[lot_tag]
-        ammo = ls.lot
-        strength = f", {ammo.blank_load.value} load" if ammo.blank_load else ""
-        lots.append(
-            LotDay(
-                lot_tag,
-                f"{ammo.calibre} {ammo.round_class.value}s{strength}",
-                ammo.count,
-                loaded.get(lot_tag, 0),
-                fired.get(lot_tag, 0),
-                spent_counted.get(lot_tag) if wrap.reconciled_at else None,
-                ls.in_store,
-                ls.in_weapons,
-                ls.fired,
-                ls.returned,
-                ls.destroyed,
-                ls.accounted == ammo.count,
-            )
-        )
-    incidents = []
-    for inc in sorted(s.incidents.values(), key=lambda i: i.id):
-        if inc.id not in opened and inc.closed_at is not None:
-            continue
-        status = (
-            f"closed {inc.closed_at.astimezone(tz):%H:%M}: {inc.resolution}"
-            if inc.closed_at
-            else "open"
-        )
-        incidents.append(
-            IncidentLine(
-                inc.id,
-                inc.at.astimezone(tz),
-                inc.kind,
-                inc.severity.value,
-                inc.description,
-                inc.weapon or "",
-                status,
-            )
-        )
-    armorers = tuple(s.name_of(p) for p in sorted(s.roles) if s.roles[p] & ARMORER_ROLES)
-    reps = tuple(
-        s.name_of(p) for p in sorted(s.roles) if s.roles[p] & PRODUCTION_REPRESENTATIVE_ROLES
-    )
-    over = now >= end
-    return DailyReport(
-        heading=heading,
-        day=day,
-        start=start,
-        end=end,
-        over=over,
-        weapons=tuple(weapons),
-        loads=tuple(loads),
-        firing=tuple(firing),
-        lots=tuple(lots),
-        wrap=wrap,
-        incidents=tuple(incidents),
-        stop_work=tuple(stop),
-        events=tuple(today),
-        armorers=armorers,
-        representatives=reps,
-        head=head_print(head, tz, over) if head is not None else None,
-    )
 
 
 # -- chain of custody ----------------------------------------------------------------------
@@ -628,8 +202,8 @@ def custody_report(
     head: SignedTreeHead | None,
 ) -> CustodyReport:
     """The chain of custody of weapon or lot ``ref`` between ``start`` and ``end`` (None: open)."""
-    heading = _heading(state_now, now)
-    tz = _zone(state_now)
+    heading = report_heading(state_now, now)
+    tz = report_zone(state_now)
     if ref in state_now.weapons:
         w = state_now.weapons[ref].weapon  # type: ignore[index]
         kind, description = "weapon", f"{w.name}, serial {w.serial}, {w.calibre}, owner {w.owner}"
@@ -654,7 +228,7 @@ def custody_report(
         if in_period and not before:
             before = _status(s, ref)
         was = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
-        row = _row(item, s, tz) if in_period else None
+        row = timeline_row(item, s, tz) if in_period else None
         s = apply(s, e)
         now_is = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
         if row is not None and (ref in refs(e) or now_is is not was):
@@ -710,8 +284,8 @@ def incident_report(
     head: SignedTreeHead | None,
 ) -> IncidentReport:
     """Incident ``incident`` with every event within ``window`` before and after it."""
-    heading = _heading(state_now, now)
-    tz = _zone(state_now)
+    heading = report_heading(state_now, now)
+    tz = report_zone(state_now)
     inc = state_now.incidents.get(IncidentId(incident))
     if inc is None:
         known = ", ".join(sorted(state_now.incidents)) or "none"
@@ -726,7 +300,7 @@ def incident_report(
         e = item.event
         tags = refs(e)
         if lo <= e.at <= hi:
-            row = _row(item, s, tz)
+            row = timeline_row(item, s, tz)
             row = TimelineRow(
                 row.seq,
                 row.at,
@@ -739,7 +313,7 @@ def incident_report(
             )
             rows.append(row)
         elif e.at > hi and (inc.id in tags or isinstance(e, ev.StopWorkLifted)):
-            follow.append(_row(item, s, tz))
+            follow.append(timeline_row(item, s, tz))
         if isinstance(e, ev.IncidentOpened) and e.incident == inc.id:
             opened_by = s.name_of(e.by) if e.by else "coldcheck"
         s = apply(s, e)
@@ -760,51 +334,6 @@ def incident_report(
         follow_up=tuple(follow),
         head=head_print(head, tz, True) if head is not None else None,
     )
-
-
-# -- CSV tables ------------------------------------------------------------------------------
-
-DAILY_COLUMNS = TIMELINE_COLUMNS
-LOT_DAY_COLUMNS = (
-    "lot",
-    "description",
-    "received",
-    "loaded_today",
-    "fired_today",
-    "spent_cases_counted",
-    "in_store",
-    "in_weapons",
-    "fired",
-    "returned",
-    "destroyed",
-    "conserved",
-)
-
-
-def daily_rows(report: DailyReport) -> list[list[str]]:
-    """The day's events as CSV rows (TIMELINE_COLUMNS)."""
-    return [r.cells() for r in report.events]
-
-
-def lot_day_rows(report: DailyReport) -> list[list[str]]:
-    """The reconciliation table as CSV rows (LOT_DAY_COLUMNS)."""
-    return [
-        [
-            lot.tag,
-            lot.description,
-            str(lot.received),
-            str(lot.loaded_today),
-            str(lot.fired_today),
-            "" if lot.spent_cases_counted is None else str(lot.spent_cases_counted),
-            str(lot.in_store),
-            str(lot.in_weapons),
-            str(lot.fired),
-            str(lot.returned),
-            str(lot.destroyed),
-            "yes" if lot.conserved else "NO",
-        ]
-        for lot in report.lots
-    ]
 
 
 # -- labels ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from coldcheck.service.accounts import Session, User, hash_token
+from coldcheck.service.account_model import Session, User, hash_token
 
 DEFAULT_TTL = timedelta(seconds=15)
 MAX_ENTRIES = 10_000
@@ -51,3 +51,8 @@ class SessionCache:
         if raw:
             with self._lock:
                 self._items.pop(hash_token(raw), None)
+
+    def clear(self) -> None:
+        """Forget every session (a password changed: its sessions were ended)."""
+        with self._lock:
+            self._items.clear()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from coldcheck.domain.ids import LotId, WeaponId
-from coldcheck.domain.state import ProductionState, lot_status, weapon_status
+from coldcheck.domain.state import ProductionState
+from coldcheck.domain.status import lot_status, weapon_status
 
 Row = dict[str, Any]
 

@@ -12,17 +12,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import coldcheck.service.accounts as accounts_module
-from coldcheck.adapters.memory_accounts import MemoryAccountStore
-from coldcheck.service.accounts import (
+import coldcheck.service.account_model as accounts_module
+from coldcheck.adapters.argon2 import (
     ARGON2_MEMORY_COST_KIB,
     ARGON2_PARALLELISM,
     ARGON2_TIME_COST,
+    Argon2Hasher,
+)
+from coldcheck.adapters.memory_accounts import MemoryAccountStore
+from coldcheck.service.account_model import (
     PIN_LOCK_DURATION,
     PIN_MAX_FAILURES,
     AccountError,
-    AccountService,
-    Argon2Hasher,
     AuthEventKind,
     Credentials,
     InvalidCredentials,
@@ -37,6 +38,7 @@ from coldcheck.service.accounts import (
     check_csrf,
     normalise_login,
 )
+from coldcheck.service.account_steps import AccountSteps
 
 T0 = datetime(2025, 3, 14, 7, 30, tzinfo=UTC)
 PASSWORD = "tumbleweed saloon 1881"
@@ -61,11 +63,11 @@ def store() -> MemoryAccountStore:
 
 
 @pytest.fixture
-def accounts() -> AccountService:
-    return AccountService(Argon2Hasher.cheap())
+def accounts() -> AccountSteps:
+    return AccountSteps(Argon2Hasher.cheap())
 
 
-def make_user(accounts: AccountService, store: MemoryAccountStore, **changes: str) -> User:
+def make_user(accounts: AccountSteps, store: MemoryAccountStore, **changes: str) -> User:
     values = {
         "login": "jo.smith",
         "display_name": "Jo Smith",
@@ -80,7 +82,7 @@ def make_user(accounts: AccountService, store: MemoryAccountStore, **changes: st
 
 
 def test_repr_of_user_credentials_and_session_shows_no_secret(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     user = make_user(accounts, store)
     raw, session = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -96,7 +98,7 @@ def test_repr_of_user_credentials_and_session_shows_no_secret(
 
 
 def test_no_secret_reaches_the_log_or_the_audit_trail(
-    accounts: AccountService, store: MemoryAccountStore, caplog: pytest.LogCaptureFixture
+    accounts: AccountSteps, store: MemoryAccountStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     user = make_user(accounts, store)
@@ -115,7 +117,7 @@ def test_no_secret_reaches_the_log_or_the_audit_trail(
 
 
 def test_refusal_messages_never_repeat_the_secret(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(InvalidPassword) as short:
         make_user(accounts, store, password="tiny pw")
@@ -150,7 +152,7 @@ def test_an_unknown_login_costs_one_hash_like_a_wrong_password(
     store: MemoryAccountStore,
 ) -> None:
     hasher = CountingHasher()
-    accounts = AccountService(hasher)
+    accounts = AccountSteps(hasher)
     make_user(accounts, store)
 
     for login in ("nobody", "jo.smith", "Not A Valid Login!"):
@@ -161,7 +163,7 @@ def test_an_unknown_login_costs_one_hash_like_a_wrong_password(
 
 
 def test_a_malformed_login_at_sign_in_is_recorded_without_the_input(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(InvalidCredentials):
         accounts.authenticate(store, "My Secret Passphrase!", "x", T0)
@@ -175,7 +177,7 @@ def test_a_malformed_login_at_sign_in_is_recorded_without_the_input(
 
 @pytest.mark.parametrize("pin", ["123", "123456789", "12 34", "١٢٣٤", "１２３４", "12345\n"])
 def test_pin_must_be_4_to_8_plain_digits(
-    accounts: AccountService, store: MemoryAccountStore, pin: str
+    accounts: AccountSteps, store: MemoryAccountStore, pin: str
 ) -> None:
     with pytest.raises(InvalidPin, match="PIN must be 4 to 8 digits"):
         make_user(accounts, store, pin=pin)
@@ -183,7 +185,7 @@ def test_pin_must_be_4_to_8_plain_digits(
 
 @pytest.mark.parametrize("pin", ["0000", "12345678"])
 def test_four_and_eight_digit_pins_are_fine(
-    accounts: AccountService, store: MemoryAccountStore, pin: str
+    accounts: AccountSteps, store: MemoryAccountStore, pin: str
 ) -> None:
     make_user(accounts, store, pin=pin)
 
@@ -191,7 +193,7 @@ def test_four_and_eight_digit_pins_are_fine(
 
 
 def test_password_must_have_ten_characters_and_says_so(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(InvalidPassword, match="at least 10 characters"):
         make_user(accounts, store, password="123456789")
@@ -199,7 +201,7 @@ def test_password_must_have_ten_characters_and_says_so(
 
 
 def test_password_may_not_be_the_login_or_absurdly_long(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(InvalidPassword, match="not be the login"):
         make_user(accounts, store, login="armorer.one", password="Armorer.One")
@@ -208,7 +210,7 @@ def test_password_may_not_be_the_login_or_absurdly_long(
 
 
 def test_passwords_are_compared_after_unicode_normalisation(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     user = make_user(accounts, store, password="ｆｕｌｌｗｉｄｔｈ pass")
 
@@ -231,14 +233,14 @@ def test_an_accepted_login_is_always_plain_lower_case_ascii(login: str) -> None:
 
 
 def test_a_lookalike_unicode_login_is_refused(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(InvalidLogin):
         make_user(accounts, store, login="\u212aate")  # KELVIN SIGN lower-cases to "k"
 
 
 def test_a_time_without_a_zone_is_refused(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         accounts.create_user(
@@ -253,7 +255,7 @@ def test_a_time_without_a_zone_is_refused(
 
 
 def test_changing_an_unknown_account_says_so(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     with pytest.raises(UnknownUser, match="No account"):
         accounts.set_pin(store, "no-such-id", "1234", T0)
@@ -285,7 +287,7 @@ def test_every_account_error_is_an_account_error() -> None:
 
 
 def test_csrf_token_must_match_the_sessions(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     user = make_user(accounts, store)
     _, session = accounts.open_session(store, user, SessionKind.WEB, T0)
@@ -300,7 +302,7 @@ def test_csrf_token_must_match_the_sessions(
 
 
 def test_every_session_gets_its_own_random_token_and_csrf_token(
-    accounts: AccountService, store: MemoryAccountStore
+    accounts: AccountSteps, store: MemoryAccountStore
 ) -> None:
     user = make_user(accounts, store)
     opened = [accounts.open_session(store, user, SessionKind.WEB, T0) for _ in range(20)]

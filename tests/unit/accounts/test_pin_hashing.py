@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from coldcheck.adapters.memory_accounts import MemoryAccountStore
-from coldcheck.service.accounts import (
+from coldcheck.adapters.argon2 import (
     ARGON2_MEMORY_COST_KIB,
     PIN_ARGON2_MEMORY_COST_KIB,
-    AccountService,
     Argon2Hasher,
 )
+from coldcheck.adapters.memory_accounts import MemoryAccountStore
+from coldcheck.service.account_steps import AccountSteps
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def test_pins_use_the_pin_parameters_and_passwords_the_strong_ones() -> None:
     store = MemoryAccountStore()
-    service = AccountService(
+    service = AccountSteps(
         Argon2Hasher(time_cost=1, memory_cost=ARGON2_MEMORY_COST_KIB // 8),
         pin_hasher=Argon2Hasher.for_pins(),
     )

@@ -13,13 +13,10 @@ from typing import Any
 import pytest
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.errors import Reason, UnknownEventType
-from coldcheck.domain.events import (
-    EVENT_TYPES,
-    UPCASTERS,
-    event_from_envelope,
-    event_payload,
-)
+from coldcheck.domain.codec import UPCASTERS, event_from_envelope, event_payload, event_refs
+from coldcheck.domain.errors import InvalidEvent, Reason, UnknownEventType
+from coldcheck.domain.events import EVENT_TYPES
+from coldcheck.domain.model import PositionLoad
 from tests.factories import Shoot
 
 AT = datetime(2026, 3, 14, 14, 40, 5, 123000, tzinfo=UTC)
@@ -126,5 +123,29 @@ def test_an_old_payload_version_is_lifted_by_its_upcaster(monkeypatch):
 
 def test_a_missing_upcaster_is_an_error(monkeypatch):
     monkeypatch.setattr(ev.BoreChecked, "version", 3)
-    with pytest.raises(ev.InvalidEvent):
+    with pytest.raises(InvalidEvent):
         event_from_envelope("BoreChecked", 1, "p", AT.isoformat(), None, [], {})
+
+
+def test_an_event_concerns_the_ids_its_fields_declare():
+    e = ev.WeaponLoaded(
+        production="p",
+        at=AT,
+        by="mara",
+        witnesses=("dana",),
+        weapon="W-0001",
+        container="C-0002",
+        loads=(PositionLoad("chamber 1", "L-0003"),),
+        scene="41",
+        take_at=None,
+        hammer_over=None,
+        announce=True,
+    )
+    assert event_refs(e) == {"mara", "dana", "W-0001", "C-0002", "L-0003"}
+
+
+def test_a_note_that_names_a_weapon_does_not_make_the_event_about_it():
+    e = ev.SafetyReportFiled(
+        production="p", at=AT, by=None, report="S-1", text="W-0001 felt light", anonymous=True
+    )
+    assert event_refs(e) == frozenset()

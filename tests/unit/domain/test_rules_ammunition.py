@@ -14,7 +14,7 @@ from coldcheck.domain.model import (
     RoundClass,
     StorageLocation,
 )
-from coldcheck.domain.state import LoadLabel, lot_status, stop_work_active, weapon_status
+from coldcheck.domain.status import LoadLabel, lot_status, stop_work_active, weapon_status
 from tests.factories import (
     C_BLANKS,
     C_DUMMIES,

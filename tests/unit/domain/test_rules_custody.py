@@ -15,7 +15,8 @@ from coldcheck.domain.model import (
     PositionLoad,
     StorageLocation,
 )
-from coldcheck.domain.state import Custody, LoadLabel, weapon_status
+from coldcheck.domain.state import Custody
+from coldcheck.domain.status import LoadLabel, weapon_status
 from tests.factories import (
     C_BLANKS,
     C_DUMMIES,

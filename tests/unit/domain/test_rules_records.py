@@ -26,7 +26,8 @@ from coldcheck.domain.model import (
     Settings,
     WeaponKind,
 )
-from coldcheck.domain.state import DayState, day_status, weapon_status
+from coldcheck.domain.state import DayState
+from coldcheck.domain.status import day_status, weapon_status
 from tests.factories import (
     C_DUMMIES,
     DANA,

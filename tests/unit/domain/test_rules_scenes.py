@@ -8,7 +8,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import BoreFinding, Disposition, Severity
-from coldcheck.domain.state import LoadLabel, overdue_reports, stop_work_active, weapon_status
+from coldcheck.domain.status import LoadLabel, overdue_reports, stop_work_active, weapon_status
 from tests.factories import (
     DANA,
     DAY,

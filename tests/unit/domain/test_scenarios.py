@@ -18,14 +18,12 @@ from coldcheck.domain.model import (
     RoundClass,
     StorageLocation,
 )
-from coldcheck.domain.state import (
-    Custody,
-    DayState,
+from coldcheck.domain.state import Custody, DayState, replay
+from coldcheck.domain.status import (
     LoadLabel,
     day_status,
     lot_status,
     overdue_reports,
-    replay,
     stop_work_active,
     weapon_status,
 )

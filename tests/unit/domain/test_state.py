@@ -11,7 +11,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.mechanics import HammerPosition, RoundState
 from coldcheck.domain.model import BlankLoad
-from coldcheck.domain.state import Custody, DayState, Load, LoadLabel
+from coldcheck.domain.state import Custody, DayState, Load
+from coldcheck.domain.status import LoadLabel
 from tests.factories import DAY, JACK, L1, MARA, PROD, W1, W4, armed, dry_gulch
 
 

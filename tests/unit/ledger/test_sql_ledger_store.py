@@ -15,7 +15,6 @@ from coldcheck.ledger import (
     OutOfRange,
     leaf_hash,
     public_key_raw,
-    verify_bundle,
     verify_consistency,
     verify_head,
     verify_inclusion,
@@ -185,35 +184,3 @@ def test_sql_ledger_is_a_hash_reader_for_merkle_log(engine: Engine) -> None:
         assert MerkleLog(ledger).root(9) == mth(_entries(9))
         with pytest.raises(LedgerError, match="missing"):
             ledger.get([(4, 0)])
-
-
-def test_an_evidence_bundle_from_the_store_verifies_offline(
-    engine: Engine, key: Ed25519PrivateKey
-) -> None:
-    with engine.begin() as conn:
-        ledger = SqlLedger(conn)
-        ledger.append(_entries(30))
-        head = ledger.sign_and_store_head(key, 1_000)
-        ledger.append(_entries(5, 30))  # newer than the head: not exportable against it
-        data = ledger.evidence_bundle([17, 3, 17, 29], public_key_raw(key), description="W-0003")
-        with pytest.raises(OutOfRange):
-            ledger.evidence_bundle([31], public_key_raw(key), head=head)
-    report = verify_bundle(data, trusted_public_key=public_key_raw(key))
-    assert report.ok, report.problems
-    assert [(e.index, e.entry) for e in report.entries] == [
-        (i, _entries(30)[i]) for i in (3, 17, 29)
-    ]
-    assert report.head == head
-
-
-def test_evidence_needs_a_signed_head_and_existing_entries(
-    engine: Engine, key: Ed25519PrivateKey
-) -> None:
-    with engine.begin() as conn:
-        ledger = SqlLedger(conn)
-        ledger.append(_entries(3))
-        with pytest.raises(LedgerError, match="no signed tree head"):
-            ledger.evidence_bundle([0], public_key_raw(key))
-        ledger.sign_and_store_head(key, 1)
-        with pytest.raises(OutOfRange, match="no entry 7"):
-            ledger.evidence_bundle([0, 7], public_key_raw(key))

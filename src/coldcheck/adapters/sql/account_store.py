@@ -9,6 +9,8 @@ keyed by the hex SHA-256 of the token.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,12 +34,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
+from coldcheck.adapters.sql.engine import WRITE, writer_lock
 from coldcheck.adapters.sql.tables import metadata
-from coldcheck.service.accounts import (
+from coldcheck.service.account_model import (
     AuthEvent,
     AuthEventKind,
     Credentials,
@@ -49,7 +52,15 @@ from coldcheck.service.accounts import (
     User,
 )
 
-__all__ = ["ACCOUNT_TABLES", "SqlAccountStore", "UtcDateTime", "auth_events", "sessions", "users"]
+__all__ = [
+    "ACCOUNT_TABLES",
+    "SqlAccountStore",
+    "SqlAccountTransactions",
+    "UtcDateTime",
+    "auth_events",
+    "sessions",
+    "users",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -375,3 +386,23 @@ class SqlAccountStore:
             )
             for r in rows
         ]
+
+
+class SqlAccountTransactions:
+    """The ``AccountUnitOfWork`` on SQL: each call opens one transaction over the account tables.
+
+    Write transactions queue on the engine's writer lock and, on SQLite, start
+    with ``BEGIN IMMEDIATE`` (see ``engine.WRITE``), as the custody writes do.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def __call__(self, *, write: bool = True) -> Iterator[SqlAccountStore]:
+        if not write:
+            with self._engine.begin() as conn:
+                yield SqlAccountStore(conn)
+            return
+        with writer_lock(self._engine), self._engine.execution_options(**WRITE).begin() as conn:
+            yield SqlAccountStore(conn)

@@ -63,12 +63,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from coldcheck.adapters.sql.tables import metadata
-from coldcheck.ledger.bundle import DEFAULT_README, BundleEntry, build_bundle
 from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import SignedTreeHead, sign_head
 from coldcheck.ledger.merkle_log import MerkleLog
-from coldcheck.ledger.proofs import verify_inclusion
 from coldcheck.ledger.tree import NodeId
 
 __all__ = [
@@ -329,38 +327,6 @@ class SqlLedger:
         if missing:
             raise OutOfRange(f"no entry {missing[0]} in the log")
         return found
-
-    def evidence_bundle(
-        self,
-        indices: Iterable[int],
-        public_key: bytes,
-        head: SignedTreeHead | None = None,
-        readme: str = DEFAULT_README,
-        description: str = "",
-    ) -> bytes:
-        """An evidence bundle (zip bytes) of the entries at ``indices``, proven against ``head``.
-
-        ``head`` defaults to the newest stored head. Every proof is checked
-        against the head before the bundle is made; ``LedgerError`` if one
-        fails (the stored log disagrees with its own signed head), and
-        ``OutOfRange`` if an entry is not covered by the head.
-        """
-        head = head if head is not None else self.latest_head()
-        if head is None:
-            raise LedgerError("no signed tree head yet: sign one before exporting evidence")
-        chosen = self.entries_at(indices)
-        bundle_entries: list[BundleEntry] = []
-        for stored in chosen:
-            if stored.index >= head.tree_size:
-                raise OutOfRange(
-                    f"entry {stored.index} is newer than the head (tree size {head.tree_size})"
-                )
-            path = self.inclusion_proof(stored.index, head.tree_size)
-            verify_inclusion(
-                leaf_hash(stored.entry), stored.index, head.tree_size, path, head.root_hash
-            )
-            bundle_entries.append(BundleEntry(stored.index, stored.entry, tuple(path)))
-        return build_bundle(bundle_entries, head, public_key, readme, description)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """RFC 9162 audit path of entry ``index`` in the tree of ``size`` entries (default: all)."""

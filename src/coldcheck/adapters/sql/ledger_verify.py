@@ -25,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -40,8 +38,9 @@ from coldcheck.adapters.sql.ledger_store import (
 )
 from coldcheck.ledger.errors import LedgerError
 from coldcheck.ledger.hashing import EMPTY_ROOT
-from coldcheck.ledger.heads import SignedTreeHead, b64encode, verify_head
+from coldcheck.ledger.heads import SignedTreeHead, verify_head
 from coldcheck.ledger.tree import CompactRange, NodeId, coverage
+from coldcheck.service.ports import Problem, VerifyReport
 
 __all__ = ["CHUNK", "Problem", "VerifyReport", "verify_store"]
 
@@ -49,57 +48,6 @@ CHUNK = 2048
 """Entries read per query. A power of two keeps interior-node queries small."""
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """The first thing found wrong: where (first entry index, if known) and what.
-
-    ``last`` is set when the fault can only be narrowed to entries
-    ``index..last`` (e.g. a subtree hash that disagrees with them).
-    """
-
-    index: int | None
-    what: str
-    last: int | None = None
-
-    def __str__(self) -> str:
-        if self.index is None:
-            return self.what
-        if self.last is not None and self.last != self.index:
-            return f"entries {self.index}..{self.last}: {self.what}"
-        return f"entry {self.index}: {self.what}"
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """Result of :func:`verify_store`; ``ok`` is True only if nothing was wrong."""
-
-    entries_checked: int
-    heads_checked: int
-    tree_size: int
-    root_hash: bytes
-    latest_head: SignedTreeHead | None
-    problem: Problem | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when every check passed."""
-        return self.problem is None
-
-    @property
-    def summary(self) -> str:
-        """One line for a terminal: what was verified, or the first problem."""
-        if self.problem is not None:
-            return f"ledger NOT OK: {self.problem}"
-        signed = ""
-        if self.latest_head is not None:
-            when = datetime.fromtimestamp(self.latest_head.timestamp / 1000, tz=UTC)
-            signed = f", newest head signed {when.isoformat(timespec='seconds')}"
-        return (
-            f"ledger OK: {self.entries_checked} entries, {self.heads_checked} signed heads, "
-            f"root {b64encode(self.root_hash)}{signed}"
-        )
 
 
 class _Tampered(Exception):

@@ -104,6 +104,10 @@ class SqlReadModel:
         """The newest signed head."""
         return self._read(lambda c: SqlLedger(c).latest_head())
 
+    def ledger_head_before(self, timestamp_ms: int) -> SignedTreeHead | None:
+        """The newest head signed before ``timestamp_ms``."""
+        return self._read(lambda c: SqlLedger(c).latest_head_before(timestamp_ms))
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive, each with its production."""
 

@@ -7,7 +7,8 @@ from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import PermitKind, Role, RoundClass
 from coldcheck.domain.rulebook.kit import Reasons, armorers_of, because, settings_of, witnesses_of
-from coldcheck.domain.state import Custody, ProductionState, WeaponState, unresolved_days
+from coldcheck.domain.state import Custody, ProductionState, WeaponState
+from coldcheck.domain.status import unresolved_days
 
 
 def only_a_qualified_armorer_handles_weapons(

@@ -1,6 +1,10 @@
 """Inspection, bore checks, loading, unloading, firing, misfires, discharges.
 
 Rules: R01, R13, R15-R20, R24, R25.
+
+Why one file of ~520 lines: every rule here guards the contents of a weapon's
+chambers, and they share the helpers that read them; split, each half would
+import the other's.
 """
 
 from __future__ import annotations

@@ -1,0 +1,66 @@
+"""The ``LedgerAudit`` port on SQL: re-check the whole stored log, rebuild what derives from it.
+
+``verify`` re-hashes every entry and checks every signed head
+(``ledger_verify.verify_store``), then replays the log and compares the event
+index, read tables and snapshots with what is stored
+(``projections.check``). ``rebuild`` writes them anew from the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from coldcheck.adapters.sql import projections
+from coldcheck.adapters.sql.engine import WRITE
+from coldcheck.adapters.sql.ledger_store import SqlLedger
+from coldcheck.adapters.sql.ledger_verify import verify_store
+from coldcheck.adapters.sql.store import snapshot_key
+from coldcheck.ledger.heads import SignedTreeHead, public_key_raw
+from coldcheck.service.ports import Progress, VerifyOutcome
+
+__all__ = ["SqlLedgerAudit"]
+
+
+class SqlLedgerAudit:
+    """Verify and rebuild one database's log with its signing key."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        signing_key: Ed25519PrivateKey,
+        on_rebuilt: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._engine = engine
+        self._key = signing_key
+        self._on_rebuilt = on_rebuilt
+
+    def verify(
+        self, trusted_head: SignedTreeHead | None, progress: Progress | None = None
+    ) -> VerifyOutcome:
+        """Re-check the whole log, its heads, and the derived tables against a replay."""
+        with self._engine.connect() as conn, conn.begin():
+            total = SqlLedger(conn).size()
+            report = verify_store(
+                conn,
+                public_key_raw(self._key),
+                trusted_head,
+                progress=(lambda done, n: progress("ledger", done, n)) if progress else None,
+            )
+            if not report.ok:
+                return VerifyOutcome(report, ())
+            derived = projections.check(
+                conn,
+                snapshot_key(self._key),
+                (lambda done: progress("replay", done, total)) if progress else None,
+            )
+        return VerifyOutcome(report, tuple(derived))
+
+    def rebuild(self) -> int:
+        """Rebuild the event index, read tables and snapshots from the log; events replayed."""
+        with self._engine.execution_options(**WRITE).begin() as conn:
+            count = projections.rebuild(conn)
+        self._on_rebuilt()
+        return count

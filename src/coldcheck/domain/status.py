@@ -1,0 +1,249 @@
+"""Labels and status views derived from a production's state: what pages and reports show.
+
+Nothing here changes state: :mod:`coldcheck.domain.state` folds events into a
+``ProductionState``; these functions read one. ``label`` is R11's derived
+label (nobody can type it); ``weapon_status``, ``lot_status`` and
+``day_status`` are the views a weapon page, a lot page and the wrap show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from coldcheck.domain.errors import UnknownEntity
+from coldcheck.domain.ids import ContainerId, LotId, PersonId, WeaponId
+from coldcheck.domain.mechanics import (
+    ActionType,
+    HammerPosition,
+    RoundState,
+    can_fire_without_trigger,
+    hazards,
+)
+from coldcheck.domain.model import BlankLoad, RoundClass, SafetyReport, WeaponKind
+from coldcheck.domain.state import (
+    EMPTY,
+    Custody,
+    DayRecord,
+    DayState,
+    Load,
+    ProductionState,
+    WeaponState,
+)
+
+
+class LoadLabel(StrEnum):
+    """The derived label of a weapon (R11); nobody can type it."""
+
+    COLD = "cold"
+    DUMMY_LOADED = "dummy-loaded"
+    BLANK_LOADED = "blank-loaded"
+    UNVERIFIED = "unverified"
+    QUARANTINED = "quarantined"
+
+
+def label(ws: WeaponState) -> LoadLabel:
+    """The derived label of a weapon (R11)."""
+    if ws.quarantined:
+        return LoadLabel.QUARANTINED
+    if ws.inspection is None:
+        return LoadLabel.UNVERIFIED
+    held = {ws.contents.get(p, EMPTY).state for p in ws.positions}
+    if held & {RoundState.LIVE, RoundState.UNKNOWN}:
+        return LoadLabel.UNVERIFIED
+    if RoundState.BLANK in held:
+        return LoadLabel.BLANK_LOADED
+    if RoundState.DUMMY in held:
+        return LoadLabel.UNVERIFIED if RoundState.SPENT in held else LoadLabel.DUMMY_LOADED
+    if RoundState.SPENT in held or ws.bore_check_due is not None:
+        return LoadLabel.UNVERIFIED
+    return LoadLabel.COLD
+
+
+@dataclass(frozen=True)
+class WeaponStatus:
+    """Everything a weapon page shows.
+
+    ``positions`` lists every load position and what is recorded in it;
+    ``inspected_*`` is the last inspection (even if voided since) — the
+    label says whether it still counts.
+    """
+
+    weapon: WeaponId
+    tag: str
+    name: str
+    serial: str
+    calibre: str
+    kind: WeaponKind
+    action: ActionType
+    location: Custody
+    holder: PersonId | None
+    holder_name: str | None
+    label: LoadLabel
+    positions: tuple[tuple[str, Load], ...]
+    inspected_by: PersonId | None
+    inspected_at: datetime | None
+    inspection_confirmed_by: tuple[PersonId, ...]
+    inspection_valid: bool
+    bore_check_due: str | None
+    hammer: HammerPosition | None
+    hammer_over: str | None
+    can_fire_without_trigger: bool
+    misfire_at: datetime | None
+    quarantined: bool
+    quarantine_reason: str
+    retired: bool
+    hazards: tuple[str, ...]
+
+
+def _weapon_state(state: ProductionState, weapon_id: WeaponId) -> WeaponState:
+    ws = state.weapons.get(weapon_id)
+    if ws is None:
+        raise UnknownEntity(f"no weapon {weapon_id} on this production")
+    return ws
+
+
+def weapon_can_fire_without_trigger(ws: WeaponState) -> bool:
+    """R25 for the recorded state of this weapon."""
+    under = ws.contents.get(ws.hammer_over) if ws.hammer_over is not None else None
+    return can_fire_without_trigger(
+        ws.weapon.action, ws.weapon.transfer_bar, ws.hammer, under.state if under else None
+    )
+
+
+def weapon_status(state: ProductionState, weapon_id: WeaponId) -> WeaponStatus:
+    """The weapon page: where it is, who holds it, what is in it, and what that means."""
+    ws = _weapon_state(state, weapon_id)
+    w = ws.weapon
+    fires = weapon_can_fire_without_trigger(ws)
+    words = list(hazards(w.action))
+    if fires:
+        words.insert(0, f"The hammer rests on a loaded {ws.hammer_over}: a blow can fire it.")
+    if ws.misfire is not None:
+        words.insert(0, f"Misfire in {ws.misfire.position}: keep it pointed safe until cleared.")
+    insp = ws.last_inspection
+    return WeaponStatus(
+        weapon=w.id,
+        tag=str(w.id),
+        name=w.name,
+        serial=w.serial,
+        calibre=w.calibre,
+        kind=w.kind,
+        action=w.action,
+        location=ws.location,
+        holder=ws.holder,
+        holder_name=state.name_of(ws.holder) if ws.holder else None,
+        label=label(ws),
+        positions=tuple((p, ws.contents.get(p, EMPTY)) for p in ws.positions),
+        inspected_by=insp.by if insp else None,
+        inspected_at=insp.at if insp else None,
+        inspection_confirmed_by=insp.witnesses if insp else (),
+        inspection_valid=ws.inspection is not None,
+        bore_check_due=ws.bore_check_due,
+        hammer=ws.hammer,
+        hammer_over=ws.hammer_over,
+        can_fire_without_trigger=fires,
+        misfire_at=ws.misfire.at if ws.misfire else None,
+        quarantined=ws.quarantined,
+        quarantine_reason=ws.quarantine_reason,
+        retired=ws.retired,
+        hazards=tuple(words),
+    )
+
+
+@dataclass(frozen=True)
+class LotStatus:
+    """A lot's counts (R05); ``verified`` is None for lots that are not dummies."""
+
+    lot: LotId
+    round_class: RoundClass
+    blank_load: BlankLoad | None
+    calibre: str
+    supplier: str
+    received: int
+    in_store: int
+    in_weapons: int
+    fired: int
+    returned: int
+    destroyed: int
+    quarantined: bool
+    verified: bool | None
+    conserved: bool
+    containers: tuple[tuple[ContainerId, int], ...]
+
+
+def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
+    """Where every round of a lot is."""
+    ls = state.lots.get(lot_id)
+    if ls is None:
+        raise UnknownEntity(f"no lot {lot_id} on this production")
+    lot = ls.lot
+    containers = tuple(
+        (cid, cs.contents[lot_id])
+        for cid, cs in sorted(state.containers.items())
+        if cs.contents.get(lot_id)
+    )
+    return LotStatus(
+        lot=lot.id,
+        round_class=lot.round_class,
+        blank_load=lot.blank_load,
+        calibre=lot.calibre,
+        supplier=lot.supplier,
+        received=lot.count,
+        in_store=ls.in_store,
+        in_weapons=ls.in_weapons,
+        fired=ls.fired,
+        returned=ls.returned,
+        destroyed=ls.destroyed,
+        quarantined=ls.quarantined,
+        verified=ls.verified,
+        conserved=ls.accounted == lot.count,
+        containers=containers,
+    )
+
+
+def stop_work_active(state: ProductionState) -> bool:
+    """True while firearm work is halted (R21)."""
+    return state.stop_work is not None
+
+
+def overdue_reports(state: ProductionState, now: datetime) -> list[SafetyReport]:
+    """Open safety reports older than the escalation setting: tell the producer (R22)."""
+    if state.info is None:
+        return []
+    limit = state.info.settings.escalation
+    return sorted(
+        (r for r in state.reports.values() if r.closed_at is None and now - r.at >= limit),
+        key=lambda r: (r.at, r.id),
+    )
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """A shoot day as the wrap page shows it (R23)."""
+
+    day: date
+    state: DayState
+    discrepancies: tuple[str, ...]
+    resolution: str
+    weapons_out: tuple[WeaponId, ...]
+    blocks_issue: bool
+
+
+def day_status(state: ProductionState, day: date) -> DayStatus:
+    """Where the wrap of ``day`` stands, and whether it blocks issuing (R23)."""
+    record = state.days.get(day, DayRecord(day))
+    return DayStatus(
+        day=day,
+        state=record.state,
+        discrepancies=record.discrepancies,
+        resolution=record.resolution,
+        weapons_out=tuple(sorted(w.weapon.id for w in state.weapons_out())),
+        blocks_issue=record.state is DayState.CLOSED_WITH_DISCREPANCY,
+    )
+
+
+def unresolved_days(state: ProductionState) -> list[date]:
+    """Days closed with a discrepancy that nobody resolved yet (R23)."""
+    return sorted(d for d, r in state.days.items() if r.state is DayState.CLOSED_WITH_DISCREPANCY)

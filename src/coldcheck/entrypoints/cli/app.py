@@ -1,0 +1,168 @@
+"""The root of the ``coldcheck`` command line: global options, ``init``, ``demo``, ``serve``.
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 refused by a safety rule.
+Heavy modules are imported inside the commands so ``coldcheck --help``
+starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from coldcheck.config import Settings
+
+from coldcheck.entrypoints.cli.common import EXIT_USAGE
+from coldcheck.entrypoints.cli.common import fail as _fail
+
+cli = typer.Typer(
+    name="coldcheck",
+    help="Custody of prop firearms and ammunition, with a tamper-evident log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # plain help: rendering it with Rich costs ~0.3 s of imports on every --help
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from coldcheck import __version__
+
+        typer.echo(f"coldcheck {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    ctx: typer.Context,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data folder (env COLDCHECK_DATA, default ./coldcheck-data)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL (env COLDCHECK_DATABASE_URL); default SQLite in the data folder.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Read settings once: environment first, then these flags over it."""
+    from coldcheck.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env().with_overrides(data_dir=data, database_url=database_url)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    ctx.obj = settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+@cli.command()
+def init(ctx: typer.Context) -> None:
+    """Create the data folder, the database (migrated to the newest schema) and the signing key."""
+    from coldcheck.bootstrap import init_data
+
+    settings = _settings(ctx)
+    try:
+        report = init_data(settings)
+    except Exception as exc:
+        _fail(f"could not initialise {settings.data_dir}: {exc}")
+    if not report.changed:
+        typer.echo(
+            f"Already initialised: {report.data_dir} (schema {report.migrated_to},"
+            " signing key present). Nothing changed."
+        )
+        return
+    if report.created_dir:
+        typer.echo(f"Created data folder {report.data_dir}")
+    if report.migrated_from != report.migrated_to:
+        typer.echo(
+            f"Database {report.database_url}: schema {report.migrated_from or 'empty'}"
+            f" -> {report.migrated_to}"
+        )
+    if report.created_key:
+        typer.echo(f"Created ledger signing key {settings.key_path} (mode 0600)")
+
+
+@cli.command()
+def demo(
+    ctx: typer.Context,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) when productions exist.")
+    ] = False,
+) -> None:
+    """Load the demo production "Dry Gulch" and print every demo login and PIN."""
+    from coldcheck.bootstrap import NotInitialised, build, load_demo
+    from coldcheck.service.demo import DEMO_PASSWORD
+
+    settings = _settings(ctx)
+    try:
+        app = build(settings)
+    except NotInitialised as exc:
+        _fail(str(exc))
+    try:
+        existing = app.reads.all_productions()
+        if existing:
+            names = ", ".join(p.title for p in existing)
+            if if_empty:
+                typer.echo(f"Demo not loaded: the database already holds {names}.")
+                return
+            _fail(
+                f"the database already holds {names}; the demo loads only into an empty"
+                " database (use a new --data folder)"
+            )
+        people = load_demo(app)
+    finally:
+        app.close()
+    typer.echo('Loaded the demo production "Dry Gulch" (id dry-gulch).')
+    typer.echo(f"Every demo login has the password: {DEMO_PASSWORD}")
+    for p in people:
+        roles = ", ".join(r.value.replace("_", " ") for r in p.roles)
+        typer.echo(f"  {p.login:<6} {p.name:<11} {roles:<18} PIN {p.pin}")
+
+
+@cli.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (env COLDCHECK_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env COLDCHECK_PORT).")] = None,
+) -> None:
+    """Start the web app and JSON API (127.0.0.1:8000 by default)."""
+    import uvicorn
+
+    from coldcheck.bootstrap import NotInitialised, build
+    from coldcheck.entrypoints.http import create_app
+
+    settings = _settings(ctx).with_overrides(host=host, port=port)
+    try:
+        app = build(settings)
+    except NotInitialised as exc:
+        _fail(str(exc))
+    typer.echo(f"coldcheck serving on http://{settings.host}:{settings.port}/")
+    uvicorn.run(create_app(app), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _register_all() -> None:
+    from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users
+
+    for module in (ledger, exchange, reports, backup, users):
+        module.register(cli)
+
+
+_register_all()

@@ -1,0 +1,201 @@
+"""``import`` and ``export``: weapons, lots, people and rental-house manifests as CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coldcheck.entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_REFUSED,
+    ActorOpt,
+    JsonOpt,
+    ProductionOpt,
+    actor_on,
+    fail,
+    open_app,
+    production_of,
+    reasons_json,
+    say,
+)
+
+# -- import / export ---------------------------------------------------------------------
+
+import_cli = typer.Typer(
+    name="import",
+    help="Import weapons, lots, people or a rental-house manifest from CSV (all or nothing).",
+    no_args_is_help=True,
+)
+export_cli = typer.Typer(
+    name="export",
+    help="Export weapons, lots or people as CSV in the import format (round trip).",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row).")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Check every row against the rules; write nothing.")
+]
+HouseOpt = Annotated[
+    str,
+    typer.Option(
+        "--house", help="Rental house: fills an empty owner (weapons) or supplier (lots) cell."
+    ),
+]
+
+
+def _run_import(
+    ctx: typer.Context,
+    kind: str,
+    file: Path,
+    production: str | None,
+    actor: str,
+    house: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    from coldcheck.bootstrap import documents
+    from coldcheck.domain.ids import PersonId
+    from coldcheck.service.exchange import (
+        FileError,
+        ImportInterrupted,
+        plan_import,
+        run_import,
+    )
+
+    try:
+        table = documents(ctx.obj).read_csv(file)
+    except FileError as exc:
+        fail(str(exc), EXIT_FAILURE, as_json)
+    with open_app(ctx, as_json) as app:
+        prod = production_of(app, production, as_json)
+        state = app.custody.state(prod)
+        actor_on(state, actor, as_json)
+        plan = plan_import(kind, table, state, PersonId(actor), app.clock.now(), house)
+        if not plan.ok:
+            problems = [{"line": p.line, "reasons": reasons_json(p.reasons)} for p in plan.problems]
+            fail(
+                f"{file}: {len(plan.problems)} bad row(s); nothing was imported",
+                EXIT_REFUSED if plan.refused_by_rules else EXIT_FAILURE,
+                as_json,
+                {"problems": problems, "imported": 0},
+                [str(p) for p in plan.problems],
+            )
+        creates = [c for row in plan.rows for c in row.creates]
+        if dry_run:
+            say(
+                as_json,
+                {"dry_run": True, "rows": len(plan.rows), "would_create": creates},
+                [f"{file}: {len(plan.rows)} row(s) pass every rule; nothing written (--dry-run)."],
+            )
+            return
+        try:
+            result = run_import(plan, app.custody)
+        except ImportInterrupted as exc:
+            fail(
+                f"line {exc.line} was refused while writing (the production changed meanwhile);"
+                " nothing was imported",
+                EXIT_REFUSED,
+                as_json,
+                {"refused": reasons_json(exc.refused.reasons), "imported": 0},
+                [str(r) for r in exc.refused.reasons],
+            )
+    say(
+        as_json,
+        {
+            "production": prod,
+            "kind": kind,
+            "rows": len(plan.rows),
+            "created": list(result.created),
+            "events": result.events,
+            "first_seq": result.first_seq,
+            "last_seq": result.last_seq,
+            "tree_size": result.tree_size,
+        },
+        [
+            f"Imported {len(plan.rows)} row(s) into {prod}: {', '.join(result.created)}",
+            f"{result.events} event(s) in the log (entries {result.first_seq}-{result.last_seq}).",
+        ],
+    )
+
+
+def _import_command(kind: str, help_text: str) -> None:
+    def command(
+        ctx: typer.Context,
+        file: FileArg,
+        actor: ActorOpt,
+        production: ProductionOpt = None,
+        house: HouseOpt = "",
+        dry_run: DryRunOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        _run_import(ctx, kind, file, production, actor, house, dry_run, as_json)
+
+    command.__doc__ = help_text
+    import_cli.command(name=kind)(command)
+
+
+_import_command(
+    "weapons",
+    "Register weapons: tag, name, make, model, serial, calibre, owner, kind, action, capacity,"
+    " transfer_bar, select_fire.",
+)
+_import_command(
+    "lots",
+    "Receive ammunition lots: tag, round_class, blank_load, calibre, supplier, count, container,"
+    " container_label.",
+)
+_import_command("people", "Add people to the production with their roles: person, name, roles.")
+_import_command(
+    "manifest",
+    "A rental-house manifest: weapons and lots in one file, told apart by the item column.",
+)
+
+
+def _export_command(kind: str) -> None:
+    def command(
+        ctx: typer.Context,
+        production: ProductionOpt = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from coldcheck.bootstrap import documents
+        from coldcheck.service.exchange import export_rows
+
+        with open_app(ctx, as_json) as app:
+            prod = production_of(app, production, as_json)
+            columns, rows = export_rows(kind, app.custody.state(prod))
+        if out is None:
+            if as_json:
+                as_dicts = [dict(zip(columns, r, strict=True)) for r in rows]
+                say(as_json, {"columns": columns, "rows": as_dicts})
+                return
+            sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+            return
+        try:
+            documents(ctx.obj).write_csv(out, columns, rows)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
+        say(
+            as_json,
+            {"production": prod, "kind": kind, "file": str(out), "rows": len(rows)},
+            [f"Wrote {len(rows)} {kind} of {prod} to {out}"],
+        )
+
+    command.__doc__ = f"Write the production's {kind} as CSV (the `import {kind}` columns)."
+    export_cli.command(name=kind)(command)
+
+
+for _kind in ("weapons", "lots", "people"):
+    _export_command(_kind)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add ``import`` and ``export`` to the root CLI."""
+    cli.add_typer(import_cli)
+    cli.add_typer(export_cli)

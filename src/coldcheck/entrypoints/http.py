@@ -1,0 +1,237 @@
+"""The FastAPI application: middleware, the one error map, health, and the three routers.
+
+``create_app(app)`` mounts the JSON API (``api/``), the pages (``pages/``) and
+their static files. Every error a request can meet is answered here, once:
+service refusals (``Refused`` 409, ``Forbidden`` and ``Unconfirmed`` 403,
+``NotFound`` 404), unstorable input 422, HTTP errors, validation errors — as
+JSON for the API and as a page for a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from coldcheck import __version__
+from coldcheck.bootstrap import App
+from coldcheck.ledger.errors import CanonicalJsonError
+from coldcheck.service.alerts import OverdueWatch
+from coldcheck.service.errors import Forbidden, NotFound, Refused, ServiceError, Unconfirmed
+
+LOG = logging.getLogger("coldcheck.web")
+STATIC = Path(__file__).with_name("pages") / "static"
+MAX_BODY = 1_000_000
+MAX_SAFE_INTEGER = 2**53 - 1  # what RFC 8785 canonical JSON (the ledger) can hold exactly
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """CSP without inline scripts, frame denial, no sniffing, no referrer, size limit."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return _too_large()
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            # A chunked body has no Content-Length: count what arrives, stop past the limit.
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _too_large()
+            # BaseHTTPMiddleware hands a cached body on to the route (see _CachedRequest).
+            request._body = bytes(body)
+            if body and request.headers.get("content-type", "").startswith("application/json"):
+                problem = _unstorable_json(bytes(body))
+                if problem:
+                    return JSONResponse(
+                        {
+                            "detail": [
+                                {
+                                    "field": "",
+                                    "message": problem,
+                                    "loc": ["body"],
+                                    "msg": problem,
+                                    "type": "value_error",
+                                }
+                            ]
+                        },
+                        status_code=422,
+                    )
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+
+def _too_large() -> Response:
+    return JSONResponse(
+        {"detail": f"The request body is larger than {MAX_BODY} bytes; send less."},
+        status_code=413,
+    )
+
+
+def _unstorable_json(body: bytes) -> str | None:
+    """Why a JSON body could never be written to the ledger, or None (bad JSON: the route says)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the route says 400
+        return None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    "Text must be valid Unicode: a lone surrogate (\\ud800-\\udfff)"
+                    " is not a character."
+                )
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_SAFE_INTEGER:
+            return f"Numbers must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}."
+    return None
+
+
+def refusal_body(exc: Refused) -> dict[str, Any]:
+    """``{"refused": [{"rule": "R08", "message": "..."}]}``."""
+    return {"refused": [{"rule": r.rule, "message": str(r)} for r in exc.reasons]}
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in (
+        request.headers.get("accept", "")
+    )
+
+
+ERROR_HEADINGS = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}
+#: The status of each service error (``Refused`` has its own handler: 409 with every reason).
+SERVICE_STATUS: dict[type[ServiceError], int] = {NotFound: 404, Forbidden: 403, Unconfirmed: 403}
+
+
+def create_app(app: App) -> FastAPI:
+    """Wire the HTTP side of ``app``."""
+    from coldcheck.entrypoints import api, pages
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_watch_overdue(app))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    web = FastAPI(
+        lifespan=lifespan,
+        title="coldcheck",
+        version=__version__,
+        description=(
+            "Custody of prop firearms and ammunition on set. Every accepted command is a"
+            " ledger entry; refusals name their safety rule (R01-R28)."
+        ),
+    )
+    web.state.coldcheck = app
+    web.add_middleware(SecurityHeaders)
+
+    def error(
+        request: Request, status: int, detail: Any, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        if status in (401, 403, 404, 405, 413) and _wants_page(request):
+            heading = ERROR_HEADINGS.get(status, "Cannot do that")
+            return pages.error_page(request, heading, str(detail), status)
+        return JSONResponse(
+            {"detail": detail}, status_code=status, headers=dict(headers) if headers else None
+        )
+
+    @web.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(refusal_body(exc), status_code=409)
+        return pages.render_refusal(request, exc)
+
+    @web.exception_handler(CanonicalJsonError)
+    async def _unstorable(request: Request, exc: CanonicalJsonError) -> Response:
+        # e.g. a page form's number beyond 2**53: nothing was written (the transaction rolled back)
+        return error(request, 422, str(exc))
+
+    @web.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        return error(request, SERVICE_STATUS.get(type(exc), 500), str(exc))
+
+    @web.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error(request, exc.status_code, exc.detail, exc.headers)
+
+    @web.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                {"detail": "The request body is not valid JSON. Send a JSON object."},
+                status_code=400,
+            )
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                        "message": e.get("msg", "invalid"),
+                        # FastAPI's documented ValidationError fields, as /openapi.json says
+                        "loc": list(e.get("loc", ())),
+                        "msg": e.get("msg", "invalid"),
+                        "type": e.get("type", "value_error"),
+                    }
+                    for e in errors
+                ]
+            },
+            status_code=422,
+        )
+
+    @web.get("/healthz", tags=["health"], summary="Liveness and version")
+    def healthz() -> dict[str, str]:
+        """200 with the version and the kind of database."""
+        return {"status": "ok", "version": __version__, "database": app.settings.database_kind}
+
+    web.include_router(api.router)
+    web.include_router(pages.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return web
+
+
+async def _watch_overdue(app: App, every: float = 60.0) -> None:
+    """Once a minute: escalate overdue safety reports (R22) to every open screen."""
+    watch = OverdueWatch()
+    while True:
+        try:
+            # Only productions this process is serving: a screen that could show the
+            # alert has loaded its production. Loading every production of a studio
+            # server each minute would cost a replay of each.
+            app.alerts.publish(watch.tick(app.custody.active_states(), app.clock.now()))
+        except Exception:  # the watch must outlive a passing database error
+            LOG.exception("the overdue-report watch failed; trying again in %s s", every)
+        await asyncio.sleep(every)

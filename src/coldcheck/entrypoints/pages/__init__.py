@@ -1,0 +1,37 @@
+"""Server-rendered pages (Jinja2 + htmx), one module per screen, each with its typed contexts.
+
+- ``signin``   sign in and out, your productions
+- ``board``    every weapon as a card; registering a weapon
+- ``weapon``   one weapon and every custody step done to it
+- ``handover`` handing a weapon to a performer, confirmed with PINs (R12)
+- ``ammo``     lots, containers, receiving, dummy checks, return and destruction
+- ``day``      the armory, scene plans, safety meetings, the wrap count and close
+- ``safety``   stop-work, incidents, safety reports, the anonymous form
+- ``people``   roles, duties, training, permits
+- ``common``   templates, the page contexts' base classes, forms, running a command
+- ``drawing``  the SVG drawing of a weapon's load positions
+
+Forms carry the session's CSRF token; a POST without the right one is refused with 403.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from coldcheck.entrypoints.pages import (
+    ammo,
+    board,
+    day,
+    handover,
+    people,
+    safety,
+    signin,
+    weapon,
+)
+from coldcheck.entrypoints.pages.common import error_page, render_refusal
+
+router = APIRouter(include_in_schema=False)
+for _module in (signin, board, weapon, handover, ammo, day, safety, people):
+    router.include_router(_module.router)
+
+__all__ = ["error_page", "render_refusal", "router"]

@@ -1,0 +1,119 @@
+"""The handover: the armorer hands a weapon to a performer, who and the 1st AD confirm (R08, R12).
+
+The weapon is typed or scanned; its inspection shows as an htmx fragment, so
+the performer sees every chamber and the bore before typing their PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from coldcheck.bootstrap import App
+from coldcheck.domain import commands as c
+from coldcheck.domain.errors import UnknownEntity
+from coldcheck.domain.ids import PersonId, WeaponId
+from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.status import WeaponStatus, weapon_status
+from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
+from coldcheck.entrypoints.pages.common import (
+    ProductionPage,
+    attempt,
+    done,
+    page,
+    people_with,
+    production_page,
+    text,
+    typed,
+)
+from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoverPage(ProductionPage):
+    """Pick a weapon (typed or scanned) and a performer; both confirm with their PIN (R12)."""
+
+    template: ClassVar[str] = "handover.html"
+    partials: ClassVar[tuple[str, ...]] = ("_handover_weapon.html",)
+    w: WeaponStatus | None
+    tag: str
+    drawing: Drawing | None
+    content_words: Mapping[str, str]
+    weapons: tuple[WeaponStatus, ...]
+    performers: tuple[tuple[PersonId, str], ...]
+    ads: tuple[tuple[PersonId, str], ...]
+    picked: Mapping[str, str] = field(default_factory=dict)
+
+
+def handover_page(
+    app: App, member: Membership, tag: str, form: FormData | None = None
+) -> HandoverPage:
+    """The handover screen for the weapon typed (none yet when the tag is unknown)."""
+    state = app.custody.state(member.id)
+    status = None
+    if tag:
+        try:
+            status = weapon_status(state, WeaponId(tag.strip().upper()))
+        except UnknownEntity:
+            status = None
+    return HandoverPage(
+        **production_page(app, member, state, "handover"),
+        w=status,
+        tag=tag.strip().upper(),
+        drawing=drawing(status) if status else None,
+        content_words=CONTENT_WORDS,
+        weapons=tuple(
+            weapon_status(state, wid)
+            for wid in sorted(state.weapons)
+            if not state.weapons[wid].retired
+        ),
+        performers=tuple(people_with(state, Role.PERFORMER, *ARMORER_ROLES)),
+        ads=tuple(people_with(state, Role.FIRST_AD)),
+        picked=typed(form),
+    )
+
+
+@router.get("/p/{production}/handover", response_class=HTMLResponse)
+def handover_form(request: Request, app: AppDep, member: PageMember, weapon: str = "") -> Response:
+    """Pick a weapon (typed or scanned) and a performer; both confirm with their PIN (R12)."""
+    return page(request, handover_page(app, member, weapon))
+
+
+@router.get("/p/{production}/handover/weapon", response_class=HTMLResponse)
+def handover_weapon(
+    request: Request, app: AppDep, member: PageMember, weapon: str = ""
+) -> Response:
+    """The chosen weapon's inspection, as a fragment (htmx)."""
+    return page(request, handover_page(app, member, weapon), partial="_handover_weapon.html")
+
+
+def handover_pins(form: FormData, to: str) -> Sequence[tuple[str, str]]:
+    """The performer's PIN and the witness's PIN, as typed."""
+    return [(to, text(form, "performer_pin")), (text(form, "ad_person"), text(form, "ad_pin"))]
+
+
+@router.post("/p/{production}/handover", response_class=HTMLResponse)
+def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
+    """HandOver with the performer's and the 1st AD's PINs; refusals list every rule."""
+    tag = text(form, "weapon").upper()
+    to = text(form, "to")
+
+    def build() -> dict[str, Any]:
+        if not tag:
+            raise ValueError("type or scan the weapon's tag.")
+        if not to:
+            raise ValueError("choose who receives the weapon.")
+        return {"weapon": WeaponId(tag), "to": PersonId(to)}
+
+    result = attempt(app, member, c.HandOver, build, handover_pins(form, to))
+    if result.ok:
+        return done(f"/p/{member.id}/w/{tag}", "handed")
+    refused = handover_page(app, member, tag, form).refused(result.reasons)
+    return page(request, refused, status=409)

@@ -1,0 +1,503 @@
+"""One weapon: its page (drawing, hazards, timeline, QR) and every custody step done to it.
+
+Each step is a form that posts back to its own route; an accepted step
+redirects to the weapon page, a refused one shows the form again with every
+reason and its rule code, and what was ticked and typed kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import segno
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from coldcheck.bootstrap import App
+from coldcheck.domain import commands as c
+from coldcheck.domain.errors import UnknownEntity
+from coldcheck.domain.events import Event
+from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId
+from coldcheck.domain.mechanics import (
+    HammerPosition,
+    RoundState,
+    has_exposed_hammer_hazard,
+    inspection_checklist,
+)
+from coldcheck.domain.model import (
+    BoreFinding,
+    Disposition,
+    Finding,
+    PositionLoad,
+    RoundClass,
+    ScenePlan,
+    Weapon,
+)
+from coldcheck.domain.state import ContainerState, Load, LotState, ProductionState
+from coldcheck.domain.status import WeaponStatus, weapon_status
+from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
+from coldcheck.entrypoints.pages.common import (
+    Outcome,
+    ProductionPage,
+    attempt,
+    done,
+    page,
+    production_page,
+    take_time,
+    text,
+    texts,
+    today,
+    typed,
+)
+from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
+from coldcheck.service import words
+
+router = APIRouter(include_in_schema=False)
+FOUND_CHOICES = tuple(s.value for s in RoundState)
+
+
+def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
+    """The weapon's status; 404 with words when the tag is unknown."""
+    try:
+        return weapon_status(state, WeaponId(tag.strip().upper()))
+    except UnknownEntity:
+        raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
+
+
+def qr_data_uri(request: Request, production: str, tag: str, scale: int = 6) -> str:
+    """A QR label encoding the weapon page's address (the tag is in it)."""
+    url = f"{str(request.base_url).rstrip('/')}/p/{production}/w/{tag}"
+    return str(segno.make(url, error="m").svg_data_uri(scale=scale, border=4 if scale > 6 else 2))
+
+
+def misfire_remaining(app: App, state: ProductionState, status: WeaponStatus) -> int | None:
+    """Seconds left of the misfire wait (R19), or None without a misfire."""
+    if status.misfire_at is None:
+        return None
+    wait = state.info.settings.misfire_wait if state.info else timedelta(seconds=15)
+    left = (status.misfire_at + wait - app.clock.now()).total_seconds()
+    return max(int(left + 0.999), 0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponPage(ProductionPage):
+    """A screen about one weapon: its status, drawing and hazards (``_weapon_head.html``)."""
+
+    template: ClassVar[str] = "discharge.html"
+    w: WeaponStatus
+    weapon: Weapon
+    drawing: Drawing | None
+    content_words: Mapping[str, str]
+    misfire_left: int | None
+    exposed_hammer: bool
+    transfer_bar: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponScreen(WeaponPage):
+    """The weapon page: actions, QR label and the custody timeline in words."""
+
+    template: ClassVar[str] = "weapon.html"
+    timeline: tuple[tuple[int, Event, str, str], ...]
+    qr: str
+
+
+def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
+    """What every weapon screen shows about the weapon; 404 when the tag is unknown."""
+    state = app.custody.state(member.id)
+    status = status_or_404(state, tag)
+    weapon = state.weapons[status.weapon].weapon
+    return WeaponPage(
+        **production_page(app, member, state, "board"),
+        w=status,
+        weapon=weapon,
+        drawing=drawing(status),
+        content_words=CONTENT_WORDS,
+        misfire_left=misfire_remaining(app, state, status),
+        exposed_hammer=has_exposed_hammer_hazard(status.action, weapon.transfer_bar),
+        transfer_bar=weapon.transfer_bar,
+    )
+
+
+def _fields(base: WeaponPage) -> dict[str, Any]:
+    """The shared weapon fields of ``base``, to build a more specific weapon screen from."""
+    return {f.name: getattr(base, f.name) for f in dataclasses.fields(WeaponPage)}
+
+
+def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> WeaponScreen:
+    """The weapon page with its timeline (newest first) in the same words as the reports."""
+    base = weapon_page(app, member, tag)
+    items = app.reads.timeline(member.id, base.w.tag, 200)
+    return WeaponScreen(
+        **_fields(base),
+        timeline=tuple(
+            (item.seq, item.event, words.title(item.event), words.describe(item.event, base.state))
+            for item in reversed(items)
+        ),
+        qr=qr_data_uri(request, member.id, base.w.tag),
+    )
+
+
+@router.get("/p/{production}/w/{tag}", response_class=HTMLResponse)
+def weapon_view(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """State, drawing of load positions, hazards, actions, QR label and custody timeline."""
+    return page(request, weapon_screen(request, app, member, tag))
+
+
+def _after(
+    request: Request,
+    app: App,
+    member: Membership,
+    tag: str,
+    result: Outcome,
+    ok: str,
+    refused: Callable[[], WeaponPage] | None = None,
+) -> Response:
+    """Redirect to the weapon page when accepted; else the form again with every reason."""
+    if result.ok:
+        return done(f"/p/{member.id}/w/{tag.upper()}", ok)
+    again = refused() if refused is not None else weapon_screen(request, app, member, tag)
+    return page(request, again.refused(result.reasons), status=409)
+
+
+def _simple(
+    cls: type[c.BaseCommand], ok: str, fields: Callable[[FormData], dict[str, Any]] | None = None
+) -> Callable[..., Response]:
+    def route(
+        tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+    ) -> Response:
+        def build() -> dict[str, Any]:
+            return {"weapon": WeaponId(tag.upper()), **(fields(form) if fields else {})}
+
+        return _after(request, app, member, tag, attempt(app, member, cls, build), ok)
+
+    route.__doc__ = f"{cls.__name__} from the weapon page."
+    return route
+
+
+router.post("/p/{production}/w/{tag}/take-out")(_simple(c.TakeOutOfStorage, "taken-out"))
+router.post("/p/{production}/w/{tag}/return")(_simple(c.ReturnToStorage, "returned"))
+router.post("/p/{production}/w/{tag}/take-back")(_simple(c.TakeBack, "taken-back"))
+router.post("/p/{production}/w/{tag}/bore")(
+    _simple(c.CheckBore, "bore", lambda f: {"bore": BoreFinding(text(f, "bore"))})
+)
+router.post("/p/{production}/w/{tag}/clear")(
+    _simple(c.ClearWeaponQuarantine, "cleared", lambda f: {"note": text(f, "note")})
+)
+router.post("/p/{production}/w/{tag}/retire")(_simple(c.RetireWeapon, "retired"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelPage(ProductionPage):
+    """A printable label: the QR big, the tag, name and serial."""
+
+    template: ClassVar[str] = "label.html"
+    w: WeaponStatus
+    qr: str
+
+
+@router.get("/p/{production}/w/{tag}/label", response_class=HTMLResponse)
+def label_page(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """A printable label: the QR big, the tag, name and serial (print stylesheet)."""
+    state = app.custody.state(member.id)
+    status = status_or_404(state, tag)
+    return page(
+        request,
+        LabelPage(
+            **production_page(app, member, state, "board"),
+            w=status,
+            qr=qr_data_uri(request, member.id, status.tag, scale=12),
+        ),
+    )
+
+
+# -- inspect ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectPage(WeaponPage):
+    """The checklist of the action type (R24), one control per position, and the bore."""
+
+    template: ClassVar[str] = "inspect.html"
+    checklist: tuple[str, ...]
+    found_choices: tuple[str, ...]
+    hammer_choices: tuple[str, ...]
+    picked: Mapping[str, str]
+    ticked: frozenset[str]
+
+
+def inspect_page(
+    app: App, member: Membership, tag: str, form: FormData | None = None
+) -> InspectPage:
+    """The inspection form (after a refusal: with what was chosen and ticked)."""
+    base = weapon_page(app, member, tag)
+    return InspectPage(
+        **_fields(base),
+        checklist=inspection_checklist(base.w.action),
+        found_choices=FOUND_CHOICES,
+        hammer_choices=tuple(h.value for h in HammerPosition),
+        picked=typed(form),
+        ticked=frozenset(texts(form, "step")) if form else frozenset(),
+    )
+
+
+@router.get("/p/{production}/w/{tag}/inspect", response_class=HTMLResponse)
+def inspect_form(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """The checklist of the action type (R24), one control per position, and the bore."""
+    return page(request, inspect_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/inspect", response_class=HTMLResponse)
+def inspect(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """InspectWeapon; an incomplete inspection is refused (R24) and nothing is recorded."""
+    status = status_or_404(app.custody.state(member.id), tag)
+
+    def build() -> dict[str, Any]:
+        findings = []
+        for i, (position, _) in enumerate(status.positions):
+            found = text(form, f"pos-{i}")
+            if found:
+                findings.append(Finding(position, RoundState(found)))
+        hammer = text(form, "hammer")
+        over = text(form, "hammer_over")
+        if not text(form, "bore"):
+            raise ValueError("R24: record what you found in the bore.")
+        return {
+            "weapon": status.weapon,
+            "findings": tuple(findings),
+            "bore": BoreFinding(text(form, "bore")),
+            "checklist": tuple(texts(form, "step")),
+            "hammer": HammerPosition(hammer) if hammer else None,
+            "hammer_over": over or None,
+        }
+
+    result = attempt(app, member, c.InspectWeapon, build)
+    return _after(
+        request, app, member, tag, result, "inspected", lambda: inspect_page(app, member, tag, form)
+    )
+
+
+# -- load and unload -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadPage(WeaponPage):
+    """Load: positions, lot, container, and for blanks the scene and time of the take."""
+
+    template: ClassVar[str] = "load.html"
+    lots: tuple[LotState, ...]
+    containers: tuple[ContainerState, ...]
+    empty_positions: tuple[str, ...]
+    checked: frozenset[str]
+    hammer_default: str
+    scenes: tuple[ScenePlan, ...]
+    picked: Mapping[str, str]
+
+
+def load_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> LoadPage:
+    """The load form: usable lots of the weapon's calibre (after a refusal: what was chosen)."""
+    base = weapon_page(app, member, tag)
+    state, w = base.state, base.w
+    lots = tuple(
+        ls
+        for ls in sorted(state.lots.values(), key=lambda x: x.lot.id)
+        if ls.lot.calibre == w.calibre
+        and ls.lot.round_class is not RoundClass.LIVE
+        and not ls.quarantined
+        and ls.in_store > 0
+    )
+    containers = tuple(
+        cs
+        for _, cs in sorted(state.containers.items())
+        if any(cs.contents.get(ls.lot.id) for ls in lots)
+    )
+    empty = tuple(p for p, load in w.positions if load.state is RoundState.EMPTY)
+    hammer_default = text(form, "hammer_over") if form else ""
+    if not hammer_default and base.exposed_hammer and empty:
+        hammer_default = empty[-1]
+    checked = (
+        frozenset(texts(form, "position"))
+        if form
+        else frozenset(p for p in empty if p != hammer_default or not base.exposed_hammer)
+    )
+    day = today(app, member)
+    return LoadPage(
+        **_fields(base),
+        lots=lots,
+        containers=containers,
+        empty_positions=empty,
+        checked=checked,
+        hammer_default=hammer_default,
+        scenes=tuple(
+            sorted((s for s in state.scenes.values() if s.day == day), key=lambda s: s.id)
+        ),
+        picked=typed(form),
+    )
+
+
+@router.get("/p/{production}/w/{tag}/load", response_class=HTMLResponse)
+def load_form(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """Load: positions, lot, container, and for blanks the scene and time of the take."""
+    return page(request, load_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/load", response_class=HTMLResponse)
+def load(tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
+    """LoadWeapon (R13, R16, R17, R25)."""
+
+    def build() -> dict[str, Any]:
+        lot = LotId(text(form, "lot"))
+        if not lot:
+            raise ValueError("choose the lot the rounds come from.")
+        scene = text(form, "scene")
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "container": ContainerId(text(form, "container")),
+            "loads": tuple(PositionLoad(p, lot) for p in texts(form, "position")),
+            "scene": SceneId(scene) if scene else None,
+            "take_at": take_time(app, member, text(form, "take_at")),
+            "hammer_over": text(form, "hammer_over") or None,
+        }
+
+    result = attempt(app, member, c.LoadWeapon, build)
+    return _after(
+        request, app, member, tag, result, "loaded", lambda: load_page(app, member, tag, form)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnloadPage(WeaponPage):
+    """Unload positions: unfired rounds to a container or destruction; spent cases out."""
+
+    template: ClassVar[str] = "unload.html"
+    held: tuple[tuple[str, Load], ...]
+    containers: tuple[ContainerState, ...]
+    suggested: str
+    checked: frozenset[str]
+    disposition: str
+
+
+def unload_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> UnloadPage:
+    """The unload form (after a refusal: with what was chosen)."""
+    base = weapon_page(app, member, tag)
+    held = tuple((p, load) for p, load in base.w.positions if load.state is not RoundState.EMPTY)
+    lots = {load.lot for _, load in held if load.lot}
+    containers = sorted(base.state.containers.items())
+    suggested = next(
+        (cid for cid, cs in containers if any(cs.contents.get(lot) for lot in lots)), ""
+    )
+    return UnloadPage(
+        **_fields(base),
+        held=held,
+        containers=tuple(cs for _, cs in containers),
+        suggested=text(form, "container") if form else suggested,
+        checked=frozenset(texts(form, "position")) if form else frozenset(p for p, _ in held),
+        disposition=text(form, "disposition", "store") if form else "store",
+    )
+
+
+@router.get("/p/{production}/w/{tag}/unload", response_class=HTMLResponse)
+def unload_form(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """Unload positions: unfired rounds back to a container or to destruction; spent cases out."""
+    return page(request, unload_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/unload", response_class=HTMLResponse)
+def unload(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """UnloadWeapon (R01, R04)."""
+
+    def build() -> dict[str, Any]:
+        container = text(form, "container")
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "positions": tuple(texts(form, "position")),
+            "disposition": Disposition(text(form, "disposition", "store")),
+            "container": ContainerId(container) if container else None,
+        }
+
+    result = attempt(app, member, c.UnloadWeapon, build)
+    return _after(
+        request, app, member, tag, result, "unloaded", lambda: unload_page(app, member, tag, form)
+    )
+
+
+# -- fired blanks, misfire, unplanned discharge ---------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FirePage(WeaponPage):
+    """Fired blanks (spent cases stay in until unloaded) and misfires (R15, R19)."""
+
+    template: ClassVar[str] = "fire.html"
+    blanks: tuple[str, ...]
+
+
+def fire_page(app: App, member: Membership, tag: str) -> FirePage:
+    """The firing form: the positions that hold a blank."""
+    base = weapon_page(app, member, tag)
+    blanks = tuple(p for p, load in base.w.positions if load.state is RoundState.BLANK)
+    return FirePage(**_fields(base), blanks=blanks)
+
+
+@router.get("/p/{production}/w/{tag}/fire", response_class=HTMLResponse)
+def fire_form(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """Fired blanks (spent cases stay in until unloaded) and misfires (R15, R19)."""
+    return page(request, fire_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/fire", response_class=HTMLResponse)
+def fire(tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
+    """RecordFiring."""
+
+    def build() -> dict[str, Any]:
+        return {"weapon": WeaponId(tag.upper()), "positions": tuple(texts(form, "position"))}
+
+    result = attempt(app, member, c.RecordFiring, build)
+    return _after(request, app, member, tag, result, "fired", lambda: fire_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/misfire", response_class=HTMLResponse)
+def misfire(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """RecordMisfire; the weapon page then counts the wait down (R19)."""
+
+    def build() -> dict[str, Any]:
+        return {"weapon": WeaponId(tag.upper()), "position": text(form, "position")}
+
+    result = attempt(app, member, c.RecordMisfire, build)
+    return _after(request, app, member, tag, result, "misfire", lambda: fire_page(app, member, tag))
+
+
+@router.get("/p/{production}/w/{tag}/discharge", response_class=HTMLResponse)
+def discharge_form(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
+    """Record an unplanned discharge (R20): incident, quarantine, stop-work."""
+    return page(request, weapon_page(app, member, tag))
+
+
+@router.post("/p/{production}/w/{tag}/discharge", response_class=HTMLResponse)
+def discharge(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """RecordUnplannedDischarge."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "position": text(form, "position") or None,
+            "description": text(form, "description"),
+        }
+
+    result = attempt(app, member, c.RecordUnplannedDischarge, build)
+    return _after(
+        request, app, member, tag, result, "discharge", lambda: weapon_page(app, member, tag)
+    )

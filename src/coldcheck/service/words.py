@@ -1,0 +1,147 @@
+"""One sentence per event, the same on paper, on screen and in CSV.
+
+``describe(event, state)`` is what the daily log, the custody and incident
+reports, their CSV and the weapon page's timeline all print for an event, so
+a court's PDF and the screen an armorer saw say the same thing. ``state`` is
+the production's state just before the event (names and lot classes come
+from it); ``title`` is the event's kind in words ("Weapon loaded").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coldcheck.domain import events as ev
+from coldcheck.domain.events import Event
+from coldcheck.domain.state import ProductionState
+
+__all__ = ["describe", "title"]
+
+
+def title(e: Event) -> str:
+    """The event's kind in words: ``WeaponLoaded`` → "Weapon loaded"."""
+    kind = "".join(f" {ch.lower()}" if ch.isupper() else ch for ch in e.type_name).strip()
+    return kind[:1].upper() + kind[1:]
+
+
+def _positions(positions: Sequence[str]) -> str:
+    return ", ".join(positions) if positions else "no position"
+
+
+def describe(e: Event, s: ProductionState) -> str:
+    """One plain sentence for an event, given the state just before it."""
+    match e:
+        case ev.ProductionCreated():
+            return f"production {e.title} created"
+        case ev.PersonAdded():
+            return f"{e.name} added to the production"
+        case ev.RoleAssigned():
+            return f"{s.name_of(e.person)} given the role {e.role.value.replace('_', ' ')}"
+        case ev.RoleEnded():
+            return f"{s.name_of(e.person)} no longer {e.role.value.replace('_', ' ')}"
+        case ev.TrainingRecorded():
+            return f"{s.name_of(e.person)} trained on {e.action.value.replace('_', ' ')}"
+        case ev.PermitRecorded():
+            return f"{e.kind.value} permit {e.number} of {s.name_of(e.person)}, expires {e.expires}"
+        case ev.WeaponRegistered():
+            return f"{e.weapon} registered: {e.name}, serial {e.serial}, {e.calibre}"
+        case ev.WeaponRetired():
+            return f"{e.weapon} retired (back to its owner)"
+        case ev.ContainerCreated():
+            return f"container {e.container} created: {e.label}"
+        case ev.ContainerMoved():
+            return f"container {e.container} moved to {e.to.value}"
+        case ev.LotReceived():
+            load = f" ({e.blank_load.value} load)" if e.blank_load else ""
+            return (
+                f"lot {e.lot} received: {e.count} {e.calibre} {e.round_class.value}s{load} "
+                f"from {e.supplier} into {e.container}"
+            )
+        case ev.DummiesVerified():
+            failed = f", {len(e.failed)} failed" if e.failed else ", all passed"
+            return f"lot {e.lot}: {e.checked} dummies verified ({e.method}){failed}"
+        case ev.RoundsMoved():
+            return f"{e.count} rounds of {e.lot} moved {e.from_container} -> {e.to_container}"
+        case ev.LotReturned():
+            return f"{e.count} rounds of {e.lot} returned to the supplier from {e.container}"
+        case ev.RoundsDestroyed():
+            return f"{e.count} rounds of {e.lot} destroyed from {e.container}"
+        case ev.LotQuarantined():
+            return f"lot {e.lot} quarantined: {e.reason}"
+        case ev.LotReleased():
+            return f"lot {e.lot} released from quarantine: {e.note}"
+        case ev.ScenePlanned():
+            fires = "blanks fired" if e.fires_blanks else "no firing"
+            used = ", ".join(e.weapons) or "no weapons"
+            return f"scene {e.scene} planned ({e.title}): {used}, {fires}"
+        case ev.SafetyMeetingHeld():
+            return (
+                f"safety meeting for scene(s) {', '.join(e.scenes)}, {len(e.attendees)} attendees"
+            )
+        case ev.ArmoryUnlocked():
+            return "armory unlocked"
+        case ev.ArmoryLocked():
+            return f"everything locked up ({e.kind})"
+        case ev.WeaponTakenOut():
+            return f"{e.weapon} taken out of storage"
+        case ev.WeaponReturnedToStorage():
+            return f"{e.weapon} returned to storage"
+        case ev.InspectionRecorded():
+            found = sorted({f.found.value for f in e.findings}) or ["no positions"]
+            return f"{e.weapon} inspected: {', '.join(found)}; bore {e.bore.value}"
+        case ev.BoreChecked():
+            return f"{e.weapon} bore checked: {e.bore.value}"
+        case ev.WeaponLoaded():
+            lots = sorted({pl.lot for pl in e.loads})
+            kinds = sorted(
+                {s.lots[pl.lot].lot.round_class.value for pl in e.loads if pl.lot in s.lots}
+            )
+            scene = f" for scene {e.scene}" if e.scene else ""
+            return (
+                f"{e.weapon} loaded with {len(e.loads)} {'/'.join(kinds)}(s) from "
+                f"{', '.join(lots)}{scene} ({_positions([pl.position for pl in e.loads])})"
+            )
+        case ev.WeaponUnloaded():
+            where = f" into {e.container}" if e.container else ""
+            return (
+                f"{e.weapon} unloaded ({_positions(e.positions)}), "
+                f"rounds to {e.disposition.value}{where}"
+            )
+        case ev.WeaponHandedOver():
+            return f"{e.weapon} handed to {s.name_of(e.to)}"
+        case ev.WeaponTakenBack():
+            return f"{e.weapon} taken back from {s.name_of(e.from_person)}"
+        case ev.BlanksFired():
+            return f"{e.weapon} fired {len(e.positions)} blank(s) ({_positions(e.positions)})"
+        case ev.MisfireRecorded():
+            return f"{e.weapon} misfire in {e.position}"
+        case ev.UnplannedDischargeRecorded():
+            where = f" from {e.position}" if e.position else ""
+            return f"UNPLANNED DISCHARGE of {e.weapon}{where}: {e.description}"
+        case ev.WeaponQuarantined():
+            return f"{e.weapon} quarantined: {e.reason}"
+        case ev.WeaponQuarantineCleared():
+            return f"{e.weapon} quarantine cleared: {e.note}"
+        case ev.IncidentOpened():
+            return f"incident {e.incident} opened ({e.kind}, {e.severity.value}): {e.description}"
+        case ev.IncidentClosed():
+            return f"incident {e.incident} closed: {e.resolution}"
+        case ev.SafetyReportFiled():
+            return "safety report filed" + (" anonymously" if e.anonymous else "")
+        case ev.SafetyReportClosed():
+            return f"safety report {e.report} answered"
+        case ev.StopWorkStarted():
+            return f"STOP WORK: {e.reason}"
+        case ev.StopWorkLifted():
+            return f"stop-work lifted after meeting {e.meeting}"
+        case ev.DayReconciled():
+            problems = f"; {len(e.discrepancies)} discrepancies" if e.discrepancies else ""
+            return f"day {e.day} reconciled: {len(e.lot_counts)} lots counted{problems}"
+        case ev.DayClosed():
+            how = "with a discrepancy" if e.with_discrepancy else "clean"
+            return f"day {e.day} closed {how}"
+        case ev.DiscrepancyResolved():
+            return f"discrepancy of {e.day} resolved: {e.resolution}"
+        case ev.CorrectionRecorded():
+            return f"correction of entry {e.corrects}: {e.reason}"
+    return e.type_name
