@@ -355,7 +355,9 @@ class RefWitness:
 # --- tlog-proof --------------------------------------------------------------------------
 
 
-def tlog_proof_file(index: int, path: list[bytes], note: bytes, extra: bytes | None = None) -> bytes:
+def tlog_proof_file(
+    index: int, path: list[bytes], note: bytes, extra: bytes | None = None
+) -> bytes:
     lines = ["c2sp.org/tlog-proof@v1"]
     if extra is not None:
         lines.append(f"extra {b64(extra)}")

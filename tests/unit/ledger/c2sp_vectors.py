@@ -80,13 +80,16 @@ PATH_5 = [
     "037kGJdt2VdTwcc4Yrk5j6Kiz5tP8P3+izDNlSCWFLc=",
 ]
 EXTRA = b"dry-gulch W-0001"
-# printf 'c2sp.org/tlog-proof@v1\nextra ZHJ5LWd1bGNoIFctMDAwMQ==\nindex 5\n%s\n%s\n%s\n\n' ...;
-#   cat cp.txt; printf '\n— %s %s\n— %s %s\n' "$ORIGIN" "$CHECKPOINT_SIG" "$WITNESS_NAME" ...
+# { printf 'c2sp.org/tlog-proof@v1\nextra %s\nindex 5\n%s\n%s\n%s\n\n' \
+#       "$(printf 'dry-gulch W-0001' | base64)" $PATH_5; cat cp.txt;
+#   printf '\n— %s %s\n— %s %s\n' "$ORIGIN" "$CHECKPOINT_SIG_B64" "$WITNESS_NAME" \
+#       "$COSIGNATURE_B64"; } > proof.tlog-proof; sha256sum proof.tlog-proof
 TLOG_PROOF = (
     "c2sp.org/tlog-proof@v1\n"
     "extra ZHJ5LWd1bGNoIFctMDAwMQ==\n"
     "index 5\n" + "".join(f"{h}\n" for h in PATH_5) + "\n"
 ).encode() + COSIGNED_NOTE
+TLOG_PROOF_SHA256 = "a21e7dcd0d7cc655f9c2d0eb87342ed01cab45ad31486136fb43abca3e58a2ae"
 
 # Consistency proof 6 -> 8 of the reference tree (test_proofs.py), base64 as above; and the
 # root of 6: echo 76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef | ...
@@ -161,19 +164,19 @@ SPEC_RESPONSE = (
 
 # tlog-proof: the example's lines before the checkpoint (its signatures are elided "[...]").
 SPEC_PROOF_HEAD = (
-    "c2sp.org/tlog-proof@v1\n"
-    "extra YWdlLXYxLjIuMS1kYXJ3aW4tYXJtNjQudGFyLmd6kYXJ3aW4tYXJ\n"
-    "index 73894\n"
-    "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=\n"
-    "B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=\n"
-    "EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs=\n"
-    "RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes=\n"
-    "AHCioX9nLjsrse6YhjRRmk1WUEirVOLLRoOQ6vfO5vk=\n"
-    "\n"
-    "example.com/fancylog\n"
-    "109482\n"
-    "sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=\n"
-).encode()
+    b"c2sp.org/tlog-proof@v1\n"
+    b"extra YWdlLXYxLjIuMS1kYXJ3aW4tYXJtNjQudGFyLmd6kYXJ3aW4tYXJ\n"
+    b"index 73894\n"
+    b"gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=\n"
+    b"B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=\n"
+    b"EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs=\n"
+    b"RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes=\n"
+    b"AHCioX9nLjsrse6YhjRRmk1WUEirVOLLRoOQ6vfO5vk=\n"
+    b"\n"
+    b"example.com/fancylog\n"
+    b"109482\n"
+    b"sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=\n"
+)
 SPEC_PROOF_ELIDED_SIGNATURES = (
     "\n"
     "\u2014 example.com/fancylog hI2DJw[...]1roloI=\n"

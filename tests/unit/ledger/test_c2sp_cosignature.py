@@ -85,9 +85,7 @@ def test_timestamps_above_2_63_minus_1_are_refused() -> None:
     with pytest.raises(C2spFormatError):
         Cosignature(v.WITNESS_NAME, 0, 2**63, bytes(64))
     raw = (2**63).to_bytes(8, "big") + bytes(64)
-    assert not CosignatureVerifier.from_vkey(v.WITNESS_VKEY).verify(
-        v.CHECKPOINT_TEXT.encode(), raw
-    )
+    assert not CosignatureVerifier.from_vkey(v.WITNESS_VKEY).verify(v.CHECKPOINT_TEXT.encode(), raw)
 
 
 def test_a_witness_never_cosigns_with_timestamp_zero() -> None:

@@ -61,9 +61,7 @@ def test_the_specification_s_opening_note_parses_with_its_blank_line_inside_the_
 
 def test_signatures_of_unknown_keys_are_ignored_but_kept() -> None:
     other = Ed25519Signer("other.example/log", Ed25519PrivateKey.from_private_bytes(b"\x07" * 32))
-    note = parse_note(v.CHECKPOINT_NOTE).adding(
-        sign_note(v.CHECKPOINT_TEXT, [other]).signatures
-    )
+    note = parse_note(v.CHECKPOINT_NOTE).adding(sign_note(v.CHECKPOINT_TEXT, [other]).signatures)
     opened = open_note(note.to_bytes(), [Ed25519Verifier.from_vkey(v.LOG_VKEY)])
     assert [s.name for s in opened.verified] == [v.ORIGIN]
     assert [s.name for s in opened.unverified] == ["other.example/log"]
@@ -71,9 +69,7 @@ def test_signatures_of_unknown_keys_are_ignored_but_kept() -> None:
 
 def test_a_key_sharing_only_the_name_with_a_trusted_key_is_ignored_not_failed() -> None:
     impostor = Ed25519Signer(v.ORIGIN, Ed25519PrivateKey.from_private_bytes(b"\x09" * 32))
-    note = parse_note(v.CHECKPOINT_NOTE).adding(
-        sign_note(v.CHECKPOINT_TEXT, [impostor]).signatures
-    )
+    note = parse_note(v.CHECKPOINT_NOTE).adding(sign_note(v.CHECKPOINT_TEXT, [impostor]).signatures)
     opened = open_note(note.to_bytes(), [Ed25519Verifier.from_vkey(v.LOG_VKEY)])
     assert len(opened.verified) == 1 and len(opened.unverified) == 1
 
@@ -127,9 +123,7 @@ MALFORMED = {
     "base64 without padding": _note(v.CHECKPOINT_TEXT, GOOD_LINE.rstrip("=")),
     "non-canonical base64 spare bits": _note(v.CHECKPOINT_TEXT, f"{EM} {v.ORIGIN} AAAAAAB="),
     "a signature of only a key ID": _note(v.CHECKPOINT_TEXT, f"{EM} {v.ORIGIN} AAAAAA=="),
-    "two spaces before the signature": _note(
-        v.CHECKPOINT_TEXT, GOOD_LINE.replace(" Y", "  Y", 1)
-    ),
+    "two spaces before the signature": _note(v.CHECKPOINT_TEXT, GOOD_LINE.replace(" Y", "  Y", 1)),
     "a line that is not a signature after the blank line": _note(
         v.CHECKPOINT_TEXT, f"{GOOD_LINE}\nnot a signature"
     ),
