@@ -296,3 +296,21 @@ def test_evidence_is_bounded_per_origin_and_what_is_past_the_bound_is_counted(
             "SELECT value FROM witness_meta WHERE key = ?", (f"evidence_dropped:{ORIGIN}",)
         ).fetchone()
     assert int(dropped) == 1
+
+
+def test_no_changed_byte_of_an_extension_request_gets_a_cosignature(tmp_path: Path) -> None:
+    import random
+
+    witness = make_witness(tmp_path / "w.sqlite3", LOG)
+    assert witness.add_checkpoint(LOG.request(0, 8)).status == 200
+    good = LOG.request(8, 13)
+    rng = random.Random(7)
+    for _ in range(300):
+        data = bytearray(good)
+        position = rng.randrange(len(data))
+        data[position] = (data[position] + rng.randrange(1, 256)) % 256
+        answer = witness.add_checkpoint(bytes(data))
+        assert answer.status in (400, 403, 404, 409, 422), (position, answer)
+    held = witness.store.held(ORIGIN)
+    assert held is not None and held.tree_size == 8
+    assert witness.add_checkpoint(good).status == 200

@@ -6,6 +6,8 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coldcheck.ledger.c2sp_errors import BadNoteSignature, C2spFormatError, UntrustedNote
 from coldcheck.ledger.note import (
@@ -224,3 +226,16 @@ def test_two_trusted_keys_with_the_same_name_and_id_are_a_configuration_error() 
     verifier = Ed25519Verifier.from_vkey(v.LOG_VKEY)
     with pytest.raises(ValueError, match="share"):
         open_note(v.CHECKPOINT_NOTE, [verifier, verifier])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(v.CHECKPOINT_NOTE) - 1), st.integers(1, 255))
+def test_no_changed_byte_of_a_signed_note_is_accepted_as_signed(position: int, delta: int) -> None:
+    data = bytearray(v.CHECKPOINT_NOTE)
+    data[position] = (data[position] + delta) % 256
+    try:
+        opened = open_note(bytes(data), [Ed25519Verifier.from_vkey(v.LOG_VKEY)])
+    except (C2spFormatError, BadNoteSignature, UntrustedNote):
+        return
+    # the only change that can still verify is one the parser reads back as the same note
+    assert opened.note.to_bytes() == v.CHECKPOINT_NOTE
