@@ -161,8 +161,11 @@ def serve(
 def _register_all() -> None:
     from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users
 
+    from coldcheck.witness.cli import witness_cli
+
     for module in (ledger, exchange, reports, backup, users):
         module.register(cli)
+    cli.add_typer(witness_cli, name="witness")
 
 
 _register_all()
