@@ -151,7 +151,7 @@ def serve(
 
     settings = _settings(ctx).with_overrides(host=host, port=port)
     try:
-        app = build(settings)
+        app = build(settings, serving=True)
     except NotInitialised as exc:
         _fail(str(exc))
     typer.echo(f"coldcheck serving on http://{settings.host}:{settings.port}/")
