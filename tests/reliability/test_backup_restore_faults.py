@@ -244,8 +244,8 @@ def test_the_database_watch_says_what_happened_and_what_to_do(
             store.events(limit=1)
         (demo_copy / DB).rename(tmp_path / "moved.sqlite3")
         shutil.copyfile(tmp_path / "moved.sqlite3", demo_copy / DB)
-        with pytest.raises(DatabaseReplaced, match="was replaced or moved while this server ran"):
-            with app.account_store() as store:
-                store.events(limit=1)
+        replaced = pytest.raises(DatabaseReplaced, match="was replaced or moved while this server")
+        with replaced, app.account_store() as store:
+            store.events(limit=1)
     finally:
         app.close()

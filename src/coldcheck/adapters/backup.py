@@ -344,9 +344,7 @@ def _tar_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def _write_tar(
-    partial: Path, target: Path, manifest: bytes, db_copy: Path, key_pem: bytes
-) -> None:
+def _write_tar(partial: Path, target: Path, manifest: bytes, db_copy: Path, key_pem: bytes) -> None:
     mode = "w:gz" if target.name.endswith(("gz", "tgz")) else "w"
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as raw:
