@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from coldcheck.adapters import keyfile
+from coldcheck.adapters import datafiles, keyfile
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import migrate
@@ -66,13 +66,13 @@ def init_data(settings: Settings) -> InitReport:
 
     Safe to run again: what exists is kept, and the report says so.
     """
-    created_dir = not settings.data_dir.exists()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    created_dir = datafiles.prepare_for_init(settings)
     engine = make_engine(settings.database_url)
     try:
         before = migrate.current_revision(engine)
         migrate.upgrade(engine)
         after = migrate.current_revision(engine)
+        datafiles.refuse_new_key_for_signed_log(engine, settings.key_path)
     finally:
         engine.dispose()
     created_key = keyfile.create_key(settings.key_path)
@@ -101,6 +101,7 @@ class App:
     audit: LedgerAudit
     documents: Documents
     clock: Clock = field(default_factory=SystemClock)
+    folder_lock: datafiles.FolderLock | None = None
 
     @property
     def public_key(self) -> bytes:
@@ -113,8 +114,10 @@ class App:
         return log_id_for(self.public_key)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (and a server's hold on the data folder)."""
         self.engine.dispose()
+        if self.folder_lock is not None:
+            self.folder_lock.release()
 
 
 class NotInitialised(Exception):
@@ -131,11 +134,36 @@ def build(
     clock: Clock | None = None,
     hasher: SecretHasher | None = None,
     pin_hasher: SecretHasher | None = None,
+    serving: bool = False,
 ) -> App:
     """Open the database and key named by ``settings`` and wire the services.
 
     ``hasher`` lets tests use cheap argon2 parameters; production uses the defaults.
+    ``serving``: hold the data folder's server lock while the App lives (restore checks it).
     """
+    try:
+        lock = datafiles.hold_shared_lock(settings.data_dir) if serving else None
+    except datafiles.DataFolderError as exc:
+        raise NotInitialised(str(exc)) from None
+    try:
+        return _open(settings, lock, clock, hasher, pin_hasher)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _open(
+    settings: Settings,
+    lock: datafiles.FolderLock | None,
+    clock: Clock | None,
+    hasher: SecretHasher | None,
+    pin_hasher: SecretHasher | None,
+) -> App:
+    try:
+        datafiles.check_before_open(settings)
+    except datafiles.DataFolderError as exc:
+        raise NotInitialised(str(exc)) from None
     if settings.database_kind == "sqlite" and not settings.database_url_override:
         db_file = settings.data_dir / DB_FILE_NAME
         if not db_file.exists():
@@ -160,6 +188,9 @@ def build(
     except keyfile.KeyFileError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
+    watched = datafiles.sqlite_file(settings)
+    if watched is not None and watched.exists():
+        datafiles.watch_database_file(engine, watched)
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
@@ -180,6 +211,7 @@ def build(
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
         clock=clock,
+        folder_lock=lock,
     )
 
 

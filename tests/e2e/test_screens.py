@@ -162,7 +162,7 @@ def test_the_board_filters_and_updates_live(browser: Any, blank_loaded: Server) 
         # so the waits use locators)
         mara.goto(p(url, "/w/W-0003"))
         mara.click("text=Take out of storage")
-        expect(board.locator("[data-tag='W-0003']")).to_contain_text("Mara Voss", timeout=8000)
+        expect(board.locator("[data-tag='W-0003']")).to_contain_text("Mara Voss", timeout=30_000)
     finally:
         board.context.close()
         mara.context.close()

@@ -126,7 +126,7 @@ def test_the_armorer_runs_a_whole_shoot_day_through_the_screens(
         assert "Wait" in page.inner_text("#misfire-count")
         page.click("text=Take back from Jack Hale")
         assert "Taken back" in done_message(page)
-        page.wait_for_selector("#misfire.wait-over", timeout=20_000)
+        page.wait_for_selector("#misfire.wait-over", timeout=60_000)
 
         # the misfired blank to destruction, the rest back to C-0001 with the spent cases
         page.click("a:has-text('Unload')")

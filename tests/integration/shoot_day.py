@@ -36,8 +36,14 @@ def _inspect(weapon: WeaponId, action: ActionType, capacity: int) -> dict[str, A
     }
 
 
-def play(data: Path) -> dict[str, Any]:
-    """Run the scenario on the demo data folder ``data``; returns times and ids."""
+DISCHARGE = "went off during a reset; the plan had no firing"
+
+
+def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
+    """Run the scenario on the demo data folder ``data``; returns times and ids.
+
+    ``discharge`` is what the armorer writes about the unplanned discharge.
+    """
     settings = Settings.from_env({"COLDCHECK_DATA": str(data)})
     probe = build(settings, hasher=Argon2Hasher.cheap())
     try:
@@ -101,7 +107,7 @@ def play(data: Path) -> dict[str, Any]:
             c.RecordUnplannedDischarge,
             MARA,
             weapon=W4,
-            description="went off during a reset; the plan had no firing",
+            description=discharge,
         )
         run(
             3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -317,7 +318,15 @@ def test_backup_and_restore_round_trip_and_a_tampered_backup_is_refused(
     target = tmp_path / "never"
     refused = run_cli("restore", str(folder), "--json", data=target, check=False)
     assert refused.returncode == 1
-    assert "does not verify" in json.loads(refused.stdout)["error"] or "NOT OK" in refused.stdout
+    assert "lacks manifest.json" in json.loads(refused.stdout)["error"]
+    assert not (target / "coldcheck.sqlite3").exists()
+    manifest["files"]["coldcheck.sqlite3"] = hashlib.sha256(
+        (folder / "coldcheck.sqlite3").read_bytes()
+    ).hexdigest()  # ... or write new hashes, but it cannot sign them without the key
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    refused = run_cli("restore", str(folder), "--json", data=target, check=False)
+    assert refused.returncode == 1
+    assert "not signed by the backup's log key" in json.loads(refused.stdout)["error"]
     assert not (target / "coldcheck.sqlite3").exists()
 
 

@@ -2,7 +2,8 @@
 
 Each round starts a real ``coldcheck serve`` on the same SQLite database,
 drives take-out / return-to-storage commands from a client, kills the
-server with SIGKILL at a random moment, restarts it, and checks that every
+server with SIGKILL once a random number (1-8) of this round's commands were
+acknowledged (a count, never a time), restarts it, and checks that every
 command the client saw acknowledged is in the log at the position it was
 given, and that the log's entries are contiguous and hash-consistent.
 """
@@ -14,7 +15,6 @@ import os
 import random
 import signal
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -25,7 +25,13 @@ from tests.conftest import start_server
 ROUNDS = int(os.environ.get("COLDCHECK_KILL_ROUNDS", "5"))
 
 
-def _burst(url: str, token: str, acked: list[tuple[int, str]], stop: threading.Event) -> None:
+def _burst(
+    url: str,
+    token: str,
+    acked: list[tuple[int, str]],
+    stop: threading.Event,
+    grew: threading.Condition,
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=10) as client:
         while not stop.is_set():
@@ -38,8 +44,9 @@ def _burst(url: str, token: str, acked: list[tuple[int, str]], stop: threading.E
             except (httpx.TransportError, ValueError, KeyError):
                 return  # the server is gone
             if r.status_code == 200:
-                for item in r.json()["accepted"]:
-                    acked.append((item["seq"], item["type"]))
+                with grew:
+                    acked.extend((item["seq"], item["type"]) for item in r.json()["accepted"])
+                    grew.notify_all()
 
 
 def test_sigkill_during_a_burst_loses_no_acknowledged_event(demo_copy: Path) -> None:
@@ -53,9 +60,14 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_event(demo_copy: Path) -> 
             json={"login": "mara", "password": "dry-gulch-demo"},
         ).json()["token"]
         stop = threading.Event()
-        client = threading.Thread(target=_burst, args=(server.url, token, acked, stop))
+        grew = threading.Condition()
+        target = len(acked) + rng.randint(1, 8)
+        client = threading.Thread(target=_burst, args=(server.url, token, acked, stop, grew))
         client.start()
-        time.sleep(rng.uniform(0.3, 1.2))
+        with grew:
+            while len(acked) < target and client.is_alive():
+                grew.wait(1.0)
+        assert len(acked) >= target, "the client stopped before the kill"
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait(10)
         kills += 1

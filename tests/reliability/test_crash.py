@@ -3,7 +3,10 @@
 Each round forks ``coldcheck serve`` (see zygote.py) on the same database,
 two clients drive a cycle of custody commands (take out, inspect, hand over
 with PINs, take back, return; and moving dummy rounds between containers),
-and the server is SIGKILLed at a random moment. While it is down:
+and the server is SIGKILLed once the clients have had a random number (1-6) of
+commands acknowledged in that round, whatever the other client's request is
+doing at that instant (a count, never a time: a loaded machine only makes the
+suite slower). While it is down:
 
 * every command a client saw acknowledged (HTTP 200) is in the log, at the
   seq it was given, with its type, and the signed head the client received
@@ -27,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +56,17 @@ class Ledger:
     acked: list[dict[str, Any]] = field(default_factory=list)
     cut_off: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    grew: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.grew = threading.Condition(self.lock)
+
+    def wait_for_acks(self, count: int, alive: Callable[[], bool]) -> None:
+        """Block until ``count`` commands in all were acknowledged (or no client is left)."""
+        with self.grew:
+            while len(self.acked) < count and alive():
+                self.grew.wait(1.0)
+            assert len(self.acked) >= count, "the clients stopped before the server was killed"
 
 
 def _post(client: httpx.Client, name: str, body: dict[str, Any], seen: Ledger) -> bool:
@@ -63,8 +78,9 @@ def _post(client: httpx.Client, name: str, body: dict[str, Any], seen: Ledger) -
             seen.cut_off += 1
         return False
     if r.status_code == 200:
-        with seen.lock:
+        with seen.grew:
             seen.acked.append(r.json())
+            seen.grew.notify_all()
     else:
         assert r.status_code in (403, 409), f"{name}: {r.status_code} {r.text}"
     return True
@@ -105,6 +121,10 @@ def _rounds_cycle(client: httpx.Client, stop: threading.Event, seen: Ledger) -> 
         body = {"lot": "L-0002", "from_container": src, "to_container": dst, "count": count}
         if not _post(client, "move-rounds", body, seen):
             return
+
+
+def _any_alive(threads: list[threading.Thread]) -> bool:
+    return any(t.is_alive() for t in threads)
 
 
 def _check_store(engine: Engine, seen: Ledger) -> int:
@@ -172,9 +192,13 @@ def _kill_rounds(
                 threading.Thread(target=work, args=(client, stop, seen))
                 for work, client in zip(workers, clients, strict=True)
             ]
+            # Kill once this round has had its 1-6 acknowledged commands: a count, not a
+            # time, so a loaded machine only makes the round slower. The other client's
+            # request is then anywhere in flight.
+            target = len(seen.acked) + rng.randint(1, 6)
             for t in threads:
                 t.start()
-            time.sleep(rng.uniform(0.05, 0.7))
+            seen.wait_for_acks(target, partial(_any_alive, threads))
             status = z.kill(server.pid)
             assert status == -9, f"the server ended with {status} before the kill"
             stop.set()

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from coldcheck.adapters.qr import qr_matrix
@@ -60,6 +60,11 @@ _REPLACE = {
     "\u2265": ">=",
     "\u2264": "<=",
 }
+CELL_LINES = 16
+"""A table cell longer than this many lines goes on in continuation rows, so rows split
+across pages (fpdf2 cannot break one row over a page): a page loses at most the height of
+16 lines (about 6 cm) at its foot, and no text."""
+PAD_X, PAD_Y = 1.2, 0.8
 GREY = (235, 235, 235)
 RED = (180, 20, 20)
 
@@ -127,7 +132,7 @@ class _Doc(FPDF):
         self.multi_cell(0, 7.5, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.sans, "", 9)
         for line in lines:
-            self.cell(0, 4.6, self.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(0, 4.6, self.t(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
         self.set_draw_color(0)
         self.set_line_width(0.4)
@@ -140,12 +145,55 @@ class _Doc(FPDF):
             self.add_page()
         self.ln(2)
         self.set_font(self.sans, "B", 11)
-        self.cell(0, 6, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 6, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.sans, "", 8)
 
     def para(self, text: str, size: float = 8, bold: bool = False) -> None:
         self.set_font(self.sans, "B" if bold else "", size)
         self.multi_cell(0, size * 0.5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def wrapped(self, text: str, width: float, size: float, style: str = "") -> list[str]:
+        """``text`` broken into the lines a cell ``width`` mm wide shows (long words too)."""
+        self.set_font(self.sans, style, size)
+        lines = self.multi_cell(
+            width, size * 0.48, text, dry_run=True, output=MethodReturnValue.LINES
+        )
+        assert isinstance(lines, list)
+        return [str(line) for line in lines] or [""]
+
+    def split_rows(
+        self,
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        bold_rows: Sequence[bool],
+        size: float,
+    ) -> tuple[list[list[str]], list[bool]]:
+        """Rows whose cells run past ``CELL_LINES`` lines, cut into continuation rows."""
+        scale = self.width / sum(widths)
+        inner = [w * scale - 2 * PAD_X - 0.6 for w in widths]  # a little slack against re-wrap
+        out: list[list[str]] = []
+        bold_out: list[bool] = []
+        for i, row in enumerate(rows):
+            bold = i < len(bold_rows) and bold_rows[i]
+            cells = [self.t(cell) for cell in row]
+            wrapped = [
+                self.wrapped(cell, w, size, "B" if bold else "")
+                for cell, w in zip(cells, inner, strict=True)
+            ]
+            chunks = max(-(-len(lines) // CELL_LINES) for lines in wrapped)
+            if chunks == 1:
+                out.append(cells)
+                bold_out.append(bold)
+                continue
+            for k in range(chunks):
+                part = [
+                    "\n".join(lines[k * CELL_LINES : (k + 1) * CELL_LINES]) for lines in wrapped
+                ]
+                if k > 0 and not part[0]:
+                    part[0] = f"{wrapped[0][0]}\n(cont.)"
+                out.append(part)
+                bold_out.append(bold)
+        return out, bold_out
 
     def grid(
         self,
@@ -155,9 +203,11 @@ class _Doc(FPDF):
         bold_rows: Sequence[bool] = (),
         size: float = 7.5,
     ) -> None:
+        """A table with a heading row repeated on every page; long cells split across pages."""
         if not rows:
             self.para("(none)")
             return
+        cut, cut_bold = self.split_rows(rows, widths, bold_rows, size)
         self.set_font(self.sans, "", size)
         style = FontFace(emphasis="BOLD", fill_color=GREY)
         with self.table(
@@ -166,17 +216,16 @@ class _Doc(FPDF):
             text_align="LEFT",
             line_height=size * 0.48,
             headings_style=style,
-            padding=(0.8, 1.2),
+            padding=(PAD_Y, PAD_X),
             v_align="TOP",
         ) as table:
             head = table.row()
             for h in headings:
                 head.cell(self.t(h))
-            for i, r in enumerate(rows):
+            for cells, bold in zip(cut, cut_bold, strict=True):
                 row = table.row()
-                bold = i < len(bold_rows) and bold_rows[i]
-                for cell in r:
-                    row.cell(self.t(cell), style=FontFace(emphasis="BOLD") if bold else None)
+                for cell in cells:
+                    row.cell(cell, style=FontFace(emphasis="BOLD") if bold else None)
 
     def qr(self, text: str, x: float, y: float, size: float) -> None:
         matrix = qr_matrix(text)

@@ -28,7 +28,14 @@ from coldcheck import __version__
 from coldcheck.bootstrap import App
 from coldcheck.ledger.errors import CanonicalJsonError
 from coldcheck.service.alerts import OverdueWatch
-from coldcheck.service.errors import Forbidden, NotFound, Refused, ServiceError, Unconfirmed
+from coldcheck.service.errors import (
+    Forbidden,
+    NotFound,
+    Refused,
+    ServiceError,
+    StorageUnavailable,
+    Unconfirmed,
+)
 
 LOG = logging.getLogger("coldcheck.web")
 STATIC = Path(__file__).with_name("pages") / "static"
@@ -129,7 +136,12 @@ def _wants_page(request: Request) -> bool:
 
 ERROR_HEADINGS = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}
 #: The status of each service error (``Refused`` has its own handler: 409 with every reason).
-SERVICE_STATUS: dict[type[ServiceError], int] = {NotFound: 404, Forbidden: 403, Unconfirmed: 403}
+SERVICE_STATUS: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Unconfirmed: 403,
+    StorageUnavailable: 503,
+}
 
 
 def create_app(app: App) -> FastAPI:
@@ -181,7 +193,8 @@ def create_app(app: App) -> FastAPI:
 
     @web.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> Response:
-        return error(request, SERVICE_STATUS.get(type(exc), 500), str(exc))
+        status = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 500)
+        return error(request, status, str(exc))
 
     @web.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

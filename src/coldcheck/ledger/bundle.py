@@ -20,6 +20,15 @@ leaf hash and every inclusion proof against the head's root, and that the zip
 is exactly what :func:`build_bundle` makes of its content (so a changed byte
 anywhere, even outside the signed content, is reported). It returns a
 :class:`BundleReport` whose ``summary`` says in words what was proved.
+
+A bundle is hostile input. Before any member is read, the zip's central
+directory is checked: every member must be stored (a compressed member can
+only be a zip bomb, or a zip ``build_bundle`` did not make), its stored size
+must equal its size, and the bundle's size (``MAX_BUNDLE_BYTES``), the number
+of entries (``MAX_ENTRIES``) and each member's size (``MAX_ENTRY_BYTES``,
+``MAX_MANIFEST_BYTES``, ``MAX_README_BYTES``) are capped. ``build_bundle``
+refuses to make a bundle beyond the same caps, so every bundle it makes
+verifies.
 """
 
 from __future__ import annotations
@@ -49,6 +58,17 @@ __all__ = [
 ]
 
 BUNDLE_FORMAT = "coldcheck-evidence-bundle/1"
+
+MAX_BUNDLE_BYTES = 256 << 20
+"""The largest bundle file verified (256 MiB); a larger one is refused before it is opened."""
+MAX_ENTRIES = 50_000
+"""The most entries one bundle holds (export a shorter period for more)."""
+MAX_ENTRY_BYTES = 2 << 20
+"""The largest entry member (2 MiB: a request body, and so an entry, is at most 1 MB)."""
+MAX_MANIFEST_BYTES = 64 << 20
+"""The largest manifest.json (about 1.3 KiB per entry at most, for MAX_ENTRIES entries)."""
+MAX_README_BYTES = 64 << 10
+"""The largest README.txt."""
 
 DEFAULT_README = """\
 coldcheck evidence bundle
@@ -114,6 +134,14 @@ def build_bundle(
 ) -> bytes:
     """The zip bytes of an evidence bundle (entries are written in index order)."""
     ordered = sorted(entries, key=lambda e: e.index)
+    if len(ordered) > MAX_ENTRIES:
+        raise BundleError(
+            f"a bundle holds at most {MAX_ENTRIES} entries, not {len(ordered)};"
+            " export a shorter period"
+        )
+    for e in ordered:
+        if len(e.entry) > MAX_ENTRY_BYTES:
+            raise BundleError(f"entry {e.index} is larger than {MAX_ENTRY_BYTES} bytes")
     indices = [e.index for e in ordered]
     if len(set(indices)) != len(indices):
         raise BundleError("an entry index appears twice")
@@ -135,10 +163,15 @@ def build_bundle(
             for e in ordered
         ],
     }
+    readme_bytes, manifest_bytes = readme.encode("utf-8"), canonical_json(manifest)
+    if len(readme_bytes) > MAX_README_BYTES:
+        raise BundleError(f"the README is larger than {MAX_README_BYTES} bytes")
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES:
+        raise BundleError(f"the manifest would be larger than {MAX_MANIFEST_BYTES} bytes")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(_member(_README), readme.encode("utf-8"))
-        zf.writestr(_member(_MANIFEST), canonical_json(manifest))
+        zf.writestr(_member(_README), readme_bytes)
+        zf.writestr(_member(_MANIFEST), manifest_bytes)
         for e in ordered:
             zf.writestr(_member(_entry_file(e.index)), e.entry)
     return buf.getvalue()
@@ -205,9 +238,49 @@ def verify_bundle(zip_bytes: bytes, trusted_public_key: bytes | None = None) -> 
         return _fail(f"not a readable zip file: {type(exc).__name__}: {exc}")
 
 
+def _member_cap(name: str) -> int:
+    if name == _MANIFEST:
+        return MAX_MANIFEST_BYTES
+    if name == _README:
+        return MAX_README_BYTES
+    return MAX_ENTRY_BYTES
+
+
+def _directory_problem(infos: Sequence[zipfile.ZipInfo], size: int) -> str | None:
+    """What makes the central directory unacceptable before any member is read, or None."""
+    most = MAX_ENTRIES + 2
+    if len(infos) > most:
+        return (
+            f"the zip has {len(infos)} members; a bundle has at most {most}"
+            f" ({MAX_ENTRIES} entries, README.txt and manifest.json)"
+        )
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.compress_type != zipfile.ZIP_STORED:
+            return f"{name} is compressed; bundle members are stored uncompressed"
+        if info.flag_bits & 0x1:
+            return f"{name} is encrypted"
+        if info.compress_size != info.file_size:
+            return f"{name}: its stored size and its size differ"
+        cap = _member_cap(name)
+        if info.file_size > cap:
+            return f"{name} is larger than {cap} bytes"
+        total += info.file_size
+    if total > size:  # stored members cannot hold more than the file: they would overlap
+        return "the members add up to more than the zip file holds (they overlap)"
+    return None
+
+
 def _verify(zip_bytes: bytes, trusted_public_key: bytes | None) -> BundleReport:
+    if len(zip_bytes) > MAX_BUNDLE_BYTES:
+        return _fail(f"the bundle is larger than {MAX_BUNDLE_BYTES} bytes")
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
-        names = zf.namelist()
+        infos = zf.infolist()
+        problem = _directory_problem(infos, len(zip_bytes))
+        if problem:
+            return _fail(problem)
+        names = [info.filename for info in infos]
         if len(set(names)) != len(names):
             return _fail("the zip has two members with the same name")
         if _MANIFEST not in names or _README not in names:

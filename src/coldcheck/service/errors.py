@@ -4,7 +4,8 @@ ServiceError
 ├── Refused            a safety rule (or input check) refused the command: HTTP 409, exit 3
 ├── NotFound           no such production / weapon / lot visible to this person: 404
 ├── Forbidden          this person's role may not ask for this: 403
-└── Unconfirmed        a confirmation (a PIN) was wrong, locked or missing: 403
+├── Unconfirmed        a confirmation (a PIN) was wrong, locked or missing: 403
+└── StorageUnavailable the data folder or database cannot be written safely now: 503
 """
 
 from __future__ import annotations
@@ -44,3 +45,8 @@ class Forbidden(ServiceError):
 
 class Unconfirmed(ServiceError):
     """A person's confirmation was refused (wrong or locked PIN, no PIN); nothing was recorded."""
+
+
+class StorageUnavailable(ServiceError):
+    """The store cannot take writes safely now (e.g. its database file was replaced); nothing
+    was recorded. The message says what is wrong and what to do."""

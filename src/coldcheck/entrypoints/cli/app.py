@@ -151,7 +151,7 @@ def serve(
 
     settings = _settings(ctx).with_overrides(host=host, port=port)
     try:
-        app = build(settings)
+        app = build(settings, serving=True)
     except NotInitialised as exc:
         _fail(str(exc))
     typer.echo(f"coldcheck serving on http://{settings.host}:{settings.port}/")
@@ -160,7 +160,6 @@ def serve(
 
 def _register_all() -> None:
     from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users
-
     from coldcheck.witness.cli import witness_cli
 
     for module in (ledger, exchange, reports, backup, users):

@@ -187,9 +187,17 @@ def verify_bundle_cmd(
     import base64
     import binascii
 
-    from coldcheck.ledger.bundle import verify_bundle
+    from coldcheck.ledger.bundle import MAX_BUNDLE_BYTES, verify_bundle
 
     try:
+        size = bundle.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            fail(
+                f"{bundle} is {size} bytes; a bundle is at most {MAX_BUNDLE_BYTES} bytes — this"
+                " is not a coldcheck evidence bundle",
+                EXIT_FAILURE,
+                as_json,
+            )
         data = bundle.read_bytes()
     except OSError as exc:
         fail(f"cannot read {bundle}: {exc.strerror}", EXIT_USAGE, as_json)
