@@ -14,7 +14,7 @@ from datetime import UTC
 from typing import Any
 
 from coldcheck.domain.events import Event, event_from_envelope, event_payload
-from coldcheck.ledger.canonical import canonical_json
+from coldcheck.service.fastjson import canonical_json
 
 _TAG = re.compile(r"^[WLCI]-\d{4,}$")
 _PERSON_FIELDS = ("person", "to", "from_person", "supervisor", "performers", "attendees")
