@@ -98,7 +98,7 @@ def goals_table(figures: list[Figure]) -> str:
         )
         skips = [f.skipped for f in mine if f.skipped]
         if not mine:
-            verdict = "skipped: not measured in this run"
+            verdict = "skipped: not measured in this run (a step failed or was left out)"
         elif any(f.met is False for f in mine):
             verdict = "NOT MET"
         elif skips:
@@ -142,7 +142,8 @@ def main() -> None:
                 got = fn()
             except Exception as exc:  # a broken figure must not hide the others
                 traceback.print_exc()
-                got = [Figure(name, None, "", note=f"failed: {type(exc).__name__}: {exc}"[:300])]
+                why = f"failed: {type(exc).__name__}: {exc}"[:300]
+                got = [Figure(name, None, "", skipped=why)]
             out.extend(got)
             print(f"  {name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
 

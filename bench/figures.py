@@ -421,9 +421,11 @@ def http_concurrent(tmp: Path, quick: bool) -> list[Figure]:
         )
     n = CLIENTS * rounds
     loop = (
-        f"{CLIENTS} clients, closed loop, no think time, {n} issues a round × {pairs}: "
+        f"{CLIENTS} client threads, closed loop, no think time, {n} issues per run, {pairs} runs"
+        " each side, alternating: "
         "issue = one POST /batch (take out + inspect + hand over, 2 PINs checked, cheap argon2),"
-        " then 3 POSTs to give it back; the floor app (bench/floor.py) gets the same requests"
+        " then 3 POSTs to give it back; the floor app (bench/floor.py) gets the same requests;"
+        " the clients share the 2 cores with the server"
     )
     return [
         ratio_figure(

@@ -39,8 +39,7 @@ def test_quick_bench_writes_every_documented_field_and_prints_issue_16s_targets(
         assert figure.keys() >= FIELDS, figure
         assert isinstance(figure["name"], str) and figure["name"]
         assert figure["met"] in (True, False, None)
-        assert not figure["verdict"].startswith("failed"), figure
-        assert figure.get("note", "").find("failed:") != 0, figure
+        assert "failed:" not in figure["verdict"], figure
         assert isinstance(figure["load"], float | int)
     by_name = {f["name"]: f for f in figures}
     for name in ("HTTP issue, 20 clients, p50", "HTTP throughput, 20 clients"):
