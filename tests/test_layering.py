@@ -16,7 +16,7 @@ MAY_IMPORT = {
     "service": {"domain", "ledger"},
     "adapters": {"service", "domain", "ledger"},
     "bootstrap": {"adapters", "service", "domain", "ledger", "config"},
-    "entrypoints": {"bootstrap", "service", "domain", "ledger", "config"},
+    "entrypoints": {"bootstrap", "service", "domain", "ledger", "config", "witness"},
     "witness": {"ledger"},
 }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs
 from coldcheck.domain.events import Event
-from coldcheck.ledger.canonical import canonical_json
+from coldcheck.service.fastjson import canonical_json
 
 
 def envelope(seq: int, event: Event) -> dict[str, Any]:
