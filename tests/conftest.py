@@ -7,8 +7,11 @@ do the same with ``COLDCHECK_REQUIRE_PG=1`` (see tests/pg.py).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,46 +65,60 @@ def run_cli(
 
 @dataclass
 class Server:
-    """A ``coldcheck serve`` process on a temporary data folder."""
+    """A ``coldcheck serve`` process on a temporary data folder.
+
+    Forked from one pre-imported process per test session (the reliability
+    suite's zygote): the real command line in a fresh process, without paying
+    seconds of imports for every server a test starts.
+    """
 
     url: str
     data: Path
-    process: subprocess.Popen[bytes]
+    pid: int
+
+    def kill(self, sig: int = signal.SIGKILL) -> int:
+        """Send ``sig`` and reap the process; its wait status."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, sig)
+        return int(_zygote().ask(op="reap", pid=self.pid)["status"])
 
     def stop(self) -> None:
-        """Terminate and wait."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        """Terminate (SIGTERM, as a service manager would), SIGKILL after 10 s, and reap."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _exited(self.pid):
+            time.sleep(0.05)
+        self.kill(signal.SIGKILL)
+
+
+def _exited(pid: int) -> bool:
+    """True once a child has exited (a zombie waiting to be reaped) or is gone."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return status.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+_ZYGOTE: list[Any] = []
+
+
+def _zygote() -> Any:
+    """The session's pre-imported forking process (started on first use, closed at exit)."""
+    if not _ZYGOTE:
+        from tests.reliability.support import Zygote
+
+        _ZYGOTE.append(Zygote())
+        atexit.register(_ZYGOTE[0].close)
+    return _ZYGOTE[0]
 
 
 def start_server(data: Path, env: dict[str, str] | None = None) -> Server:
     """Start ``coldcheck serve`` on a free port and wait until /healthz answers."""
-    port = free_port()
-    full_env = {**os.environ, "COLDCHECK_DATA": str(data), **(env or {})}
-    process = subprocess.Popen(
-        [COLDCHECK, "serve", "--port", str(port)],
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(f"server exited with {process.returncode}: {err}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Server(url, data, process)
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("server did not answer /healthz within 30 s")
+    z = _zygote()
+    served = z.ready(z.spawn(data, env), timeout=60)
+    return Server(served.url, data, served.pid)
 
 
 @pytest.fixture(scope="session")
