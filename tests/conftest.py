@@ -47,13 +47,16 @@ def free_port() -> int:
 def run_cli(
     *args: str, data: Path, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``coldcheck`` command on a data folder."""
-    full_env = {**os.environ, "COLDCHECK_DATA": str(data), **(env or {})}
-    full_env.pop("COLDCHECK_DATABASE_URL", None)
-    if env and "COLDCHECK_DATABASE_URL" in env:
-        full_env["COLDCHECK_DATABASE_URL"] = env["COLDCHECK_DATABASE_URL"]
-    result = subprocess.run(
-        [COLDCHECK, *args], capture_output=True, text=True, env=full_env, timeout=120
+    """Run the ``coldcheck`` command line on a data folder (forked from the session's
+    pre-imported process: the same ``cli`` the console script calls, in a fresh process)."""
+    answer = _zygote().ask(
+        op="run",
+        args=list(args),
+        env={"COLDCHECK_DATA": str(data), **(env or {})},
+        unset=[] if env and "COLDCHECK_DATABASE_URL" in env else ["COLDCHECK_DATABASE_URL"],
+    )
+    result = subprocess.CompletedProcess(
+        ["coldcheck", *args], answer["rc"], answer["stdout"], answer["stderr"]
     )
     if check and result.returncode != 0:
         raise AssertionError(

@@ -10,7 +10,8 @@ exactly as it would a server started from the shell.
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
 ``{"op": "serve", "args": [...], "env": {...}, "log": path}`` → ``{"pid": n}``
-``{"op": "run", "args": [...], "env": {...}}`` → ``{"rc": n, "stdout": s, "stderr": s}``
+``{"op": "run", "args": [...], "env": {...}, "unset": [...]}``
+→ ``{"rc": n, "stdout": s, "stderr": s}``
 ``{"op": "reap", "pid": n}`` → ``{"status": n}`` (waits for a child that was killed)
 """
 
@@ -36,7 +37,9 @@ PRELOADED = (api, http, pages)
 COMMAND = typer.main.get_command(cli)
 
 
-def _child(args: Sequence[str], env: dict[str, str], out_fd: int, err_fd: int) -> None:
+def _child(
+    args: Sequence[str], env: dict[str, str], out_fd: int, err_fd: int, unset: Sequence[str] = ()
+) -> None:
     """In the forked child: become ``coldcheck <args>`` and never return."""
     code = 1
     try:
@@ -44,6 +47,8 @@ def _child(args: Sequence[str], env: dict[str, str], out_fd: int, err_fd: int) -
         os.dup2(err_fd, 2)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
+        for name in unset:
+            os.environ.pop(name, None)
         os.environ.update(env)
         sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
         sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
@@ -75,7 +80,9 @@ def _run(req: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         pid = os.fork()
         if pid == 0:
-            _child(req["args"], req.get("env", {}), out.fileno(), err.fileno())
+            _child(
+                req["args"], req.get("env", {}), out.fileno(), err.fileno(), req.get("unset", ())
+            )
         _, status = os.waitpid(pid, 0)
         out.seek(0)
         err.seek(0)
