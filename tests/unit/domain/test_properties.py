@@ -81,7 +81,7 @@ def _base() -> Shoot:
         count=12,
         container=C_NEW,
     )
-    s.do(c.RecordLiveException, TOM, supervisor=PRIYA, purpose="range training")
+    s.do(c.RecordLiveException, TOM, (PRIYA,), supervisor=PRIYA, purpose="range training")
     s.do(c.CreateContainer, MARA, container=C_LIVE, label="range live")
     s.do(
         c.ReceiveLot,
