@@ -19,8 +19,8 @@ from coldcheck.domain.rulebook.kit import (
     Reasons,
     armorers_of,
     because,
-    shoot_day_of,
     settings_of,
+    shoot_day_of,
     two_different_people,
     witnesses_of,
 )

@@ -43,11 +43,11 @@ from coldcheck.domain.rulebook.kit import (
     enough_rounds,
     handles,
     incident_events,
-    shoot_day_of,
     lot_exists,
     need_role,
     refuse,
     settings_of,
+    shoot_day_of,
     weapon_or_refusal,
 )
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState

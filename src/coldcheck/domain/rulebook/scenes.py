@@ -19,10 +19,10 @@ from coldcheck.domain.rulebook.kit import (
     because,
     handles,
     incident_events,
-    shoot_day_of,
     need_role,
     refuse,
     settings_of,
+    shoot_day_of,
     witnesses_of,
 )
 from coldcheck.domain.state import ProductionState

@@ -16,9 +16,9 @@ from coldcheck.domain.rulebook.kit import (
     because,
     handles,
     incident_events,
-    shoot_day_of,
     need_role,
     refuse,
+    shoot_day_of,
     two_different_people,
     witnesses_of,
 )
