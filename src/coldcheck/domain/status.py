@@ -171,6 +171,7 @@ class LotStatus:
     verified: bool | None
     conserved: bool
     containers: tuple[tuple[ContainerId, int], ...]
+    evidence: int = 0
 
 
 def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
@@ -200,6 +201,7 @@ def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
         verified=ls.verified,
         conserved=ls.accounted == lot.count,
         containers=containers,
+        evidence=ls.evidence,
     )
 
 
