@@ -12,10 +12,11 @@ enough (R12, R21, R23, ...).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId
+from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import (
     ARMORER_ROLES,
     DISPOSITION_WITNESS_ROLES,
@@ -24,7 +25,7 @@ from coldcheck.domain.model import (
     Disposition,
     Role,
 )
-from coldcheck.domain.state import ProductionState
+from coldcheck.domain.state import EMPTY, ProductionState
 
 __all__ = ["Slot", "confirmation_slots", "receives_as_performer", "who_may_confirm"]
 
@@ -105,11 +106,16 @@ def confirmation_slots(state: ProductionState, cmd: c.BaseCommand) -> tuple[Slot
         case c.PlanScene():
             if state.is_armorer(actor):
                 return ()
+            info = state.info
+            minimum = info.settings.min_blank_distance_ft if info else 20
+            needed = cmd.points_at_people_or_camera or (
+                cmd.fires_blanks and cmd.closest_distance_ft < minimum
+            )
             return (
                 Slot(
                     "an armorer signing off the plan",
                     _holding(state, ARMORER_ROLES, but=(actor,)),
-                    required=False,
+                    required=needed,
                 ),
             )
         case c.AssignRole():
@@ -129,7 +135,12 @@ def confirmation_slots(state: ProductionState, cmd: c.BaseCommand) -> tuple[Slot
         ):
             return (_disposition_witness(state, actor),)
         case c.UnloadWeapon() if cmd.disposition is Disposition.DESTROY:
-            return (_disposition_witness(state, actor),)
+            ws = state.weapons.get(cmd.weapon)
+            rounds = ws is not None and any(
+                ws.contents.get(p, EMPTY).state not in (RoundState.EMPTY, RoundState.SPENT)
+                for p in cmd.positions
+            )
+            return (replace(_disposition_witness(state, actor), required=rounds),)
     return ()
 
 

@@ -186,6 +186,7 @@ class LotState:
     verified: bool | None = None
     fired_since_count: int = 0
     evidence: int = 0
+    failed: tuple[int, ...] = ()
 
     @property
     def accounted(self) -> int:
@@ -439,7 +440,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             s = replace(s, lots=_put(s.lots, e.lot, ls))
             return _container(s, e.container, e.lot, e.count)
         case ev.DummiesVerified():
-            ls = replace(s.lots[e.lot], verified=not e.failed)
+            ls = replace(s.lots[e.lot], verified=not e.failed, failed=e.failed)
             return replace(s, lots=_put(s.lots, e.lot, ls))
         case ev.RoundsMoved():
             s = _container(s, e.from_container, e.lot, -e.count)

@@ -172,6 +172,7 @@ class LotStatus:
     conserved: bool
     containers: tuple[tuple[ContainerId, int], ...]
     evidence: int = 0
+    failed: tuple[int, ...] = ()
 
 
 def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
@@ -202,6 +203,7 @@ def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
         conserved=ls.accounted == lot.count,
         containers=containers,
         evidence=ls.evidence,
+        failed=ls.failed,
     )
 
 
