@@ -10,9 +10,9 @@ import os
 import stat
 from pathlib import Path
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import build
 from coldcheck.config import Settings
-from coldcheck.service.accounts import Argon2Hasher
 from tests.conftest import run_cli
 
 DB = "coldcheck.sqlite3"

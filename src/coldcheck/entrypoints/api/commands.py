@@ -121,6 +121,19 @@ class Batch(BaseModel):
     commands: list[BatchItem] = Field(min_length=1, max_length=50)
 
 
+class ChallengeRequest(BaseModel):
+    """Ask for the confirmations of one exact command."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    command: str = Field(max_length=64, examples=["hand-over"])
+    body: dict[str, Any] = Field(default_factory=dict)
+    before: list[BatchItem] = Field(
+        default_factory=list,
+        max_length=49,
+        description="The commands of the same batch that come before it.",
+    )
+
+
 def _strict(annotation: Any) -> Any:
     """No "3" for 3 or "yes" for True: numbers and booleans must be JSON numbers and booleans,
     and a time must carry its UTC offset (``2026-03-14T14:05:00-06:00``).
@@ -251,18 +264,6 @@ def add_command_routes(router: APIRouter) -> None:
     models = {command_name(cls): (cls, body_model(cls)) for cls in COMMAND_ROLES}
     for cls in COMMAND_ROLES:
         _make_route(router, cls)
-
-    class ChallengeRequest(BaseModel):
-        """Ask for the confirmations of one exact command."""
-
-        model_config = ConfigDict(strict=True, extra="forbid")
-        command: str = Field(max_length=64, examples=["hand-over"])
-        body: dict[str, Any] = Field(default_factory=dict)
-        before: list[BatchItem] = Field(
-            default_factory=list,
-            max_length=49,
-            description="The commands of the same batch that come before it.",
-        )
 
     def _parsed(number: int, item: BatchItem | ChallengeRequest) -> Asked:
         found = models.get(item.command)
