@@ -120,8 +120,16 @@ def test_a_command_that_asks_for_no_confirmation_gets_no_challenge(mara: httpx.C
     assert r.status_code == 409 and "asks for no confirmation" in r.text
 
 
+def test_a_command_the_rules_refuse_anyway_gets_no_challenge(demo_server: Server) -> None:
+    with _client(demo_server, "dana") as dana:
+        r = challenge(dana, BASE, "hand-over", {"weapon": "W-0001", "to": "jack-hale"})
+    assert r.status_code == 409 and "R08" in {x["rule"] for x in r.json()["refused"]}
+
+
 def test_a_wrong_pin_message_is_the_same_with_or_without_an_account(mara: httpx.Client) -> None:
-    asked = challenge(mara, BASE, "close-day", {"day": "2020-01-01"})
+    asked = challenge(
+        mara, BASE, "destroy-rounds", {"lot": "L-0001", "container": "C-0001", "count": 1}
+    )
     ch = asked.json()["challenge"]
     r = mara.post(f"{BASE}/confirmations/{ch}", json={"person": "tom-reyes", "pin": "0001"})
     assert r.status_code == 403

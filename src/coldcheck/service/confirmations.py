@@ -50,7 +50,7 @@ from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.localtime import zone_of
 from coldcheck.domain.model import Disposition
-from coldcheck.domain.rules import RefusedAt, decide_all
+from coldcheck.domain.rules import RefusedAt, decide, decide_all
 from coldcheck.domain.state import EMPTY, Load, ProductionState, WeaponState
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.service.account_model import PinRefused
@@ -143,8 +143,10 @@ class ConfirmationService:
         """Ask for the confirmations of ``command`` as it stands on ``state`` (the production
         now); ``before`` are the commands of the same batch that come before it.
 
-        Refused (409) when the earlier commands are refused, or when the command
-        asks for no confirmation at all; nothing is stored then.
+        Refused (409) when the earlier commands are refused, when the command asks
+        for no confirmation at all, or when the rules would refuse it even with
+        every confirmation it asks for (the 1st AD handing a revolver over, R08):
+        nobody types a PIN in vain. Nothing is stored then.
         """
         now = self._clock.now()
         seen = state
@@ -166,6 +168,18 @@ class ConfirmationService:
                     )
                 )
             )
+        # Nobody types a PIN for a command the rules refuse anyway: decide it as if everyone
+        # it asks had confirmed, and say now every reason no confirmation can answer.
+        trial = decide(
+            seen,
+            dataclasses.replace(
+                command,
+                at=now,
+                confirmations=frozenset(p for slot in slots for p in slot.people),
+            ),
+        )
+        if isinstance(trial, Refusal):
+            raise Refused(trial)
         people = tuple(sorted({p for slot in slots for p in slot.people}))
         challenge = Challenge(
             id=secrets.token_urlsafe(18),

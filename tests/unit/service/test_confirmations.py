@@ -174,11 +174,21 @@ def test_a_confirmation_expires_after_a_few_minutes(world: World):
         world.custody.execute(handover, ids)
 
 
+def test_a_command_the_rules_refuse_anyway_gets_no_challenge(world: World):
+    world.ready()
+    with pytest.raises(Refused) as refused:  # the 1st AD reaching for the revolver
+        world.confirmations.challenge(
+            world.custody.state(DEMO), world.cmd(c.HandOver, actor=DANA, weapon=W2, to=ROSA)
+        )
+    assert "R08" in refused.value.refusal.rules
+    assert not world.db.confirmations.challenges
+
+
 def test_a_refused_command_uses_no_confirmation(world: World):
     world.ready()
-    world.custody.execute(world.cmd(c.StopWork, reason="wind"))
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ids = world.confirmed(handover, ROSA, DANA)
+    world.custody.execute(world.cmd(c.StopWork, reason="wind"))
     with pytest.raises(Refused):
         world.custody.execute(handover, ids)
     assert all(conf.consumed_at is None for conf, _ in world.db.confirmations.confirmations(ids))
