@@ -16,16 +16,24 @@ Time windows compare command times only:
 * R26: a permit counts through its expiry date (UTC date of ``command.at``).
 
 Confirmations (``command.confirmations``) are persons the service verified
-with their own PIN for this command; the actor is never counted as their
-own witness.  They become the events' ``witnesses``.  Who must confirm:
+with their own PIN against a challenge for this very command; the actor is
+never counted as their own witness, and a confirmation the command does not
+ask for (``domain.confirming``) is refused. They become the events'
+``witnesses``. Who must confirm:
 
 * ``HandOver`` to a performer: the performer and a 1st AD (R12); to another
-  armorer: that armorer; of a replica: the performer.
+  armorer: that armorer; of a replica: the receiver. ``TakeBack``: the
+  performer handing it back, or a 1st AD (R12).
 * ``LiftStopWork`` and ``ReleaseLot``: armorer and safety supervisor, one
-  asking, the other confirming (R21).
+  asking, the other confirming — two different people (R21).
 * ``CloseDay``: a producer or 1st AD (R23); ``ResolveDiscrepancy``: the
-  armorer and the producer.
+  armorer and the producer, two different people.
 * ``PlanScene``: an armorer signs off by asking or confirming (R18).
+* ``DestroyRounds``, ``ReturnLot``, ``UnloadWeapon`` to destruction, evidence
+  holds: a second person, an armorer, the safety supervisor or the producer (R05).
+* ``AssignRole`` of armorer, assistant armorer, safety supervisor or producer: a
+  second person, neither giving nor receiving it. ``RecordLiveException``: the
+  supervisor it names, who is not the producer recording it (R01).
 
 Other choices:
 
