@@ -146,7 +146,7 @@ def template_events(
             for command in world.issue_commands(p, i, arm, world.performer(i % spec.performers)):
                 run(command, at())
         for i in range(spec.weapons):
-            for command in world.return_commands(p, i, arm):
+            for command in world.return_commands(p, i, arm, world.performer(i % spec.performers)):
                 run(command, at())
         serials = tuple(f"SN-{i:06d}" for i in range(spec.weapons))
         run(world.cmd(c.ReconcileDay, p, arm, day=day, lot_counts=(), serials_seen=serials), at())

@@ -166,7 +166,9 @@ def setup_commands(spec: Spec) -> Iterator[c.Command]:
     people += [(performer(i), f"Performer {i}", Role.PERFORMER) for i in range(spec.performers)]
     for person, name, role in people:
         yield cmd(c.AddPerson, p, PRODUCER, person=person, name=name)
-        yield cmd(c.AssignRole, p, PRODUCER, person=person, role=role)
+        # a role that checks others is given with a second person confirming (the 1st AD)
+        second = frozenset({AD}) if role is Role.ARMORER else frozenset()
+        yield cmd(c.AssignRole, p, PRODUCER, person=person, role=role, confirmations=second)
     for i in range(spec.armorers):
         yield cmd(
             c.RecordPermit,
@@ -207,10 +209,10 @@ def issue_commands(p: str, i: int, by: PersonId, to: PersonId) -> list[c.Command
     ]
 
 
-def return_commands(p: str, i: int, by: PersonId) -> list[c.Command]:
-    """Take back, inspect, return to storage."""
+def return_commands(p: str, i: int, by: PersonId, holder: PersonId) -> list[c.Command]:
+    """Take back (the performer confirming), inspect, return to storage."""
     return [
-        cmd(c.TakeBack, p, by, weapon=weapon(i)),
+        cmd(c.TakeBack, p, by, weapon=weapon(i), confirmations=frozenset({holder})),
         cmd(c.InspectWeapon, p, by, **inspect_fields(i)),
         cmd(c.ReturnToStorage, p, by, weapon=weapon(i)),
     ]

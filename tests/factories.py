@@ -25,6 +25,7 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist
 from coldcheck.domain.model import (
+    GUARDED_ROLES,
     BlankLoad,
     BoreFinding,
     Finding,
@@ -233,6 +234,11 @@ class Shoot:
     ) -> list[Event] | Refusal:
         return self.try_(c.HandOver, actor, confirm=(performer, ad), weapon=weapon, to=performer)
 
+    def take_back(self, weapon: WeaponId, actor: PersonId = MARA) -> list[Event]:
+        """The armorer takes it back; the performer holding it confirms (R12)."""
+        holder = self.state.weapons[weapon].holder
+        return self.do(c.TakeBack, actor, confirm=(holder,) if holder else (), weapon=weapon)
+
     def load_blanks(
         self,
         weapon: WeaponId,
@@ -270,9 +276,12 @@ def dry_gulch(*, with_scene: bool = True) -> Shoot:
         actor_name="Tom Reyes",
         roles=(Role.PRODUCER,),
     )
-    for person, (name, role) in PEOPLE.items():
+    # The 1st AD first: every role that checks others is then given with Dana confirming.
+    for person in (DANA, *(p for p in PEOPLE if p != DANA)):
+        name, role = PEOPLE[person]
         s.do(c.AddPerson, TOM, person=person, name=name)
-        s.do(c.AssignRole, TOM, person=person, role=role)
+        confirm = (DANA,) if role in GUARDED_ROLES else ()
+        s.do(c.AssignRole, TOM, confirm=confirm, person=person, role=role)
     for armorer in (MARA, ELI):
         s.do(
             c.RecordPermit,

@@ -22,6 +22,7 @@ from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import migrate
 from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.audit import SqlLedgerAudit
+from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransactions
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
@@ -31,6 +32,7 @@ from coldcheck.service import demo
 from coldcheck.service.account_model import SecretHasher
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.alerts import AlertHub
+from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.ports import (
@@ -100,6 +102,7 @@ class App:
     alerts: AlertHub
     audit: LedgerAudit
     documents: Documents
+    confirmations: ConfirmationService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
 
@@ -194,6 +197,12 @@ def _open(
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
+    accounts = AccountService(
+        SqlAccountTransactions(engine),
+        clock,
+        hasher or Argon2Hasher(),
+        pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
+    )
     return App(
         settings=settings,
         engine=engine,
@@ -201,15 +210,11 @@ def _open(
         uow=uow,
         custody=CustodyService(uow, clock, alerts),
         reads=SqlReadModel(engine),
-        accounts=AccountService(
-            SqlAccountTransactions(engine),
-            clock,
-            hasher or Argon2Hasher(),
-            pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
-        ),
+        accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
+        confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
         clock=clock,
         folder_lock=lock,
     )

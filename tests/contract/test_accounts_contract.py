@@ -619,3 +619,50 @@ def test_events_come_oldest_first_and_limit_keeps_the_latest(
     assert store.events(user_id=user.id, limit=0) == []
     ids = [e.id or 0 for e in everything]
     assert ids == sorted(set(ids)) and 0 not in ids
+
+
+# -- lock-outs per production (issue 19, item 11) -------------------------------------
+
+
+def test_wrong_pins_on_one_production_lock_it_there_only(
+    accounts: AccountSteps, store: AccountStore
+) -> None:
+    make_user(accounts, store)
+    for _ in range(PIN_MAX_FAILURES):
+        with pytest.raises((WrongPin, PinLocked)):
+            accounts.verify_pin(store, "P-0001", "9999", T0, "red-mesa")
+    with pytest.raises(PinLocked):
+        accounts.verify_pin(store, "P-0001", PIN, T0, "red-mesa")
+    assert accounts.verify_pin(store, "P-0001", PIN, T0, "dry-gulch") is True
+    assert accounts.verify_pin(store, "P-0001", PIN, T0) is True
+    user = store.user_by_person("P-0001")
+    assert user is not None and store.pin_lockout(user.id, "dry-gulch") == (0, None)
+
+
+def test_a_new_pin_clears_the_lock_on_every_production(
+    accounts: AccountSteps, store: AccountStore
+) -> None:
+    user = make_user(accounts, store)
+    for production in ("red-mesa", "dry-gulch"):
+        for _ in range(PIN_MAX_FAILURES):
+            with pytest.raises((WrongPin, PinLocked)):
+                accounts.verify_pin(store, "P-0001", "9999", T0, production)
+    accounts.set_pin(store, user.id, "24681357", T0)
+    for production in ("red-mesa", "dry-gulch"):
+        assert store.pin_lockout(user.id, production) == (0, None)
+        assert accounts.verify_pin(store, "P-0001", "24681357", T0, production) is True
+
+
+def test_a_person_without_an_account_costs_a_pin_hash_too(store: AccountStore) -> None:
+    counted: list[str] = []
+
+    class Counting(Argon2Hasher):
+        def verify(self, hashed: str, secret: str) -> bool:
+            counted.append(secret)
+            return super().verify(hashed, secret)
+
+    steps = AccountSteps(Argon2Hasher.cheap(), pin_hasher=Counting.cheap())
+    counted.clear()
+    with pytest.raises(NoPinSet):
+        steps.verify_pin(store, "P-4040", PIN, T0, "dry-gulch")
+    assert counted == [PIN]

@@ -21,6 +21,7 @@ from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.memory import MemoryDatabase, MemoryUnitOfWorkFactory
 from coldcheck.adapters.memory_accounts import MemoryAccountTransactions
 from coldcheck.adapters.sql import migrate, store
+from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransactions
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.ledger_store import SqlLedger
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
@@ -35,10 +36,11 @@ from coldcheck.ledger.heads import public_key_raw, verify_head
 from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
 from coldcheck.service import demo, views
 from coldcheck.service.accounts import AccountService
+from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.envelope import decode_entry
-from coldcheck.service.errors import Refused
-from coldcheck.service.ports import FixedClock, UnitOfWorkFactory
+from coldcheck.service.errors import Refused, Unconfirmed
+from coldcheck.service.ports import ConfirmationTransactions, FixedClock, UnitOfWorkFactory
 from tests.pg import fresh_pg_schema, pg_url_or_skip
 
 NOW = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
@@ -57,6 +59,7 @@ class Backend:
     entries: Callable[[], list[bytes]]
     heads_ok: Callable[[], int]
     engine: Engine | None = None
+    confirmations: Callable[[], ConfirmationTransactions] | None = None
 
 
 def _sql_backend(name: str, engine: Engine, key: Ed25519PrivateKey) -> Backend:
@@ -80,7 +83,15 @@ def _sql_backend(name: str, engine: Engine, key: Ed25519PrivateKey) -> Backend:
                 assert ledger.root(head.tree_size) == head.root_hash
             return len(heads)
 
-    return Backend(name, key, lambda: SqlUnitOfWorkFactory(engine, key), entries, heads_ok, engine)
+    return Backend(
+        name,
+        key,
+        lambda: SqlUnitOfWorkFactory(engine, key),
+        entries,
+        heads_ok,
+        engine,
+        lambda: SqlConfirmationTransactions(engine),
+    )
 
 
 @contextmanager
@@ -97,7 +108,14 @@ def _backend(name: str, tmp_path: Path) -> Iterator[Backend]:
                 assert MerkleLog(nodes).root(head.tree_size) == head.root_hash
             return len(db.heads)
 
-        yield Backend(name, key, lambda: MemoryUnitOfWorkFactory(db), lambda: db.entries, heads_ok)
+        yield Backend(
+            name,
+            key,
+            lambda: MemoryUnitOfWorkFactory(db),
+            lambda: db.entries,
+            heads_ok,
+            confirmations=lambda: db.confirmations,
+        )
     elif name == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'contract.sqlite3'}")
         try:
@@ -115,6 +133,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         yield b
 
 
+ACCOUNTS: dict[int, AccountService] = {}
+
+
 def _accounts() -> AccountService:
     return AccountService(MemoryAccountTransactions(), FixedClock(NOW), Argon2Hasher.cheap())
 
@@ -123,10 +144,23 @@ def _accounts() -> AccountService:
 def service(backend: Backend) -> CustodyService:
     """A custody service with the demo production loaded, on a fixed clock."""
     svc = CustodyService(backend.factory(), FixedClock(NOW))
-    demo.load_demo(svc, _accounts(), NOW)
+    accounts = _accounts()
+    demo.load_demo(svc, accounts, NOW)
+    ACCOUNTS[id(svc)] = accounts
     assert isinstance(svc.clock, FixedClock)
     svc.clock.set(NOW + timedelta(hours=1))
     return svc
+
+
+def _confirmed(
+    backend: Backend, service: CustodyService, command: c.Command, *people: PersonId
+) -> list[str]:
+    """Confirmations of ``command`` by ``people``, given against a challenge (demo PINs)."""
+    assert backend.confirmations is not None
+    pins = {p.person: p.pin for p in demo.PEOPLE}
+    confirming = ConfirmationService(backend.confirmations(), ACCOUNTS[id(service)], service.clock)
+    issued = confirming.challenge(service.state(DEMO), command)
+    return [confirming.confirm(DEMO, issued.challenge.id, p, pins[p]).id for p in people]
 
 
 def _inspect(weapon: WeaponId = W2) -> c.InspectWeapon:
@@ -281,3 +315,48 @@ def test_a_batch_is_all_or_nothing_and_names_the_refused_command(
     ]
     assert accepted.head.tree_size == before + 3
     assert service.state(DEMO) == _replay_log(backend)
+
+
+# -- confirmations bound to their command (issue 19) ------------------------------------
+
+
+def _asked_handover() -> c.HandOver:
+    return c.HandOver(production=DEMO, actor=MARA, at=NOW, weapon=W2, to=ROSA)
+
+
+def test_a_confirmation_is_consumed_with_the_command_and_never_again(
+    backend: Backend, service: CustodyService
+) -> None:
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(_inspect())
+    ids = _confirmed(backend, service, _asked_handover(), ROSA, DANA)
+    accepted = service.execute(_asked_handover(), ids)
+    assert accepted.events[0].witnesses == (DANA, ROSA)
+    assert backend.confirmations is not None
+    with backend.confirmations()(write=False) as store:
+        used = store.confirmations(ids)
+    assert {conf.consumed_seq for conf, _ in used} == {accepted.seqs[0]}
+    before = len(backend.entries())
+    with pytest.raises(Unconfirmed):
+        service.execute(_asked_handover(), ids)
+    assert len(backend.entries()) == before
+
+
+def test_a_failed_write_leaves_the_confirmations_unused(
+    backend: Backend, service: CustodyService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(_inspect())
+    ids = _confirmed(backend, service, _asked_handover(), ROSA, DANA)
+
+    def boom(*args: object) -> None:
+        raise OSError("disk full")
+
+    if backend.name == "memory":
+        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.sign_head", boom)
+    else:
+        monkeypatch.setattr(store, "write_views", boom)
+    with pytest.raises(OSError):
+        service.execute(_asked_handover(), ids)
+    monkeypatch.undo()
+    service.execute(_asked_handover(), ids)  # nothing was used up: they still count, once

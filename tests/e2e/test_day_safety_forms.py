@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Server
-from tests.e2e.ui import PINS, done_message, p, signed_in
+from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in
 
 
 def test_lunch_lock_up_is_refused_while_a_weapon_is_out(
@@ -134,16 +134,14 @@ def test_a_wrap_discrepancy_is_closed_and_resolved_with_the_producer(
         assert "Wrap count recorded" in done_message(page)
         assert "L-0003" in page.inner_text(".discrepancies")
 
-        page.select_option("#rep-person", "tom-reyes")
-        page.fill("#rep-pin", PINS["tom"])
         page.click("#close-form button[type=submit]")
+        confirm_on_screen(page, ("tom-reyes", PINS["tom"]))
         assert "Day closed" in done_message(page)
         assert "closed with discrepancy" in page.inner_text(".day-state")
 
         page.fill("#res-text", "The missing blank was found in the cart drawer and logged back")
-        page.select_option("#res-person", "tom-reyes")
-        page.fill("#res-pin", PINS["tom"])
         page.click("#resolve-form button[type=submit]")
+        confirm_on_screen(page, ("tom-reyes", PINS["tom"]))
         assert "Discrepancy resolved" in done_message(page)
         assert "found in the cart drawer" in page.inner_text("main")
     finally:

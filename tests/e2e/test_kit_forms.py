@@ -11,7 +11,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.conftest import Server
-from tests.e2e.ui import PHONE, PINS, SCREENSHOTS, TABLET, done_message, p, signed_in, unlabelled
+from tests.e2e.ui import (
+    PHONE,
+    PINS,
+    SCREENSHOTS,
+    TABLET,
+    confirm_on_screen,
+    done_message,
+    p,
+    signed_in,
+    unlabelled,
+)
 
 
 def _card(page: Any, container: str) -> str:
@@ -191,9 +201,12 @@ def test_lot_rounds_are_returned_destroyed_and_a_failed_lot_released(
         page.fill("#return-count", "5")
         page.fill("#return-note", "Five with loose bullets, back to Sierra")
         page.click("form[action$='/return'] button[type=submit]")
+        assert "go back to Sierra Prop Rentals" in page.inner_text("#confirm-summary")
+        confirm_on_screen(page, ("eli-tran", PINS["eli"]))
         assert "Rounds recorded" in done_message(page)
         page.fill("#destroy-count", "2")
         page.click("form[action$='/destroy'] button[type=submit]")
+        confirm_on_screen(page, ("priya-nair", PINS["priya"]))
         assert "Rounds recorded" in done_message(page)
         text = page.inner_text(counts)
         assert "Returned\n5" in text and "Destroyed\n2" in text and "In store\n43" in text
@@ -221,14 +234,17 @@ def test_lot_rounds_are_returned_destroyed_and_a_failed_lot_released(
         page.fill("#destroy-count", "1")
         page.fill("#destroy-note", "round 2: live primer")
         page.click("form[action$='/destroy'] button[type=submit]")
+        confirm_on_screen(page, ("priya-nair", PINS["priya"]))
         assert "Rounds recorded" in done_message(page)
+        # the check covers the two rounds left: round 2 is gone, never recorded as passed
+        assert page.locator("#r2-gone").is_checked()
         page.click("#all-pass")
+        assert page.locator("#r2-gone").is_checked() and page.locator("#r1-pass").is_checked()
         page.click("#verify-form button[type=submit]")
         assert "verification" in done_message(page)
         page.fill("#rel-note", "Round 2 removed and destroyed; the rest re-checked")
-        page.select_option("#confirm-person", "priya-nair")
-        page.fill("#confirm-pin", PINS["priya"])
         page.click("form[action$='/release'] button[type=submit]")
+        confirm_on_screen(page, ("priya-nair", PINS["priya"]))
         assert "released" in done_message(page)
         assert page.locator(".warn-box").count() == 0
     finally:

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from tests.conftest import Server
-from tests.e2e.ui import PINS, done_message, p, signed_in
+from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in
 
 
 def test_the_first_ad_handing_the_revolver_to_an_actor_is_refused_with_r08(
@@ -19,16 +19,15 @@ def test_the_first_ad_handing_the_revolver_to_an_actor_is_refused_with_r08(
     try:
         page.goto(p(module_server.url, "/handover?weapon=W-0001"))
         page.select_option("#ho-to", "jack-hale")
-        page.check("#ho-shown")
-        page.fill("#ho-performer-pin", PINS["jack"])
-        page.fill("#ho-ad-pin", PINS["dana"])
         page.click("#handover-form button[type=submit]")
+        # refused at once: nobody is asked to type a PIN for a handoff the rules refuse
         refusal = page.inner_text("#refusal")
         assert "R08" in refusal
         assert "only an armorer hands a weapon to a performer" in refusal
-        # what was typed is kept, PINs are not
+        assert page.locator("#confirm-form").count() == 0
+        # what was typed is kept
         assert page.locator("#ho-weapon").input_value() == "W-0001"
-        assert page.locator("#ho-performer-pin").input_value() == ""
+        assert page.locator("#ho-to").input_value() == "jack-hale"
     finally:
         page.context.close()
 
@@ -104,9 +103,9 @@ def test_stop_work_is_called_and_lifted_by_armorer_and_safety_supervisor(
         assert "Safety meeting recorded" in done_message(page)
         page.goto(p(url, "/safety"))
         page.select_option("#lift-meeting", index=1)
-        page.select_option("#lift-person", "priya-nair")
-        page.fill("#lift-pin", PINS["priya"])
         page.click("#lift-form button[type=submit]")
+        assert "STOP WORK" in page.inner_text("#confirm-summary")
+        confirm_on_screen(page, ("priya-nair", PINS["priya"]))
         assert "Stop-work lifted" in done_message(page)
         assert page.locator("#stop-work-banner").is_hidden()
     finally:
@@ -133,10 +132,15 @@ def test_a_live_round_found_stops_work_on_every_screen_within_two_seconds(
         for i in range(6):
             mara.click(f"label[for=pos-{i}-{'live' if i == 2 else 'empty'}]")
         mara.click("label[for=bore-clear]")
+        mara.click("#inspect-form button[type=submit]")
+        # one tap away, never hidden, but asked once before it stops the set
+        assert mara.inner_text("#live-question-text") == "You found a live round in chamber 3?"
+        assert "QUARANTINED" not in mara.inner_text(".weapon-head")  # nothing recorded yet
+        assert mara.locator("#pos-2-live").is_checked()  # what was tapped is kept
         with mara.expect_response(
             lambda r: r.request.method == "POST" and "/inspect" in r.url, timeout=30_000
         ):
-            mara.click("#inspect-form button[type=submit]")
+            mara.click("#live-yes")
         started = time.monotonic()  # recorded: stop-work has started (not the server's speed)
         priya.wait_for_selector("#stop-work-banner:not([hidden])", timeout=2000)
         assert time.monotonic() - started < 2.0

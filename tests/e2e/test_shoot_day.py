@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import Server
-from tests.e2e.ui import PINS, done_message, p, signed_in, take_in
+from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in, take_in
 
 
 def test_a_wrap_count_that_differs_is_highlighted(browser: Any, module_server: Server) -> None:
@@ -101,15 +101,15 @@ def test_the_armorer_runs_a_whole_shoot_day_through_the_screens(
         assert "BLANK-LOADED" in page.inner_text(".weapon-head")
         assert "Cannot fire without a trigger pull" in page.inner_text(".fire-check")
 
-        # hand it to Jack; Jack and Dana type their PINs
+        # hand it to Jack; Jack and Dana read what they confirm and type their PINs
         page.click("a:has-text('Hand to performer')")
         assert page.locator("#ho-weapon").input_value() == "W-0001"
         page.select_option("#ho-to", "jack-hale")
-        page.check("#ho-shown")
-        page.fill("#ho-performer-pin", PINS["jack"])
-        page.select_option("#ho-ad", "dana-ortiz")
-        page.fill("#ho-ad-pin", PINS["dana"])
         page.click("#handover-form button[type=submit]")
+        summary = page.inner_text("#confirm-summary")
+        assert summary.startswith("Jack Hale receives W-0001: chambers 1-5 blank")
+        assert "bore clear, inspected" in summary and "Mara Voss" in summary
+        confirm_on_screen(page, ("jack-hale", PINS["jack"]), ("dana-ortiz", PINS["dana"]))
         assert "Handed over" in done_message(page)
         assert "Jack Hale" in page.inner_text(".weapon-head")
 
@@ -125,20 +125,23 @@ def test_the_armorer_runs_a_whole_shoot_day_through_the_screens(
         assert "Misfire recorded" in done_message(page)
         assert "Wait" in page.inner_text("#misfire-count")
         page.click("text=Take back from Jack Hale")
+        confirm_on_screen(page, ("jack-hale", PINS["jack"]))
         assert "Taken back" in done_message(page)
         page.wait_for_selector("#misfire.wait-over", timeout=60_000)
 
-        # the misfired blank to destruction, the rest back to C-0001 with the spent cases
+        # the misfired blank to destruction before a witness (never back into a box, R19),
+        # the rest back to C-0001 with the spent cases
         page.click("a:has-text('Unload')")
-        for box in page.locator("input[name=position]").all():
-            if box.get_attribute("value") != "chamber 3":
-                box.uncheck()
-        page.check("#disp-destroy")
-        page.click("main form button[type=submit]")
+        assert "chamber 3" in page.inner_text("#misfired-note")
+        checked = page.locator("#unload-form input[name=position]:checked")
+        assert [b.get_attribute("value") for b in checked.all()] == ["chamber 3"]
+        assert page.locator("#disp-destroy").is_checked()
+        page.click("#unload-form button[type=submit]")
+        confirm_on_screen(page, ("priya-nair", PINS["priya"]))
         assert "Unload recorded" in done_message(page)
         page.click("a:has-text('Unload')")
         page.select_option("#unload-container", "C-0001")
-        page.click("main form button[type=submit]")
+        page.click("#unload-form button[type=submit]")
         assert "Unload recorded" in done_message(page)
         page.select_option("#bore-finding", "clear")
         page.click("text=Record bore check")
@@ -164,9 +167,8 @@ def test_the_armorer_runs_a_whole_shoot_day_through_the_screens(
         page.click("#reconcile-form button[type=submit]")
         assert "Wrap count recorded" in done_message(page)
         assert "no discrepancy" in page.inner_text("main")
-        page.select_option("#rep-person", "tom-reyes")
-        page.fill("#rep-pin", PINS["tom"])
         page.click("#close-form button[type=submit]")
+        confirm_on_screen(page, ("tom-reyes", PINS["tom"]))
         assert "Day closed" in done_message(page)
 
         # the board shows every weapon back in storage

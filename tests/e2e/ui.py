@@ -12,7 +12,15 @@ PASSWORD = "dry-gulch-demo"
 TABLET = {"width": 768, "height": 1024}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).with_name("screenshots")
-PINS = {"mara": "2468", "dana": "3690", "jack": "1212", "tom": "9090", "priya": "7878"}
+PINS = {
+    "mara": "2468",
+    "eli": "1357",
+    "dana": "3690",
+    "jack": "1212",
+    "rosa": "3434",
+    "tom": "9090",
+    "priya": "7878",
+}
 
 
 def signed_in(browser: Any, url: str, login: str, viewport: dict[str, int] = TABLET) -> Any:
@@ -36,6 +44,27 @@ def take_in(minutes: int) -> str:
     """HH:MM in the demo's time zone, ``minutes`` from now (for a take time)."""
     at = datetime.now(UTC) + timedelta(minutes=minutes)
     return at.astimezone(ZoneInfo("America/Denver")).strftime("%H:%M")
+
+
+def confirm_on_screen(page: Any, *people: tuple[str, str]) -> None:
+    """On the confirmation screen, each slot in order: choose the person (when there is a
+    choice), tick the pledge (when there is one), type their PIN; then confirm."""
+    refusal = page.locator("#refusal")
+    if refusal.count() and not page.locator("#confirm-form").count():
+        raise AssertionError("refused before confirming: " + refusal.inner_text())
+    page.wait_for_selector("#confirm-form")
+    assert page.inner_text("#confirm-summary")
+    for i, (person, pin) in enumerate(people):
+        choice = page.locator(f"select#confirm-person-{i}")
+        if choice.count():
+            choice.select_option(person)
+        else:
+            assert page.locator(f"#confirm-person-{i}").get_attribute("value") == person
+        pledge = page.locator(f"#confirm-pledge-{i}")
+        if pledge.count():
+            pledge.check()
+        page.fill(f"#confirm-pin-{i}", pin)
+    page.click("#confirm-form button[type=submit]")
 
 
 def done_message(page: Any) -> str:

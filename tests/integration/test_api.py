@@ -11,9 +11,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.confirming import challenge, confirmations
 from tests.conftest import Server
 
 PASSWORD = "dry-gulch-demo"
+BASE = "/api/v1/productions/dry-gulch"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -123,7 +125,21 @@ def test_a_refusal_lists_every_rule_and_changes_nothing(demo_server: Server) -> 
     assert httpx.get(f"{demo_server.url}/api/v1/ledger/head").json() == before
 
 
-def test_a_wrong_pin_is_refused_with_tries_left(demo_server: Server) -> None:
+def test_a_wrong_pin_is_refused_without_saying_more(demo_server: Server) -> None:
+    mara = token(demo_server, "mara")
+    with httpx.Client(base_url=demo_server.url, headers=auth(mara)) as client:
+        asked = challenge(client, BASE, "hand-over", {"weapon": "W-0002", "to": "rosa-lind"})
+        assert asked.status_code == 201, asked.text
+        ch = asked.json()["challenge"]
+        assert asked.json()["summary"].startswith("Rosa Lind receives W-0002")
+        wrong = client.post(
+            f"{BASE}/confirmations/{ch}", json={"person": "rosa-lind", "pin": "0000"}
+        )
+    assert wrong.status_code == 403
+    assert "not accepted" in wrong.json()["detail"] and "tries left" not in wrong.json()["detail"]
+
+
+def test_pins_sent_inline_with_a_command_are_refused(demo_server: Server) -> None:
     mara = token(demo_server, "mara")
     r = post(
         demo_server,
@@ -132,11 +148,10 @@ def test_a_wrong_pin_is_refused_with_tries_left(demo_server: Server) -> None:
         {
             "weapon": "W-0002",
             "to": "rosa-lind",
-            "confirmations": [{"person": "rosa-lind", "pin": "0000"}],
+            "confirmations": [{"person": "rosa-lind", "pin": "3434"}],
         },
     )
-    assert r.status_code == 403
-    assert "4 tries left" in r.json()["detail"]
+    assert r.status_code == 422
 
 
 def test_the_readme_handoff_walk_through_works(demo_server: Server) -> None:
@@ -170,14 +185,17 @@ def test_a_batch_takes_out_inspects_and_hands_over_in_one_transaction(
         "bore": "clear",
         "checklist": list(inspection_checklist(ActionType.DOUBLE_ACTION_REVOLVER)),
     }
-    handover = {
-        "weapon": "W-0002",
-        "to": "rosa-lind",
-        "confirmations": [
-            {"person": "rosa-lind", "pin": "3434"},
-            {"person": "dana-ortiz", "pin": "3690"},
-        ],
-    }
+    take_out = {"command": "take-out-of-storage", "body": {"weapon": "W-0002"}}
+    with httpx.Client(base_url=demo_server.url, headers=auth(mara)) as client:
+        ids = confirmations(
+            client,
+            BASE,
+            "hand-over",
+            {"weapon": "W-0002", "to": "rosa-lind"},
+            ["rosa-lind", "dana-ortiz"],
+            before=[take_out, {"command": "inspect-weapon", "body": inspect}],
+        )
+    handover = {"weapon": "W-0002", "to": "rosa-lind", "confirmations": ids}
     url = f"{demo_server.url}/api/v1/productions/dry-gulch/batch"
     before = httpx.get(f"{demo_server.url}/api/v1/ledger/head").json()["tree_size"]
     refused = httpx.post(

@@ -21,6 +21,7 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "dry-gulch-demo"
+P = "/api/v1/productions/dry-gulch"
 PINS = {
     "mara-voss": "2468",
     "eli-tran": "1357",
@@ -76,9 +77,20 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def confirm(*people: str) -> list[dict[str, str]]:
-    """PIN confirmations by person id."""
-    return [{"person": p, "pin": PINS[p]} for p in people]
+def confirmed(
+    client: httpx.Client, name: str, body: dict[str, Any], *people: str
+) -> dict[str, Any] | None:
+    """``body`` with the ids of confirmations by ``people`` (their demo PINs), asked for
+    this very command; None when the server refused to ask or a PIN (the command is then
+    sent without, and the rules refuse it). ``httpx.TransportError`` when the server is gone.
+    """
+    from tests.confirming import NotConfirmed, confirmations
+
+    try:
+        ids = confirmations(client, P, name, body, people, pins=PINS)
+    except NotConfirmed:
+        return None
+    return {**body, "confirmations": ids}
 
 
 @dataclass

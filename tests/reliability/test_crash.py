@@ -2,7 +2,7 @@
 
 Each round forks ``coldcheck serve`` (see zygote.py) on the same database,
 two clients drive a cycle of custody commands (take out, inspect, hand over
-with PINs, take back, return; and moving dummy rounds between containers),
+with confirmations, take back, return; and moving dummy rounds between containers),
 and the server is SIGKILLed once the clients have had a random number (1-6) of
 commands acknowledged in that round, whatever the other client's request is
 doing at that instant (a count, never a time: a loaded machine only makes the
@@ -42,7 +42,14 @@ from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from tests.conftest import run_cli
 from tests.pg import fresh_pg_schema, pg_url_or_skip, schema_url
-from tests.reliability.support import Zygote, bearer, confirm, inspect_body, login, zygote
+from tests.reliability.support import (
+    Zygote,
+    bearer,
+    confirmed,
+    inspect_body,
+    login,
+    zygote,
+)
 
 KILLS = int(os.environ.get("COLDCHECK_KILLS", "50"))
 PG_KILLS = int(os.environ.get("COLDCHECK_PG_KILLS", "10"))
@@ -87,23 +94,29 @@ def _post(client: httpx.Client, name: str, body: dict[str, Any], seen: Ledger) -
 
 
 def _weapon_cycle(client: httpx.Client, stop: threading.Event, seen: Ledger) -> None:
-    """W-0002 round and round: out, inspect, to Rosa (PINs), back, inspect, storage."""
+    """W-0002 round and round: out, inspect, to Rosa (confirmed), back (confirmed), storage."""
     while not stop.is_set():
         try:
             w = client.get(f"{P}/weapons/W-0002").json()
+            if w["location"] == "storage":
+                step = ("take-out-of-storage", {"weapon": "W-0002"})
+            elif w["location"] == "performer":
+                back = confirmed(client, "take-back", {"weapon": "W-0002"}, "rosa-lind")
+                step = ("take-back", back or {"weapon": "W-0002"})
+            elif not w["inspection_valid"]:
+                step = ("inspect-weapon", inspect_body("W-0002"))
+            elif random.random() < 0.5:
+                body = {"weapon": "W-0002", "to": "rosa-lind"}
+                step = (
+                    "hand-over",
+                    confirmed(client, "hand-over", body, "rosa-lind", "dana-ortiz") or body,
+                )
+            else:
+                step = ("return-to-storage", {"weapon": "W-0002"})
         except (httpx.TransportError, ValueError):
+            with seen.lock:
+                seen.cut_off += 1
             return
-        if w["location"] == "storage":
-            step = ("take-out-of-storage", {"weapon": "W-0002"})
-        elif w["location"] == "performer":
-            step = ("take-back", {"weapon": "W-0002"})
-        elif not w["inspection_valid"]:
-            step = ("inspect-weapon", inspect_body("W-0002"))
-        elif random.random() < 0.5:
-            body = {"weapon": "W-0002", "to": "rosa-lind"}
-            step = ("hand-over", {**body, "confirmations": confirm("rosa-lind", "dana-ortiz")})
-        else:
-            step = ("return-to-storage", {"weapon": "W-0002"})
         if not _post(client, *step, seen):
             return
 

@@ -35,7 +35,15 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.pg import fresh_pg_schema, pg_url_or_skip, schema_url
-from tests.reliability.support import Forked, Zygote, bearer, confirm, inspect_body, login, zygote
+from tests.reliability.support import (
+    Forked,
+    Zygote,
+    bearer,
+    confirmed,
+    inspect_body,
+    login,
+    zygote,
+)
 
 REQUESTS = int(os.environ.get("COLDCHECK_RACE_REQUESTS", "600"))
 HANG = 900.0
@@ -104,20 +112,19 @@ def _armorer(url: str, token: str, me: str, other: str, tally: Tally, seed: int)
                 name, body = "take-out-of-storage", {"weapon": tag}
             elif w["location"] == "performer":
                 name, body = "take-back", {"weapon": tag}
+                body = confirmed(client, name, body, w["holder"]) or body
             elif not w["inspection_valid"]:
                 name, body = "inspect-weapon", inspect_body(tag, action, 6)
             else:
                 choice = rng.random()
                 if choice < 0.3:
                     name = "hand-over"
-                    body = {
-                        "weapon": tag,
-                        "to": performer,
-                        "confirmations": confirm(performer, "dana-ortiz"),
-                    }
+                    body = {"weapon": tag, "to": performer}
+                    body = confirmed(client, name, body, performer, "dana-ortiz") or body
                 elif choice < 0.45:
                     name = "hand-over"
-                    body = {"weapon": tag, "to": other, "confirmations": confirm(other)}
+                    body = {"weapon": tag, "to": other}
+                    body = confirmed(client, name, body, other) or body
                 elif choice < 0.65 and tag == "W-0001" and not loaded:
                     name = "load-weapon"
                     body = {
@@ -127,6 +134,7 @@ def _armorer(url: str, token: str, me: str, other: str, tally: Tally, seed: int)
                             {"position": f"chamber {i}", "lot": "L-0002"}
                             for i in range(1, rng.randint(2, 5))
                         ],
+                        "hammer_over": "chamber 6",
                     }
                 elif loaded:
                     name = "unload-weapon"
@@ -150,14 +158,8 @@ def _interloper(url: str, token: str, me: str, tally: Tally, seed: int) -> None:
             if rng.random() < 0.5:
                 name, body = "take-back", {"weapon": tag}
             else:
-                name, body = (
-                    "hand-over",
-                    {
-                        "weapon": tag,
-                        "to": "sam-kee",
-                        "confirmations": confirm("sam-kee", "dana-ortiz"),
-                    },
-                )
+                name, body = "hand-over", {"weapon": tag, "to": "sam-kee"}
+                body = confirmed(client, name, body, "sam-kee", "dana-ortiz") or body
             r = client.post(f"{P}/commands/{name}", json=body)
             tally.record(f"{me}:{name}", r)
             if r.status_code == 200:

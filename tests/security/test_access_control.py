@@ -187,6 +187,8 @@ def _example(schema: dict[str, Any], spec: dict[str, Any], name: str = "") -> An
 
 
 BATCH = "/api/v1/productions/{production}/batch"
+CHALLENGE = "/api/v1/productions/{production}/confirmations"
+CONFIRM = "/api/v1/productions/{production}/confirmations/{challenge}"
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -201,6 +203,11 @@ def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any] | Non
             content = op.get("requestBody", {}).get("content", {}).get("application/json")
             if content:
                 body = _example(content["schema"], spec)
+            if path == CHALLENGE:  # a challenge for a command only the armory may ask
+                body = {
+                    "command": "destroy-rounds",
+                    "body": {"lot": "L-0001", "container": "C-0001", "count": 1},
+                }
             if path == BATCH:  # a command anyone may ask, then one only the armory may
                 body = {
                     "commands": [
@@ -221,6 +228,10 @@ def _expected(who: str, path: str) -> set[int]:
         return {200, 201}
     if who == "otto":
         return {404}
+    if path == CONFIRM:  # no such challenge: refused, and no PIN tried
+        return {403}
+    if path == CHALLENGE:
+        return {201, 409} if may_ask(frozenset(ROLES[who]), c.DestroyRounds) else {403}
     cls = c.TakeOutOfStorage if path == BATCH else COMMANDS.get(path)
     if cls is None:
         return {200}

@@ -3,7 +3,8 @@
 * every page form refuses a POST without the session's CSRF token, or with a wrong one (403),
   and nothing changes;
 * the session cookie is HttpOnly and SameSite=Strict (Secure only behind HTTPS);
-* five wrong PINs lock a PIN: the sixth try is refused even with the right PIN;
+* five wrong PINs (typed against a challenge) lock a PIN: the sixth try is refused even with
+  the right PIN, and the answer never says more than "not accepted";
 * a password or PIN never appears in the server's output, an API answer or a page
   (nor in clear in the database);
 * the signing key is mode 0600 and a key others can read is refused;
@@ -21,12 +22,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.confirming import challenge, confirmations
 from tests.reliability.support import (
     Forked,
     Zygote,
     add_user,
     bearer,
-    confirm,
     fill,
     inspect_body,
     ledger_head,
@@ -118,32 +119,33 @@ def test_five_wrong_pins_lock_the_pin(server: Forked) -> None:
             httpx.post(f"{server.url}{P}/commands/{name}", json=body, headers=h).status_code == 200
         )
     before = ledger_head(server.url)
+    with httpx.Client(base_url=server.url, headers=h, timeout=60) as client:
+        asked = challenge(client, P, "hand-over", {"weapon": "W-0003", "to": "rosa-lind"})
+        assert asked.status_code == 201, asked.text
+        ch = asked.json()["challenge"]
 
-    def hand_over(pin: str) -> httpx.Response:
-        body = {
-            "weapon": "W-0003",
-            "to": "rosa-lind",
-            "confirmations": [
-                {"person": "rosa-lind", "pin": pin},
-                *confirm("dana-ortiz"),
-            ],
-        }
-        return httpx.post(f"{server.url}{P}/commands/hand-over", json=body, headers=h, timeout=60)
+        def rosa(pin: str) -> httpx.Response:
+            body = {"person": "rosa-lind", "pin": pin}
+            return client.post(f"{P}/confirmations/{ch}", json=body)  # type: ignore[no-any-return]
 
-    for attempt in range(1, 6):
-        r = hand_over("0000")
-        assert r.status_code == 403, r.text
-        assert f"{5 - attempt} tries left" in r.text or "locked" in r.text, r.text
-    locked = hand_over("3434")  # Rosa's right PIN, too late
-    assert locked.status_code == 403 and "locked" in locked.text, locked.text
-    assert ledger_head(server.url) == before
-    # Dana's PIN was used five times, correctly: it is not locked
-    ok = httpx.post(
-        f"{server.url}{P}/commands/hand-over",
-        json={"weapon": "W-0003", "to": "eli-tran", "confirmations": confirm("eli-tran")},
-        headers=h,
-    )
+        for _ in range(5):
+            r = rosa("0000")
+            assert r.status_code == 403 and "not accepted" in r.text, r.text
+        locked = rosa("3434")  # Rosa's right PIN, too late
+        assert locked.status_code == 403 and "not accepted" in locked.text, locked.text
+        assert ledger_head(server.url) == before
+        # Mara's PIN was never tried by any of this: Eli takes custody with his own
+        ids = confirmations(
+            client, P, "hand-over", {"weapon": "W-0003", "to": "eli-tran"}, ["eli-tran"]
+        )
+        ok = client.post(
+            f"{P}/commands/hand-over",
+            json={"weapon": "W-0003", "to": "eli-tran", "confirmations": ids},
+        )
     assert ok.status_code == 200, ok.text
+    with sqlite3.connect(server.log.parent / "data" / "coldcheck.sqlite3") as conn:
+        kinds = [r[0] for r in conn.execute("select kind from auth_events")]
+    assert "pin_locked" in kinds and "pin_refused_locked" in kinds
 
 
 def test_passwords_and_pins_are_never_logged_or_returned(server: Forked) -> None:
@@ -157,13 +159,20 @@ def test_passwords_and_pins_are_never_logged_or_returned(server: Forked) -> None
     token = r.json()["token"]
     seen.append(httpx.get(f"{server.url}/api/v1/me", headers=bearer(token)).text)
     mara = login(server.url, "mara")
-    for pin in (SECRET_PIN[::-1], SECRET_PIN):
-        r = httpx.post(
-            f"{server.url}{P}/commands/stop-work",
-            json={"reason": "drill", "confirmations": [{"person": "vera-cole", "pin": pin}]},
-            headers=bearer(mara),
+    with httpx.Client(base_url=server.url, headers=bearer(mara), timeout=60) as client:
+        asked = challenge(
+            client, P, "destroy-rounds", {"lot": "L-0001", "container": "C-0001", "count": 1}
         )
-        seen.append(r.text)
+        ch = asked.json()["challenge"]
+        for pin in (SECRET_PIN[::-1], SECRET_PIN):
+            r = client.post(f"{P}/confirmations/{ch}", json={"person": "vera-cole", "pin": pin})
+            seen.append(r.text)
+        inline = client.post(
+            f"{P}/commands/stop-work",
+            json={"reason": "drill", "confirmations": [{"person": "vera-cole", "pin": SECRET_PIN}]},
+        )
+        assert inline.status_code == 422
+        seen.append(inline.text)
     # pages: a wrong password re-renders the form; the right one signs in
     wrong = httpx.post(
         f"{server.url}/signin", data={"login": "vera", "password": "x" + SECRET_PASSWORD}

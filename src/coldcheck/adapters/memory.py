@@ -8,9 +8,10 @@ on SQLite.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -23,6 +24,111 @@ from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import SignedTreeHead, sign_head
 from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
 from coldcheck.service.envelope import encode_entry, refs
+from coldcheck.service.ports import Challenge, Confirmation
+
+
+class MemoryConfirmations:
+    """Challenges and confirmations in dictionaries, behind one lock (a ``ConfirmationStore``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.challenges: dict[str, Challenge] = {}
+        self.given: dict[str, Confirmation] = {}
+
+    def add_challenge(self, challenge: Challenge) -> None:
+        """Store a new challenge."""
+        with self.lock:
+            self.challenges[challenge.id] = challenge
+
+    def challenge(self, challenge_id: str) -> Challenge | None:
+        """The challenge with this id, expired or not."""
+        with self.lock:
+            return self.challenges.get(challenge_id)
+
+    def add_confirmation(self, confirmation: Confirmation) -> None:
+        """Store a confirmation of a stored challenge."""
+        with self.lock:
+            if confirmation.challenge not in self.challenges:
+                raise ValueError(f"no challenge {confirmation.challenge}")
+            self.given[confirmation.id] = confirmation
+
+    def confirmations(self, ids: Sequence[str]) -> list[tuple[Confirmation, Challenge]]:
+        """The confirmations with these ids (those that exist), each with its challenge."""
+        with self.lock:
+            return [
+                (self.given[i], self.challenges[self.given[i].challenge])
+                for i in ids
+                if i in self.given
+            ]
+
+    def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
+        """Mark unused confirmations used; how many were marked."""
+        with self.lock:
+            fresh = [i for i in ids if i in self.given and self.given[i].consumed_at is None]
+            for i in fresh:
+                self.given[i] = replace(self.given[i], consumed_at=at, consumed_seq=seq)
+            return len(fresh)
+
+    def delete_expired(self, now: datetime) -> int:
+        """Forget challenges that expired a day ago and were never used."""
+        with self.lock:
+            used = {c.challenge for c in self.given.values() if c.consumed_at is not None}
+            old = [
+                k
+                for k, ch in self.challenges.items()
+                if ch.expires_at < now - timedelta(days=1) and k not in used
+            ]
+            for k in old:
+                del self.challenges[k]
+            for cid in [cid for cid, c in self.given.items() if c.challenge in old]:
+                del self.given[cid]
+            return len(old)
+
+    @contextmanager
+    def __call__(self, *, write: bool = True) -> Iterator[MemoryConfirmations]:
+        """A "transaction" (writes are visible at once, as in ``MemoryAccountStore``)."""
+        yield self
+
+
+class _PendingConfirmations:
+    """The confirmations as a custody unit of work sees them: consumed on its commit."""
+
+    def __init__(self, data: MemoryConfirmations) -> None:
+        self._data = data
+        self.pending: list[tuple[list[str], datetime, int]] = []
+
+    def add_challenge(self, challenge: Challenge) -> None:
+        self._data.add_challenge(challenge)
+
+    def challenge(self, challenge_id: str) -> Challenge | None:
+        return self._data.challenge(challenge_id)
+
+    def add_confirmation(self, confirmation: Confirmation) -> None:
+        self._data.add_confirmation(confirmation)
+
+    def confirmations(self, ids: Sequence[str]) -> list[tuple[Confirmation, Challenge]]:
+        return self._data.confirmations(ids)
+
+    def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
+        with self._data.lock:
+            taken = {i for batch, _, _ in self.pending for i in batch}
+            fresh = [
+                i
+                for i in ids
+                if i in self._data.given
+                and self._data.given[i].consumed_at is None
+                and i not in taken
+            ]
+        self.pending.append((fresh, at, seq))
+        return len(fresh)
+
+    def delete_expired(self, now: datetime) -> int:
+        return self._data.delete_expired(now)
+
+    def commit(self) -> None:
+        for ids, at, seq in self.pending:
+            self._data.consume(ids, at, seq)
+        self.pending.clear()
 
 
 @dataclass
@@ -37,6 +143,7 @@ class MemoryDatabase:
     refs: dict[tuple[ProductionId, str], list[int]] = field(default_factory=dict)
     states: dict[ProductionId, ProductionState] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    confirmations: MemoryConfirmations = field(default_factory=MemoryConfirmations)
 
 
 class MemoryUnitOfWork:
@@ -50,6 +157,7 @@ class MemoryUnitOfWork:
         self._refs: list[tuple[ProductionId, str, int]] = []
         self._states: dict[ProductionId, ProductionState] = {}
         self._head: SignedTreeHead | None = None
+        self._confirmations = _PendingConfirmations(db.confirmations)
 
     def __enter__(self) -> Self:
         if self._write:
@@ -96,6 +204,10 @@ class MemoryUnitOfWork:
         self._states[after.production] = after
         return seqs
 
+    def confirmations(self) -> _PendingConfirmations:
+        """Challenges and confirmations; the ones consumed here are used on commit."""
+        return self._confirmations
+
     def sign_head(self, now: datetime) -> SignedTreeHead:
         """Sign a head over the log as it will be after commit."""
         pending = MemoryHashStore()
@@ -119,6 +231,7 @@ class MemoryUnitOfWork:
         db.states.update(self._states)
         if self._head is not None:
             db.heads.append(self._head)
+        self._confirmations.commit()
         self._entries, self._productions, self._refs, self._states = [], [], [], {}
 
 

@@ -35,6 +35,7 @@ class MemoryAccountStore:
         self._creds: dict[str, Credentials] = {}
         self._sessions: dict[str, Session] = {}
         self._events: list[AuthEvent] = []
+        self._lockouts: dict[tuple[str, str], tuple[int, datetime | None]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryAccountStore(users={len(self._users)}, sessions={len(self._sessions)})"
@@ -88,34 +89,49 @@ class MemoryAccountStore:
                 self._creds[user_id] = replace(self._creds[user_id], password_hash=password_hash)
 
     def set_pin_hash(self, user_id: str, pin_hash: str) -> None:
-        """Replace the PIN hash and clear the failure count and any lock."""
+        """Replace the PIN hash and clear the failure counts and locks on every production."""
         with self._lock:
             if user_id in self._creds:
                 self._creds[user_id] = replace(
                     self._creds[user_id], pin_hash=pin_hash, pin_failures=0, pin_locked_until=None
                 )
+                for key in [k for k in self._lockouts if k[0] == user_id]:
+                    del self._lockouts[key]
+
+    def pin_lockout(self, user_id: str, production: str = "") -> tuple[int, datetime | None]:
+        """The wrong PINs in a row and the lock, on this production."""
+        with self._lock:
+            if not production:
+                creds = self._creds.get(user_id)
+                return (creds.pin_failures, creds.pin_locked_until) if creds else (0, None)
+            return self._lockouts.get((user_id, production), (0, None))
 
     def record_pin_failure(
-        self, user_id: str, now: datetime, limit: int, lock_until: datetime
+        self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str = ""
     ) -> PinFailure | None:
-        """Count one wrong PIN atomically; at ``limit`` lock and zero the count."""
+        """Count one wrong PIN atomically on this production; at ``limit`` lock and zero it."""
         with self._lock:
             creds = self._creds.get(user_id)
             if creds is None:
                 return None
-            if creds.pin_locked_until is not None and creds.pin_locked_until > now:
+            count, locked = self.pin_lockout(user_id, production)
+            if locked is not None and locked > now:
                 return None
-            failures = creds.pin_failures + 1
-            if failures >= limit:
-                self._creds[user_id] = replace(creds, pin_failures=0, pin_locked_until=lock_until)
-                return PinFailure(failures, lock_until)
-            self._creds[user_id] = replace(creds, pin_failures=failures, pin_locked_until=None)
-            return PinFailure(failures, None)
+            failures = count + 1
+            reached = failures >= limit
+            new = (0, lock_until) if reached else (failures, None)
+            if production:
+                self._lockouts[(user_id, production)] = new
+            else:
+                self._creds[user_id] = replace(creds, pin_failures=new[0], pin_locked_until=new[1])
+            return PinFailure(failures, lock_until if reached else None)
 
-    def reset_pin_failures(self, user_id: str) -> None:
-        """Zero the failure count and clear the lock."""
+    def reset_pin_failures(self, user_id: str, production: str = "") -> None:
+        """Zero the failure count and clear the lock on this production."""
         with self._lock:
-            if user_id in self._creds:
+            if production:
+                self._lockouts.pop((user_id, production), None)
+            elif user_id in self._creds:
                 self._creds[user_id] = replace(
                     self._creds[user_id], pin_failures=0, pin_locked_until=None
                 )

@@ -38,8 +38,28 @@ Payload: TypeAlias = dict[str, JSON]
 Upcaster: TypeAlias = Callable[[Payload], Payload]
 
 
+def _handed_over_v1(payload: Payload) -> Payload:
+    """v1 → v2: who took custody as an armorer was not recorded; None keeps the old reading."""
+    return {**payload, "as_armorer": None}
+
+
+def _incident_opened_v1(payload: Payload) -> Payload:
+    """v1 → v2: the one weapon becomes the list of weapons; no scene or people were named."""
+    weapon = payload.get("weapon")
+    return {**payload, "weapons": [weapon] if weapon else [], "scene": None, "people": []}
+
+
+def _stop_work_lifted_v1(payload: Payload) -> Payload:
+    """v1 → v2: nothing was carried over."""
+    return {**payload, "carried_over": [], "reason": ""}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("WeaponHandedOver", 1): _handed_over_v1,
+    ("IncidentOpened", 1): _incident_opened_v1,
+    ("StopWorkLifted", 1): _stop_work_lifted_v1,
+}
 
 
 _COMMON = frozenset({"production", "at", "by", "witnesses"})

@@ -36,6 +36,7 @@ from coldcheck.domain.model import (
     BoreFinding,
     Disposition,
     Finding,
+    LockUpKind,
     LotCount,
     PermitKind,
     PositionLoad,
@@ -331,7 +332,7 @@ class UnlockArmory(BaseCommand):
 class LockUp(BaseCommand):
     """Lock everything up for a break, lunch or wrap (R09)."""
 
-    kind: str = "break"
+    kind: LockUpKind = LockUpKind.BREAK
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -457,17 +458,56 @@ class ClearWeaponQuarantine(BaseCommand):
     note: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class SealRoundsAsEvidence(BaseCommand):
+    """Seal rounds as evidence and hand them to a named person or agency (never back to stock).
+
+    The rounds come from a weapon's ``positions`` (``weapon`` set) or from a
+    container (``lot``, ``container``, ``count``). A second person confirms.
+    """
+
+    seal: str
+    handed_to: str
+    weapon: WeaponId | None = None
+    positions: tuple[str, ...] = ()
+    lot: LotId | None = None
+    container: ContainerId | None = None
+    count: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealWeaponAsEvidence(BaseCommand):
+    """Seal a weapon (with whatever it holds) as evidence and hand it to a named person or agency.
+
+    It leaves the production for good, like a retired weapon. A second person confirms.
+    """
+
+    weapon: WeaponId
+    seal: str
+    handed_to: str
+    note: str = ""
+
+
 # -- incidents, reports, stop-work ---------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class OpenIncident(BaseCommand):
-    """Open an incident by hand; severity ``stop`` stops work (R21)."""
+    """Open an incident by hand; severity ``stop`` stops work (R21) and quarantines what it names.
+
+    It may name weapons (``weapon`` and/or ``weapons``), lots, a scene and
+    people, whatever its severity.
+    """
 
     kind: str
     severity: Severity
     description: str
     weapon: WeaponId | None = None
+    weapons: tuple[WeaponId, ...] = ()
+    lots: tuple[LotId, ...] = ()
+    scene: SceneId | None = None
+    people: tuple[PersonId, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -504,9 +544,15 @@ class StopWork(BaseCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class LiftStopWork(BaseCommand):
-    """Armorer and safety supervisor together lift stop-work after a new meeting (R21)."""
+    """Armorer and safety supervisor together lift stop-work after a new meeting (R21).
+
+    Every stop-severity incident behind the stop must be closed first, or named
+    in ``carry_over`` with ``carry_over_reason``: it stays open, on the record.
+    """
 
     meeting: MeetingId
+    carry_over: tuple[IncidentId, ...] = ()
+    carry_over_reason: str = ""
 
 
 # -- reconciliation and records ----------------------------------------------
@@ -585,6 +631,8 @@ Command = (
     | RecordMisfire
     | RecordUnplannedDischarge
     | ClearWeaponQuarantine
+    | SealRoundsAsEvidence
+    | SealWeaponAsEvidence
     | OpenIncident
     | CloseIncident
     | FileSafetyReport

@@ -7,7 +7,7 @@ warning-only rule let through carry ``warnings``.
 A new version of an event's payload gets an upcaster in
 :data:`coldcheck.domain.codec.UPCASTERS`, never a rewrite of the log.
 
-Why one file of ~540 lines: it is the catalogue of every event type (48 small
+Why one file of ~600 lines: it is the catalogue of every event type (50 small
 frozen dataclasses and the ``Event`` union), read as one list.
 """
 
@@ -350,12 +350,20 @@ class WeaponUnloaded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponHandedOver(BaseEvent):
-    """``by`` handed the weapon to ``to``; ``witnesses`` confirmed (R12)."""
+    """``by`` handed the weapon to ``to``; ``witnesses`` confirmed (R12).
+
+    v2: ``as_armorer`` says whether ``to`` took custody as an armorer (True) or
+    as a performer (False); a person holding a performer role is a performer
+    whatever else they hold. v1 entries have None: the receiver's armorer role
+    at the time decided, as it did then.
+    """
 
     type_name: ClassVar[str] = "WeaponHandedOver"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     to: PersonId
     warnings: tuple[Reason, ...] = ()
+    as_armorer: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -396,6 +404,33 @@ class WeaponQuarantined(BaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RoundsSealedAsEvidence(BaseEvent):
+    """Rounds sealed (``seal``) and handed to ``handed_to``: from a weapon's positions,
+    or ``count`` rounds of ``lot`` from ``container``. They never return to stock."""
+
+    type_name: ClassVar[str] = "RoundsSealedAsEvidence"
+    seal: str
+    handed_to: str
+    weapon: WeaponId | None
+    positions: tuple[str, ...]
+    lot: LotId | None
+    container: ContainerId | None
+    count: int
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeaponSealedAsEvidence(BaseEvent):
+    """A weapon, with whatever it held, sealed and handed to ``handed_to``; it leaves for good."""
+
+    type_name: ClassVar[str] = "WeaponSealedAsEvidence"
+    weapon: WeaponId
+    seal: str
+    handed_to: str
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class WeaponQuarantineCleared(BaseEvent):
     type_name: ClassVar[str] = "WeaponQuarantineCleared"
     weapon: WeaponId
@@ -407,13 +442,19 @@ class WeaponQuarantineCleared(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentOpened(BaseEvent):
+    """v2 adds ``weapons`` (every weapon named, ``weapon`` first), ``scene`` and ``people``."""
+
     type_name: ClassVar[str] = "IncidentOpened"
+    version: ClassVar[int] = 2
     incident: IncidentId
     kind: str
     severity: Severity
     description: str
     weapon: WeaponId | None
     lots: tuple[LotId, ...]
+    weapons: tuple[WeaponId, ...]
+    scene: SceneId | None
+    people: tuple[PersonId, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -447,8 +488,13 @@ class StopWorkStarted(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class StopWorkLifted(BaseEvent):
+    """v2 adds the stop-severity incidents ``carried_over`` open, and the ``reason`` why."""
+
     type_name: ClassVar[str] = "StopWorkLifted"
+    version: ClassVar[int] = 2
     meeting: MeetingId
+    carried_over: tuple[IncidentId, ...]
+    reason: str
 
 
 # -- reconciliation and records ----------------------------------------------
@@ -525,6 +571,8 @@ Event: TypeAlias = (
     | UnplannedDischargeRecorded
     | WeaponQuarantined
     | WeaponQuarantineCleared
+    | RoundsSealedAsEvidence
+    | WeaponSealedAsEvidence
     | IncidentOpened
     | IncidentClosed
     | SafetyReportFiled

@@ -23,12 +23,13 @@ IncidentId = NewType("IncidentId", str)
 ReportId = NewType("ReportId", str)
 MeetingId = NewType("MeetingId", str)
 
-_TAG = re.compile(r"^(?P<prefix>[WLCI])-(?P<number>\d{4,})$")
+#: ASCII only and matched whole: no Unicode digits (``W-٠٠٠١``), no trailing newline.
+_TAG = re.compile(r"(?P<prefix>[WLCI])-(?P<number>[0-9]{4,12})", re.ASCII)
 
 
 def is_tag(value: str, prefix: str) -> bool:
     """True when ``value`` is a tag like ``W-0001`` with the given one-letter prefix."""
-    m = _TAG.match(value)
+    m = _TAG.fullmatch(value)
     return m is not None and m.group("prefix") == prefix
 
 
@@ -51,7 +52,7 @@ def next_tag(prefix: str, used: Iterable[str]) -> str:
     """The tag after the highest one in use with this prefix (``X-0001`` when none)."""
     highest = 0
     for value in used:
-        m = _TAG.match(value)
+        m = _TAG.fullmatch(value)
         if m is not None and m.group("prefix") == prefix:
             highest = max(highest, int(m.group("number")))
     return f"{prefix}-{highest + 1:04d}"

@@ -47,6 +47,14 @@ class Role(StrEnum):
 ARMORER_ROLES = frozenset({Role.ARMORER, Role.ASSISTANT_ARMORER})
 #: Who may countersign a day's close (R23) as the production's representative.
 PRODUCTION_REPRESENTATIVE_ROLES = frozenset({Role.PRODUCER, Role.FIRST_AD})
+#: Roles that check someone else: granting one needs a second person's confirmation.
+GUARDED_ROLES = frozenset(
+    {Role.ARMORER, Role.ASSISTANT_ARMORER, Role.SAFETY_SUPERVISOR, Role.PRODUCER}
+)
+#: Who may witness rounds leaving the production (destroyed, returned, sealed as evidence).
+DISPOSITION_WITNESS_ROLES = frozenset(
+    {Role.ARMORER, Role.ASSISTANT_ARMORER, Role.SAFETY_SUPERVISOR, Role.PRODUCER}
+)
 
 
 class WeaponKind(StrEnum):
@@ -102,6 +110,14 @@ class Disposition(StrEnum):
     DESTROY = "destroy"
 
 
+class LockUpKind(StrEnum):
+    """Why everything is locked up (R09)."""
+
+    BREAK = "break"
+    LUNCH = "lunch"
+    WRAP = "wrap"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Per-production thresholds (DESIGN.md defaults)."""
@@ -111,6 +127,7 @@ class Settings:
     misfire_wait_seconds: int = 15
     armorer_capacity: int = 6
     escalation_hours: int = 24
+    overdue_minutes: int = 120
 
     @property
     def blank_load_window(self) -> timedelta:
@@ -123,6 +140,11 @@ class Settings:
     @property
     def escalation(self) -> timedelta:
         return timedelta(hours=self.escalation_hours)
+
+    @property
+    def overdue(self) -> timedelta:
+        """How long a weapon may stay with a performer outside a scene of the day."""
+        return timedelta(minutes=self.overdue_minutes)
 
 
 @dataclass(frozen=True)
@@ -239,7 +261,11 @@ class SafetyMeeting:
 
 @dataclass(frozen=True)
 class Incident:
-    """Something that went wrong and must be looked at."""
+    """Something that went wrong and must be looked at.
+
+    ``weapon`` is the weapon it is first about (None if none); ``weapons`` every
+    weapon it names (``weapon`` first), with the lots, scene and people it names.
+    """
 
     id: IncidentId
     at: datetime
@@ -250,6 +276,21 @@ class Incident:
     lots: tuple[LotId, ...]
     closed_at: datetime | None = None
     resolution: str = ""
+    weapons: tuple[WeaponId, ...] = ()
+    scene: SceneId | None = None
+    people: tuple[PersonId, ...] = ()
+    carried_over: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceHold:
+    """Rounds or a weapon sealed and handed to a named person or agency (never back to stock)."""
+
+    seal: str
+    handed_to: str
+    at: datetime
+    by: PersonId | None
+    witnesses: tuple[PersonId, ...]
 
 
 @dataclass(frozen=True)

@@ -16,25 +16,42 @@ Time windows compare command times only:
 * R26: a permit counts through its expiry date (UTC date of ``command.at``).
 
 Confirmations (``command.confirmations``) are persons the service verified
-with their own PIN for this command; the actor is never counted as their
-own witness.  They become the events' ``witnesses``.  Who must confirm:
+with their own PIN against a challenge for this very command; the actor is
+never counted as their own witness, and a confirmation the command does not
+ask for (``domain.confirming``) is refused. They become the events'
+``witnesses``. Who must confirm:
 
 * ``HandOver`` to a performer: the performer and a 1st AD (R12); to another
-  armorer: that armorer; of a replica: the performer.
+  armorer: that armorer; of a replica: the receiver. ``TakeBack``: the
+  performer handing it back, or a 1st AD (R12).
 * ``LiftStopWork`` and ``ReleaseLot``: armorer and safety supervisor, one
-  asking, the other confirming (R21).
+  asking, the other confirming — two different people (R21).
 * ``CloseDay``: a producer or 1st AD (R23); ``ResolveDiscrepancy``: the
-  armorer and the producer.
+  armorer and the producer, two different people.
 * ``PlanScene``: an armorer signs off by asking or confirming (R18).
+* ``DestroyRounds``, ``ReturnLot``, ``UnloadWeapon`` to destruction, evidence
+  holds: a second person, an armorer, the safety supervisor or the producer (R05).
+* ``AssignRole`` of armorer, assistant armorer, safety supervisor or producer: a
+  second person, neither giving nor receiving it. ``RecordLiveException``: the
+  supervisor it names, who is not the producer recording it (R01).
 
 Other choices:
 
-* R17 "that day" is the scene's planned shoot day (``PlanScene.day``); the
-  meeting names that day and the scene, and must be held before the load.
-  Re-planning a scene's day, weapons, people, firing, pointing, distance,
-  protection or setup bumps its revision and makes older meetings stale.
-* R23: while any day is closed with a discrepancy, every handoff to a
-  performer is refused until ``ResolveDiscrepancy``.
+* "Today" is the production's local date of ``command.at`` (its time zone,
+  ``ProductionState.info.time_zone``). R13/R17: blanks are loaded only for a
+  scene planned for today, after a safety meeting held today for that scene
+  as now planned. Re-planning a scene's day, weapons, people, firing,
+  pointing, distance, protection or setup bumps its revision and makes older
+  meetings stale.
+* Two-person rules (R01 exception, R21 lift, lot release, R23 resolution,
+  role grants, dispositions) need two *different* people: one person holding
+  both roles counts once; nobody grants a role to themselves.
+* A person holding a performer role is a performer for every handoff rule,
+  whatever else they hold; an armorer-to-armorer handoff obeys every rule of a
+  handoff that could reach a performer (R01, R10, R20, R21, R23, R26).
+* R23: the first issue of a day is refused while an earlier shoot day was
+  never counted, counted but never closed, or closed with a discrepancy
+  nobody resolved.
 * R27: ``Correct.corrects`` is the 0-based position of the corrected event in
   this production's own event stream (the order ``replay`` folds).
 
@@ -47,23 +64,50 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from coldcheck.domain import commands as c
+from coldcheck.domain.confirming import who_may_confirm
 from coldcheck.domain.errors import InvalidCommand, Reason, Refusal
 from coldcheck.domain.events import Event
-from coldcheck.domain.rulebook import ammunition, custody, loading, people, scenes, wrap
+from coldcheck.domain.rulebook import (
+    ammunition,
+    custody,
+    evidence,
+    loading,
+    people,
+    scenes,
+    wrap,
+)
 from coldcheck.domain.rulebook.kit import (
     HANDLERS,
     Decision,
+    Reasons,
     actor_is_known,
+    because,
     command_is_for_this_production,
+    command_is_within_bounds,
     refuse,
     time_is_utc,
+    witnesses_of,
 )
 from coldcheck.domain.state import ProductionState, apply
 
 __all__ = ["Decision", "Folded", "Reason", "Refusal", "RefusedAt", "decide", "decide_all"]
 
 #: The rule modules; importing them registers their handlers.
-RULE_MODULES = (people, ammunition, scenes, custody, loading, wrap)
+RULE_MODULES = (people, ammunition, scenes, custody, loading, evidence, wrap)
+
+
+def confirmations_are_asked_for(state: ProductionState, cmd: c.Command) -> Reasons:
+    """A confirmation counts only where the command asks for it (see ``domain.confirming``)."""
+    if state.info is None:
+        return
+    extra = sorted(witnesses_of(cmd) - who_may_confirm(state, cmd))
+    if extra:
+        names = ", ".join(state.name_of(p) for p in extra)
+        yield because(
+            "INPUT",
+            f"this command does not ask {names} to confirm it — only the people it names "
+            "confirm (see who is asked on the confirmation screen).",
+        )
 
 
 def decide(state: ProductionState, command: c.Command) -> Decision:
@@ -75,9 +119,12 @@ def decide(state: ProductionState, command: c.Command) -> Decision:
         [
             *command_is_for_this_production(state, command),
             *time_is_utc(state, command),
+            *command_is_within_bounds(state, command),
             *actor_is_known(state, command),
         ]
     )
+    if basic is None:
+        basic = refuse(confirmations_are_asked_for(state, command))
     if basic is not None:
         return basic
     return handler(state, command)

@@ -16,6 +16,12 @@ already accepted.  Choices recorded here:
 * A correction (R27) is an annotation: it is listed against the event it
   corrects and changes no derived figure; a real change of state is made
   with the ordinary commands.
+* A misfired round stays marked (``WeaponState.misfired``) until it leaves
+  its position, whatever inspections say since: it never goes back to a box.
+* A day on which any weapon left storage is a shoot day (``DayRecord.worked``,
+  the production's local date): it must be counted and closed (R23).
+* Rounds and weapons sealed as evidence leave for good: a lot counts them in
+  ``evidence`` (R05), a weapon is retired with its ``evidence`` hold.
 
 Why one file of ~600 lines: ``_apply`` is one ``match`` over every event type,
 and it has to be read whole to see that each event is folded exactly once.
@@ -42,6 +48,7 @@ from coldcheck.domain.ids import (
     SceneId,
     WeaponId,
 )
+from coldcheck.domain.localtime import local_day
 from coldcheck.domain.mechanics import (
     ActionType,
     HammerPosition,
@@ -55,6 +62,7 @@ from coldcheck.domain.model import (
     BoreFinding,
     Container,
     Disposition,
+    EvidenceHold,
     Incident,
     LiveException,
     Permit,
@@ -151,6 +159,9 @@ class WeaponState:
     quarantine_reason: str = ""
     loaded_from: frozenset[LotId] = frozenset()
     retired: bool = False
+    misfired: frozenset[str] = frozenset()
+    out_since: datetime | None = None
+    evidence: EvidenceHold | None = None
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -174,10 +185,19 @@ class LotState:
     quarantined: bool = False
     verified: bool | None = None
     fired_since_count: int = 0
+    evidence: int = 0
+    failed: tuple[int, ...] = ()
 
     @property
     def accounted(self) -> int:
-        return self.in_store + self.in_weapons + self.fired + self.returned + self.destroyed
+        return (
+            self.in_store
+            + self.in_weapons
+            + self.fired
+            + self.returned
+            + self.destroyed
+            + self.evidence
+        )
 
 
 @dataclass(frozen=True)
@@ -210,6 +230,7 @@ class DayRecord:
     state: DayState = DayState.OPEN
     discrepancies: tuple[str, ...] = ()
     resolution: str = ""
+    worked: bool = False
 
 
 @dataclass(frozen=True)
@@ -265,6 +286,15 @@ class ProductionState:
     def weapons_out(self) -> list[WeaponState]:
         """Weapons not in storage."""
         return [w for w in self.weapons.values() if w.location is not Custody.STORAGE]
+
+    @property
+    def time_zone(self) -> str:
+        """The production's time zone (UTC before it exists)."""
+        return self.info.time_zone if self.info else "UTC"
+
+    def local_day(self, at: datetime) -> date:
+        """The shoot day ``at`` falls on, on the production's clock."""
+        return local_day(self.time_zone, at)
 
 
 def empty_state(production: ProductionId) -> ProductionState:
@@ -410,7 +440,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             s = replace(s, lots=_put(s.lots, e.lot, ls))
             return _container(s, e.container, e.lot, e.count)
         case ev.DummiesVerified():
-            ls = replace(s.lots[e.lot], verified=not e.failed)
+            ls = replace(s.lots[e.lot], verified=not e.failed, failed=e.failed)
             return replace(s, lots=_put(s.lots, e.lot, ls))
         case ev.RoundsMoved():
             s = _container(s, e.from_container, e.lot, -e.count)
@@ -451,6 +481,9 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
         case ev.ArmoryLocked():
             return replace(s, armory_locked=True)
         case ev.WeaponTakenOut():
+            day = s.local_day(e.at)
+            record = replace(s.days.get(day, DayRecord(day)), worked=True)
+            s = replace(s, days=_put(s.days, day, record))
             return _weapon(s, e.weapon, location=Custody.ARMORER, holder=e.by, issued_by=e.by)
         case ev.WeaponReturnedToStorage():
             return _weapon(
@@ -460,6 +493,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 holder=None,
                 issued_by=e.by,
                 inspection=None,
+                out_since=None,
             )
         case ev.InspectionRecorded():
             ws = _apply_inspection(s.weapons[e.weapon], e)
@@ -502,11 +536,27 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 ws = replace(ws, bore_check_due="dummies")
             if ws.misfire is not None and ws.misfire.position in e.positions:
                 ws = replace(ws, misfire=None)
+            ws = replace(ws, misfired=ws.misfired - set(e.positions))
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponHandedOver():
-            if s.is_armorer(e.to):
-                return _weapon(s, e.weapon, location=Custody.ARMORER, holder=e.to, issued_by=e.to)
-            return _weapon(s, e.weapon, location=Custody.PERFORMER, holder=e.to, issued_by=e.by)
+            as_armorer = s.is_armorer(e.to) if e.as_armorer is None else e.as_armorer
+            if as_armorer:
+                return _weapon(
+                    s,
+                    e.weapon,
+                    location=Custody.ARMORER,
+                    holder=e.to,
+                    issued_by=e.to,
+                    out_since=None,
+                )
+            return _weapon(
+                s,
+                e.weapon,
+                location=Custody.PERFORMER,
+                holder=e.to,
+                issued_by=e.by,
+                out_since=e.at,
+            )
         case ev.WeaponTakenBack():
             return _weapon(
                 s,
@@ -515,6 +565,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 holder=e.by,
                 issued_by=e.by,
                 inspection=None,
+                out_since=None,
             )
         case ev.BlanksFired():
             ws = s.weapons[e.weapon]
@@ -529,6 +580,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 bore_check_due="fired",
                 hammer=HammerPosition.DOWN,
                 hammer_over=e.positions[-1] if e.positions else ws.hammer_over,
+                misfired=ws.misfired - set(e.positions),
             )
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.MisfireRecorded():
@@ -536,6 +588,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 s,
                 e.weapon,
                 misfire=Misfire(e.position, e.at),
+                misfired=s.weapons[e.weapon].misfired | {e.position},
                 hammer=HammerPosition.DOWN,
                 hammer_over=e.position,
                 bore_check_due="misfire",
@@ -554,9 +607,41 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return _weapon(s, e.weapon, quarantined=True, quarantine_reason=e.reason)
         case ev.WeaponQuarantineCleared():
             return _weapon(s, e.weapon, quarantined=False, quarantine_reason="")
+        case ev.RoundsSealedAsEvidence():
+            return _seal_rounds(s, e)
+        case ev.WeaponSealedAsEvidence():
+            ws = s.weapons[e.weapon]
+            for position in ws.positions:
+                load = ws.contents.get(position, EMPTY)
+                if load.lot is not None and load.state not in (RoundState.SPENT, RoundState.EMPTY):
+                    s = _lot(s, load.lot, in_weapons=-1, evidence=1)
+            hold = EvidenceHold(e.seal, e.handed_to, e.at, e.by, e.witnesses)
+            return _weapon(
+                s,
+                e.weapon,
+                location=Custody.STORAGE,
+                holder=None,
+                issued_by=e.by,
+                contents=dict.fromkeys(ws.positions, EMPTY),
+                inspection=None,
+                misfire=None,
+                misfired=frozenset(),
+                out_since=None,
+                retired=True,
+                evidence=hold,
+            )
         case ev.IncidentOpened():
             incident = Incident(
-                e.incident, e.at, e.kind, e.severity, e.description, e.weapon, e.lots
+                e.incident,
+                e.at,
+                e.kind,
+                e.severity,
+                e.description,
+                e.weapon,
+                e.lots,
+                weapons=e.weapons,
+                scene=e.scene,
+                people=e.people,
             )
             return replace(s, incidents=_put(s.incidents, e.incident, incident))
         case ev.IncidentClosed():
@@ -580,10 +665,16 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 ),
             )
         case ev.StopWorkLifted():
-            return replace(s, stop_work=None)
+            open_incidents = dict(s.incidents)
+            for carried in e.carried_over:
+                if carried in open_incidents:
+                    open_incidents[carried] = replace(
+                        open_incidents[carried], carried_over=e.reason
+                    )
+            return replace(s, stop_work=None, incidents=open_incidents)
         case ev.DayReconciled():
-            state = DayState.RECONCILED
-            record = DayRecord(e.day, state, e.discrepancies)
+            worked = s.days[e.day].worked if e.day in s.days else False
+            record = DayRecord(e.day, DayState.RECONCILED, e.discrepancies, worked=worked)
             lots = {k: replace(v, fired_since_count=0) for k, v in s.lots.items()}
             return replace(s, days=_put(s.days, e.day, record), lots=lots)
         case ev.DayClosed():
@@ -597,6 +688,27 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             note = CorrectionNote(s.event_count - 1, e.corrects, e.reason, e.by, e.at)
             return replace(s, corrections=(*s.corrections, note))
     raise TypeError(f"not an event: {e!r}")  # pragma: no cover
+
+
+def _seal_rounds(s: ProductionState, e: ev.RoundsSealedAsEvidence) -> ProductionState:
+    """Rounds out of a weapon's positions or a container, into the lot's evidence count."""
+    if e.weapon is not None:
+        ws = s.weapons[e.weapon]
+        changes: dict[str, Load] = {}
+        for position in e.positions:
+            load = ws.contents.get(position, EMPTY)
+            changes[position] = EMPTY
+            if load.lot is not None and load.state not in (RoundState.SPENT, RoundState.EMPTY):
+                s = _lot(s, load.lot, in_weapons=-1, evidence=1)
+        ws = _set_contents(ws, changes)
+        if ws.misfire is not None and ws.misfire.position in e.positions:
+            ws = replace(ws, misfire=None)
+        ws = replace(ws, misfired=ws.misfired - set(e.positions))
+        return replace(s, weapons=_put(s.weapons, e.weapon, ws))
+    if e.lot is not None and e.container is not None:
+        s = _lot(s, e.lot, in_store=-e.count, evidence=e.count)
+        return _container(s, e.container, e.lot, -e.count)
+    return s
 
 
 def replay(production: ProductionId, events: Iterable[Event]) -> ProductionState:

@@ -9,7 +9,7 @@ label (nobody can type it); ``weapon_status``, ``lot_status`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from coldcheck.domain.errors import UnknownEntity
@@ -171,6 +171,8 @@ class LotStatus:
     verified: bool | None
     conserved: bool
     containers: tuple[tuple[ContainerId, int], ...]
+    evidence: int = 0
+    failed: tuple[int, ...] = ()
 
 
 def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
@@ -200,6 +202,8 @@ def lot_status(state: ProductionState, lot_id: LotId) -> LotStatus:
         verified=ls.verified,
         conserved=ls.accounted == lot.count,
         containers=containers,
+        evidence=ls.evidence,
+        failed=ls.failed,
     )
 
 
@@ -220,6 +224,54 @@ def overdue_reports(state: ProductionState, now: datetime) -> list[SafetyReport]
 
 
 @dataclass(frozen=True)
+class OverdueWeapon:
+    """A weapon out of the armorer's custody too long: past wrap, or past the setting."""
+
+    weapon: WeaponId
+    holder: PersonId | None
+    holder_name: str
+    since: datetime
+    why: str
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def overdue_weapons(state: ProductionState, now: datetime) -> list[OverdueWeapon]:
+    """Weapons with a performer past wrap, or longer than the setting outside a scene of the day.
+
+    Past wrap: handed over on an earlier shoot day, or today's wrap count was
+    already recorded. Outside a scene: no scene planned for today names the
+    weapon. Every screen shows these; the wrap count opens an incident (R23).
+    """
+    if state.info is None:
+        return []
+    today = state.local_day(now)
+    limit = state.info.settings.overdue
+    counted = state.days.get(today, DayRecord(today)).state is not DayState.OPEN
+    in_scene = {w for p in state.scenes.values() if p.day == today for w in p.weapons}
+    out: list[OverdueWeapon] = []
+    for ws in sorted(state.weapons_out(), key=lambda w: w.weapon.id):
+        if ws.location is not Custody.PERFORMER or ws.out_since is None:
+            continue
+        held = now - ws.out_since
+        name = state.name_of(ws.holder)
+        if state.local_day(ws.out_since) < today or counted:
+            why = f"{ws.weapon.id} is still with {name} past wrap ({_hours(held)})"
+        elif held > limit and ws.weapon.id not in in_scene:
+            why = (
+                f"{ws.weapon.id} has been with {name} for {_hours(held)}, longer than "
+                f"{_hours(limit)}, and no scene today uses it"
+            )
+        else:
+            continue
+        out.append(OverdueWeapon(ws.weapon.id, ws.holder, name, ws.out_since, why))
+    return out
+
+
+@dataclass(frozen=True)
 class DayStatus:
     """A shoot day as the wrap page shows it (R23)."""
 
@@ -231,19 +283,43 @@ class DayStatus:
     blocks_issue: bool
 
 
-def day_status(state: ProductionState, day: date) -> DayStatus:
-    """Where the wrap of ``day`` stands, and whether it blocks issuing (R23)."""
+def day_status(state: ProductionState, day: date, now_day: date | None = None) -> DayStatus:
+    """Where the wrap of ``day`` stands, and whether it blocks issuing on ``now_day`` (R23).
+
+    ``now_day`` defaults to ``day`` itself: a day does not block its own issues
+    until it is over, except when it was closed with a discrepancy.
+    """
     record = state.days.get(day, DayRecord(day))
+    current = now_day if now_day is not None else day
     return DayStatus(
         day=day,
         state=record.state,
         discrepancies=record.discrepancies,
         resolution=record.resolution,
         weapons_out=tuple(sorted(w.weapon.id for w in state.weapons_out())),
-        blocks_issue=record.state is DayState.CLOSED_WITH_DISCREPANCY,
+        blocks_issue=any(d == day for d, _ in days_blocking_issue(state, current)),
     )
 
 
 def unresolved_days(state: ProductionState) -> list[date]:
     """Days closed with a discrepancy that nobody resolved yet (R23)."""
     return sorted(d for d, r in state.days.items() if r.state is DayState.CLOSED_WITH_DISCREPANCY)
+
+
+def days_blocking_issue(state: ProductionState, today: date) -> list[tuple[date, str]]:
+    """Earlier days that stop today's first issue, each with what to do (R23).
+
+    A shoot day never counted, a day counted but never closed, and a day closed
+    with a discrepancy nobody resolved (that one whatever its date).
+    """
+    out: list[tuple[date, str]] = []
+    for day, record in sorted(state.days.items()):
+        if record.state is DayState.CLOSED_WITH_DISCREPANCY:
+            out.append((day, "was closed with a discrepancy — resolve it (armorer and producer)"))
+        elif day >= today:
+            continue
+        elif record.state is DayState.RECONCILED:
+            out.append((day, "was counted but never closed — close it with the producer or 1st AD"))
+        elif record.state is DayState.OPEN and record.worked:
+            out.append((day, "was a shoot day that was never counted — count it and close it"))
+    return out

@@ -2,11 +2,13 @@
 
 The caller (an API route, a page's form, a batch) parses what was sent;
 this module adds the server's facts — who asks (the signed-in person), the
-time, the people whose PINs confirmed it — checks that the asker's roles may
-ask at all (``Forbidden``), checks the PINs (``Unconfirmed``), and hands the
-command to the custody service (``Refused`` with every rule). Role first,
-then PINs: a person with no right to the command cannot spend anyone's PIN
-tries on it.
+time — checks that the asker's roles may ask at all (``Forbidden``), and
+hands the command to the custody service with the ids of the confirmations
+it presents (checked and used up with its events: ``Unconfirmed``), where the
+rules decide (``Refused`` with every rule). Role first, then confirmations:
+a person with no right to the command cannot ask anyone to confirm it, and
+PINs are typed only against a challenge for this very command
+(``service.confirmations``: :func:`ask_confirmations`, :func:`give_confirmation`).
 """
 
 from __future__ import annotations
@@ -18,45 +20,71 @@ from typing import Any
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.entrypoints.deps import Membership
-from coldcheck.service.confirmations import PinConfirmation, confirm
+from coldcheck.service.confirmations import IssuedChallenge
 from coldcheck.service.custody import Accepted
 from coldcheck.service.permissions import check_role
+from coldcheck.service.ports import Confirmation
 
-__all__ = ["Asked", "run_batch", "run_command"]
+__all__ = ["Asked", "ask_confirmations", "give_confirmation", "run_batch", "run_command"]
 
 
 @dataclass(frozen=True)
 class Asked:
-    """One command as a request asked for it: its class, its own fields, the PINs typed."""
+    """One command as a request asked for it: its class, its own fields, the ids of the
+    confirmations it presents."""
 
     cls: type[c.BaseCommand]
     values: Mapping[str, Any]
-    pins: Sequence[PinConfirmation] = ()
+    confirmations: Sequence[str] = ()
 
 
-def _command(app: App, member: Membership, asked: Asked) -> c.Command:
-    """The command with the server's facts; its PINs are checked here."""
+def command_of(app: App, member: Membership, asked: Asked) -> c.Command:
+    """The command with the server's facts (who asks, when); never any confirmation."""
     command = asked.cls(
         production=member.id,
         actor=member.viewer.person,
         at=app.clock.now(),
-        confirmations=confirm(app.accounts, asked.pins),
         **asked.values,
     )
     return command  # type: ignore[return-value]
 
 
 def run_command(app: App, member: Membership, asked: Asked) -> Accepted:
-    """Check the role, then the PINs, then let the rules decide and the log record it."""
+    """Check the role, then the confirmations and the rules (one transaction), and record it."""
     check_role(member.roles, member.production.roles, asked.cls)
-    return app.custody.execute(_command(app, member, asked))
+    return app.custody.execute(command_of(app, member, asked), asked.confirmations)
 
 
 def run_batch(app: App, member: Membership, batch: Sequence[Asked]) -> Accepted:
     """Several commands in one transaction, all or nothing (``Refused.index`` names the one).
 
-    Every role is checked before any PIN is.
+    Every role is checked before anything else.
     """
     for asked in batch:
         check_role(member.roles, member.production.roles, asked.cls)
-    return app.custody.execute_batch([_command(app, member, asked) for asked in batch])
+    return app.custody.execute_batch(
+        [command_of(app, member, asked) for asked in batch],
+        [asked.confirmations for asked in batch],
+    )
+
+
+def ask_confirmations(
+    app: App, member: Membership, asked: Asked, before: Sequence[Asked] = ()
+) -> IssuedChallenge:
+    """A challenge for this exact command (role checked first); ``before``: the commands of
+    the same batch that come before it."""
+    for one in (*before, asked):
+        check_role(member.roles, member.production.roles, one.cls)
+    state = app.custody.state(member.id)
+    return app.confirmations.challenge(
+        state,
+        command_of(app, member, asked),
+        [command_of(app, member, b) for b in before],
+    )
+
+
+def give_confirmation(
+    app: App, member: Membership, challenge: str, person: str, pin: str
+) -> Confirmation:
+    """``person`` confirms the challenge with their PIN (``Unconfirmed`` if refused)."""
+    return app.confirmations.confirm(member.id, challenge, person, pin)

@@ -340,21 +340,27 @@ class AccountStore(Protocol):
         ...
 
     def set_pin_hash(self, user_id: str, pin_hash: str) -> None:
-        """Replace the PIN hash and clear the failure count and any lock."""
+        """Replace the PIN hash and clear the failure counts and locks on every production."""
         ...
 
     def record_pin_failure(
-        self, user_id: str, now: datetime, limit: int, lock_until: datetime
+        self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str = ""
     ) -> PinFailure | None:
         """Atomically count one wrong PIN; at ``limit`` set the lock and zero the count.
 
-        Returns None, changing nothing, when the PIN is already locked at ``now``
-        (a concurrent attempt locked it first).
+        Counts are kept per production (``""``: a PIN checked outside any
+        production), so wrong PINs typed on one production never lock the PIN on
+        another. Returns None, changing nothing, when the PIN is already locked at
+        ``now`` (a concurrent attempt locked it first).
         """
         ...
 
-    def reset_pin_failures(self, user_id: str) -> None:
-        """Zero the failure count and clear the lock."""
+    def pin_lockout(self, user_id: str, production: str = "") -> tuple[int, datetime | None]:
+        """The wrong PINs in a row and the lock, on this production."""
+        ...
+
+    def reset_pin_failures(self, user_id: str, production: str = "") -> None:
+        """Zero the failure count and clear the lock on this production."""
         ...
 
     def add_session(self, session: Session) -> None:

@@ -76,8 +76,12 @@ class AccountSteps:
         self._hasher = hasher
         self._pin_hasher = pin_hasher or hasher
         self._ttl = {SessionKind.WEB: web_session_ttl, SessionKind.API: api_token_ttl}
-        # what an unknown login is checked against, so it costs one hash too
+        # what an unknown login (or a person without a PIN) is checked against,
+        # so it costs one hash too
         self._dummy_hash = hasher.hash(secrets.token_urlsafe(16))
+        self._dummy_pin_hash = self._pin_hasher.hash(
+            "".join(secrets.choice("0123456789") for _ in range(8))
+        )
 
     # -- accounts ----------------------------------------------------------
 
@@ -189,44 +193,51 @@ class AccountSteps:
 
     # -- PINs --------------------------------------------------------------
 
-    def verify_pin(self, store: AccountStore, person_id: str, pin: str, now: datetime) -> bool:
+    def verify_pin(
+        self, store: AccountStore, person_id: str, pin: str, now: datetime, production: str = ""
+    ) -> bool:
         """True when ``pin`` is this person's PIN; else ``WrongPin`` / ``PinLocked`` (recorded).
 
         ``PIN_MAX_FAILURES`` wrong PINs in a row lock the PIN for
-        ``PIN_LOCK_DURATION``; while locked even the right PIN is refused and
-        not even checked. The right PIN resets the count.
+        ``PIN_LOCK_DURATION`` on ``production`` (``""``: outside any production);
+        while locked even the right PIN is refused and not even checked. The
+        right PIN resets the count there. A person without a PIN costs one hash
+        too, so timing does not tell who has an account.
         """
         now = _utc(now)
         user = store.user_by_person(person_id)
         creds = store.credentials(user.id) if user is not None else None
         if user is None or creds is None or creds.pin_hash is None:
+            self._pin_hasher.verify(self._dummy_pin_hash, pin)
             raise NoPinSet(
                 f"Person {person_id} has no PIN. An administrator can set one "
                 "(coldcheck user set-pin)."
             )
-        locked = creds.pin_locked_until
+        where = f" on {production}" if production else ""
+        failures, locked = store.pin_lockout(user.id, production)
         if locked is not None and locked > now:
-            self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user)
+            self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, where.strip())
             raise PinLocked(locked)
         if PIN_PATTERN.fullmatch(pin) and self._pin_hasher.verify(creds.pin_hash, pin):
-            if creds.pin_failures or locked is not None:
-                store.reset_pin_failures(user.id)
+            if failures or locked is not None:
+                store.reset_pin_failures(user.id, production)
             if self._pin_hasher.needs_rehash(creds.pin_hash):
                 store.set_pin_hash(user.id, self._pin_hasher.hash(pin))
-            self._event(store, now, AuthEventKind.PIN_OK, user)
+            self._event(store, now, AuthEventKind.PIN_OK, user, where.strip())
             return True
-        failure = store.record_pin_failure(user.id, now, PIN_MAX_FAILURES, now + PIN_LOCK_DURATION)
+        failure = store.record_pin_failure(
+            user.id, now, PIN_MAX_FAILURES, now + PIN_LOCK_DURATION, production
+        )
         if failure is None:  # another attempt locked it meanwhile
-            fresh = store.credentials(user.id)
-            until = fresh.pin_locked_until if fresh is not None else None
-            self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user)
+            until = store.pin_lockout(user.id, production)[1]
+            self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, where.strip())
             raise PinLocked(until or now + PIN_LOCK_DURATION)
         self._event(
             store,
             now,
             AuthEventKind.PIN_FAILED,
             user,
-            f"wrong PIN {failure.failures} of {PIN_MAX_FAILURES}",
+            f"wrong PIN {failure.failures} of {PIN_MAX_FAILURES}{where}",
         )
         if failure.locked_until is not None:
             self._event(
@@ -234,7 +245,7 @@ class AccountSteps:
                 now,
                 AuthEventKind.PIN_LOCKED,
                 user,
-                f"locked until {failure.locked_until.isoformat()}",
+                f"locked until {failure.locked_until.isoformat()}{where}",
             )
             raise PinLocked(failure.locked_until)
         raise WrongPin(PIN_MAX_FAILURES - failure.failures)

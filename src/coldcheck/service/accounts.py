@@ -168,12 +168,15 @@ class AccountService:
 
     # -- PINs ------------------------------------------------------------------------
 
-    def verify_pins(self, pins: Sequence[tuple[str, str]]) -> frozenset[PersonId]:
+    def verify_pins(
+        self, pins: Sequence[tuple[str, str]], production: str = ""
+    ) -> frozenset[PersonId]:
         """Check ``(person, pin)`` pairs in one transaction; the people whose PIN was right.
 
-        The first refusal stops the check and is raised as ``PinRefused`` (whose
-        PIN, and the ``WrongPin``, ``PinLocked`` or ``NoPinSet`` behind it) after
-        the commit, so wrong and locked PINs count; PINs after it are not tried.
+        Wrong PINs count towards the lock-out on ``production`` only. The first
+        refusal stops the check and is raised as ``PinRefused`` (whose PIN, and
+        the ``WrongPin``, ``PinLocked`` or ``NoPinSet`` behind it) after the
+        commit, so wrong and locked PINs count; PINs after it are not tried.
         """
         if not pins:
             return frozenset()
@@ -183,7 +186,7 @@ class AccountService:
             confirmed: set[PersonId] = set()
             for person, pin in pins:
                 try:
-                    self.steps.verify_pin(store, person, pin, now)
+                    self.steps.verify_pin(store, person, pin, now, production)
                 except (CredentialRefused, NoPinSet) as exc:
                     raise PinRefused(person, exc) from None
                 confirmed.add(PersonId(person))

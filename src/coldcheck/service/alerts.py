@@ -117,21 +117,36 @@ class AlertHub:
 
 
 class OverdueWatch:
-    """Escalates open safety reports past the production's escalation time (R22).
+    """Escalates open safety reports past the production's escalation time (R22), and weapons
+    a performer still holds past wrap or past the production's setting (R23).
 
-    ``tick(states, now)`` returns one ``overdue`` alert per report the first
-    time it is found overdue; the server calls it once a minute.
+    ``tick(states, now)`` returns one ``overdue`` alert per report, and per weapon
+    handoff, the first time it is found overdue; the server calls it once a minute.
     """
 
     def __init__(self) -> None:
         self._told: set[tuple[ProductionId, str]] = set()
 
     def tick(self, states: Sequence[ProductionState], now: datetime) -> list[Alert]:
-        """Alerts for newly overdue reports."""
-        from coldcheck.domain.status import overdue_reports
+        """Alerts for newly overdue reports and weapons."""
+        from coldcheck.domain.status import overdue_reports, overdue_weapons
 
         out = []
         for state in states:
+            for weapon in overdue_weapons(state, now):
+                key = (state.production, f"{weapon.weapon}@{weapon.since.isoformat()}")
+                if key in self._told:
+                    continue
+                self._told.add(key)
+                out.append(
+                    Alert(
+                        state.production,
+                        "overdue",
+                        f"OVERDUE: {weapon.why} — get it back to the armorer.",
+                        now,
+                        -1,
+                    )
+                )
             for report in overdue_reports(state, now):
                 key = (state.production, report.id)
                 if key in self._told:

@@ -35,7 +35,8 @@ from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
-from coldcheck.service.errors import Refused
+from coldcheck.service.confirmations import consume_confirmations
+from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -57,28 +58,50 @@ class CustodyService:
         self.clock = clock
         self.alerts = alerts or AlertHub()
 
-    def execute(self, command: Command) -> Accepted:
-        """Decide and record ``command``; raise ``Refused`` with every reason otherwise."""
-        return self.execute_batch([command])
+    def execute(self, command: Command, confirmations: Sequence[str] = ()) -> Accepted:
+        """Decide and record ``command``; raise ``Refused`` with every reason otherwise.
 
-    def execute_batch(self, commands: Sequence[Command]) -> Accepted:
+        ``confirmations`` are the ids of confirmations given against a challenge for
+        this very command (``service.confirmations``); they are checked and used up
+        in the same transaction. Without them the command keeps the confirmations it
+        carries (in-process callers that verified them: the demo, tests, imports).
+        """
+        return self.execute_batch([command], [confirmations])
+
+    def execute_batch(
+        self,
+        commands: Sequence[Command],
+        confirmations: Sequence[Sequence[str]] | None = None,
+    ) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
         Each is decided against the state the ones before it leave
         (``decide_all``); if any is refused, nothing at all is written, and the
         refusal says which command (its position in the batch) when there is
-        more than one. One head is signed over the whole batch.
+        more than one. One head is signed over the whole batch. ``confirmations``
+        holds, per command, the ids of the confirmations it presents
+        (``Unconfirmed`` when one is not for it); they are used up with the events.
         """
         if not commands:
             raise ValueError("execute_batch needs at least one command")
         production = commands[0].production
         if any(cmd.production != production for cmd in commands):
             raise ValueError("a batch holds commands of one production")
+        given = list(confirmations) if confirmations is not None else [()] * len(commands)
+        if len(given) != len(commands):
+            raise ValueError("one list of confirmations per command")
+        asked = {i: list(ids) for i, ids in enumerate(given) if ids}
         with self._uow() as uow:
             now = self.clock.now()
             before = uow.state(production)
+            store = uow.confirmations() if asked else None
+            position = iter(range(len(commands)))
 
             def prepare(state: ProductionState, command: Command) -> Command:
+                ids = asked.get(next(position))
+                if ids and store is not None:
+                    people = consume_confirmations(store, command, ids, before, state, now)
+                    command = dataclasses.replace(command, confirmations=people)
                 return fill_ids(state, dataclasses.replace(command, at=now))
 
             def check(_: ProductionState, command: Command) -> Refusal | None:
@@ -89,20 +112,27 @@ class CustodyService:
                 raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
             events = list(folded.all_events)
             seqs = uow.append(before, events, folded.state)
+            if store is not None:
+                used = [cid for ids in asked.values() for cid in ids]
+                if store.consume(used, now, seqs[0]) != len(used):
+                    raise Unconfirmed(
+                        "A confirmation was used by another command at the same moment — "
+                        "ask for a new one; nothing was recorded."
+                    )
             head = uow.sign_head(now)
             uow.commit()
         self.alerts.publish(alerts_for(events, seqs, folded.state))
         return Accepted(tuple(events), tuple(seqs), head, folded.state)
 
-    def grant_roles(
+    def grant_commands(
         self,
         production: ProductionId,
         actor: PersonId,
         person: PersonId,
         name: str,
         roles: Sequence[Role],
-    ) -> Accepted:
-        """Give ``person`` ``roles`` (adding them to the production first if needed), atomically."""
+    ) -> list[Command]:
+        """The commands that give ``person`` ``roles`` (adding them first if needed)."""
         now = self.clock.now()
         commands: list[Command] = []
         if person not in self.state(production).people:
@@ -113,7 +143,24 @@ class CustodyService:
             c.AssignRole(production=production, actor=actor, at=now, person=person, role=role)
             for role in dict.fromkeys(roles)
         )
-        return self.execute_batch(commands)
+        return commands
+
+    def grant_roles(
+        self,
+        production: ProductionId,
+        actor: PersonId,
+        person: PersonId,
+        name: str,
+        roles: Sequence[Role],
+        confirmations: Sequence[Sequence[str]] | None = None,
+    ) -> Accepted:
+        """Give ``person`` ``roles`` (adding them to the production first if needed), atomically.
+
+        ``confirmations``: per command of :meth:`grant_commands`, the confirmation ids
+        (a role that checks others needs a second person's).
+        """
+        commands = self.grant_commands(production, actor, person, name, roles)
+        return self.execute_batch(commands, confirmations)
 
     def active_states(self) -> list[ProductionState]:
         """States already in memory: the productions this process is serving."""

@@ -27,6 +27,7 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import (
+    GUARDED_ROLES,
     BlankLoad,
     BoreFinding,
     Finding,
@@ -144,12 +145,14 @@ def _script(
         actor_name="Tom Reyes",
         roles=(Role.PRODUCER,),
     )
-    for p in PEOPLE:
+    # The 1st AD first: every role that checks others is then given with Dana confirming.
+    for p in sorted(PEOPLE, key=lambda p: p.login != "dana"):
         if p.login == "tom":
             continue
         yield cmd(c.AddPerson, tom, person=p.person, name=p.name)
         for role in p.roles:
-            yield cmd(c.AssignRole, tom, person=p.person, role=role)
+            confirm = (dana,) if role in GUARDED_ROLES else ()
+            yield cmd(c.AssignRole, tom, confirm=confirm, person=p.person, role=role)
     expires = date(today.year + 1, 12, 31)
     yield cmd(
         c.RecordPermit,
@@ -325,7 +328,7 @@ def _script(
     yield cmd(c.TakeOutOfStorage, mara, 30, weapon=W2)
     yield cmd(c.InspectWeapon, mara, 2, **_inspect(W2, ActionType.DOUBLE_ACTION_REVOLVER, 6))
     yield cmd(c.HandOver, mara, 2, confirm=(P["rosa"], dana), weapon=W2, to=P["rosa"])
-    yield cmd(c.TakeBack, mara, 90, weapon=W2)
+    yield cmd(c.TakeBack, mara, 90, confirm=(P["rosa"],), weapon=W2)
     yield cmd(c.InspectWeapon, mara, 2, **_inspect(W2, ActionType.DOUBLE_ACTION_REVOLVER, 6))
     yield cmd(c.ReturnToStorage, mara, 2, weapon=W2)
     t = datetime.combine(yesterday, datetime.min.time(), tz).replace(hour=19).astimezone(UTC)
@@ -340,9 +343,12 @@ def _script(
     yield cmd(c.LockUp, mara, 5, kind="wrap")
 
     # -- day 14 (today): unlocked, scenes planned, meeting for scene 41 held.
-    start = min(
-        datetime.combine(today, datetime.min.time(), tz).replace(hour=6).astimezone(UTC),
-        now - timedelta(minutes=120),
+    # Before now, and on today's date on the production's clock (a meeting for today is
+    # held today, R17): just after midnight the script runs a few minutes ahead of the clock.
+    midnight = datetime.combine(today, datetime.min.time(), tz).astimezone(UTC)
+    start = max(
+        midnight + timedelta(minutes=1),
+        min(midnight.astimezone(tz).replace(hour=6).astimezone(UTC), now - timedelta(minutes=120)),
     )
     t = max(start, t + timedelta(minutes=5))
     yield cmd(c.UnlockArmory, mara)

@@ -9,6 +9,10 @@
                            index rows and read-table rows, signs a new tree head,
                            and commits — or leaves nothing.
 - ``AccountUnitOfWork``    one transaction over accounts, sessions and auth events.
+- ``ConfirmationTransactions`` / ``ConfirmationStore``
+                           challenges and the single-use confirmations given
+                           against them; the custody ``UnitOfWork`` consumes
+                           them in the transaction of the command's events.
 - ``Documents``            files people read and write: CSV, PDF reports, label
                            sheets, backups.
 - ``LedgerAudit``          re-checking the whole stored log and rebuilding what is
@@ -27,7 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead, b64encode
 from coldcheck.service.account_model import AccountStore
@@ -146,7 +150,76 @@ class Table:
     rows: tuple[SourceRow, ...]
 
 
+@dataclass(frozen=True)
+class Challenge:
+    """A request to confirm one exact command (see ``service.confirmations``).
+
+    ``digest`` is the command's canonical digest, ``log_size`` the production's
+    size when it was asked, ``summary`` what the confirmer reads, ``people``
+    who may confirm it.
+    """
+
+    id: str
+    production: ProductionId
+    actor: PersonId
+    command: str
+    digest: str
+    log_size: int
+    nonce: str
+    summary: str
+    people: tuple[PersonId, ...]
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One person's confirmation of a challenge; used at most once (``consumed_at``)."""
+
+    id: str
+    challenge: str
+    person: PersonId
+    at: datetime
+    consumed_at: datetime | None = None
+    consumed_seq: int | None = None
+
+
 # -- the ports -------------------------------------------------------------------------
+
+
+class ConfirmationStore(Protocol):
+    """Challenges and confirmations inside one transaction."""
+
+    def add_challenge(self, challenge: Challenge) -> None:
+        """Store a new challenge."""
+        ...
+
+    def challenge(self, challenge_id: str) -> Challenge | None:
+        """The challenge with this id, expired or not."""
+        ...
+
+    def add_confirmation(self, confirmation: Confirmation) -> None:
+        """Store a confirmation of a stored challenge."""
+        ...
+
+    def confirmations(self, ids: Sequence[str]) -> list[tuple[Confirmation, Challenge]]:
+        """The confirmations with these ids (those that exist), each with its challenge."""
+        ...
+
+    def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
+        """Mark unused confirmations used by the command at log position ``seq``; how many
+        were marked (fewer than asked when one was used meanwhile)."""
+        ...
+
+    def delete_expired(self, now: datetime) -> int:
+        """Forget challenges (and their unused confirmations) that expired a day ago."""
+        ...
+
+
+class ConfirmationTransactions(Protocol):
+    """Opens one transaction over challenges and confirmations."""
+
+    def __call__(self, *, write: bool = True) -> AbstractContextManager[ConfirmationStore]: ...
 
 
 class Clock(Protocol):
@@ -212,6 +285,10 @@ class UnitOfWork(Protocol):
 
     def sign_head(self, now: datetime) -> SignedTreeHead:
         """Sign and keep a tree head over everything appended so far."""
+        ...
+
+    def confirmations(self) -> ConfirmationStore:
+        """The challenges and confirmations, inside this same transaction."""
         ...
 
     def commit(self) -> None:

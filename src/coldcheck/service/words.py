@@ -28,6 +28,13 @@ def _positions(positions: Sequence[str]) -> str:
     return ", ".join(positions) if positions else "no position"
 
 
+def _witnessed(e: Event, s: ProductionState, words: str = "witnessed by") -> str:
+    """ ", witnessed by Priya Nair" — the second person of a two-person step, on paper too."""
+    if not e.witnesses:
+        return ""
+    return f", {words} {', '.join(s.name_of(p) for p in e.witnesses)}"
+
+
 def describe(e: Event, s: ProductionState) -> str:
     """One plain sentence for an event, given the state just before it."""
     match e:
@@ -63,9 +70,12 @@ def describe(e: Event, s: ProductionState) -> str:
         case ev.RoundsMoved():
             return f"{e.count} rounds of {e.lot} moved {e.from_container} -> {e.to_container}"
         case ev.LotReturned():
-            return f"{e.count} rounds of {e.lot} returned to the supplier from {e.container}"
+            return (
+                f"{e.count} rounds of {e.lot} returned to the supplier from {e.container}"
+                f"{_witnessed(e, s)}"
+            )
         case ev.RoundsDestroyed():
-            return f"{e.count} rounds of {e.lot} destroyed from {e.container}"
+            return f"{e.count} rounds of {e.lot} destroyed from {e.container}{_witnessed(e, s)}"
         case ev.LotQuarantined():
             return f"lot {e.lot} quarantined: {e.reason}"
         case ev.LotReleased():
@@ -105,12 +115,31 @@ def describe(e: Event, s: ProductionState) -> str:
             where = f" into {e.container}" if e.container else ""
             return (
                 f"{e.weapon} unloaded ({_positions(e.positions)}), "
-                f"rounds to {e.disposition.value}{where}"
+                f"rounds to {e.disposition.value}{where}{_witnessed(e, s)}"
             )
         case ev.WeaponHandedOver():
-            return f"{e.weapon} handed to {s.name_of(e.to)}"
+            custody = " (armorer's custody)" if e.as_armorer else ""
+            return f"{e.weapon} handed to {s.name_of(e.to)}{custody}"
         case ev.WeaponTakenBack():
-            return f"{e.weapon} taken back from {s.name_of(e.from_person)}"
+            return (
+                f"{e.weapon} taken back from {s.name_of(e.from_person)}"
+                f"{_witnessed(e, s, 'confirmed by')}"
+            )
+        case ev.RoundsSealedAsEvidence():
+            source = (
+                f"{_positions(e.positions)} of {e.weapon}"
+                if e.weapon
+                else f"{e.count} rounds of {e.lot} from {e.container}"
+            )
+            return (
+                f"EVIDENCE: {source} sealed (seal {e.seal}) and handed to {e.handed_to}"
+                f"{_witnessed(e, s)}"
+            )
+        case ev.WeaponSealedAsEvidence():
+            return (
+                f"EVIDENCE: {e.weapon} sealed (seal {e.seal}) and handed to {e.handed_to}, "
+                f"off the production{_witnessed(e, s)}"
+            )
         case ev.BlanksFired():
             return f"{e.weapon} fired {len(e.positions)} blank(s) ({_positions(e.positions)})"
         case ev.MisfireRecorded():
@@ -123,7 +152,13 @@ def describe(e: Event, s: ProductionState) -> str:
         case ev.WeaponQuarantineCleared():
             return f"{e.weapon} quarantine cleared: {e.note}"
         case ev.IncidentOpened():
-            return f"incident {e.incident} opened ({e.kind}, {e.severity.value}): {e.description}"
+            about = [*e.weapons, *e.lots, *([f"scene {e.scene}"] if e.scene else [])]
+            about += [s.name_of(p) for p in e.people]
+            named = f" [{', '.join(about)}]" if about else ""
+            return (
+                f"incident {e.incident} opened ({e.kind}, {e.severity.value}): "
+                f"{e.description}{named}"
+            )
         case ev.IncidentClosed():
             return f"incident {e.incident} closed: {e.resolution}"
         case ev.SafetyReportFiled():
@@ -133,7 +168,12 @@ def describe(e: Event, s: ProductionState) -> str:
         case ev.StopWorkStarted():
             return f"STOP WORK: {e.reason}"
         case ev.StopWorkLifted():
-            return f"stop-work lifted after meeting {e.meeting}"
+            carried = (
+                f"; still open, carried over: {', '.join(e.carried_over)} ({e.reason})"
+                if e.carried_over
+                else ""
+            )
+            return f"stop-work lifted after meeting {e.meeting}{_witnessed(e, s)}{carried}"
         case ev.DayReconciled():
             problems = f"; {len(e.discrepancies)} discrepancies" if e.discrepancies else ""
             return f"day {e.day} reconciled: {len(e.lot_counts)} lots counted{problems}"

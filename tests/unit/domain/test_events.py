@@ -149,3 +149,61 @@ def test_a_note_that_names_a_weapon_does_not_make_the_event_about_it():
         production="p", at=AT, by=None, report="S-1", text="W-0001 felt light", anonymous=True
     )
     assert event_refs(e) == frozenset()
+
+
+# -- issue 19: payloads that changed, and the entries already in databases ---------------
+
+V1 = {
+    "by": "mara",
+    "production": "dry-gulch",
+    "at": AT.isoformat(),
+    "witnesses": ["dana", "jack"],
+}
+
+
+def test_a_v1_handoff_replays_as_it_did_then():
+    e = event_from_envelope(
+        "WeaponHandedOver",
+        1,
+        payload={"weapon": "W-0001", "to": "jack", "warnings": []},
+        **V1,
+    )
+    assert isinstance(e, ev.WeaponHandedOver) and e.as_armorer is None
+    assert ev.WeaponHandedOver.version == 2
+
+
+def test_a_v1_incident_names_its_one_weapon_and_nothing_else():
+    e = event_from_envelope(
+        "IncidentOpened",
+        1,
+        payload={
+            "incident": "I-0001",
+            "kind": "unplanned_discharge",
+            "severity": "stop",
+            "description": "went off",
+            "weapon": "W-0004",
+            "lots": [],
+        },
+        **V1,
+    )
+    assert isinstance(e, ev.IncidentOpened)
+    assert (e.weapon, e.weapons, e.scene, e.people) == ("W-0004", ("W-0004",), None, ())
+    none = event_from_envelope(
+        "IncidentOpened",
+        1,
+        payload={
+            "incident": "I-0002",
+            "kind": "reported",
+            "severity": "note",
+            "description": "x",
+            "weapon": None,
+            "lots": ["L-0001"],
+        },
+        **V1,
+    )
+    assert none.weapons == () and none.lots == ("L-0001",)
+
+
+def test_a_v1_lift_of_stop_work_carried_nothing_over():
+    e = event_from_envelope("StopWorkLifted", 1, payload={"meeting": "M-2"}, **V1)
+    assert isinstance(e, ev.StopWorkLifted) and (e.carried_over, e.reason) == ((), "")

@@ -1,10 +1,18 @@
 """Properties over random command sequences (hypothesis).
 
 1. No accepted history puts a weapon holding a live or unidentified round, or
-   rounds no inspection recorded, into a performer's hands.
+   rounds no inspection recorded, into a performer's hands — nor hands any
+   real weapon on (to a performer or to another armorer) while it holds one,
+   is quarantined, or work is stopped (issue 19, 12a: even a performer made
+   assistant armorer receives as a performer).
 2. Rounds are conserved per lot (R05) in every reachable state.
 3. ``replay(events)`` equals the state built step by step.
 4. A refused command leaves the state unchanged.
+5. No two-person rule is ever met by one person: every accepted lift of
+   stop-work, lot release, resolution, guarded grant, §9155 exception,
+   take-back and disposition was asked and confirmed by two different people
+   holding the roles, and nobody ever granted a role to themselves.
+6. A misfired round never returns to a container.
 """
 
 from __future__ import annotations
@@ -23,10 +31,14 @@ from coldcheck.domain.errors import Refusal
 from coldcheck.domain.ids import MeetingId
 from coldcheck.domain.mechanics import RoundState, inspection_checklist
 from coldcheck.domain.model import (
+    ARMORER_ROLES,
+    DISPOSITION_WITNESS_ROLES,
+    GUARDED_ROLES,
     BoreFinding,
     Disposition,
     Finding,
     PositionLoad,
+    Role,
     RoundClass,
     Severity,
     StorageLocation,
@@ -81,7 +93,7 @@ def _base() -> Shoot:
         count=12,
         container=C_NEW,
     )
-    s.do(c.RecordLiveException, TOM, supervisor=PRIYA, purpose="range training")
+    s.do(c.RecordLiveException, TOM, (PRIYA,), supervisor=PRIYA, purpose="range training")
     s.do(c.CreateContainer, MARA, container=C_LIVE, label="range live")
     s.do(
         c.ReceiveLot,
@@ -128,6 +140,14 @@ OPS = [
     "lock",
     "unlock",
     "cart",
+    *["grant"] * 3,
+    *["hand_armorer"] * 4,
+    *["lift"] * 2,
+    "meeting",
+    "close_incidents",
+    "resolve",
+    "release",
+    "seal",
 ]
 
 
@@ -136,8 +156,10 @@ class Shadow:
     """What the test itself knows was recorded by an inspection and loads since."""
 
     known: dict[str, dict[str, RoundState] | None] = field(default_factory=dict)
+    misfired: set[tuple[str, str]] = field(default_factory=set)
     handoffs: int = 0
     refusals: int = 0
+    two_person: int = 0
 
     def observe(self, state: ProductionState, e: Any) -> None:
         match e:
@@ -162,6 +184,17 @@ class Shadow:
                 self.known[e.weapon] = None
             case ev.UnplannedDischargeRecorded() | ev.MisfireRecorded():
                 self.known[e.weapon] = None
+            case _:
+                pass
+        match e:
+            case ev.MisfireRecorded():
+                self.misfired.add((e.weapon, e.position))
+            case ev.WeaponUnloaded() | ev.BlanksFired():
+                self.misfired -= {(e.weapon, p) for p in e.positions}
+            case ev.RoundsSealedAsEvidence() if e.weapon is not None:
+                self.misfired -= {(e.weapon, p) for p in e.positions}
+            case ev.WeaponSealedAsEvidence():
+                self.misfired = {(w, p) for w, p in self.misfired if w != e.weapon}
             case _:
                 pass
 
@@ -270,6 +303,15 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
             ),
             C_BLANKS,
         )
+        if (w, full[0]) in {(w, p) for p in ws.misfired}:
+            return s.command(
+                c.UnloadWeapon,
+                ws.holder or MARA,
+                confirm=(PRIYA,),
+                weapon=w,
+                positions=(full[0],),
+                disposition=Disposition.DESTROY,
+            )
         return s.command(
             c.UnloadWeapon, ws.holder or MARA, weapon=w, positions=(full[0],), container=box
         )
@@ -288,7 +330,69 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
             scenes=(SCENE_41,),
             attendees=(DANA, MARA, JACK),
         )
-        return [held, s.command(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting=meeting)]
+        closing = [
+            s.command(c.CloseIncident, MARA, incident=i, resolution="looked into")
+            for i, inc in sorted(s.state.incidents.items())
+            if inc.closed_at is None
+        ]
+        lift = s.command(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting=meeting)
+        return [held, *closing, lift]
+    if op == "grant":
+        granter = data.draw(st.sampled_from([TOM, MARA, ELI, DANA]))
+        person = data.draw(st.sampled_from([JACK, ROSA, SAM, MARA, ELI, PRIYA, PROPS, TOM]))
+        role = data.draw(st.sampled_from(list(Role)))
+        confirm = data.draw(
+            st.sets(st.sampled_from([granter, person, DANA, PRIYA, JACK]), max_size=2)
+        )
+        return s.command(c.AssignRole, granter, confirm=confirm, person=person, role=role)
+    if op == "hand_armorer":
+        to = data.draw(st.sampled_from([ELI, JACK, MARA]))
+        confirm = data.draw(st.sampled_from([(to,), (to, DANA), ()]))
+        return s.command(c.HandOver, ws.holder or MARA, confirm=confirm, weapon=w, to=to)
+    if op == "close_incidents":
+        return [
+            s.command(c.CloseIncident, MARA, incident=i, resolution="looked into")
+            for i, inc in sorted(s.state.incidents.items())
+            if inc.closed_at is None
+        ][:3]
+    if op == "resolve":
+        day = data.draw(st.sampled_from([DAY, DAY - timedelta(days=1)]))
+        who = data.draw(st.sampled_from([(MARA, TOM), (TOM, MARA), (MARA, ELI), (ELI, JACK)]))
+        return s.command(
+            c.ResolveDiscrepancy, who[0], confirm=(who[1],), day=day, resolution="recount"
+        )
+    if op == "release":
+        who = data.draw(st.sampled_from([(MARA, PRIYA), (PRIYA, ELI), (MARA, ELI), (MARA, JACK)]))
+        return s.command(
+            c.ReleaseLot,
+            who[0],
+            confirm=(who[1],),
+            lot=data.draw(st.sampled_from(LOTS)),
+            note="checked",
+        )
+    if op == "seal":
+        full = [p for p in positions if ws.contents[p].state is not RoundState.EMPTY]
+        witness = data.draw(st.sampled_from([PRIYA, TOM, JACK, MARA]))
+        if full and data.draw(st.booleans()):
+            return s.command(
+                c.SealRoundsAsEvidence,
+                ws.holder or MARA,
+                confirm=(witness,),
+                weapon=w,
+                positions=(full[0],),
+                seal="EV-1",
+                handed_to="police",
+            )
+        return s.command(
+            c.SealRoundsAsEvidence,
+            actor,
+            confirm=(witness,),
+            lot=data.draw(st.sampled_from(LOTS)),
+            container=data.draw(st.sampled_from(CONTAINERS)),
+            count=data.draw(st.integers(1, 3)),
+            seal="EV-2",
+            handed_to="police",
+        )
     if op == "take_out":
         return s.command(c.TakeOutOfStorage, actor, weapon=w)
     if op == "inspect":
@@ -329,6 +433,7 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
         return s.command(
             c.UnloadWeapon,
             actor,
+            confirm=data.draw(st.sampled_from([(), (PRIYA,), (JACK,)])),
             weapon=w,
             positions=tuple(_subset(data, positions)),
             disposition=data.draw(st.sampled_from(list(Disposition))),
@@ -341,7 +446,13 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
             confirm |= {to, DANA}
         return s.command(c.HandOver, actor, confirm=confirm, weapon=w, to=to)
     if op == "take_back":
-        return s.command(c.TakeBack, data.draw(st.sampled_from([MARA, MARA, actor])), weapon=w)
+        confirm = data.draw(st.sampled_from([(ws.holder,), (ws.holder,), (DANA,), (), (ROSA,)]))
+        return s.command(
+            c.TakeBack,
+            data.draw(st.sampled_from([MARA, MARA, actor])),
+            confirm=tuple(p for p in confirm if p is not None),
+            weapon=w,
+        )
     if op == "fire":
         blanks = ws.holds(RoundState.BLANK)
         chosen = tuple(_subset(data, blanks or positions))
@@ -382,7 +493,19 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
         )
     if op == "lift":
         meeting = meetings[-1] if meetings else "M-41"
-        who = data.draw(st.sampled_from([(MARA, PRIYA), (PRIYA, MARA), (MARA, ELI)]))
+        who = data.draw(
+            st.sampled_from([(MARA, PRIYA), (PRIYA, MARA), (MARA, ELI), (MARA, JACK), (PRIYA, TOM)])
+        )
+        carry = tuple(sorted(i for i, inc in s.state.incidents.items() if inc.closed_at is None))
+        if carry and data.draw(st.booleans()):
+            return s.command(
+                c.LiftStopWork,
+                who[0],
+                confirm=(who[1],),
+                meeting=meeting,
+                carry_over=carry,
+                carry_over_reason=data.draw(st.sampled_from(["", "weapon stays quarantined"])),
+            )
         return s.command(c.LiftStopWork, who[0], confirm=(who[1],), meeting=meeting)
     if op == "stop":
         return s.command(
@@ -394,6 +517,7 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
         return s.command(
             c.DestroyRounds,
             actor,
+            confirm=data.draw(st.sampled_from([(), (PRIYA,), (actor,), (JACK,)])),
             lot=data.draw(st.sampled_from(LOTS)),
             container=data.draw(st.sampled_from(CONTAINERS)),
             count=data.draw(st.integers(-1, 5)),
@@ -423,7 +547,7 @@ def _draw(data: st.DataObject, s: Shoot, meetings: list[str], op: str, w: Any) -
 
 def assert_conserved(state: ProductionState) -> None:
     for lot_id, ls in state.lots.items():
-        counts = (ls.in_store, ls.in_weapons, ls.fired, ls.returned, ls.destroyed)
+        counts = (ls.in_store, ls.in_weapons, ls.fired, ls.returned, ls.destroyed, ls.evidence)
         assert min(counts) >= 0, (lot_id, counts)
         assert sum(counts) == ls.lot.count, (lot_id, counts)
         in_containers = sum(cs.contents.get(lot_id, 0) for cs in state.containers.values())
@@ -443,7 +567,16 @@ def assert_handoff_was_safe(
     before: ProductionState, e: ev.WeaponHandedOver, shadow: Shadow
 ) -> None:
     ws = before.weapons[e.weapon]
-    if before.is_armorer(e.to) or ws.weapon.is_replica:
+    if ws.weapon.is_replica:
+        return
+    # whoever receives it, armorer or performer: nothing unsafe is ever passed on
+    assert before.stop_work is None, "handed over during STOP WORK"
+    assert not ws.quarantined, "a quarantined weapon was handed over"
+    assert not ws.holds(RoundState.LIVE, RoundState.UNKNOWN), "handed on with a live round"
+    assert ws.inspection is not None, "handed on uninspected"
+    if before.has_role(e.to, Role.PERFORMER):
+        assert e.as_armorer is False, "a performer received a weapon as an armorer"
+    if e.as_armorer:
         return
     shadow.handoffs += 1
     known = shadow.known.get(e.weapon)
@@ -456,6 +589,53 @@ def assert_handoff_was_safe(
         assert known.get(p) == held, (
             f"{p} holds {held}; inspection and loads recorded {known.get(p)}"
         )
+
+
+def _two_people(before: ProductionState, e: Any, first: Any, second: Any) -> None:
+    people = [e.by, *e.witnesses]
+    assert e.by not in e.witnesses
+    assert any(
+        a != b and before.has_role(a, *first) and before.has_role(b, *second)
+        for a in people
+        for b in people
+    ), f"{type(e).__name__} met by one person: {people}"
+
+
+def assert_two_person_rules_held(before: ProductionState, e: Any, shadow: Shadow) -> None:
+    """Property 5: every two-person rule was met by two different people."""
+    match e:
+        case ev.StopWorkLifted() | ev.LotReleased():
+            _two_people(before, e, ARMORER_ROLES, (Role.SAFETY_SUPERVISOR,))
+        case ev.DiscrepancyResolved():
+            _two_people(before, e, ARMORER_ROLES, (Role.PRODUCER,))
+        case ev.RoleAssigned():
+            assert e.person != e.by, "someone granted a role to themselves"
+            if e.role in GUARDED_ROLES:
+                assert set(e.witnesses) - {e.by, e.person}, "a guarded role with no second person"
+        case ev.LiveExceptionRecorded():
+            assert e.supervisor != e.by and e.supervisor in e.witnesses
+        case ev.RoundsDestroyed() | ev.LotReturned() | ev.RoundsSealedAsEvidence():
+            _two_people(before, e, ARMORER_ROLES, DISPOSITION_WITNESS_ROLES)
+        case ev.WeaponTakenBack():
+            assert e.from_person in e.witnesses or any(
+                before.has_role(p, Role.FIRST_AD) for p in e.witnesses
+            ), "taken back with nobody handing it back"
+            assert e.by not in e.witnesses
+        case ev.WeaponUnloaded() if e.disposition is Disposition.DESTROY:
+            ws = before.weapons[e.weapon]
+            rounds = [p for p in e.positions if ws.contents[p].state is not RoundState.SPENT]
+            if rounds:
+                _two_people(before, e, ARMORER_ROLES, DISPOSITION_WITNESS_ROLES)
+        case _:
+            return
+    shadow.two_person += 1
+
+
+def assert_no_misfired_round_goes_back(e: Any, shadow: Shadow) -> None:
+    """Property 6."""
+    if isinstance(e, ev.WeaponUnloaded) and e.disposition is Disposition.STORE:
+        back = {(e.weapon, p) for p in e.positions} & shadow.misfired
+        assert not back, f"misfired round(s) {back} went back into {e.container}"
 
 
 def step(s: Shoot, cmd: Any, shadow: Shadow, snapshots: bool) -> None:
@@ -473,6 +653,8 @@ def step(s: Shoot, cmd: Any, shadow: Shadow, snapshots: bool) -> None:
     for e in decision:
         if isinstance(e, ev.WeaponHandedOver):
             assert_handoff_was_safe(state, e, shadow)  # property 1
+        assert_two_person_rules_held(state, e, shadow)  # property 5
+        assert_no_misfired_round_goes_back(e, shadow)  # property 6
         state = apply(state, e)
         shadow.observe(state, e)
         s.log.append(e)
@@ -534,14 +716,17 @@ def test_a_refused_command_leaves_the_state_unchanged(data):
     assert shadow.refusals > 0  # the property was exercised
 
 
-def test_random_histories_do_reach_performers():
-    """Guard against a vacuous property 1: the generator reaches real handoffs."""
-    reached: list[int] = []
+def test_random_histories_do_reach_performers_and_two_person_rules():
+    """Guard against vacuous properties 1 and 5: the generator reaches real handoffs
+    and accepted two-person commands."""
+    reached: list[tuple[int, int]] = []
 
     @settings(max_examples=40, deadline=None, database=None)
     @given(st.data())
     def run(data: st.DataObject) -> None:
-        reached.append(explore(data, steps=40)[1].handoffs)
+        shadow = explore(data, steps=40)[1]
+        reached.append((shadow.handoffs, shadow.two_person))
 
     run()
-    assert sum(1 for n in reached if n) >= 5
+    assert sum(1 for handoffs, _ in reached if handoffs) >= 5
+    assert sum(1 for _, two in reached if two) >= 5

@@ -55,14 +55,14 @@ def test_receiving_a_live_lot_without_an_exception_is_refused_R01():
 
 def test_receiving_a_live_lot_under_a_recorded_9155_exception_is_allowed_R01():
     s = dry_gulch()
-    s.do(c.RecordLiveException, TOM, supervisor=PRIYA, purpose="range training off set")
+    s.do(c.RecordLiveException, TOM, (PRIYA,), supervisor=PRIYA, purpose="range training off set")
     events = _receive_live(s)
     assert isinstance(events[0], ev.LotReceived)
 
 
 def test_loading_live_rounds_is_refused_even_under_an_exception_R01():
     s = dry_gulch()
-    s.do(c.RecordLiveException, TOM, supervisor=PRIYA, purpose="sound recording")
+    s.do(c.RecordLiveException, TOM, (PRIYA,), supervisor=PRIYA, purpose="sound recording")
     _receive_live(s)
     s.take_out_and_inspect(W1)
     refusal = s.refused(
@@ -85,6 +85,7 @@ def test_an_inspection_finding_a_live_round_stops_work_and_quarantines_weapon_an
         weapon=W1,
         container=C_DUMMIES,
         loads=(PositionLoad("chamber 1", L2), PositionLoad("chamber 2", L2)),
+        hammer_over="chamber 6",
     )
     events = s.inspect(W1, found={"chamber 1": RoundState.LIVE})
     kinds = [type(e) for e in events]
@@ -177,7 +178,12 @@ def test_loading_unverified_dummies_is_refused_R03():
     _new_dummy_lot(s)
     s.take_out_and_inspect(W1)
     refusal = s.refused(
-        c.LoadWeapon, MARA, weapon=W1, container=C_NEW, loads=(PositionLoad("chamber 1", L5),)
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_NEW,
+        loads=(PositionLoad("chamber 1", L5),),
+        hammer_over="chamber 6",
     )
     assert refusal.rules == ("R03",)
 
@@ -214,7 +220,8 @@ def test_loading_verified_dummies_is_allowed_R03():
         MARA,
         weapon=W1,
         container=C_DUMMIES,
-        loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 7)),
+        loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 6)),
+        hammer_over="chamber 6",
     )
     assert weapon_status(s.state, W1).label is LoadLabel.DUMMY_LOADED
 
@@ -245,7 +252,14 @@ def test_moving_blanks_into_a_dummy_container_is_refused_R04():
 def test_unloading_dummies_back_into_a_blank_container_is_refused_R04():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2),),
+        hammer_over="chamber 6",
+    )
     refusal = s.refused(
         c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), container=C_BLANKS
     )
@@ -265,7 +279,14 @@ def test_rounds_are_conserved_through_load_fire_and_unload_R05():
     s.load_blanks(W1, ["chamber 1", "chamber 2", "chamber 3"])
     s.do(c.RecordFiring, MARA, weapon=W1, positions=("chamber 1",))
     s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1", "chamber 2"), container=C_BLANKS)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",), disposition=Disposition.DESTROY)
+    s.do(
+        c.UnloadWeapon,
+        MARA,
+        weapon=W1,
+        positions=("chamber 3",),
+        disposition=Disposition.DESTROY,
+        confirm=(PRIYA,),
+    )
     st = lot_status(s.state, L1)
     assert (st.in_store, st.in_weapons, st.fired, st.destroyed) == (198, 0, 1, 1)
     assert st.conserved

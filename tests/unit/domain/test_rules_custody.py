@@ -112,7 +112,7 @@ def test_handoff_by_armorer_to_a_props_person_is_refused_R08():
 def test_taking_a_weapon_back_as_first_ad_is_refused_R08():
     s = dry_gulch()
     armed(s)
-    assert s.refused(c.TakeBack, DANA, weapon=W1).rules == ("R08",)
+    assert s.refused(c.TakeBack, DANA, confirm=(JACK,), weapon=W1).rules == ("R08",)
 
 
 def test_handoff_by_armorer_with_confirmations_is_allowed_R08():
@@ -120,13 +120,13 @@ def test_handoff_by_armorer_with_confirmations_is_allowed_R08():
     armed(s)
     status = weapon_status(s.state, W1)
     assert (status.location, status.holder) == (Custody.PERFORMER, JACK)
-    s.do(c.TakeBack, MARA, weapon=W1)
+    s.take_back(W1)
     assert weapon_status(s.state, W1).holder == MARA
 
 
 def test_armorer_to_assistant_armorer_handoff_needs_the_receiver_pin_R08():
     s = dry_gulch()
-    s.do(c.TakeOutOfStorage, MARA, weapon=W1)
+    s.take_out_and_inspect(W1)
     assert s.refused(c.HandOver, MARA, weapon=W1, to=ELI).rules == ("R12",)
     s.do(c.HandOver, MARA, confirm=(ELI,), weapon=W1, to=ELI)
     assert weapon_status(s.state, W1).location is Custody.ARMORER
@@ -183,7 +183,7 @@ def test_a_weapon_taken_back_needs_a_new_inspection_before_the_next_handoff_R10(
     s = dry_gulch()
     s.take_out_and_inspect(W2)
     s.hand_to(W2, JACK)
-    s.do(c.TakeBack, MARA, weapon=W2)
+    s.take_back(W2)
     assert s.hand_to(W2, ROSA).rules == ("R10",)
     s.inspect(W2)
     assert isinstance(s.hand_to(W2, ROSA)[0], ev.WeaponHandedOver)
@@ -328,7 +328,7 @@ def test_handoff_to_a_performer_trained_on_the_action_is_allowed_R14():
 def test_a_returned_weapon_is_unverified_R15():
     s = dry_gulch()
     armed(s)
-    s.do(c.TakeBack, MARA, weapon=W1)
+    s.take_back(W1)
     assert weapon_status(s.state, W1).label is LoadLabel.UNVERIFIED
 
 
@@ -348,7 +348,14 @@ def test_loading_after_blanks_were_fired_without_a_bore_check_is_refused_R15():
 
 def _dummies_then_unloaded(s):
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2),),
+        hammer_over="chamber 6",
+    )
     s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), container=C_DUMMIES)
 
 
@@ -361,7 +368,14 @@ def test_loading_blanks_after_dummies_without_a_bore_check_is_refused_R16():
 def test_loading_blanks_beside_dummies_is_refused_R16():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2),),
+        hammer_over="chamber 6",
+    )
     assert s.load_blanks(W1, ["chamber 2"]).rules == ("R16",)
 
 

@@ -33,6 +33,7 @@ from tests.factories import (
     L1,
     L2,
     MARA,
+    PRIYA,
     PROD,
     PROPS,
     SCENE_41,
@@ -94,7 +95,7 @@ def test_creating_a_production_twice_is_refused():
     assert len(refusal.reasons) == 5
 
 
-def test_the_creator_of_a_production_holds_the_roles_given():
+def test_the_creator_of_a_production_holds_the_role_given():
     s = Shoot()
     s.do(
         c.CreateProduction,
@@ -104,10 +105,25 @@ def test_the_creator_of_a_production_holds_the_roles_given():
         location="L",
         time_zone="UTC",
         actor_name="Mara Voss",
+        roles=(Role.PRODUCER, Role.CREW),
+    )
+    assert s.state.roles[MARA] == {Role.PRODUCER, Role.CREW}
+    assert s.state.name_of(MARA) == "Mara Voss"
+
+
+def test_the_creator_never_gives_themselves_two_roles_that_check_each_other():
+    s = Shoot()
+    refusal = s.refused(
+        c.CreateProduction,
+        MARA,
+        title="T",
+        company="C",
+        location="L",
+        time_zone="UTC",
+        actor_name="Mara Voss",
         roles=(Role.ARMORER, Role.PRODUCER),
     )
-    assert s.state.roles[MARA] == {Role.ARMORER, Role.PRODUCER}
-    assert s.state.name_of(MARA) == "Mara Voss"
+    assert refusal.rules == ("AUTH",)
 
 
 Case = tuple[str, Callable[[Shoot], Any], type, dict[str, Any], str]
@@ -556,7 +572,14 @@ def test_retiring_a_weapon_in_storage_frees_its_serial():
 def test_unloading_a_live_round_into_store_is_refused_R01():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2),),
+        hammer_over="chamber 6",
+    )
     from coldcheck.domain.mechanics import RoundState
 
     s.inspect(W1, found={"chamber 1": RoundState.LIVE})
@@ -564,7 +587,14 @@ def test_unloading_a_live_round_into_store_is_refused_R01():
     assert s.refused(
         c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), container=C_DUMMIES
     ).rules == ("R01",)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), disposition=Disposition.DESTROY)
+    s.do(
+        c.UnloadWeapon,
+        MARA,
+        weapon=W1,
+        positions=("chamber 1",),
+        disposition=Disposition.DESTROY,
+        confirm=(PRIYA,),
+    )
     assert s.state.lots[L2].destroyed == 1
 
 

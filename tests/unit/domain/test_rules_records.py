@@ -27,7 +27,7 @@ from coldcheck.domain.model import (
     WeaponKind,
 )
 from coldcheck.domain.state import DayState
-from coldcheck.domain.status import day_status, weapon_status
+from coldcheck.domain.status import LoadLabel, day_status, weapon_status
 from tests.factories import (
     C_DUMMIES,
     DANA,
@@ -60,10 +60,22 @@ def _count(s, in_store_l1=200):
     )
 
 
-def test_reconciling_with_a_weapon_still_out_is_refused_R23():
+def test_reconciling_with_a_weapon_still_with_the_armorer_is_refused_R23():
+    s = dry_gulch()
+    s.take_out_and_inspect(W1)
+    assert _count(s).rules == ("R23",)
+
+
+def test_a_weapon_still_with_a_performer_at_the_wrap_count_opens_an_incident_R23():
     s = dry_gulch()
     armed(s)
-    assert _count(s).rules == ("R23",)
+    events = _count(s, in_store_l1=196)
+    assert isinstance(events, list)
+    incident = next(e for e in events if isinstance(e, ev.IncidentOpened))
+    assert "W-0001" in incident.description and "overdue" in incident.description
+    assert incident.weapons == (W1,) and JACK in incident.people
+    assert not any(isinstance(e, ev.WeaponQuarantined) for e in events)
+    assert "R23" in s.refused(c.CloseDay, MARA, confirm=(TOM,), day=DAY).rules
 
 
 def test_closing_a_day_without_a_production_representative_is_refused_R23():
@@ -187,7 +199,21 @@ def test_five_blanks_with_the_hammer_on_the_empty_sixth_is_allowed_R25():
     assert not weapon_status(s.state, W1).can_fire_without_trigger
 
 
-def test_six_dummies_need_no_empty_chamber_R25():
+def test_six_dummies_with_one_under_the_hammer_are_refused_R25():
+    """On Rust the "dummies" were live: the chamber under the hammer stays empty whatever."""
+    s = dry_gulch()
+    s.take_out_and_inspect(W1)
+    six = tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 7))
+    refusal = s.refused(
+        c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, hammer_over="chamber 1", loads=six
+    )
+    assert refusal.rules == ("R25",)
+    assert "whatever you load" in refusal.reasons[0].message
+    no_hammer = s.refused(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=six[:2])
+    assert no_hammer.rules == ("R25",)
+
+
+def test_five_dummies_with_the_hammer_on_the_empty_sixth_chamber_are_allowed_R25():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
     s.do(
@@ -195,9 +221,10 @@ def test_six_dummies_need_no_empty_chamber_R25():
         MARA,
         weapon=W1,
         container=C_DUMMIES,
-        hammer_over="chamber 1",
-        loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 7)),
+        loads=tuple(PositionLoad(f"chamber {i}", L2) for i in range(1, 6)),
+        hammer_over="chamber 6",
     )
+    assert weapon_status(s.state, W1).label is LoadLabel.DUMMY_LOADED
     assert not weapon_status(s.state, W1).can_fire_without_trigger
 
 

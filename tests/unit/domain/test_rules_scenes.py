@@ -142,7 +142,7 @@ def test_close_blanks_with_protection_and_armorer_sign_off_are_allowed_R18():
 
 def _misfired(s):
     armed(s)
-    s.do(c.TakeBack, MARA, weapon=W1)
+    s.take_back(W1)
     s.do(c.RecordMisfire, MARA, weapon=W1, position="chamber 1")
 
 
@@ -167,7 +167,14 @@ def test_clearing_a_misfire_after_fifteen_seconds_is_allowed_R19():
     s = dry_gulch()
     _misfired(s)
     s.tick(seconds=15)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 1",), disposition=Disposition.DESTROY)
+    s.do(
+        c.UnloadWeapon,
+        MARA,
+        weapon=W1,
+        positions=("chamber 1",),
+        disposition=Disposition.DESTROY,
+        confirm=(PRIYA,),
+    )
     assert isinstance(s.inspect(W1), list)
 
 
@@ -203,7 +210,7 @@ def test_an_unplanned_discharge_opens_an_incident_and_quarantines_the_weapon_R20
 def test_handing_over_a_quarantined_weapon_is_refused_R20():
     s = dry_gulch()
     _discharged(s)
-    s.do(c.TakeBack, MARA, weapon=W4)
+    s.take_back(W4)
     s.inspect(W4)
     assert "R20" in s.hand_to(W4, SAM).rules
 
@@ -211,7 +218,7 @@ def test_handing_over_a_quarantined_weapon_is_refused_R20():
 def test_a_quarantined_weapon_is_cleared_by_the_armorer_after_inspection_R20():
     s = dry_gulch()
     _discharged(s)
-    s.do(c.TakeBack, MARA, weapon=W4)
+    s.take_back(W4)
     refusal = s.refused(c.ClearWeaponQuarantine, MARA, weapon=W4, note="checked")
     assert "R10" in refusal.rules
     s.inspect(W4)
@@ -259,6 +266,7 @@ def test_armorer_and_safety_supervisor_lift_stop_work_after_a_new_meeting_R21():
     s.tick(20)
     s.do(c.HoldSafetyMeeting, DANA, meeting="M-2", day=DAY, scenes=(), attendees=(MARA, PRIYA))
     s.tick(1)
+    s.do(c.CloseIncident, MARA, incident="I-0001", resolution="crew moved behind the line")
     s.do(c.LiftStopWork, PRIYA, confirm=(MARA,), meeting="M-2")
     assert not stop_work_active(s.state)
 

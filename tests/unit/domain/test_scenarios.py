@@ -104,7 +104,15 @@ def run_shoot_day() -> Shoot:
     assert {type(e) for e in events} >= {ev.IncidentOpened, ev.LotQuarantined, ev.StopWorkStarted}
     assert stop_work_active(s.state)
     s.at("06:45")
-    s.do(c.ReturnLot, MARA, lot=L5, container=C_NEW, count=50, note="sealed, back to supplier")
+    s.do(
+        c.ReturnLot,
+        MARA,
+        (PRIYA,),
+        lot=L5,
+        container=C_NEW,
+        count=50,
+        note="sealed, back to supplier",
+    )
     s.at("06:50")
     s.do(
         c.HoldSafetyMeeting,
@@ -116,8 +124,8 @@ def run_shoot_day() -> Shoot:
         notes="L-0005 returned; dummies only from L-0002",
     )
     s.at("06:55")
-    s.do(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting="M-0650")
     s.do(c.CloseIncident, PRIYA, incident="I-0001", resolution="lot returned to supplier")
+    s.do(c.LiftStopWork, MARA, confirm=(PRIYA,), meeting="M-0650")
     assert lot_status(s.state, L5).returned == 50 and lot_status(s.state, L5).conserved
 
     # 07:30 safety meeting, scene 41.
@@ -139,7 +147,7 @@ def run_shoot_day() -> Shoot:
     s.do(c.HandOver, MARA, confirm=(JACK,), weapon=W5, to=JACK)
     assert weapon_status(s.state, W5).holder == JACK
     s.at("08:30")
-    s.do(c.TakeBack, MARA, weapon=W5)
+    s.take_back(W5)
     s.do(c.ReturnToStorage, MARA, weapon=W5)
 
     # 08:40 before the take: inspect, load four blanks, hammer on an empty chamber, hand over.
@@ -162,16 +170,28 @@ def run_shoot_day() -> Shoot:
 
     # 09:05 cut: two fired, one misfire, one unfired.
     s.at("09:05")
-    s.do(c.TakeBack, MARA, weapon=W1)
+    s.take_back(W1)
     s.do(c.RecordFiring, MARA, weapon=W1, positions=("chamber 1", "chamber 2"))
     s.do(c.RecordMisfire, MARA, weapon=W1, position="chamber 3")
     assert weapon_status(s.state, W1).can_fire_without_trigger
     s.tick(seconds=10)
     assert s.refused(
-        c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",), disposition=Disposition.DESTROY
+        c.UnloadWeapon,
+        MARA,
+        (PRIYA,),
+        weapon=W1,
+        positions=("chamber 3",),
+        disposition=Disposition.DESTROY,
     ).rules == ("R19",)
     s.tick(seconds=5)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=("chamber 3",), disposition=Disposition.DESTROY)
+    s.do(
+        c.UnloadWeapon,
+        MARA,
+        weapon=W1,
+        positions=("chamber 3",),
+        disposition=Disposition.DESTROY,
+        confirm=(PRIYA,),
+    )
     s.do(
         c.UnloadWeapon,
         MARA,
@@ -210,13 +230,14 @@ def run_shoot_day() -> Shoot:
         MARA,
         weapon=W1,
         container=C_DUMMIES,
-        loads=tuple(PositionLoad(p, L2) for p in SIX),
+        loads=tuple(PositionLoad(p, L2) for p in SIX[:5]),
+        hammer_over="chamber 6",
     )
     assert weapon_status(s.state, W1).label is LoadLabel.DUMMY_LOADED
     s.do(c.HandOver, MARA, confirm=(JACK, DANA), weapon=W1, to=JACK)
     s.at("14:40")
-    s.do(c.TakeBack, MARA, weapon=W1)
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=SIX, container=C_DUMMIES)
+    s.take_back(W1)
+    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=SIX[:5], container=C_DUMMIES)
     s.do(c.CheckBore, MARA, weapon=W1, bore=BoreFinding.CLEAR)
     s.inspect(W1)
     s.do(c.ReturnToStorage, MARA, weapon=W1)
@@ -239,7 +260,7 @@ def run_shoot_day() -> Shoot:
     assert stop_work_active(s.state)
     assert weapon_status(s.state, W4).label is LoadLabel.QUARANTINED
     s.do(c.FileSafetyReport, None, report="SR-1", text="W-0004 went off near me", anonymous=True)
-    s.do(c.TakeBack, MARA, weapon=W4)
+    s.take_back(W4)
     s.inspect(W4)
     s.do(c.ReturnToStorage, MARA, weapon=W4)
     s.at("16:40")
@@ -252,8 +273,17 @@ def run_shoot_day() -> Shoot:
         attendees=(MARA, PRIYA, DANA, SAM),
     )
     s.at("16:45")
-    s.do(c.LiftStopWork, PRIYA, confirm=(MARA,), meeting="M-1640")
+    discharge = next(i for i in s.state.incidents.values() if i.kind == "unplanned_discharge")
+    s.do(
+        c.LiftStopWork,
+        PRIYA,
+        confirm=(MARA,),
+        meeting="M-1640",
+        carry_over=(discharge.id,),
+        carry_over_reason="W-0004 quarantined in storage until the armorer clears it",
+    )
     assert weapon_status(s.state, W4).quarantined  # out of use until the armorer clears it
+    assert s.state.incidents[discharge.id].closed_at is None
 
     # 19:00 wrap.
     s.at("19:00")
@@ -312,7 +342,12 @@ def test_rust_live_rounds_in_a_box_of_dummies_never_reach_a_performer():
     s.take_out_and_inspect(W1)
     # Unverified: refused.
     refusal = s.refused(
-        c.LoadWeapon, MARA, weapon=W1, container=C_NEW, loads=(PositionLoad("chamber 1", L5),)
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_NEW,
+        loads=(PositionLoad("chamber 1", L5),),
+        hammer_over="chamber 6",
     )
     assert refusal.rules == ("R03",)
     # Verified round by round: the live one is found, and everything stops.
@@ -336,6 +371,7 @@ def test_rust_a_live_round_missed_at_verification_is_caught_by_the_handoff_inspe
         weapon=W1,
         container=C_DUMMIES,
         loads=(PositionLoad("chamber 1", L2), PositionLoad("chamber 2", L2)),
+        hammer_over="chamber 6",
     )
     s.inspect(W1, found={"chamber 2": RoundState.LIVE})
     assert weapon_status(s.state, W1).label is LoadLabel.QUARANTINED
@@ -361,7 +397,7 @@ def test_rust_earlier_unplanned_discharges_cannot_go_unaddressed():
     s.hand_to(W4, SAM)
     s.do(c.RecordUnplannedDischarge, MARA, weapon=W4, description="stunt double's gun fired")
     assert stop_work_active(s.state)
-    s.do(c.TakeBack, MARA, weapon=W4)
+    s.take_back(W4)
     # Work goes on as if nothing happened? No: every issue and load is refused.
     s.take_out_and_inspect(W1)
     assert "R21" in s.load_blanks(W1, ["chamber 1"]).rules
@@ -386,7 +422,7 @@ def test_rust_the_armorer_cannot_double_as_props_assistant():
     armed(s)
     refusal = s.refused(c.AssignDuty, TOM, person=MARA, duty="props assistant")
     assert refusal.rules == ("R07",)
-    assert s.refused(c.TakeBack, PROPS, weapon=W1).rules == ("R08",)
+    assert s.refused(c.TakeBack, PROPS, confirm=(JACK,), weapon=W1).rules == ("R08",)
 
 
 # ---------------------------------------------------------------------------
@@ -402,9 +438,10 @@ def test_squib_load_a_bore_check_comes_between_dummies_and_blanks_R16():
         MARA,
         weapon=W1,
         container=C_DUMMIES,
-        loads=tuple(PositionLoad(p, L2) for p in SIX),
+        loads=tuple(PositionLoad(p, L2) for p in SIX[:5]),
+        hammer_over="chamber 6",
     )
-    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=SIX, container=C_DUMMIES)
+    s.do(c.UnloadWeapon, MARA, weapon=W1, positions=SIX[:5], container=C_DUMMIES)
     # The close-up is done; blanks next. Refused until the bore is checked.
     refusal = s.load_blanks(W1, ["chamber 1"])
     assert isinstance(refusal, Refusal) and refusal.rules == ("R16",)
@@ -419,7 +456,14 @@ def test_squib_load_a_bore_check_comes_between_dummies_and_blanks_R16():
 def test_squib_load_blanks_never_join_dummies_in_one_weapon_R16():
     s = dry_gulch()
     s.take_out_and_inspect(W1)
-    s.do(c.LoadWeapon, MARA, weapon=W1, container=C_DUMMIES, loads=(PositionLoad("chamber 1", L2),))
+    s.do(
+        c.LoadWeapon,
+        MARA,
+        weapon=W1,
+        container=C_DUMMIES,
+        loads=(PositionLoad("chamber 1", L2),),
+        hammer_over="chamber 6",
+    )
     assert s.load_blanks(W1, ["chamber 2"]).rules == ("R16",)
 
 

@@ -19,7 +19,7 @@ from coldcheck.service.exchange import (
     table_from_rows,
     unneutralise,
 )
-from tests.factories import DAWN, MARA, PROD, TOM, dry_gulch
+from tests.factories import DANA, DAWN, MARA, PROD, TOM, dry_gulch
 
 HEADER = ",".join(WEAPON_COLUMNS)
 GOOD = ",Colt 1851 Navy,Colt,1851,CN-1,.36,House,firearm,single_action_revolver,6,no,no"
@@ -134,9 +134,18 @@ def _fresh_production() -> ProductionState:
             location="here",
             time_zone="UTC",
         ),
+        c.AddPerson(production=ProductionId("other"), actor=TOM, at=_now(), person=DANA, name="D"),
+        c.AssignRole(
+            production=ProductionId("other"), actor=TOM, at=_now(), person=DANA, role=Role.FIRST_AD
+        ),
         c.AddPerson(production=ProductionId("other"), actor=TOM, at=_now(), person=MARA, name="M"),
         c.AssignRole(
-            production=ProductionId("other"), actor=TOM, at=_now(), person=MARA, role=Role.ARMORER
+            production=ProductionId("other"),
+            actor=TOM,
+            at=_now(),
+            confirmations=frozenset({DANA}),
+            person=MARA,
+            role=Role.ARMORER,
         ),
     ):
         decision = decide(s, cmd)

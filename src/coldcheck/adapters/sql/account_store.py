@@ -58,6 +58,7 @@ __all__ = [
     "SqlAccountTransactions",
     "UtcDateTime",
     "auth_events",
+    "pin_lockouts",
     "sessions",
     "users",
 ]
@@ -129,7 +130,23 @@ auth_events = Table(
     Index("ix_auth_events_user_id", "user_id"),
 )
 
-ACCOUNT_TABLES = (users, sessions, auth_events)
+pin_lockouts = Table(
+    "pin_lockouts",
+    metadata,
+    Column(
+        "user_id",
+        String(36),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("production", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime(), nullable=True),
+)
+"""Wrong PINs in a row and the lock, per person and production (issue 19, item 11);
+a PIN checked outside any production counts on ``users.pin_failures``."""
+
+ACCOUNT_TABLES = (users, sessions, auth_events, pin_lockouts)
 """The accounts tables, in creation order (``metadata.create_all(tables=...)``)."""
 
 
@@ -257,14 +274,74 @@ class SqlAccountStore:
         )
 
     def set_pin_hash(self, user_id: str, pin_hash: str) -> None:
-        """Replace the PIN hash and clear the failure count and any lock."""
+        """Replace the PIN hash and clear the failure counts and locks on every production."""
         self._conn.execute(
             update(users)
             .where(users.c.id == user_id)
             .values(pin_hash=pin_hash, pin_failures=0, pin_locked_until=None)
         )
+        self._conn.execute(delete(pin_lockouts).where(pin_lockouts.c.user_id == user_id))
+
+    def pin_lockout(self, user_id: str, production: str = "") -> tuple[int, datetime | None]:
+        """The wrong PINs in a row and the lock, on this production."""
+        if not production:
+            creds = self.credentials(user_id)
+            return (creds.pin_failures, creds.pin_locked_until) if creds else (0, None)
+        row = self._conn.execute(
+            select(pin_lockouts.c.failures, pin_lockouts.c.locked_until).where(
+                pin_lockouts.c.user_id == user_id, pin_lockouts.c.production == production
+            )
+        ).first()
+        return (int(row.failures), row.locked_until) if row is not None else (0, None)
 
     def record_pin_failure(
+        self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str = ""
+    ) -> PinFailure | None:
+        """Count one wrong PIN on this production (``""``: outside any); see ``_record_failure``."""
+        if production:
+            return self._record_production_failure(user_id, now, limit, lock_until, production)
+        return self._record_failure(user_id, now, limit, lock_until)
+
+    def _record_production_failure(
+        self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str
+    ) -> PinFailure | None:
+        """The same single ``UPDATE`` as for ``users``, on this production's row."""
+        key = and_(pin_lockouts.c.user_id == user_id, pin_lockouts.c.production == production)
+        if self._conn.execute(select(pin_lockouts.c.user_id).where(key)).first() is None:
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(
+                        insert(pin_lockouts).values(
+                            user_id=user_id, production=production, failures=0
+                        )
+                    )
+            except IntegrityError:
+                pass  # a concurrent attempt made the row first
+        reached = pin_lockouts.c.failures + 1 >= limit
+        result = self._conn.execute(
+            update(pin_lockouts)
+            .where(
+                and_(
+                    key,
+                    or_(
+                        pin_lockouts.c.locked_until.is_(None),
+                        pin_lockouts.c.locked_until <= now,
+                    ),
+                )
+            )
+            .values(
+                failures=case((reached, 0), else_=pin_lockouts.c.failures + 1),
+                locked_until=case((reached, literal(lock_until, UtcDateTime())), else_=null()),
+            )
+        )
+        if result.rowcount != 1:
+            return None
+        failures, locked = self.pin_lockout(user_id, production)
+        if locked is not None:
+            return PinFailure(limit, locked)
+        return PinFailure(failures, None)
+
+    def _record_failure(
         self, user_id: str, now: datetime, limit: int, lock_until: datetime
     ) -> PinFailure | None:
         """Count one wrong PIN in a single ``UPDATE``; at ``limit`` lock and zero the count.
@@ -295,8 +372,15 @@ class SqlAccountStore:
             return PinFailure(limit, creds.pin_locked_until)
         return PinFailure(creds.pin_failures, None)
 
-    def reset_pin_failures(self, user_id: str) -> None:
-        """Zero the failure count and clear the lock."""
+    def reset_pin_failures(self, user_id: str, production: str = "") -> None:
+        """Zero the failure count and clear the lock on this production."""
+        if production:
+            self._conn.execute(
+                delete(pin_lockouts).where(
+                    pin_lockouts.c.user_id == user_id, pin_lockouts.c.production == production
+                )
+            )
+            return
         self._conn.execute(
             update(users).where(users.c.id == user_id).values(pin_failures=0, pin_locked_until=None)
         )

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
+from coldcheck.adapters.sql.confirmation_store import SqlConfirmationStore
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
 from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
 from coldcheck.adapters.sql.tables import (
@@ -48,7 +49,8 @@ from coldcheck.service.envelope import decode_entry, encode_entry, refs
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
-SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}"
+#: A snapshot of another format (an older coldcheck's state types) is never unpickled.
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-2"
 _MAC = 32
 
 
@@ -261,6 +263,10 @@ class SqlUnitOfWork:
                 state=seal_snapshot(snapshot_key(self._key), state),
             )
         )
+
+    def confirmations(self) -> SqlConfirmationStore:
+        """Challenges and confirmations in this same transaction."""
+        return SqlConfirmationStore(self.conn)
 
     def sign_head(self, now: datetime) -> SignedTreeHead:
         """Sign and store a head over the whole log."""

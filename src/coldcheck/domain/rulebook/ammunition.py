@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
+from coldcheck.domain.bounds import MAX_LOT_COUNT, is_written
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import is_container_tag, is_lot_tag
 from coldcheck.domain.model import ARMORER_ROLES, RoundClass, StorageLocation
 from coldcheck.domain.rulebook.checks import (
+    a_second_person_witnesses_the_disposition,
     armorer_and_safety_supervisor_together,
     blanks_and_dummies_never_share_a_container,
     only_a_qualified_armorer_handles_weapons,
@@ -16,6 +18,7 @@ from coldcheck.domain.rulebook.checks import (
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
+    Reasons,
     because,
     container_exists,
     enough_rounds,
@@ -72,7 +75,15 @@ def _receive_lot(state: ProductionState, cmd: c.ReceiveLot) -> Decision:
         )
     if cmd.count <= 0:
         reasons.append(because("R02", "give the number of rounds received (more than 0)."))
-    if not cmd.calibre.strip() or not cmd.supplier.strip():
+    elif cmd.count > MAX_LOT_COUNT:
+        reasons.append(
+            because(
+                "INPUT",
+                f"{cmd.count:,} rounds is more than one lot holds ({MAX_LOT_COUNT:,}) — "
+                "receive the delivery as several lots.",
+            )
+        )
+    if not is_written(cmd.calibre) or not is_written(cmd.supplier):
         reasons.append(because("R02", "record the calibre and the supplier of every lot."))
     if cmd.round_class is RoundClass.BLANK and cmd.blank_load is None:
         reasons.append(because("R02", "record the load of the blanks: full, half or quarter."))
@@ -99,6 +110,44 @@ def _receive_lot(state: ProductionState, cmd: c.ReceiveLot) -> Decision:
     ]
 
 
+def every_round_still_in_the_lot_is_checked_once(
+    state: ProductionState, cmd: c.VerifyDummies
+) -> Reasons:
+    """R03: every round the lot still holds in store, each once, numbered within the lot.
+
+    Rounds destroyed, returned or sealed since are no longer in the lot: a
+    verification after a failed round was destroyed covers the rest (never a
+    false "passed" for a round that is gone).
+    """
+    ls = state.lots[cmd.lot]
+    numbers = [r.number for r in cmd.rounds]
+    outside = sorted({n for n in numbers if not 1 <= n <= ls.lot.count})
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if outside:
+        shown = ", ".join(str(n) for n in outside[:10])
+        yield because(
+            "R03",
+            f"{cmd.lot} has rounds numbered 1 to {ls.lot.count}; there is no round {shown}.",
+        )
+    if repeated:
+        shown = ", ".join(str(n) for n in repeated[:10])
+        yield because("R03", f"check each round of {cmd.lot} once; round(s) {shown} repeated.")
+    if ls.in_store == 0:
+        yield because("INPUT", f"{cmd.lot} has no rounds in store to verify.")
+    elif len(set(numbers)) != ls.in_store:
+        missing = sorted(set(range(1, ls.lot.count + 1)) - set(numbers))
+        which = (
+            f" rounds {', '.join(str(n) for n in missing[:10])} are missing"
+            if ls.in_store == ls.lot.count and missing
+            else " rounds destroyed, returned or sealed are no longer in the lot"
+        )
+        yield because(
+            "R03",
+            f"{cmd.lot} holds {ls.in_store} rounds in store — check every one of them once "
+            f"(you checked {len(set(numbers))});{which}.",
+        )
+
+
 @handles(c.VerifyDummies)
 def _verify_dummies(state: ProductionState, cmd: c.VerifyDummies) -> Decision:
     reasons = [
@@ -110,30 +159,20 @@ def _verify_dummies(state: ProductionState, cmd: c.VerifyDummies) -> Decision:
     ls = state.lots[cmd.lot]
     if ls.lot.round_class is not RoundClass.DUMMY:
         reasons.append(because("INPUT", f"{cmd.lot} is not a dummy lot."))
-    if not cmd.method.strip():
+    if not is_written(cmd.method):
         reasons.append(
             because(
                 "R03", "record how each round was checked (rattle, no live primer, holed case)."
             )
         )
-    numbers = [r.number for r in cmd.rounds]
-    expected = set(range(1, ls.lot.count + 1))
-    missing = sorted(expected - set(numbers))
-    if missing or len(numbers) != len(set(numbers)) or set(numbers) - expected:
-        shown = ", ".join(str(n) for n in missing[:10]) or "some"
-        reasons.append(
-            because(
-                "R03",
-                f"check every round of {cmd.lot} once, numbered 1 to "
-                f"{ls.lot.count}; rounds {shown} are missing or repeated.",
-            )
-        )
+    reasons += every_round_still_in_the_lot_is_checked_once(state, cmd)
     if (refusal := refuse(reasons)) is not None:
         return refusal
     env = Env(cmd)
     failed = tuple(sorted(r.number for r in cmd.rounds if not r.passed))
+    checked = len(cmd.rounds)
     out: list[Event] = [
-        env(ev.DummiesVerified, lot=cmd.lot, method=cmd.method, checked=len(numbers), failed=failed)
+        env(ev.DummiesVerified, lot=cmd.lot, method=cmd.method, checked=checked, failed=failed)
     ]
     if failed:
         notes = "; ".join(r.note for r in cmd.rounds if not r.passed and r.note)
@@ -188,6 +227,7 @@ def _remove_from_store(
 @handles(c.ReturnLot)
 def _return_lot(state: ProductionState, cmd: c.ReturnLot) -> Decision:
     reasons = _remove_from_store(state, cmd, "return rounds to a supplier")
+    reasons += a_second_person_witnesses_the_disposition(state, cmd, "returned to the supplier")
     return refuse(reasons) or [
         Env(cmd)(
             ev.LotReturned, lot=cmd.lot, container=cmd.container, count=cmd.count, note=cmd.note
@@ -198,6 +238,7 @@ def _return_lot(state: ProductionState, cmd: c.ReturnLot) -> Decision:
 @handles(c.DestroyRounds)
 def _destroy_rounds(state: ProductionState, cmd: c.DestroyRounds) -> Decision:
     reasons = _remove_from_store(state, cmd, "destroy rounds")
+    reasons += a_second_person_witnesses_the_disposition(state, cmd, "destroyed")
     return refuse(reasons) or [
         Env(cmd)(
             ev.RoundsDestroyed, lot=cmd.lot, container=cmd.container, count=cmd.count, note=cmd.note
@@ -213,6 +254,10 @@ def _release_lot(state: ProductionState, cmd: c.ReleaseLot) -> Decision:
     ]
     if not reasons and not state.lots[cmd.lot].quarantined:
         reasons.append(because("INPUT", f"{cmd.lot} is not quarantined."))
+    if not is_written(cmd.note):
+        reasons.append(
+            because("R03", "say why the lot is safe to use again (what was checked, by whom).")
+        )
     if not reasons and state.lots[cmd.lot].verified is False:
         reasons.append(
             because(

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from coldcheck.domain import commands as c
+from coldcheck.domain.bounds import is_written
 from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import RoundState
-from coldcheck.domain.model import PermitKind, Role, RoundClass
-from coldcheck.domain.rulebook.kit import Reasons, armorers_of, because, settings_of, witnesses_of
+from coldcheck.domain.model import (
+    ARMORER_ROLES,
+    DISPOSITION_WITNESS_ROLES,
+    PermitKind,
+    Role,
+    RoundClass,
+)
+from coldcheck.domain.rulebook.kit import (
+    Reasons,
+    armorers_of,
+    because,
+    settings_of,
+    shoot_day_of,
+    two_different_people,
+    witnesses_of,
+)
 from coldcheck.domain.state import Custody, ProductionState, WeaponState
-from coldcheck.domain.status import unresolved_days
+from coldcheck.domain.status import days_blocking_issue
 
 
 def only_a_qualified_armorer_handles_weapons(
@@ -20,37 +37,44 @@ def only_a_qualified_armorer_handles_weapons(
         yield because("R06", f"only a qualified armorer can {what} — ask {armorers_of(state)}.")
         return
     assert actor is not None
-    permits = [p for p in state.permits.get(actor, ()) if p.kind is PermitKind.ARMORER]
+    yield from armorer_permits_are_current(state, actor, cmd.at, what)
+
+
+def armorer_permits_are_current(
+    state: ProductionState, person: PersonId, at: datetime, what: str
+) -> Reasons:
+    """R26: an armorer permit on record, and no permit of theirs expired."""
+    permits = [p for p in state.permits.get(person, ()) if p.kind is PermitKind.ARMORER]
     if not permits:
         yield because(
             "R26",
-            f"{state.name_of(actor)} has no armorer permit on record — "
+            f"{state.name_of(person)} has no armorer permit on record — "
             f"record a current permit before they {what}.",
         )
-    for p in state.permits.get(actor, ()):
-        if p.kind is not PermitKind.FFL_SOT and not p.valid_at(cmd.at):
+    for p in state.permits.get(person, ()):
+        if p.kind is not PermitKind.FFL_SOT and not p.valid_at(at):
             kind = p.kind.value.replace("_", " ")
             yield because(
                 "R26",
-                f"{state.name_of(actor)}'s {kind} permit expired on {p.expires} — "
+                f"{state.name_of(person)}'s {kind} permit expired on {p.expires} — "
                 f"renew it before they {what}.",
             )
 
 
 def machine_guns_need_a_current_sot_licence(
-    state: ProductionState, cmd: c.BaseCommand, ws: WeaponState
+    state: ProductionState, cmd: c.BaseCommand, ws: WeaponState, person: PersonId | None = None
 ) -> Reasons:
-    """R26: FFL/SOT for a machine gun."""
-    if not ws.weapon.needs_sot or cmd.actor is None:
+    """R26: FFL/SOT for a machine gun (for ``person``, by default the one asking)."""
+    who = person if person is not None else cmd.actor
+    if not ws.weapon.needs_sot or who is None:
         return
     ok = any(
-        p.kind is PermitKind.FFL_SOT and p.valid_at(cmd.at)
-        for p in state.permits.get(cmd.actor, ())
+        p.kind is PermitKind.FFL_SOT and p.valid_at(cmd.at) for p in state.permits.get(who, ())
     )
     if not ok:
         yield because(
             "R26",
-            f"{ws.weapon.id} is a machine gun: {state.name_of(cmd.actor)} needs a "
+            f"{ws.weapon.id} is a machine gun: {state.name_of(who)} needs a "
             "current FFL/SOT licence on record before taking custody.",
         )
 
@@ -111,14 +135,31 @@ def weapon_is_not_quarantined(ws: WeaponState, what: str) -> Reasons:
         )
 
 
-def weapon_is_in_armorer_custody(state: ProductionState, ws: WeaponState) -> Reasons:
-    """R08/R09: loading, unloading and inspecting happen with the armorer."""
+def weapon_is_in_armorer_custody(
+    state: ProductionState, ws: WeaponState, actor: PersonId | None = None
+) -> Reasons:
+    """R08/R09: loading, unloading and inspecting happen with the armorer who holds it."""
     if ws.location is Custody.STORAGE:
         yield because("R09", f"{ws.weapon.id} is in storage — take it out of storage first.")
     elif ws.location is Custody.PERFORMER:
         yield because(
             "R08",
             f"{ws.weapon.id} is with {state.name_of(ws.holder)} — the armorer takes it back first.",
+        )
+    else:
+        yield from only_the_holder_works_on_a_weapon(state, ws, actor)
+
+
+def only_the_holder_works_on_a_weapon(
+    state: ProductionState, ws: WeaponState, actor: PersonId | None
+) -> Reasons:
+    """R09: a weapon out of storage has one holder, and only the holder works on it."""
+    if ws.location is Custody.ARMORER and actor is not None and ws.holder != actor:
+        yield because(
+            "R09",
+            f"{ws.weapon.id} is held by {state.name_of(ws.holder)} — only the armorer "
+            f"holding it works on it; {state.name_of(ws.holder)} hands it to you with a "
+            "confirmed armorer-to-armorer handoff first.",
         )
 
 
@@ -184,8 +225,8 @@ def no_live_or_unknown_round(ws: WeaponState) -> Reasons:
         yield because(
             "R01",
             f"{ws.weapon.id} holds a live or unidentified round in "
-            f"{', '.join(bad)} — never hand it over; unload it for destruction and "
-            "keep it quarantined.",
+            f"{', '.join(bad)} — never hand it over; seal it as evidence (or unload it "
+            "for destruction) and keep the weapon quarantined.",
         )
 
 
@@ -211,15 +252,26 @@ def blanks_and_dummies_never_share_a_container(
 def armorer_and_safety_supervisor_together(
     state: ProductionState, cmd: c.BaseCommand, what: str
 ) -> Reasons:
-    """R21: one of them asks, the other confirms with their own PIN."""
-    people = {cmd.actor} | set(witnesses_of(cmd))
-    armorer = any(state.is_armorer(p) for p in people)
-    supervisor = any(state.has_role(p, Role.SAFETY_SUPERVISOR) for p in people)
-    if not (armorer and supervisor and len(people - {None}) >= 2):
+    """R21: one of them asks, the other confirms with their own PIN — two different people."""
+    people = [cmd.actor, *sorted(witnesses_of(cmd))]
+    if not two_different_people(state, people, ARMORER_ROLES, (Role.SAFETY_SUPERVISOR,)):
         yield because(
             "R21",
             f"the armorer and the safety supervisor {what} together — one asks, "
-            "the other confirms with their own PIN.",
+            "the other confirms with their own PIN; one person holding both roles "
+            "counts once.",
+        )
+
+
+def a_second_person_witnesses_the_disposition(
+    state: ProductionState, cmd: c.BaseCommand, what: str
+) -> Reasons:
+    """R05: rounds leave the production only before a second person (not the one asking)."""
+    if not any(state.has_role(p, *DISPOSITION_WITNESS_ROLES) for p in witnesses_of(cmd)):
+        yield because(
+            "R05",
+            f"a second person — an armorer, the safety supervisor or the producer — "
+            f"watches rounds {what} and confirms with their own PIN.",
         )
 
 
@@ -232,7 +284,7 @@ def close_blanks_need_protection(
 ) -> Reasons:
     """R18: blanks toward someone closer than the minimum distance need protection."""
     minimum = settings_of(state).min_blank_distance_ft
-    if fires and scene_distance < minimum and not protection:
+    if fires and scene_distance < minimum and not any(is_written(p) for p in protection):
         yield because(
             "R18",
             f"scene {scene} fires blanks {scene_distance} ft from a person, closer "
@@ -253,14 +305,12 @@ def weapons_out_within_capacity(state: ProductionState, extra: int) -> Reasons:
         )
 
 
-def a_day_closed_with_a_discrepancy_blocks_issue(state: ProductionState) -> Reasons:
-    """R23."""
-    for day in unresolved_days(state):
-        yield because(
-            "R23",
-            f"{day} was closed with a discrepancy — resolve it (armorer and "
-            "producer) before issuing any weapon.",
-        )
+def earlier_days_are_closed_before_the_first_issue(
+    state: ProductionState, cmd: c.BaseCommand
+) -> Reasons:
+    """R23: every earlier shoot day counted and closed (a discrepancy resolved) first."""
+    for day, what in days_blocking_issue(state, shoot_day_of(state, cmd)):
+        yield because("R23", f"{day} {what} before issuing any weapon.")
 
 
 def every_weapon_is_back_in_storage(state: ProductionState) -> Reasons:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
+from coldcheck.domain.confirming import receives_as_performer
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, Role, StorageLocation
 from coldcheck.domain.rulebook.checks import (
-    a_day_closed_with_a_discrepancy_blocks_issue,
+    armorer_permits_are_current,
     armorer_with_weapons_out_has_no_other_duty,
+    earlier_days_are_closed_before_the_first_issue,
     machine_guns_need_a_current_sot_licence,
     misfire_wait_has_passed,
     no_handoff_before_misfire_cleared,
     no_live_or_unknown_round,
     only_a_qualified_armorer_handles_weapons,
+    only_the_holder_works_on_a_weapon,
     stop_work_halts_issue_and_loading,
     weapon_is_inspected,
     weapon_is_not_quarantined,
@@ -68,7 +71,7 @@ def _lock_up(state: ProductionState, cmd: c.LockUp) -> Decision:
     ]
     if state.armory_locked:
         reasons.append(because("INPUT", "the armory is already locked."))
-    return refuse(reasons) or [Env(cmd)(ev.ArmoryLocked, kind=cmd.kind)]
+    return refuse(reasons) or [Env(cmd)(ev.ArmoryLocked, kind=cmd.kind.value)]
 
 
 @handles(c.TakeOutOfStorage)
@@ -111,6 +114,7 @@ def _return_to_storage(state: ProductionState, cmd: c.ReturnToStorage) -> Decisi
                 "armorer takes it back first.",
             )
         )
+    reasons += only_the_holder_works_on_a_weapon(state, ws, cmd.actor)
     loaded = [p for p in ws.positions if ws.contents.get(p, EMPTY).state is not RoundState.EMPTY]
     if loaded:
         reasons.append(
@@ -192,6 +196,33 @@ def weapon_is_ready_to_hand_over(state: ProductionState, ws: WeaponState) -> Rea
         )
 
 
+def the_receiver_confirms(state: ProductionState, cmd: c.HandOver, what: str) -> Reasons:
+    """R12: whoever takes custody confirms it with their own PIN."""
+    if cmd.to not in witnesses_of(cmd):
+        yield because("R12", f"{state.name_of(cmd.to)} must confirm {what} with their own PIN.")
+
+
+def a_receiving_armorer_is_qualified(
+    state: ProductionState, cmd: c.HandOver, ws: WeaponState
+) -> Reasons:
+    """R07, R26: the armorer taking custody has no other duty and a current permit."""
+    yield from armorer_with_weapons_out_has_no_other_duty(state, cmd.to)
+    yield from armorer_permits_are_current(state, cmd.to, cmd.at, "take custody of a weapon")
+    yield from machine_guns_need_a_current_sot_licence(state, cmd, ws, cmd.to)
+
+
+def every_issue_rule_holds(state: ProductionState, cmd: c.HandOver, ws: WeaponState) -> Reasons:
+    """What any handoff of a real weapon needs, to a performer or to another armorer.
+
+    R01, R10, R15, R19 (ready), R20 (quarantine), R21 (stop-work), R23 (earlier
+    days closed): an armorer-to-armorer handoff cannot carry a weapon past them.
+    """
+    yield from weapon_is_ready_to_hand_over(state, ws)
+    yield from weapon_is_not_quarantined(ws, "handing over")
+    yield from stop_work_halts_issue_and_loading(state, "issuing or handing over")
+    yield from earlier_days_are_closed_before_the_first_issue(state, cmd)
+
+
 @handles(c.HandOver)
 def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
     ws = weapon_or_refusal(state, cmd.weapon)
@@ -200,18 +231,9 @@ def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
     reasons = list(only_an_armorer_hands_weapons_over(state, cmd, ws))
     if cmd.to == cmd.actor:
         reasons.append(because("INPUT", "you already hold it."))
-    to_armorer = state.is_armorer(cmd.to)
+    as_performer = receives_as_performer(state, cmd.to)
     warnings: tuple[Reason, ...] = ()
-    if to_armorer:
-        if cmd.to not in witnesses_of(cmd):
-            reasons.append(
-                because(
-                    "R12",
-                    f"{state.name_of(cmd.to)} must confirm taking custody with their own PIN.",
-                )
-            )
-        reasons += armorer_with_weapons_out_has_no_other_duty(state, cmd.to)
-    elif not state.has_role(cmd.to, Role.PERFORMER):
+    if not state.has_role(cmd.to, Role.PERFORMER) and not state.is_armorer(cmd.to):
         reasons.append(
             because(
                 "R08",
@@ -220,27 +242,46 @@ def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
             )
         )
     elif ws.weapon.is_replica:
-        if cmd.to not in witnesses_of(cmd):
-            reasons.append(
-                because(
-                    "R12",
-                    f"{state.name_of(cmd.to)} must confirm receiving the "
-                    "replica with their own PIN.",
-                )
-            )
+        reasons += the_receiver_confirms(state, cmd, "receiving the replica")
+    elif not as_performer:
+        reasons += every_issue_rule_holds(state, cmd, ws)
+        reasons += the_receiver_confirms(state, cmd, "taking custody")
+        reasons += a_receiving_armorer_is_qualified(state, cmd, ws)
     else:
-        reasons += weapon_is_ready_to_hand_over(state, ws)
-        reasons += weapon_is_not_quarantined(ws, "handing over")
+        reasons += every_issue_rule_holds(state, cmd, ws)
         reasons += performer_and_first_ad_confirm_the_handoff(state, cmd)
         reasons += performer_is_trained_for_the_weapon(state, cmd, ws)
-        reasons += stop_work_halts_issue_and_loading(state, "issuing")
-        reasons += a_day_closed_with_a_discrepancy_blocks_issue(state)
         warnings = tuple(weapons_out_within_capacity(state, 0))
     if ws.retired:
         reasons.append(because("INPUT", f"{ws.weapon.id} is retired."))
     if (refusal := refuse(reasons)) is not None:
         return refusal
-    return [Env(cmd)(ev.WeaponHandedOver, weapon=ws.weapon.id, to=cmd.to, warnings=warnings)]
+    return [
+        Env(cmd)(
+            ev.WeaponHandedOver,
+            weapon=ws.weapon.id,
+            to=cmd.to,
+            warnings=warnings,
+            as_armorer=not as_performer,
+        )
+    ]
+
+
+def the_performer_or_first_ad_confirms_the_take_back(
+    state: ProductionState, cmd: c.TakeBack, ws: WeaponState
+) -> Reasons:
+    """R12: the performer hands it back with their own PIN (the 1st AD if they are gone)."""
+    witnesses = witnesses_of(cmd)
+    if ws.holder in witnesses:
+        return
+    if any(state.has_role(p, Role.FIRST_AD) for p in witnesses):
+        return
+    name = state.name_of(ws.holder)
+    yield because(
+        "R12",
+        f"{name} confirms handing {ws.weapon.id} back with their own PIN (or the 1st AD, "
+        f"if {name} is gone).",
+    )
 
 
 @handles(c.TakeBack)
@@ -255,6 +296,8 @@ def _take_back(state: ProductionState, cmd: c.TakeBack) -> Decision:
         )
     if ws.location is not Custody.PERFORMER:
         reasons.append(because("INPUT", f"{ws.weapon.id} is not with a performer."))
+    else:
+        reasons += the_performer_or_first_ad_confirms_the_take_back(state, cmd, ws)
     return refuse(reasons) or [
         Env(cmd)(ev.WeaponTakenBack, weapon=ws.weapon.id, from_person=ws.holder)
     ]

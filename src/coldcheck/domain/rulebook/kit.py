@@ -6,16 +6,24 @@ runs the generic checks first, then the handler for the command's type.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
+from coldcheck.domain.bounds import out_of_bounds
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import LotId, PersonId, WeaponId, next_incident_id
+from coldcheck.domain.ids import (
+    LotId,
+    PersonId,
+    SceneId,
+    WeaponId,
+    next_incident_id,
+)
 from coldcheck.domain.model import Role, Settings, Severity
 from coldcheck.domain.state import ProductionState, WeaponState
 
@@ -81,6 +89,44 @@ def time_is_utc(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
     offset = cmd.at.utcoffset()
     if offset is None or offset != timedelta(0):
         yield because("INPUT", "the command's time must be a UTC time with its offset.")
+    for f in dataclasses.fields(cmd):
+        value = getattr(cmd, f.name)
+        if f.name != "at" and isinstance(value, datetime) and value.utcoffset() is None:
+            yield because(
+                "INPUT",
+                f"{f.name.replace('_', ' ')} {value.isoformat()} has no UTC offset — give it "
+                "with its offset, e.g. 2026-03-14T14:05:00-06:00.",
+            )
+
+
+def command_is_within_bounds(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
+    """Every text, number and list the command carries is within its bound."""
+    for problem in out_of_bounds(cmd, skip=frozenset({"at", "production", "actor"})):
+        yield because("INPUT", problem)
+
+
+def shoot_day_of(state: ProductionState, cmd: c.BaseCommand) -> date:
+    """The shoot day of the command, on the production's clock."""
+    return state.local_day(cmd.at)
+
+
+def two_different_people(
+    state: ProductionState,
+    people: Iterable[PersonId | None],
+    first: Iterable[Role],
+    second: Iterable[Role],
+) -> bool:
+    """True when two *different* people among ``people`` hold a ``first`` and a ``second`` role.
+
+    One person holding both counts once: two-person rules need two people.
+    """
+    known = [p for p in dict.fromkeys(people) if p is not None]
+    a_roles, b_roles = tuple(first), tuple(second)
+    return any(
+        a != b and state.has_role(a, *a_roles) and state.has_role(b, *b_roles)
+        for a in known
+        for b in known
+    )
 
 
 def actor_is_known(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
@@ -169,10 +215,20 @@ def incident_events(
     weapon: WeaponState | None = None,
     lots: Iterable[LotId] = (),
     severity: Severity = Severity.STOP,
+    weapons: Iterable[WeaponId] = (),
+    scene: SceneId | None = None,
+    people: Iterable[PersonId] = (),
+    quarantine: bool = True,
 ) -> list[Event]:
-    """An incident, the quarantines it calls for, and stop-work for severity stop (R21)."""
+    """An incident, the quarantines it calls for, and stop-work for severity stop (R21).
+
+    ``weapon`` (and ``lots``) are quarantined when ``quarantine``; ``weapons``
+    adds more weapons it names (quarantined too for a stop), ``scene`` and
+    ``people`` are named only.
+    """
     incident = next_incident_id(state)
     lot_ids = tuple(sorted(set(lots)))
+    named = tuple(dict.fromkeys([*([weapon.weapon.id] if weapon else []), *weapons]))
     out: list[Event] = [
         env(
             ev.IncidentOpened,
@@ -180,19 +236,28 @@ def incident_events(
             kind=kind,
             severity=severity,
             description=description,
-            weapon=weapon.weapon.id if weapon else None,
+            weapon=named[0] if named else None,
             lots=lot_ids,
+            weapons=named,
+            scene=scene,
+            people=tuple(dict.fromkeys(people)),
         )
     ]
-    if weapon is not None and not weapon.quarantined:
-        out.append(
-            env(
-                ev.WeaponQuarantined, weapon=weapon.weapon.id, reason=description, incident=incident
-            )
-        )
-    for lot in lot_ids:
-        if not state.lots[lot].quarantined:
-            out.append(env(ev.LotQuarantined, lot=lot, reason=description, incident=incident))
+    if quarantine:
+        for weapon_id in named:
+            ws = state.weapons[weapon_id]
+            if not ws.quarantined and not ws.retired:
+                out.append(
+                    env(
+                        ev.WeaponQuarantined,
+                        weapon=weapon_id,
+                        reason=description,
+                        incident=incident,
+                    )
+                )
+        for lot in lot_ids:
+            if not state.lots[lot].quarantined:
+                out.append(env(ev.LotQuarantined, lot=lot, reason=description, incident=incident))
     if severity is Severity.STOP:
         out.append(env(ev.StopWorkStarted, reason=f"{incident}: {description}", incident=incident))
     return out

@@ -16,13 +16,13 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
 from coldcheck.domain.mechanics import (
-    FIREABLE,
     RoundState,
     has_exposed_hammer_hazard,
     inspection_checklist,
 )
 from coldcheck.domain.model import ARMORER_ROLES, BoreFinding, Disposition, RoundClass
 from coldcheck.domain.rulebook.checks import (
+    a_second_person_witnesses_the_disposition,
     blanks_and_dummies_never_share_a_container,
     bore_is_checked_before_loading,
     close_blanks_need_protection,
@@ -47,6 +47,7 @@ from coldcheck.domain.rulebook.kit import (
     need_role,
     refuse,
     settings_of,
+    shoot_day_of,
     weapon_or_refusal,
 )
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
@@ -120,7 +121,7 @@ def _inspect(state: ProductionState, cmd: c.InspectWeapon) -> Decision:
         return ws
     reasons = [
         *only_a_qualified_armorer_handles_weapons(state, cmd, "inspect a weapon"),
-        *weapon_is_in_armorer_custody(state, ws),
+        *weapon_is_in_armorer_custody(state, ws, cmd.actor),
         *misfire_wait_has_passed(state, cmd, ws),
         *inspection_covers_every_position_and_step(ws, cmd),
         *recorded_rounds_do_not_vanish(ws, cmd),
@@ -170,7 +171,7 @@ def _check_bore(state: ProductionState, cmd: c.CheckBore) -> Decision:
         return ws
     reasons = [
         *only_a_qualified_armorer_handles_weapons(state, cmd, "check a bore"),
-        *weapon_is_in_armorer_custody(state, ws),
+        *weapon_is_in_armorer_custody(state, ws, cmd.actor),
         *misfire_wait_has_passed(state, cmd, ws),
     ]
     if ws.weapon.is_replica:
@@ -204,6 +205,13 @@ def blanks_only_for_a_firing_scene_just_before_the_take(
     if plan is None:
         yield because("R13", f"there is no plan for scene {cmd.scene} — plan it first.")
         return
+    today = shoot_day_of(state, cmd)
+    if plan.day != today:
+        yield because(
+            "R13",
+            f"scene {cmd.scene} is planned for {plan.day}, not today ({today}) — blanks "
+            "are loaded only for a scene planned for today; plan it for today first.",
+        )
     if not plan.fires_blanks:
         yield because(
             "R13", f"the plan for scene {cmd.scene} has no firing — load dummies or nothing."
@@ -226,25 +234,29 @@ def a_safety_meeting_was_held_for_the_scene(state: ProductionState, cmd: c.LoadW
     plan = state.scenes.get(cmd.scene) if cmd.scene else None
     if plan is None:
         return
+    today = shoot_day_of(state, cmd)
     for m in state.meetings.values():
-        if m.day == plan.day and m.at <= cmd.at and m.attendees:
+        held_today = m.day == today and state.local_day(m.at) == today
+        if held_today and plan.day == today and m.at <= cmd.at and m.attendees:
             for s, rev in zip(m.scenes, m.scene_revisions, strict=True):
                 if s == plan.id and rev == plan.revision:
                     return
     yield because(
         "R17",
-        f"no safety meeting on {plan.day} for scene {plan.id} as now planned — hold "
+        f"no safety meeting today ({today}) for scene {plan.id} as now planned — hold "
         "one, with attendees, before loading blanks.",
     )
 
 
-def hammer_rests_on_an_empty_chamber(
-    ws: WeaponState, cmd: c.LoadWeapon, fireable: set[str]
-) -> Reasons:
-    """R25: no transfer bar, so the chamber under the hammer stays empty."""
+def hammer_rests_on_an_empty_chamber(ws: WeaponState, cmd: c.LoadWeapon) -> Reasons:
+    """R25: no transfer bar, so the chamber under the hammer stays empty, whatever is loaded.
+
+    Dummies too: on *Rust* the "dummies" were live, and a round that is not what
+    its box says fires when the hammer is struck.
+    """
     if not has_exposed_hammer_hazard(ws.weapon.action, ws.weapon.transfer_bar):
         return
-    if not fireable:
+    if not cmd.loads:
         return
     if cmd.hammer_over is None:
         yield because(
@@ -257,11 +269,12 @@ def hammer_rests_on_an_empty_chamber(
         yield because("INPUT", f"{ws.weapon.id} has no {cmd.hammer_over}.")
         return
     current = ws.contents.get(cmd.hammer_over, EMPTY).state
-    if cmd.hammer_over in fireable or current in FIREABLE:
+    if cmd.hammer_over in {pl.position for pl in cmd.loads} or current is not RoundState.EMPTY:
         yield because(
             "R25",
             f"{ws.weapon.id} has no transfer bar — leave {cmd.hammer_over}, under "
-            "the hammer, empty (a blow to the hammer fires a loaded chamber).",
+            "the hammer, empty whatever you load (a blow to the hammer fires a loaded "
+            "chamber, and a dummy that is not what its box says is a loaded chamber).",
         )
 
 
@@ -272,7 +285,7 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
         return ws
     reasons = [
         *only_a_qualified_armorer_handles_weapons(state, cmd, "load a weapon"),
-        *weapon_is_in_armorer_custody(state, ws),
+        *weapon_is_in_armorer_custody(state, ws, cmd.actor),
         *stop_work_halts_issue_and_loading(state, "loading"),
         *weapon_is_not_quarantined(ws, "loading"),
         *weapon_is_inspected(ws, "load it"),
@@ -356,7 +369,7 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
             reasons += close_blanks_need_protection(
                 state, plan.closest_distance_ft, True, plan.protection, plan.id
             )
-    reasons += hammer_rests_on_an_empty_chamber(ws, cmd, fireable)
+    reasons += hammer_rests_on_an_empty_chamber(ws, cmd)
     if (refusal := refuse(reasons)) is not None:
         return refusal
     return [
@@ -380,7 +393,7 @@ def _unload(state: ProductionState, cmd: c.UnloadWeapon) -> Decision:
         return ws
     reasons = [
         *only_a_qualified_armorer_handles_weapons(state, cmd, "unload a weapon"),
-        *weapon_is_in_armorer_custody(state, ws),
+        *weapon_is_in_armorer_custody(state, ws, cmd.actor),
         *misfire_wait_has_passed(state, cmd, ws),
     ]
     if not cmd.positions or len(cmd.positions) != len(set(cmd.positions)):
@@ -401,7 +414,15 @@ def _unload(state: ProductionState, cmd: c.UnloadWeapon) -> Decision:
                 because(
                     "R01",
                     f"the {load.state.value} round from {p} never goes back into "
-                    "store — unload it for destruction and keep it as evidence.",
+                    "store — seal it as evidence, or unload it for destruction.",
+                )
+            )
+        elif cmd.disposition is Disposition.STORE and p in ws.misfired:
+            reasons.append(
+                because(
+                    "R19",
+                    f"the round in {p} misfired — it never goes back into a box; unload "
+                    "it for destruction (or seal it as evidence).",
                 )
             )
         elif load.state in (RoundState.BLANK, RoundState.DUMMY) and load.lot is not None:
@@ -419,6 +440,11 @@ def _unload(state: ProductionState, cmd: c.UnloadWeapon) -> Decision:
                         "blanks and dummies go to different containers — unload them separately.",
                     )
                 )
+    if cmd.disposition is Disposition.DESTROY and any(
+        ws.contents.get(p, EMPTY).state not in (RoundState.EMPTY, RoundState.SPENT)
+        for p in cmd.positions
+    ):
+        reasons += a_second_person_witnesses_the_disposition(state, cmd, "unloaded for destruction")
     if (refusal := refuse(reasons)) is not None:
         return refusal
     return [
@@ -506,7 +532,7 @@ def _clear_quarantine(state: ProductionState, cmd: c.ClearWeaponQuarantine) -> D
         return ws
     reasons = [
         *only_a_qualified_armorer_handles_weapons(state, cmd, "clear a quarantined weapon"),
-        *weapon_is_in_armorer_custody(state, ws),
+        *weapon_is_in_armorer_custody(state, ws, cmd.actor),
     ]
     if not ws.quarantined:
         reasons.append(because("INPUT", f"{ws.weapon.id} is not quarantined."))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
+from coldcheck.domain.bounds import MAX_CAPACITY, MAX_SETTINGS, is_person_id, is_written, serial_key
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.ids import is_weapon_tag
+from coldcheck.domain.localtime import is_time_zone
 from coldcheck.domain.mechanics import ActionType
-from coldcheck.domain.model import ARMORER_ROLES, Role, Settings, WeaponKind
+from coldcheck.domain.model import ARMORER_ROLES, GUARDED_ROLES, Role, Settings, WeaponKind
 from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
 from coldcheck.domain.rulebook.kit import (
     Decision,
@@ -19,6 +23,7 @@ from coldcheck.domain.rulebook.kit import (
     person_exists,
     refuse,
     weapon_or_refusal,
+    witnesses_of,
 )
 from coldcheck.domain.state import Custody, ProductionState
 
@@ -31,9 +36,29 @@ def _create_production(state: ProductionState, cmd: c.CreateProduction) -> Decis
     for name, value in (("title", cmd.title), ("time zone", cmd.time_zone)):
         if not value.strip():
             reasons.append(because("INPUT", f"give the production a {name}."))
+    if cmd.time_zone.strip() and not is_time_zone(cmd.time_zone):
+        reasons.append(
+            because(
+                "INPUT",
+                f"'{cmd.time_zone}' is not a time zone — give one like America/Denver "
+                "(the zone of the shoot: it decides what 'today' is).",
+            )
+        )
+    if cmd.actor is not None and not is_person_id(cmd.actor):
+        reasons.append(because("INPUT", f"'{cmd.actor}' is not a person id."))
     reasons += _settings_are_positive(cmd.settings)
     if not cmd.roles:
         reasons.append(because("INPUT", "give the creator at least one role."))
+    guarded = sorted({r.value for r in cmd.roles} & {r.value for r in GUARDED_ROLES})
+    if len(guarded) > 1:
+        reasons.append(
+            because(
+                "AUTH",
+                f"the creator starts with one role that checks others, not {len(guarded)} "
+                f"({', '.join(guarded)}) — nobody grants roles to themselves; another person "
+                "gives the others, with a second person confirming.",
+            )
+        )
     if (refusal := refuse(reasons)) is not None:
         return refusal
     env = Env(cmd)
@@ -59,8 +84,14 @@ def _settings_are_positive(settings: Settings) -> Reasons:
         settings.escalation_hours,
         settings.min_blank_distance_ft,
     )
-    if min(values) <= 0:
+    if min(values) <= 0 or settings.overdue_minutes <= 0:
         yield because("INPUT", "every setting must be a positive number.")
+    for f in dataclasses.fields(settings):
+        value, limit = getattr(settings, f.name), MAX_SETTINGS.get(f.name)
+        if limit is not None and value > limit:
+            yield because(
+                "INPUT", f"{f.name.replace('_', ' ')} is {value}; at most {limit} is accepted."
+            )
 
 
 @handles(c.ChangeSettings)
@@ -82,17 +113,56 @@ def _add_person(state: ProductionState, cmd: c.AddPerson) -> Decision:
         reasons.append(
             because("INPUT", f"{state.name_of(cmd.person)} is already on the production.")
         )
-    if not cmd.name.strip():
+    if not is_written(cmd.name):
         reasons.append(because("INPUT", "give the person's name."))
+    if not is_person_id(cmd.person):
+        reasons.append(
+            because(
+                "INPUT",
+                f"'{cmd.person}' is not a person id — use ASCII letters, digits, '.', '_' "
+                "or '-' (like nora-bell), never a tag like W-0001.",
+            )
+        )
     return refuse(reasons) or [Env(cmd)(ev.PersonAdded, person=cmd.person, name=cmd.name)]
 
 
 @handles(c.AssignRole)
 def _assign_role(state: ProductionState, cmd: c.AssignRole) -> Decision:
-    reasons = [*need_role(state, cmd, _ADMIN, "assign roles"), *person_exists(state, cmd.person)]
+    reasons = [
+        *need_role(state, cmd, _ADMIN, "assign roles"),
+        *person_exists(state, cmd.person),
+        *nobody_grants_a_role_to_themselves(state, cmd),
+        *a_guarded_role_needs_a_second_person(state, cmd),
+    ]
     if state.has_role(cmd.person, cmd.role):
         reasons.append(because("INPUT", f"{state.name_of(cmd.person)} already is {cmd.role}."))
     return refuse(reasons) or [Env(cmd)(ev.RoleAssigned, person=cmd.person, role=cmd.role)]
+
+
+def nobody_grants_a_role_to_themselves(state: ProductionState, cmd: c.AssignRole) -> Reasons:
+    """A role is always given by someone else."""
+    if cmd.person == cmd.actor:
+        yield because(
+            "AUTH",
+            f"nobody gives a role to themselves — ask another producer or armorer to make "
+            f"{state.name_of(cmd.person)} {cmd.role.value.replace('_', ' ')}.",
+        )
+
+
+def a_guarded_role_needs_a_second_person(state: ProductionState, cmd: c.AssignRole) -> Reasons:
+    """Armorer, assistant armorer, safety supervisor and producer: a second person confirms.
+
+    The second person is neither the one giving the role nor the one receiving it.
+    """
+    if cmd.role not in GUARDED_ROLES:
+        return
+    if not any(p != cmd.person and state.roles.get(p) for p in witnesses_of(cmd)):
+        yield because(
+            "AUTH",
+            f"making someone {cmd.role.value.replace('_', ' ')} needs a second person's "
+            "confirmation — someone on the production, neither giving nor receiving the "
+            "role, confirms with their own PIN.",
+        )
 
 
 @handles(c.EndRole)
@@ -169,9 +239,25 @@ def _record_live_exception(state: ProductionState, cmd: c.RecordLiveException) -
         *need_role(state, cmd, (Role.PRODUCER,), "record a §9155 exception"),
         *person_exists(state, cmd.supervisor),
     ]
-    if not cmd.purpose.strip():
+    if not is_written(cmd.purpose):
         reasons.append(
             because("R01", "say what the exception is for (range training, sound recording).")
+        )
+    if cmd.supervisor == cmd.actor:
+        reasons.append(
+            because(
+                "R01",
+                "the supervisor of a §9155 exception is someone other than the producer "
+                "recording it — name the supervisor; they confirm with their own PIN.",
+            )
+        )
+    elif cmd.supervisor not in witnesses_of(cmd):
+        reasons.append(
+            because(
+                "R01",
+                f"{state.name_of(cmd.supervisor)} confirms supervising the exception with "
+                "their own PIN.",
+            )
         )
     return refuse(reasons) or [
         Env(cmd)(ev.LiveExceptionRecorded, supervisor=cmd.supervisor, purpose=cmd.purpose)
@@ -185,9 +271,21 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
         reasons.append(because("INPUT", f"'{cmd.weapon}' is not a weapon tag — use W-0001 style."))
     elif cmd.weapon in state.weapons:
         reasons.append(because("INPUT", f"{cmd.weapon} is already registered."))
-    if any(w.weapon.serial == cmd.serial and not w.retired for w in state.weapons.values()):
-        reasons.append(because("INPUT", f"serial {cmd.serial} is already registered."))
-    if not cmd.serial.strip() or not cmd.calibre.strip():
+    key = serial_key(cmd.serial)
+    twins = [
+        w.weapon.id
+        for w in state.weapons.values()
+        if serial_key(w.weapon.serial) == key and not w.retired
+    ]
+    if twins:
+        reasons.append(
+            because(
+                "INPUT",
+                f"serial {cmd.serial.strip()} is already registered as {twins[0]} (serials "
+                "are compared without case, spaces or invisible characters).",
+            )
+        )
+    if not is_written(cmd.serial) or not is_written(cmd.calibre):
         reasons.append(because("INPUT", "give the serial number and the calibre."))
     replica = cmd.kind is WeaponKind.REPLICA
     if replica != (cmd.action is ActionType.REPLICA):
@@ -198,6 +296,15 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
         reasons.append(because("INPUT", "give the weapon's capacity (at least 1)."))
     if replica and cmd.capacity != 0:
         reasons.append(because("INPUT", "a non-firing replica holds no rounds: capacity 0."))
+    most = MAX_CAPACITY[cmd.action]
+    if not replica and cmd.capacity > most:
+        reasons.append(
+            because(
+                "INPUT",
+                f"a {cmd.action.value.replace('_', ' ')} holds at most {most} rounds, not "
+                f"{cmd.capacity} — check the capacity.",
+            )
+        )
     if reasons:
         return Refusal(tuple(reasons))
     return [
@@ -245,7 +352,7 @@ def _correct(state: ProductionState, cmd: c.Correct) -> Decision:
                 "name an earlier event of this production's log by its position.",
             )
         )
-    if not cmd.reason.strip():
+    if not is_written(cmd.reason):
         reasons.append(because("R27", "say what was wrong and what is right."))
     return refuse(reasons) or [
         Env(cmd)(ev.CorrectionRecorded, corrects=cmd.corrects, reason=cmd.reason)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
+from coldcheck.domain.bounds import is_written
 from coldcheck.domain.errors import Reason, Refusal
-from coldcheck.domain.ids import PersonId
+from coldcheck.domain.ids import IncidentId, LotId, PersonId, WeaponId
 from coldcheck.domain.model import ARMORER_ROLES, Role, Severity
 from coldcheck.domain.rulebook.checks import (
     armorer_and_safety_supervisor_together,
@@ -21,7 +22,7 @@ from coldcheck.domain.rulebook.kit import (
     need_role,
     refuse,
     settings_of,
-    weapon_or_refusal,
+    shoot_day_of,
     witnesses_of,
 )
 from coldcheck.domain.state import ProductionState
@@ -36,6 +37,18 @@ def pointing_at_people_needs_armorer_sign_off(
             "R18",
             f"scene {cmd.scene} points a weapon at a person or camera — the armorer "
             "signs off on the plan (as the one planning or by confirming).",
+        )
+
+
+def protection_is_written_down(cmd: c.PlanScene) -> Reasons:
+    """R18: every protection in the plan says what protects whom — no blank entries."""
+    blank = [str(n) for n, p in enumerate(cmd.protection, start=1) if not is_written(p)]
+    if blank:
+        yield because(
+            "R18",
+            f"protection {', '.join(blank)} of scene {cmd.scene} is empty — write what "
+            "protects whom (a shield for the camera operator, a remote camera), or leave "
+            "the entry out.",
         )
 
 
@@ -58,6 +71,7 @@ def _plan_scene(state: ProductionState, cmd: c.PlanScene) -> Decision:
             reasons.append(because("INPUT", f"{state.name_of(p)} is not a performer here."))
     if cmd.closest_distance_ft < 0:
         reasons.append(because("INPUT", "the closest distance cannot be negative."))
+    reasons += protection_is_written_down(cmd)
     signers = sorted(p for p in {cmd.actor, *witnesses_of(cmd)} if p and state.is_armorer(p))
     signer = signers[0] if signers else None
     reasons += pointing_at_people_needs_armorer_sign_off(state, cmd, signer)
@@ -133,6 +147,15 @@ def _hold_meeting(state: ProductionState, cmd: c.HoldSafetyMeeting) -> Decision:
                     "the meeting on the day of the scene.",
                 )
             )
+    today = shoot_day_of(state, cmd)
+    if cmd.day != today:
+        reasons.append(
+            because(
+                "R17",
+                f"a safety meeting for {cmd.day} is held on that day — today is {today}; "
+                "hold it on the shoot day, before the scene.",
+            )
+        )
     if not cmd.attendees:
         reasons.append(because("R17", "record who attended the safety meeting."))
     for p in cmd.attendees:
@@ -154,26 +177,45 @@ def _hold_meeting(state: ProductionState, cmd: c.HoldSafetyMeeting) -> Decision:
     ]
 
 
+def an_incident_names_what_it_is_about(state: ProductionState, cmd: c.OpenIncident) -> Reasons:
+    """Every weapon, lot, scene and person an incident names exists on this production."""
+    for w in (*([cmd.weapon] if cmd.weapon else []), *cmd.weapons):
+        if w not in state.weapons:
+            yield because(
+                "INPUT",
+                f"there is no weapon {w} on this production — check the tag on the weapon.",
+            )
+    for lot in cmd.lots:
+        if lot not in state.lots:
+            yield because("INPUT", f"there is no lot {lot} on this production.")
+    if cmd.scene is not None and cmd.scene not in state.scenes:
+        yield because("INPUT", f"there is no scene {cmd.scene} — plan it first or leave it out.")
+    for p in cmd.people:
+        if p not in state.people:
+            yield because("INPUT", f"{p} is not known to the production.")
+
+
 @handles(c.OpenIncident)
 def _open_incident(state: ProductionState, cmd: c.OpenIncident) -> Decision:
-    reasons: list[Reason] = []
-    ws = None
-    if cmd.weapon is not None:
-        found = weapon_or_refusal(state, cmd.weapon)
-        if isinstance(found, Refusal):
-            return found
-        ws = found
-    if not cmd.description.strip():
+    reasons = list(an_incident_names_what_it_is_about(state, cmd))
+    if not is_written(cmd.description):
         reasons.append(because("INPUT", "describe what happened."))
     if (refusal := refuse(reasons)) is not None:
         return refusal
+    weapons = tuple(
+        dict.fromkeys(WeaponId(w) for w in (*([cmd.weapon] if cmd.weapon else []), *cmd.weapons))
+    )
     return incident_events(
         state,
         Env(cmd),
         kind=cmd.kind or "reported",
         description=cmd.description,
         severity=cmd.severity,
-        weapon=ws if cmd.severity is Severity.STOP else None,
+        weapons=weapons,
+        lots=tuple(LotId(x) for x in cmd.lots),
+        scene=cmd.scene,
+        people=cmd.people,
+        quarantine=cmd.severity is Severity.STOP,
     )
 
 
@@ -189,7 +231,7 @@ def _close_incident(state: ProductionState, cmd: c.CloseIncident) -> Decision:
         reasons.append(because("INPUT", f"there is no incident {cmd.incident}."))
     elif incident.closed_at is not None:
         reasons.append(because("INPUT", f"{cmd.incident} is already closed."))
-    if not cmd.resolution.strip():
+    if not is_written(cmd.resolution):
         reasons.append(because("INPUT", "say how it was resolved."))
     return refuse(reasons) or [
         Env(cmd)(ev.IncidentClosed, incident=cmd.incident, resolution=cmd.resolution)
@@ -201,7 +243,7 @@ def _file_report(state: ProductionState, cmd: c.FileSafetyReport) -> Decision:
     reasons: list[Reason] = []
     if cmd.report in state.reports:
         reasons.append(because("INPUT", f"report {cmd.report} is already filed."))
-    if not cmd.text.strip():
+    if not is_written(cmd.text):
         reasons.append(because("INPUT", "say what is unsafe."))
     if (refusal := refuse(reasons)) is not None:
         return refusal
@@ -234,7 +276,7 @@ def _close_report(state: ProductionState, cmd: c.CloseSafetyReport) -> Decision:
         reasons.append(because("INPUT", f"there is no report {cmd.report}."))
     elif report.closed_at is not None:
         reasons.append(because("INPUT", f"{cmd.report} is already closed."))
-    if not cmd.response.strip():
+    if not is_written(cmd.response):
         reasons.append(because("R22", "answer the report in words before closing it."))
     return refuse(reasons) or [
         Env(cmd)(ev.SafetyReportClosed, report=cmd.report, response=cmd.response)
@@ -243,9 +285,41 @@ def _close_report(state: ProductionState, cmd: c.CloseSafetyReport) -> Decision:
 
 @handles(c.StopWork)
 def _stop_work(state: ProductionState, cmd: c.StopWork) -> Decision:
-    if not cmd.reason.strip():
+    if not is_written(cmd.reason):
         return Refusal((because("INPUT", "say why work stops."),))
     return [Env(cmd)(ev.StopWorkStarted, reason=cmd.reason, incident=None)]
+
+
+def the_cause_of_the_stop_is_dealt_with(state: ProductionState, cmd: c.LiftStopWork) -> Reasons:
+    """R21: every stop-severity incident behind the stop is closed, or carried over in words."""
+    sw = state.stop_work
+    if sw is None:
+        return
+    carried = set(cmd.carry_over)
+    for incident_id in sorted(set(sw.incidents)):
+        incident = state.incidents.get(incident_id)
+        if incident is None or incident.closed_at is not None or incident_id in carried:
+            continue
+        yield because(
+            "R21",
+            f"{incident_id} ({incident.description}) is still open — close it with a "
+            "written resolution, or carry it over (the armorer and the safety supervisor, "
+            "with the reason) before work resumes.",
+        )
+    for incident_id in sorted(carried):
+        incident = state.incidents.get(IncidentId(incident_id))
+        if incident is None:
+            yield because("INPUT", f"there is no incident {incident_id} to carry over.")
+        elif incident.closed_at is not None:
+            yield because("INPUT", f"{incident_id} is closed; there is nothing to carry over.")
+        elif incident_id not in sw.incidents:
+            yield because("INPUT", f"{incident_id} is not one of the incidents that stopped work.")
+    if carried and not is_written(cmd.carry_over_reason):
+        yield because(
+            "R21",
+            "say in words why the open incident(s) need not keep work stopped "
+            "(what was done, what is still to do).",
+        )
 
 
 @handles(c.LiftStopWork)
@@ -271,4 +345,12 @@ def _lift_stop_work(state: ProductionState, cmd: c.LiftStopWork) -> Decision:
                 "new safety meeting first.",
             )
         )
-    return refuse(reasons) or [Env(cmd)(ev.StopWorkLifted, meeting=cmd.meeting)]
+    reasons += the_cause_of_the_stop_is_dealt_with(state, cmd)
+    return refuse(reasons) or [
+        Env(cmd)(
+            ev.StopWorkLifted,
+            meeting=cmd.meeting,
+            carried_over=tuple(sorted(cmd.carry_over)),
+            reason=cmd.carry_over_reason if cmd.carry_over else "",
+        )
+    ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import LotId, ProductionId, WeaponId
+from coldcheck.domain.mechanics import CHECKLISTS, inspection_checklist
 from coldcheck.domain.model import Role, Settings
 from coldcheck.domain.state import ProductionState
 from coldcheck.domain.status import (
@@ -102,6 +103,32 @@ def weapon(tag: str, member: MemberDep, app: AppDep) -> dict[str, Any]:
     if WeaponId(tag) not in state.weapons:
         raise HTTPException(404, f"No weapon {tag} on this production. Tags look like W-0001.")
     return jsonable(weapon_status(state, WeaponId(tag)))  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/productions/{production}/weapons/{tag}/checklist",
+    tags=["queries"],
+    summary="The inspection checklist of one weapon (R24)",
+)
+def weapon_checklist(tag: str, member: MemberDep, app: AppDep) -> dict[str, Any]:
+    """The steps an inspection must tick, exactly as ``inspect-weapon`` expects them, and the
+    load positions it must record."""
+    state = _state(member, app)
+    ws = state.weapons.get(WeaponId(tag))
+    if ws is None:
+        raise HTTPException(404, f"No weapon {tag} on this production. Tags look like W-0001.")
+    return {
+        "weapon": ws.weapon.id,
+        "action": ws.weapon.action.value,
+        "checklist": list(inspection_checklist(ws.weapon.action)),
+        "positions": list(ws.positions),
+    }
+
+
+@router.get("/checklists", tags=["queries"], summary="Every action type's checklist (R24)")
+def checklists(viewer: ViewerDep) -> dict[str, list[str]]:
+    """Each action type and the steps an inspection of it ticks, case-exact."""
+    return {action.value: list(steps) for action, steps in CHECKLISTS.items()}
 
 
 @router.get("/productions/{production}/timeline", tags=["queries"], summary="Custody timeline")

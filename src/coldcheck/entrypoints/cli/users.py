@@ -177,29 +177,64 @@ def user_grant(
     ],
     actor: ActorOpt,
     production: ProductionOpt = None,
+    confirm: Annotated[
+        str | None,
+        typer.Option(
+            "--confirm",
+            help="Person id of the second person who confirms a role that checks others "
+            "(armorer, assistant armorer, safety supervisor, producer) with their PIN.",
+        ),
+    ] = None,
+    pin_stdin: Annotated[
+        bool, typer.Option("--pin-stdin", help="Read the confirming person's PIN from stdin.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Give an account's person roles on a production (adds the person first if needed).
 
-    All or nothing: the person and every role are recorded in one transaction.
+    All or nothing: the person and every role are recorded in one transaction. A
+    role that checks others needs a second person (``--confirm``: neither the one
+    giving nor the one receiving it), who reads what they confirm and types their PIN.
     """
+    from coldcheck.domain.confirming import confirmation_slots
+    from coldcheck.domain.errors import Reason
     from coldcheck.domain.events import PersonAdded
-    from coldcheck.domain.ids import PersonId
+    from coldcheck.domain.ids import PersonId, ProductionId
     from coldcheck.domain.model import Role
-    from coldcheck.service.errors import Refused
+    from coldcheck.service.errors import Refused, Unconfirmed
 
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         user = _user(app, login, as_json)
         actor_on(app.custody.state(prod), actor, as_json)
         person = PersonId(user.person_id)
+        roles = [Role(r.value) for r in role]
+        commands = app.custody.grant_commands(
+            prod, PersonId(actor), person, user.display_name, roles
+        )
+        state = app.custody.state(prod)
+        ids: list[list[str]] = [[] for _ in commands]
         try:
+            if confirm:
+                pin = _confirming_pin(pin_stdin, confirm, as_json)
+                for i, command in enumerate(commands):
+                    if not any(slot.required for slot in confirmation_slots(state, command)):
+                        continue
+                    issued = app.confirmations.challenge(state, command, commands[:i])
+                    if not as_json:
+                        typer.echo(f"{confirm} confirms: {issued.challenge.summary}", err=True)
+                    given = app.confirmations.confirm(
+                        ProductionId(prod), issued.challenge.id, confirm, pin
+                    )
+                    ids[i].append(given.id)
             accepted = app.custody.grant_roles(
-                prod, PersonId(actor), person, user.display_name, [Role(r.value) for r in role]
+                prod, PersonId(actor), person, user.display_name, roles, ids
             )
         except Refused as exc:
             refused(exc.reasons, as_json, "user grant")
-    roles = ", ".join(r.value for r in role)
+        except Unconfirmed as exc:
+            refused((Reason("PIN", str(exc)),), as_json, "user grant")
+    granted = ", ".join(r.value for r in role)
     say(
         as_json,
         {
@@ -210,8 +245,20 @@ def user_grant(
             "added_person": any(isinstance(e, PersonAdded) for e in accepted.events),
             "seqs": list(accepted.seqs),
         },
-        [f"{user.display_name} ({person}) now has {roles} on {prod}."],
+        [f"{user.display_name} ({person}) now has {granted} on {prod}."],
     )
+
+
+def _confirming_pin(from_stdin: bool, person: str, as_json: bool) -> str:
+    if from_stdin:
+        lines = _stdin_lines()
+        if not lines:
+            fail("expected the confirming person's PIN on line 1 of stdin", EXIT_USAGE, as_json)
+        return lines[0]
+    if not sys.stdin.isatty():
+        fail("no terminal to ask for the PIN; use --pin-stdin", EXIT_USAGE, as_json)
+    value: str = typer.prompt(f"PIN of {person} (they type it)", hide_input=True)
+    return value
 
 
 @user_cli.command("list")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
     attempt,
+    attempt_confirmed,
     done,
     number,
     page,
@@ -225,14 +226,17 @@ def verify_dummies(
     count = state.lots[lot_id].lot.count if lot_id in state.lots else 0
 
     def build() -> dict[str, Any]:
-        rounds = []
+        rounds, unset = [], 0
         for n in range(1, count + 1):
             verdict = text(form, f"round-{n}")
-            if verdict:
+            if verdict in ("pass", "fail"):
                 rounds.append(RoundCheck(n, verdict == "pass", text(form, f"note-{n}")))
-        if len(rounds) != count:
+            elif verdict != "gone":
+                unset += 1
+        if unset:
             raise ValueError(
-                f"R03: check every round — {count - len(rounds)} of {count} have no result yet."
+                f"R03: check every round — {unset} of {count} have no result yet (a round "
+                "destroyed, returned or sealed is 'no longer in the lot')."
             )
         return {"lot": lot_id, "method": text(form, "method"), "rounds": tuple(rounds)}
 
@@ -240,7 +244,36 @@ def verify_dummies(
     return _lot_after(request, app, member, lot, result, "verified", form)
 
 
-def _rounds_route(cls: type[c.BaseCommand]) -> Any:
+def _confirmed_lot(
+    request: Request,
+    app: App,
+    member: Membership,
+    lot: str,
+    cls: type[c.BaseCommand],
+    build: Callable[[], Mapping[str, Any]],
+    form: FormData,
+    *,
+    action: str,
+    heading: str,
+    ok: str,
+) -> Response:
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        cls,
+        build,
+        form,
+        action=f"/p/{member.id}/ammo/{lot.upper()}/{action}",
+        back=f"/p/{member.id}/ammo/{lot.upper()}",
+        heading=heading,
+    )
+    if not isinstance(result, Outcome):
+        return result
+    return _lot_after(request, app, member, lot, result, ok, form)
+
+
+def _rounds_route(cls: type[c.BaseCommand], action: str, heading: str) -> Any:
     def route(
         lot: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
     ) -> Response:
@@ -252,26 +285,79 @@ def _rounds_route(cls: type[c.BaseCommand]) -> Any:
                 "note": text(form, "note"),
             }
 
-        result = attempt(app, member, cls, build)
-        return _lot_after(request, app, member, lot, result, "rounds", form)
+        return _confirmed_lot(
+            request,
+            app,
+            member,
+            lot,
+            cls,
+            build,
+            form,
+            action=action,
+            heading=f"{heading} {lot.upper()}",
+            ok="rounds",
+        )
 
-    route.__doc__ = f"{cls.__name__} (R05: counted, never just gone)."
+    route.__doc__ = f"{cls.__name__} (R05: counted, never just gone; a second person watches)."
     return route
 
 
-router.post("/p/{production}/ammo/{lot}/return")(_rounds_route(c.ReturnLot))
-router.post("/p/{production}/ammo/{lot}/destroy")(_rounds_route(c.DestroyRounds))
+router.post("/p/{production}/ammo/{lot}/return")(
+    _rounds_route(c.ReturnLot, "return", "return rounds of")
+)
+router.post("/p/{production}/ammo/{lot}/destroy")(
+    _rounds_route(c.DestroyRounds, "destroy", "destroy rounds of")
+)
+
+
+@router.post("/p/{production}/ammo/{lot}/evidence", response_class=HTMLResponse)
+def seal_lot_rounds(
+    lot: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """SealRoundsAsEvidence from a container: sealed, handed over, never back in stock."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "lot": LotId(lot.upper()),
+            "container": ContainerId(text(form, "container")),
+            "count": number(form, "count", "The count"),
+            "seal": text(form, "seal"),
+            "handed_to": text(form, "handed_to"),
+            "note": text(form, "note"),
+        }
+
+    return _confirmed_lot(
+        request,
+        app,
+        member,
+        lot,
+        c.SealRoundsAsEvidence,
+        build,
+        form,
+        action="evidence",
+        heading=f"seal rounds of {lot.upper()} as evidence",
+        ok="sealed",
+    )
 
 
 @router.post("/p/{production}/ammo/{lot}/release", response_class=HTMLResponse)
 def release_lot(
     lot: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
 ) -> Response:
-    """ReleaseLot: the armorer asks, the safety supervisor confirms with a PIN."""
+    """ReleaseLot: the armorer asks, the safety supervisor confirms (two different people)."""
 
     def build() -> dict[str, Any]:
         return {"lot": LotId(lot.upper()), "note": text(form, "note")}
 
-    pins = [(text(form, "confirm_person"), text(form, "confirm_pin"))]
-    result = attempt(app, member, c.ReleaseLot, build, pins)
-    return _lot_after(request, app, member, lot, result, "released", form)
+    return _confirmed_lot(
+        request,
+        app,
+        member,
+        lot,
+        c.ReleaseLot,
+        build,
+        form,
+        action="release",
+        heading=f"release {lot.upper()} from quarantine",
+        ok="released",
+    )

@@ -12,6 +12,13 @@ form, builds a domain command and runs it with :func:`attempt`; a refusal (a
 safety rule, a wrong PIN, a role that may not ask) comes back as reasons,
 and the route renders its form again with every reason listed and what was
 typed kept.
+
+A command that asks for confirmations (a handoff, a take-back, a two-person
+rule) goes through :func:`attempt_confirmed` in two steps: the form is posted
+without any PIN, the server issues a challenge for that exact command and
+shows the :class:`ConfirmPage` (what is confirmed, in words, and one PIN field
+per person asked); that page posts the same form again with the challenge
+and the PINs, and only then is the command run, with the confirmations given.
 """
 
 from __future__ import annotations
@@ -33,14 +40,20 @@ from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
+from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason
 from coldcheck.domain.ids import PersonId
 from coldcheck.domain.model import ARMORER_ROLES, Role
 from coldcheck.domain.state import ProductionState, StopWorkState
-from coldcheck.domain.status import stop_work_active
-from coldcheck.entrypoints.commanding import Asked, run_command
+from coldcheck.domain.status import OverdueWeapon, overdue_weapons, stop_work_active
+from coldcheck.entrypoints.commanding import (
+    Asked,
+    ask_confirmations,
+    command_of,
+    give_confirmation,
+    run_command,
+)
 from coldcheck.entrypoints.deps import Membership, Viewer
-from coldcheck.service.confirmations import PinConfirmation
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.queries import ProductionSummary
@@ -75,6 +88,10 @@ DONE = {
     "misfire": "Misfire recorded — keep it pointed safe until the wait is over.",
     "discharge": "Unplanned discharge recorded: incident opened, weapon quarantined.",
     "cleared": "Quarantine cleared.",
+    "corrected": "Correction recorded — the entry stays on the record with it.",
+    "sealed": "Sealed as evidence and handed over — it never returns to stock.",
+    "destroyed": "Rounds destroyed, before a witness.",
+    "returned-lot": "Rounds returned to the supplier, before a witness.",
     "registered": "Weapon registered and in storage.",
     "lot": "Lot received.",
     "container": "Container created.",
@@ -137,6 +154,7 @@ class Page:
     reasons: tuple[Reason, ...] = ()
     production: ProductionSummary | None = None
     stop_work: StopWorkState | None = None
+    overdue_weapons: tuple[OverdueWeapon, ...] = ()
     nav: str = ""
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
@@ -166,6 +184,7 @@ def production_page(
         "roles": member.roles,
         "is_armorer": bool(member.roles & ARMORER_ROLES),
         "stop_work": st.stop_work if stop_work_active(st) else None,
+        "overdue_weapons": tuple(overdue_weapons(st, app.clock.now())),
         "state": st,
         "tz": zone(member),
         "name_of": st.name_of,
@@ -264,17 +283,18 @@ def attempt(
     member: Membership,
     cls: type[c.BaseCommand],
     build: Callable[[], Mapping[str, Any]],
-    pins: Sequence[tuple[str, str]] = (),
+    confirmations: Sequence[str] = (),
 ) -> Outcome:
-    """Build the command's values, run it with the PINs typed; refusals become reasons."""
+    """Build the command's values and run it (with the confirmations given, if any);
+    refusals become reasons."""
     try:
         values = build()
     except (ValueError, KeyError) as exc:
         return Outcome((Reason("INPUT", str(exc).strip("'\"")),))
-    typed_pins = [(p, pin) for p, pin in pins if p and pin]
-    if any(not (4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()) for _, pin in typed_pins):
-        return Outcome((Reason("PIN", "a PIN is 4 to 8 digits — type it again."),))
-    asked = Asked(cls, values, [PinConfirmation(p, pin) for p, pin in typed_pins])
+    return _run(app, member, Asked(cls, values, tuple(confirmations)))
+
+
+def _run(app: App, member: Membership, asked: Asked) -> Outcome:
     try:
         return Outcome(accepted=run_command(app, member, asked))
     except Refused as exc:
@@ -283,6 +303,195 @@ def attempt(
         return Outcome((Reason("PIN", str(exc)),))
     except Forbidden as exc:
         return Outcome((Reason("ROLE", str(exc)),))
+
+
+#: A tick box the confirmer must tick, per command and slot.
+PLEDGES: dict[tuple[type[c.BaseCommand], int], str] = {
+    (c.HandOver, 0): "I was shown every chamber and the bore",
+}
+
+
+@dataclass(frozen=True)
+class ConfirmSlot:
+    """One confirmation on the confirmation screen."""
+
+    index: int
+    who: str
+    people: tuple[tuple[PersonId, str], ...]
+    required: bool
+    pledge: str
+    chosen: str
+    done: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmPage(ProductionPage):
+    """What is confirmed, in the server's words, and one PIN per person the command asks.
+
+    The first form's fields are posted again unchanged (``carried``), with the
+    challenge and the PINs; a confirmation already given stays (``given``).
+    """
+
+    template: ClassVar[str] = "confirm.html"
+    heading: str
+    summary: str
+    action: str
+    back: str
+    challenge: str
+    expires_at: datetime
+    slots: tuple[ConfirmSlot, ...]
+    carried: tuple[tuple[str, str], ...]
+    given: tuple[str, ...]
+
+
+def _carried(form: FormData) -> tuple[tuple[str, str], ...]:
+    skip = ("csrf", "challenge", "given")
+    return tuple(
+        (k, v)
+        for k, v in form.multi_items()
+        if isinstance(v, str) and k not in skip and not k.startswith("confirm_")
+    )
+
+
+def _slots(
+    state: ProductionState,
+    cls: type[c.BaseCommand],
+    slots: Sequence[Slot],
+    form: FormData | None,
+    done: Mapping[int, PersonId] | None = None,
+) -> tuple[ConfirmSlot, ...]:
+    return tuple(
+        ConfirmSlot(
+            index=i,
+            who=slot.who,
+            people=tuple((p, state.name_of(p)) for p in slot.people),
+            required=slot.required,
+            pledge=PLEDGES.get((cls, i), ""),
+            chosen=(text(form, f"confirm_person_{i}") if form is not None else "")
+            or (slot.people[0] if len(slot.people) == 1 else ""),
+            done=state.name_of(done[i]) if done and i in done else "",
+        )
+        for i, slot in enumerate(slots)
+    )
+
+
+def _slots_done(slots: Sequence[Slot], people: Sequence[PersonId]) -> dict[int, PersonId]:
+    """Which slots the confirmations already given fill (each person fills one slot)."""
+    done: dict[int, PersonId] = {}
+    left = list(dict.fromkeys(people))
+    for i, slot in enumerate(slots):
+        who = next((p for p in left if p in slot.people), None)
+        if who is not None:
+            done[i] = who
+            left.remove(who)
+    return done
+
+
+def attempt_confirmed(
+    request: Request,
+    app: App,
+    member: Membership,
+    cls: type[c.BaseCommand],
+    build: Callable[[], Mapping[str, Any]],
+    form: FormData,
+    *,
+    action: str,
+    back: str,
+    heading: str,
+) -> Outcome | Response:
+    """Run a command that may ask for confirmations, in two steps (see the module docstring).
+
+    Returns the :class:`ConfirmPage` (step one, or step two again after a wrong PIN,
+    keeping what was typed and the confirmations already given), or the Outcome of
+    running the command.
+    """
+    try:
+        values = build()
+    except (ValueError, KeyError) as exc:
+        return Outcome((Reason("INPUT", str(exc).strip("'\"")),))
+    asked = Asked(cls, values)
+    try:
+        command = command_of(app, member, asked)
+    except Exception as exc:  # an enum value the form should not have sent
+        return Outcome((Reason("INPUT", str(exc)),))
+    state = app.custody.state(member.id)
+    slots = confirmation_slots(state, command)
+    challenge = text(form, "challenge")
+    if not challenge:
+        if not any(slot.required for slot in slots):
+            return _run(app, member, asked)
+        try:
+            issued = ask_confirmations(app, member, asked)
+        except Refused as exc:
+            return Outcome(exc.reasons)
+        except Forbidden as exc:
+            return Outcome((Reason("ROLE", str(exc)),))
+        ctx = ConfirmPage(
+            **production_page(app, member, state),
+            heading=heading,
+            summary=issued.challenge.summary,
+            action=action,
+            back=back,
+            challenge=issued.challenge.id,
+            expires_at=issued.challenge.expires_at,
+            slots=_slots(state, cls, issued.slots, None),
+            carried=_carried(form),
+            given=(),
+        )
+        return page(request, ctx)
+    pending = app.confirmations.pending(member.id, challenge)
+    already = app.confirmations.given(challenge, texts(form, "given"))
+    given = list(already)
+    done = _slots_done(slots, list(already.values()))
+    reasons: list[Reason] = []
+    if pending is None:
+        return Outcome(
+            (
+                Reason(
+                    "PIN",
+                    "the confirmation request expired (they last a few minutes) — send the "
+                    "form again and confirm at once.",
+                ),
+            )
+        )
+    for i, slot in enumerate(slots):
+        if i in done:
+            continue
+        person, pin = text(form, f"confirm_person_{i}"), text(form, f"confirm_pin_{i}")
+        pledge = PLEDGES.get((cls, i))
+        if not pin:
+            if slot.required:
+                reasons.append(Reason("PIN", f"{slot.who} types their PIN."))
+            continue
+        if not (4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()):
+            reasons.append(Reason("PIN", "a PIN is 4 to 8 digits — type it again."))
+            continue
+        if pledge and text(form, f"confirm_pledge_{i}") != "yes":
+            reasons.append(Reason("R12", f"{slot.who} ticks “{pledge}” before confirming."))
+            continue
+        try:
+            confirmation = give_confirmation(app, member, challenge, person, pin)
+        except Unconfirmed as exc:
+            reasons.append(Reason("PIN", str(exc)))
+            continue
+        given.append(confirmation.id)
+        done[i] = confirmation.person
+    if reasons:
+        ctx = ConfirmPage(
+            **production_page(app, member, state),
+            heading=heading,
+            summary=pending.summary,
+            action=action,
+            back=back,
+            challenge=pending.id,
+            expires_at=pending.expires_at,
+            slots=_slots(state, cls, slots, form, done),
+            carried=_carried(form),
+            given=tuple(given),
+            reasons=tuple(reasons),
+        )
+        return page(request, ctx, status=409)
+    return _run(app, member, Asked(cls, values, tuple(given)))
 
 
 def done(url: str, key: str) -> Response:
@@ -336,12 +545,14 @@ def people_with(state: ProductionState, *roles: Role) -> list[tuple[PersonId, st
 __all__ = [
     "CHROME",
     "TEMPLATES",
+    "ConfirmPage",
     "ErrorPage",
     "Outcome",
     "Page",
     "ProductionPage",
     "RefusalPage",
     "attempt",
+    "attempt_confirmed",
     "done",
     "error_page",
     "local_time",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
@@ -30,6 +30,7 @@ from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
     attempt,
+    attempt_confirmed,
     done,
     number,
     page,
@@ -88,7 +89,7 @@ def day_page(app: App, member: Membership, day: date, form: FormData | None = No
     return DayPage(
         **production_page(app, member, state, "day"),
         day=day,
-        status=day_status(state, day),
+        status=day_status(state, day, today(app, member)),
         scenes=tuple(
             sorted((s for s in state.scenes.values() if s.day == day), key=lambda s: s.id)
         ),
@@ -150,9 +151,7 @@ def plan_scene(request: Request, app: AppDep, member: PostedMember, form: FormDe
             ),
         }
 
-    pins = [(text(form, "signoff_person"), text(form, "signoff_pin"))]
-    result = attempt(app, member, c.PlanScene, build, pins)
-    return _after(request, app, member, day, result, "scene", form)
+    return _confirmed(request, app, member, day, c.PlanScene, build, form, "scenes", "scene")
 
 
 @router.post("/p/{production}/day/meetings", response_class=HTMLResponse)
@@ -217,21 +216,57 @@ def reconcile(request: Request, app: AppDep, member: PostedMember, form: FormDep
 def close_day(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
     """CloseDay: the armorer asks, a producer or 1st AD confirms with a PIN (R23)."""
     day = _day(app, member, text(form, "day"))
-    pins = [(text(form, "rep_person"), text(form, "rep_pin"))]
-    result = attempt(app, member, c.CloseDay, lambda: {"day": day}, pins)
-    return _after(request, app, member, day, result, "closed", form)
+    return _confirmed(
+        request, app, member, day, c.CloseDay, lambda: {"day": day}, form, "close", "closed"
+    )
 
 
 @router.post("/p/{production}/day/resolve", response_class=HTMLResponse)
 def resolve(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
     """ResolveDiscrepancy: armorer and producer together (R23)."""
     day = _day(app, member, text(form, "day"))
-    pins = [(text(form, "res_person"), text(form, "res_pin"))]
-    result = attempt(
+    return _confirmed(
+        request,
         app,
         member,
+        day,
         c.ResolveDiscrepancy,
         lambda: {"day": day, "resolution": text(form, "resolution")},
-        pins,
+        form,
+        "resolve",
+        "resolved",
     )
-    return _after(request, app, member, day, result, "resolved", form)
+
+
+HEADINGS = {
+    c.PlanScene: "sign off the scene plan",
+    c.CloseDay: "close the day",
+    c.ResolveDiscrepancy: "resolve the discrepancy",
+}
+
+
+def _confirmed(
+    request: Request,
+    app: App,
+    member: Membership,
+    day: date,
+    cls: type[c.BaseCommand],
+    build: Callable[[], Mapping[str, Any]],
+    form: FormData,
+    action: str,
+    ok: str,
+) -> Response:
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        cls,
+        build,
+        form,
+        action=f"/p/{member.id}/day/{action}",
+        back=f"/p/{member.id}/day?day={day.isoformat()}",
+        heading=HEADINGS[cls],
+    )
+    if not isinstance(result, Outcome):
+        return result
+    return _after(request, app, member, day, result, ok, form)

@@ -1,12 +1,15 @@
 """The handover: the armorer hands a weapon to a performer, who and the 1st AD confirm (R08, R12).
 
-The weapon is typed or scanned; its inspection shows as an htmx fragment, so
-the performer sees every chamber and the bore before typing their PIN.
+The weapon is typed or scanned; its inspection shows as an htmx fragment.
+Sending the form asks the server for a challenge for that exact handoff: the
+confirmation screen then shows the performer and the 1st AD, in words, what
+they confirm (every chamber, the bore, who inspected it and when) before each
+types their own PIN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -22,8 +25,9 @@ from coldcheck.domain.model import ARMORER_ROLES, Role
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
+    Outcome,
     ProductionPage,
-    attempt,
+    attempt_confirmed,
     done,
     page,
     people_with,
@@ -94,14 +98,9 @@ def handover_weapon(
     return page(request, handover_page(app, member, weapon), partial="_handover_weapon.html")
 
 
-def handover_pins(form: FormData, to: str) -> Sequence[tuple[str, str]]:
-    """The performer's PIN and the witness's PIN, as typed."""
-    return [(to, text(form, "performer_pin")), (text(form, "ad_person"), text(form, "ad_pin"))]
-
-
 @router.post("/p/{production}/handover", response_class=HTMLResponse)
 def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
-    """HandOver with the performer's and the 1st AD's PINs; refusals list every rule."""
+    """HandOver: first the confirmation screen, then the PINs; refusals list every rule."""
     tag = text(form, "weapon").upper()
     to = text(form, "to")
 
@@ -112,7 +111,19 @@ def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep)
             raise ValueError("choose who receives the weapon.")
         return {"weapon": WeaponId(tag), "to": PersonId(to)}
 
-    result = attempt(app, member, c.HandOver, build, handover_pins(form, to))
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        c.HandOver,
+        build,
+        form,
+        action=f"/p/{member.id}/handover",
+        back=f"/p/{member.id}/handover?weapon={tag}",
+        heading=f"hand {tag} over",
+    )
+    if not isinstance(result, Outcome):
+        return result
     if result.ok:
         return done(f"/p/{member.id}/w/{tag}", "handed")
     refused = handover_page(app, member, tag, form).refused(result.reasons)

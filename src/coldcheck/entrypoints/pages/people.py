@@ -18,8 +18,9 @@ from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import Permit, PermitKind, Role
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
+    Outcome,
     ProductionPage,
-    attempt,
+    attempt_confirmed,
     done,
     page,
     production_page,
@@ -153,7 +154,19 @@ def person_change(
     if what not in builders:
         raise HTTPException(404, f"There is no '{what}' change for people.")
     cls, build = builders[what]
-    result = attempt(app, member, cls, build)
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        cls,
+        build,
+        form,
+        action=f"/p/{member.id}/people/{what}",
+        back=f"/p/{member.id}/people",
+        heading="give a role that checks others",
+    )
+    if not isinstance(result, Outcome):
+        return result
     if result.ok:
         return done(f"/p/{member.id}/people", "person")
     refused = people_page(app, member, what, form).refused(result.reasons)

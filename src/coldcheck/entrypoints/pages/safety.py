@@ -18,10 +18,12 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import (
     IncidentId,
+    LotId,
     MeetingId,
     PersonId,
     ProductionId,
     ReportId,
+    SceneId,
     WeaponId,
 )
 from coldcheck.domain.model import (
@@ -39,11 +41,13 @@ from coldcheck.entrypoints.pages.common import (
     Page,
     ProductionPage,
     attempt,
+    attempt_confirmed,
     done,
     page,
     people_with,
     production_page,
     text,
+    texts,
     typed,
 )
 from coldcheck.service.errors import Refused
@@ -65,6 +69,10 @@ class SafetyPage(ProductionPage):
     weapons: tuple[WeaponId, ...]
     report_link: str
     values: Mapping[str, str] = field(default_factory=dict)
+    lots: tuple[LotId, ...] = ()
+    scenes: tuple[SceneId, ...] = ()
+    people: tuple[tuple[PersonId, str], ...] = ()
+    stop_incidents: tuple[Incident, ...] = ()
 
 
 def safety_page(
@@ -92,6 +100,14 @@ def safety_page(
         weapons=tuple(sorted(state.weapons)),
         report_link=f"{str(request.base_url).rstrip('/')}/report/{member.id}",
         values=typed(form),
+        lots=tuple(sorted(state.lots)),
+        scenes=tuple(sorted(state.scenes)),
+        people=tuple(people_with(state)),
+        stop_incidents=tuple(
+            state.incidents[i]
+            for i in dict.fromkeys(state.stop_work.incidents if state.stop_work else ())
+            if i in state.incidents and state.incidents[i].closed_at is None
+        ),
     )
 
 
@@ -119,11 +135,29 @@ def stop_work(request: Request, app: AppDep, member: PostedMember, form: FormDep
 
 @router.post("/p/{production}/safety/lift", response_class=HTMLResponse)
 def lift_stop_work(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
-    """LiftStopWork: armorer and safety supervisor together, after a new meeting (R21)."""
-    pins = [(text(form, "lift_person"), text(form, "lift_pin"))]
-    result = attempt(
-        app, member, c.LiftStopWork, lambda: {"meeting": MeetingId(text(form, "meeting"))}, pins
+    """LiftStopWork: armorer and safety supervisor together, after a new meeting, with every
+    stop incident closed or carried over in words (R21)."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "meeting": MeetingId(text(form, "meeting")),
+            "carry_over": tuple(IncidentId(i) for i in texts(form, "carry_over")),
+            "carry_over_reason": text(form, "carry_over_reason"),
+        }
+
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        c.LiftStopWork,
+        build,
+        form,
+        action=f"/p/{member.id}/safety/lift",
+        back=f"/p/{member.id}/safety",
+        heading="lift stop-work",
     )
+    if not isinstance(result, Outcome):
+        return result
     return _after(request, app, member, result, "lifted", form)
 
 
@@ -132,12 +166,15 @@ def open_incident(request: Request, app: AppDep, member: PostedMember, form: For
     """OpenIncident; severity 'stop' stops work (R21)."""
 
     def build() -> dict[str, Any]:
-        weapon = text(form, "weapon")
+        scene = text(form, "scene")
         return {
             "kind": text(form, "kind") or "reported",
             "severity": Severity(text(form, "severity", "note")),
             "description": text(form, "description"),
-            "weapon": WeaponId(weapon) if weapon else None,
+            "weapons": tuple(WeaponId(w) for w in texts(form, "weapon")),
+            "lots": tuple(LotId(x) for x in texts(form, "lot")),
+            "scene": SceneId(scene) if scene else None,
+            "people": tuple(PersonId(p) for p in texts(form, "person")),
         }
 
     return _after(

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
-from coldcheck.domain.events import Event
+from coldcheck.domain.events import Event, InspectionRecorded
 from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId
 from coldcheck.domain.mechanics import (
     HammerPosition,
@@ -45,6 +45,7 @@ from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
     attempt,
+    attempt_confirmed,
     done,
     page,
     production_page,
@@ -100,11 +101,19 @@ class WeaponPage(ProductionPage):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponScreen(WeaponPage):
-    """The weapon page: actions, QR label and the custody timeline in words."""
+    """The weapon page: actions, QR label and the custody timeline in words.
+
+    ``corrections`` maps a log position to the corrections of it (R27): who, when, why;
+    ``correctable`` are the positions a correction is offered for (its inspections).
+    """
 
     template: ClassVar[str] = "weapon.html"
     timeline: tuple[tuple[int, Event, str, str], ...]
     qr: str
+    corrections: Mapping[int, tuple[tuple[str, str, str], ...]] = dataclasses.field(
+        default_factory=dict
+    )
+    correctable: frozenset[int] = frozenset()
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -133,6 +142,10 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
     """The weapon page with its timeline (newest first) in the same words as the reports."""
     base = weapon_page(app, member, tag)
     items = app.reads.timeline(member.id, base.w.tag, 200)
+    notes: dict[int, list[tuple[str, str, str]]] = {}
+    for note in base.state.corrections:
+        when = note.at.astimezone(base.tz).strftime("%d %b %H:%M")
+        notes.setdefault(note.corrects, []).append((base.state.name_of(note.by), when, note.reason))
     return WeaponScreen(
         **_fields(base),
         timeline=tuple(
@@ -140,6 +153,10 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             for item in reversed(items)
         ),
         qr=qr_data_uri(request, member.id, base.w.tag),
+        corrections={k: tuple(v) for k, v in notes.items()},
+        correctable=frozenset(
+            item.seq for item in items if isinstance(item.event, InspectionRecorded)
+        ),
     )
 
 
@@ -182,7 +199,103 @@ def _simple(
 
 router.post("/p/{production}/w/{tag}/take-out")(_simple(c.TakeOutOfStorage, "taken-out"))
 router.post("/p/{production}/w/{tag}/return")(_simple(c.ReturnToStorage, "returned"))
-router.post("/p/{production}/w/{tag}/take-back")(_simple(c.TakeBack, "taken-back"))
+
+
+def _confirmed(
+    request: Request,
+    app: App,
+    member: Membership,
+    tag: str,
+    cls: type[c.BaseCommand],
+    build: Callable[[], Mapping[str, Any]],
+    form: FormData,
+    *,
+    action: str,
+    heading: str,
+    ok: str,
+    refused: Callable[[], WeaponPage] | None = None,
+) -> Response:
+    """A weapon step that asks for confirmations: the confirmation screen, then the step."""
+    result = attempt_confirmed(
+        request,
+        app,
+        member,
+        cls,
+        build,
+        form,
+        action=action,
+        back=f"/p/{member.id}/w/{tag.upper()}",
+        heading=heading,
+    )
+    if not isinstance(result, Outcome):
+        return result
+    return _after(request, app, member, tag, result, ok, refused)
+
+
+@router.post("/p/{production}/w/{tag}/take-back", response_class=HTMLResponse)
+def take_back(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """TakeBack: the performer (or the 1st AD) confirms handing it back (R12)."""
+    return _confirmed(
+        request,
+        app,
+        member,
+        tag,
+        c.TakeBack,
+        lambda: {"weapon": WeaponId(tag.upper())},
+        form,
+        action=f"/p/{member.id}/w/{tag.upper()}/take-back",
+        heading=f"take {tag.upper()} back",
+        ok="taken-back",
+    )
+
+
+@router.post("/p/{production}/w/{tag}/correct", response_class=HTMLResponse)
+def correct(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """Correct (R27): an entry recorded in error is named and said what was wrong; it stays."""
+
+    def build() -> dict[str, Any]:
+        try:
+            corrects = int(text(form, "corrects"))
+        except ValueError:
+            raise ValueError("choose the entry to correct.") from None
+        return {"corrects": corrects, "reason": text(form, "reason")}
+
+    result = attempt(app, member, c.Correct, build)
+    return _after(request, app, member, tag, result, "corrected")
+
+
+@router.post("/p/{production}/w/{tag}/seal", response_class=HTMLResponse)
+def seal_weapon(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """SealWeaponAsEvidence: the weapon, as it is, to a named person or agency (a witness)."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "seal": text(form, "seal"),
+            "handed_to": text(form, "handed_to"),
+            "note": text(form, "note"),
+        }
+
+    return _confirmed(
+        request,
+        app,
+        member,
+        tag,
+        c.SealWeaponAsEvidence,
+        build,
+        form,
+        action=f"/p/{member.id}/w/{tag.upper()}/seal",
+        heading=f"seal {tag.upper()} as evidence",
+        ok="sealed",
+    )
+
+
 router.post("/p/{production}/w/{tag}/bore")(
     _simple(c.CheckBore, "bore", lambda f: {"bore": BoreFinding(text(f, "bore"))})
 )
@@ -229,12 +342,13 @@ class InspectPage(WeaponPage):
     hammer_choices: tuple[str, ...]
     picked: Mapping[str, str]
     ticked: frozenset[str]
+    live_question: str = ""
 
 
 def inspect_page(
-    app: App, member: Membership, tag: str, form: FormData | None = None
+    app: App, member: Membership, tag: str, form: FormData | None = None, question: str = ""
 ) -> InspectPage:
-    """The inspection form (after a refusal: with what was chosen and ticked)."""
+    """The inspection form (after a refusal or a question: with what was chosen and ticked)."""
     base = weapon_page(app, member, tag)
     return InspectPage(
         **_fields(base),
@@ -243,7 +357,22 @@ def inspect_page(
         hammer_choices=tuple(h.value for h in HammerPosition),
         picked=typed(form),
         ticked=frozenset(texts(form, "step")) if form else frozenset(),
+        live_question=question,
     )
+
+
+def live_round_question(status: WeaponStatus, form: FormData) -> str:
+    """ "You found a live round in chamber 3?" — asked once before such a finding is saved."""
+    found = []
+    for i, (position, load) in enumerate(status.positions):
+        kind = text(form, f"pos-{i}")
+        if kind in ("live", "unknown") and load.state.value != kind:
+            found.append(f"{'a live' if kind == 'live' else 'an unidentified'} round in {position}")
+    if text(form, "bore") == "obstructed" and status.bore_check_due != "obstructed":
+        found.append("the bore obstructed")
+    if not found:
+        return ""
+    return f"You found {' and '.join(found)}?"
 
 
 @router.get("/p/{production}/w/{tag}/inspect", response_class=HTMLResponse)
@@ -278,6 +407,9 @@ def inspect(
             "hammer_over": over or None,
         }
 
+    question = live_round_question(status, form)
+    if question and text(form, "confirm_live") != "yes":
+        return page(request, inspect_page(app, member, tag, form, question))
     result = attempt(app, member, c.InspectWeapon, build)
     return _after(
         request, app, member, tag, result, "inspected", lambda: inspect_page(app, member, tag, form)
@@ -382,24 +514,42 @@ class UnloadPage(WeaponPage):
     suggested: str
     checked: frozenset[str]
     disposition: str
+    misfired: tuple[str, ...] = ()
+    picked: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def unload_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> UnloadPage:
-    """The unload form (after a refusal: with what was chosen)."""
+    """The unload form (after a refusal: with what was chosen).
+
+    A misfired round never goes back to a box (R19): while one is held, the form
+    offers it alone, to destruction, and never pre-ticks it for a container.
+    """
     base = weapon_page(app, member, tag)
     held = tuple((p, load) for p, load in base.w.positions if load.state is not RoundState.EMPTY)
+    misfired = tuple(
+        sorted(p for p in base.state.weapons[base.w.weapon].misfired if p in dict(held))
+    )
     lots = {load.lot for _, load in held if load.lot}
     containers = sorted(base.state.containers.items())
     suggested = next(
         (cid for cid, cs in containers if any(cs.contents.get(lot) for lot in lots)), ""
     )
+    if form:
+        checked = frozenset(texts(form, "position"))
+        disposition = text(form, "disposition", "store")
+    elif misfired:
+        checked, disposition = frozenset(misfired), "destroy"
+    else:
+        checked, disposition = frozenset(p for p, _ in held), "store"
     return UnloadPage(
         **_fields(base),
         held=held,
         containers=tuple(cs for _, cs in containers),
         suggested=text(form, "container") if form else suggested,
-        checked=frozenset(texts(form, "position")) if form else frozenset(p for p, _ in held),
-        disposition=text(form, "disposition", "store") if form else "store",
+        checked=checked,
+        disposition=disposition,
+        misfired=misfired,
+        picked=typed(form),
     )
 
 
@@ -424,9 +574,48 @@ def unload(
             "container": ContainerId(container) if container else None,
         }
 
-    result = attempt(app, member, c.UnloadWeapon, build)
-    return _after(
-        request, app, member, tag, result, "unloaded", lambda: unload_page(app, member, tag, form)
+    return _confirmed(
+        request,
+        app,
+        member,
+        tag,
+        c.UnloadWeapon,
+        build,
+        form,
+        action=f"/p/{member.id}/w/{tag.upper()}/unload",
+        heading=f"unload {tag.upper()} for destruction",
+        ok="unloaded",
+        refused=lambda: unload_page(app, member, tag, form),
+    )
+
+
+@router.post("/p/{production}/w/{tag}/evidence", response_class=HTMLResponse)
+def seal_rounds(
+    tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """SealRoundsAsEvidence from the weapon's positions: sealed, handed over, never restocked."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "positions": tuple(texts(form, "position")),
+            "seal": text(form, "seal"),
+            "handed_to": text(form, "handed_to"),
+            "note": text(form, "note"),
+        }
+
+    return _confirmed(
+        request,
+        app,
+        member,
+        tag,
+        c.SealRoundsAsEvidence,
+        build,
+        form,
+        action=f"/p/{member.id}/w/{tag.upper()}/evidence",
+        heading=f"seal rounds of {tag.upper()} as evidence",
+        ok="sealed",
+        refused=lambda: unload_page(app, member, tag, form),
     )
 
 

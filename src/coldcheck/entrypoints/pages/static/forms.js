@@ -42,7 +42,11 @@
   if (allPass) {
     allPass.hidden = false;
     allPass.addEventListener("click", function () {
-      document.querySelectorAll('#verify-form input[value="pass"]').forEach(function (i) { i.checked = true; });
+      document.querySelectorAll('#verify-form fieldset.round').forEach(function (fs) {
+        var gone = fs.querySelector('input[value="gone"]');
+        if (gone && gone.checked) { return; }
+        fs.querySelector('input[value="pass"]').checked = true;
+      });
     });
   }
 })();
