@@ -7,8 +7,11 @@ HOST   ?= $(or $(COLDCHECK_HOST),127.0.0.1)
 PORT   ?= $(or $(COLDCHECK_PORT),8000)
 export COLDCHECK_DATA ?= coldcheck-data
 
-.PHONY: install run test lint bench system-deps clean
+.PHONY: install install-dev run test lint bench system-deps clean
 
+# The app's own dependencies (requirements.lock) for `make run`; the test tools, linters,
+# type checker and browser driver (requirements-dev.lock) only for test, lint and bench.
+# Both locks are hash-pinned and made by `uv pip compile` (see the header of each).
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(BIN)/python -m pip install -q uv
@@ -16,7 +19,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(UV) pip install -q --python $(BIN)/python --require-hashes -r requirements.lock -r requirements-dev.lock
+	@touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/coldcheck init
@@ -27,15 +36,15 @@ run: install
 system-deps:
 	@scripts/system-deps.sh
 
-test: install system-deps
+test: install-dev system-deps
 	@scripts/test.sh
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
