@@ -17,6 +17,7 @@ from typing import Any
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
+from coldcheck.domain.zones import zone_of
 from coldcheck.entrypoints.deps import Membership
 from coldcheck.service.confirmations import PinConfirmation, confirm
 from coldcheck.service.custody import Accepted
@@ -40,7 +41,7 @@ def _command(app: App, member: Membership, asked: Asked) -> c.Command:
         production=member.id,
         actor=member.viewer.person,
         at=app.clock.now(),
-        confirmations=confirm(app.accounts, asked.pins),
+        confirmations=confirm(app.accounts, asked.pins, zone_of(member.production.time_zone)),
         **asked.values,
     )
     return command  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 from coldcheck.domain.ids import PersonId
 from coldcheck.service.account_model import PinLocked, PinRefused, WrongPin
@@ -32,15 +33,20 @@ class PinConfirmation:
         return f"PinConfirmation(person={self.person!r})"
 
 
-def confirm(accounts: AccountService, pins: Sequence[PinConfirmation]) -> frozenset[PersonId]:
-    """The people whose PIN was right; ``Unconfirmed`` at the first one that was not."""
+def confirm(
+    accounts: AccountService, pins: Sequence[PinConfirmation], zone: tzinfo | None = None
+) -> frozenset[PersonId]:
+    """The people whose PIN was right; ``Unconfirmed`` at the first one that was not.
+
+    Times in the words (a PIN locked until ...) are in ``zone``, the production's.
+    """
     try:
         return accounts.verify_pins([(p.person, p.pin) for p in pins])
     except PinRefused as refused:
-        raise Unconfirmed(_words(refused.person, refused.cause)) from None
+        raise Unconfirmed(_words(refused.person, refused.cause, zone)) from None
 
 
-def _words(person: str, cause: Exception) -> str:
+def _words(person: str, cause: Exception, zone: tzinfo | None = None) -> str:
     if isinstance(cause, WrongPin):
         return (
             f"The PIN entered for {person} is wrong;"
@@ -49,6 +55,11 @@ def _words(person: str, cause: Exception) -> str:
     if isinstance(cause, PinLocked):
         return (
             f"{person}'s PIN is locked after five wrong tries until"
-            f" {cause.until:%H:%M} UTC. Wait, or confirm with someone else."
+            f" {cause.until.astimezone(zone or UTC):%H:%M} ({_zone_name(zone)})."
+            " Wait, or confirm with someone else."
         )
     return f"{person} has no account with a PIN; set one with `coldcheck user`."
+
+
+def _zone_name(zone: tzinfo | None) -> str:
+    return str(getattr(zone, "key", None) or "UTC")

@@ -21,6 +21,7 @@ from coldcheck.domain.rulebook.kit import (
     weapon_or_refusal,
 )
 from coldcheck.domain.state import Custody, ProductionState
+from coldcheck.domain.zones import is_time_zone
 
 
 @handles(c.CreateProduction)
@@ -31,6 +32,22 @@ def _create_production(state: ProductionState, cmd: c.CreateProduction) -> Decis
     for name, value in (("title", cmd.title), ("time zone", cmd.time_zone)):
         if not value.strip():
             reasons.append(because("INPUT", f"give the production a {name}."))
+    if cmd.time_zone.strip() and not is_time_zone(cmd.time_zone):
+        reasons.append(
+            because(
+                "INPUT",
+                f"{cmd.time_zone[:70]!r} is not a time zone; use a name like America/Denver"
+                " or Europe/London.",
+            )
+        )
+    for name, value, bound in (
+        ("title", cmd.title, 200),
+        ("company", cmd.company, 200),
+        ("location", cmd.location, 200),
+        ("creator's name", cmd.actor_name, 120),
+    ):
+        if len(value) > bound:
+            reasons.append(because("INPUT", f"the {name} is longer than {bound} characters."))
     reasons += _settings_are_positive(cmd.settings)
     if not cmd.roles:
         reasons.append(because("INPUT", "give the creator at least one role."))

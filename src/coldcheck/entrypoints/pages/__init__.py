@@ -8,6 +8,7 @@
 - ``day``      the armory, scene plans, safety meetings, the wrap count and close
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
+- ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
 
@@ -26,12 +27,13 @@ from coldcheck.entrypoints.pages import (
     people,
     safety,
     signin,
+    status,
     weapon,
 )
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, board, weapon, handover, ammo, day, safety, people):
+for _module in (signin, status, board, weapon, handover, ammo, day, safety, people):
     router.include_router(_module.router)
 
 __all__ = ["error_page", "render_refusal", "router"]

@@ -46,6 +46,7 @@ from coldcheck.entrypoints.pages.common import (
     ProductionPage,
     attempt,
     done,
+    default_take,
     page,
     production_page,
     take_time,
@@ -299,6 +300,7 @@ class LoadPage(WeaponPage):
     hammer_default: str
     scenes: tuple[ScenePlan, ...]
     picked: Mapping[str, str]
+    take_default: str = ""
 
 
 def load_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> LoadPage:
@@ -339,6 +341,7 @@ def load_page(app: App, member: Membership, tag: str, form: FormData | None = No
             sorted((s for s in state.scenes.values() if s.day == day), key=lambda s: s.id)
         ),
         picked=typed(form),
+        take_default=default_take(app, member),
     )
 
 
