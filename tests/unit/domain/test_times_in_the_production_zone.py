@@ -18,8 +18,8 @@ def test_r13_says_the_take_time_in_the_productions_zone_not_utc():
     refusal = s.load_blanks(W1, ("chamber 1",), take_in=40)
     assert isinstance(refusal, Refusal)
     (r13,) = [r for r in refusal.reasons if r.rule == "R13"]
-    assert "13:41 (America/Denver)" in r13.message
-    assert "no earlier than 13:26" in r13.message
+    assert "13:40 (America/Denver)" in r13.message
+    assert "no earlier than 13:25" in r13.message
     assert "UTC" not in r13.message and "19:" not in r13.message
 
 
