@@ -295,8 +295,11 @@ class _Doc(FPDF):
             size=7,
         )
 
-    def signatures(self, roles: Sequence[tuple[str, Sequence[str]]]) -> None:
-        self.section("Signatures", need=40)
+    def signatures(
+        self, roles: Sequence[tuple[str, Sequence[str]]], signed: Sequence[str] = ()
+    ) -> None:
+        """Signature lines per role; ``signed`` says, per role, who signed in coldcheck."""
+        self.section("Signatures", need=46)
         gap = 8.0
         w = (self.width - gap * (len(roles) - 1)) / max(len(roles), 1)
         top = self.get_y() + 2
@@ -308,13 +311,17 @@ class _Doc(FPDF):
             self.set_font(self.sans, "", 7.5)
             self.set_x(x)
             self.cell(w, 4, self.t(" / ".join(names) or ""), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if i < len(signed) and signed[i]:
+                self.set_x(x)
+                self.set_font(self.sans, "B", 7.5)
+                self.multi_cell(w, 3.6, self.t(signed[i]), new_x=XPos.LEFT, new_y=YPos.NEXT)
             for label in ("Name (print)", "Signature", "Date and time"):
                 y = self.get_y() + 8
                 self.line(x, y, x + w, y)
                 self.set_xy(x, y + 0.5)
                 self.set_font(self.sans, "", 6.5)
                 self.cell(w, 3, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
-        self.set_xy(self.l_margin, top + 46)
+        self.set_xy(self.l_margin, top + 52)
 
 
 def _n(count: int, word: str) -> str:
@@ -373,7 +380,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     doc = _Doc(paper, f"coldcheck daily armory log - {h.title} - {report.day:%Y-%m-%d}")
     doc.set_title(f"Daily armory log {h.title} {report.day}")
     doc.add_page()
-    status = "day not over yet" if not report.over else f"wrap: {report.wrap.state}"
+    status = f"wrap: {report.wrap.state}" if report.over or report.closed else "day not over yet"
     doc.title_block(
         "Daily armory log",
         f"{h.title} - {report.day:%A %d %B %Y}",
@@ -397,7 +404,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         ("weapon", "that day", "end of day"),
         [
             (
-                f"{w.tag}\n{w.name}\nserial {w.serial}",
+                f"{w.tag}{' (RETIRED)' if w.retired else ''}\n{w.name}\nserial {w.serial}",
                 "\n".join(
                     f"{m.at:%H:%M} {m.what} - {m.by}"
                     + (f" (confirmed: {m.confirmed_by})" if m.confirmed_by else "")
@@ -460,12 +467,12 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
                 str(lot.fired),
                 str(lot.returned),
                 str(lot.destroyed),
-                "yes" if lot.conserved else "NO",
+                "yes" if lot.balances else "NO",
             )
             for lot in report.lots
         ],
         (14, 28, 13.6, 13.6, 13.6, 13.6, 13.6, 16, 13.6, 13.6, 13.6, 13.6),
-        bold_rows=[not lot.conserved for lot in report.lots],
+        bold_rows=[not lot.balances for lot in report.lots],
         size=7,
     )
     wrap = report.wrap
@@ -507,11 +514,20 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         for r in report.stop_work:
             doc.para(f"{_hm(r.at)} {r.what} ({r.by})", size=8, bold=True)
 
+    wrap = report.wrap
     doc.signatures(
         (
             ("Armorer", report.armorers),
             ("Production representative", report.representatives),
-        )
+        ),
+        (
+            f"Closed in coldcheck by {wrap.closed_by} at {_hm(wrap.closed_at)}"
+            if wrap.closed_at
+            else "",
+            f"Confirmed in coldcheck by {wrap.confirmed_by} with their PIN"
+            if wrap.closed_at and wrap.confirmed_by
+            else "",
+        ),
     )
     doc.head_block(
         report.head, f"by the end of {report.day:%Y-%m-%d}" if report.over else "the day"
@@ -648,20 +664,56 @@ def labels_pdf(items: Sequence[LabelItem], path: Path, layout: str = "a4") -> in
 
 
 def _label(doc: _Doc, item: LabelItem, x: float, y: float, spec: LabelLayout) -> None:
+    """One label: the QR code, the tag big, and every line whole — wrapped, and the type made
+    smaller until it all fits (a label never cuts a name or a serial)."""
     pad = 2.5
     size = spec.height - 2 * pad
     doc.qr(item.qr_text, x + pad, y + pad, size)
     tx = x + pad + size + 1.5
     tw = spec.width - (tx - x) - pad
-    doc.set_xy(tx, y + pad + 1)
+    room = spec.height - 2 * pad - 1
     big = 14.0 if spec.height < 45 else 18.0
     doc.set_font(doc.sans, "B", big)
-    doc.cell(tw, big * 0.42, doc.t(item.tag), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    while big > 7 and doc.get_string_width(doc.t(item.tag)) > tw:
+        big -= 0.5
+        doc.set_font(doc.sans, "B", big)
     small = 6.5 if spec.height < 45 else 8.0
+    lines: list[str] = []
+    while True:
+        doc.set_font(doc.sans, "", small)
+        lines = [part for line in item.lines for part in _wrap(doc, doc.t(line), tw)]
+        if big * 0.42 + len(lines) * small * 0.45 <= room or small <= 3.0:
+            break
+        small -= 0.25
+    doc.set_xy(tx, y + pad + 1)
+    doc.set_font(doc.sans, "B", big)
+    doc.cell(tw, big * 0.42, doc.t(item.tag), new_x=XPos.LEFT, new_y=YPos.NEXT)
     doc.set_font(doc.sans, "", small)
-    for line in item.lines[:4]:
+    for text in lines:
         doc.set_x(tx)
-        text = doc.t(line)
-        while text and doc.get_string_width(text) > tw:
-            text = text[:-1]
         doc.cell(tw, small * 0.45, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+def _wrap(doc: _Doc, text: str, width: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` at the current font, at spaces
+    where it can and inside a word where it must; nothing is dropped."""
+    out: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        trial = f"{line} {word}" if line else word
+        if doc.get_string_width(trial) <= width:
+            line = trial
+            continue
+        if line:
+            out.append(line)
+        line = ""
+        while doc.get_string_width(word) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and doc.get_string_width(word[:cut]) > width:
+                cut -= 1
+            out.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not out:
+        out.append(line)
+    return out

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
-from coldcheck.domain.ids import WeaponId
+from coldcheck.domain.ids import WeaponId, normalise_tag
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import WeaponKind
 from coldcheck.domain.state import ProductionState
@@ -64,6 +64,9 @@ def board_cards(app: App, member: Membership, state: ProductionState, query: Any
     want_where = query.get("where", "")
     want_scene = query.get("scene", "")
     needle = query.get("q", "").strip().lower()
+    short = normalise_tag(needle, "W") if needle else ""
+    if short in state.weapons:
+        needle = short.lower()  # 'w-1' or '1' finds W-0001
     cards = []
     for wid in sorted(state.weapons):
         ws = state.weapons[wid]

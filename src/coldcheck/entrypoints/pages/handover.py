@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
-from coldcheck.domain.ids import PersonId, WeaponId
+from coldcheck.domain.ids import PersonId, WeaponId, normalise_tag
 from coldcheck.domain.model import ARMORER_ROLES, Role
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
@@ -58,9 +58,10 @@ def handover_page(
     """The handover screen for the weapon typed (none yet when the tag is unknown)."""
     state = app.custody.state(member.id)
     status = None
+    tag = normalise_tag(tag, "W") if tag else ""
     if tag:
         try:
-            status = weapon_status(state, WeaponId(tag.strip().upper()))
+            status = weapon_status(state, WeaponId(tag))
         except UnknownEntity:
             status = None
     return HandoverPage(
@@ -102,7 +103,7 @@ def handover_pins(form: FormData, to: str) -> Sequence[tuple[str, str]]:
 @router.post("/p/{production}/handover", response_class=HTMLResponse)
 def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
     """HandOver with the performer's and the 1st AD's PINs; refusals list every rule."""
-    tag = text(form, "weapon").upper()
+    tag = normalise_tag(text(form, "weapon"), "W")
     to = text(form, "to")
 
     def build() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId
+from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId, normalise_tag
 from coldcheck.domain.mechanics import (
     HammerPosition,
     RoundState,
@@ -38,15 +38,15 @@ from coldcheck.domain.model import (
     ScenePlan,
     Weapon,
 )
-from coldcheck.domain.state import ContainerState, Load, LotState, ProductionState
+from coldcheck.domain.state import ContainerState, CorrectionNote, Load, LotState, ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
     attempt,
-    done,
     default_take,
+    done,
     page,
     production_page,
     take_time,
@@ -55,8 +55,11 @@ from coldcheck.entrypoints.pages.common import (
     today,
     typed,
 )
-from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
+from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import words
+from coldcheck.service.lanes import busy_window, custody_lanes
+from coldcheck.service.reports import day_bounds
 
 router = APIRouter(include_in_schema=False)
 FOUND_CHOICES = tuple(s.value for s in RoundState)
@@ -65,7 +68,7 @@ FOUND_CHOICES = tuple(s.value for s in RoundState)
 def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
     """The weapon's status; 404 with words when the tag is unknown."""
     try:
-        return weapon_status(state, WeaponId(tag.strip().upper()))
+        return weapon_status(state, WeaponId(normalise_tag(tag, "W")))
     except UnknownEntity:
         raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
 
@@ -101,11 +104,17 @@ class WeaponPage(ProductionPage):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponScreen(WeaponPage):
-    """The weapon page: actions, QR label and the custody timeline in words."""
+    """The weapon page: the next sensible steps, QR label, today's custody swim-lane and the
+    custody timeline in words (corrections shown against the entry they correct)."""
 
     template: ClassVar[str] = "weapon.html"
     timeline: tuple[tuple[int, Event, str, str], ...]
     qr: str
+    steps: frozenset[str] = frozenset()
+    primary: str = ""
+    hazard: str = "caution"
+    lanes: Chart | None = None
+    corrections: Mapping[int, tuple[CorrectionNote, ...]] = dataclasses.field(default_factory=dict)
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -134,6 +143,13 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
     """The weapon page with its timeline (newest first) in the same words as the reports."""
     base = weapon_page(app, member, tag)
     items = app.reads.timeline(member.id, base.w.tag, 200)
+    steps = next_steps(base.w, base.can)
+    day_start, day_end = day_bounds(today(app, member), base.tz)
+    start, end = busy_window(items, day_start, day_end, app.clock.now())
+    lanes = custody_lanes(items, base.state, base.w.weapon, start, end)
+    notes: dict[int, list[CorrectionNote]] = {}
+    for note in base.state.corrections:
+        notes.setdefault(note.corrects, []).append(note)
     return WeaponScreen(
         **_fields(base),
         timeline=tuple(
@@ -141,6 +157,11 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             for item in reversed(items)
         ),
         qr=qr_data_uri(request, member.id, base.w.tag),
+        steps=steps.offered,
+        primary=steps.primary,
+        hazard=hazard(base.w),
+        lanes=lanes_chart(lanes, base.tz),
+        corrections={seq: tuple(n) for seq, n in notes.items()},
     )
 
 
