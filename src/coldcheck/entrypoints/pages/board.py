@@ -17,7 +17,7 @@ from coldcheck.domain.ids import WeaponId, normalise_tag
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import WeaponKind
 from coldcheck.domain.state import ProductionState
-from coldcheck.domain.status import LoadLabel, WeaponStatus, weapon_status
+from coldcheck.domain.status import LoadLabel, WeaponStatus, still_needed, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
     ProductionPage,
@@ -98,6 +98,7 @@ class BoardPage(ProductionPage):
     labels: tuple[str, ...]
     scenes: tuple[str, ...]
     filters: Mapping[str, str]
+    still_needed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +123,7 @@ def board_page(app: App, member: Membership, request: Request) -> BoardPage:
         labels=tuple(label.value for label in LoadLabel),
         scenes=tuple(sorted(s.id for s in state.scenes.values() if s.day == day)),
         filters={k: q.get(k, "") for k in ("state", "where", "scene", "q")},
+        still_needed=still_needed(state, day),
     )
 
 

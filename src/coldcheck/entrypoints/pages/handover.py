@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,8 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.ids import PersonId, WeaponId, normalise_tag
-from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.model import Role
+from coldcheck.domain.state import ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
@@ -29,6 +31,7 @@ from coldcheck.entrypoints.pages.common import (
     people_with,
     production_page,
     text,
+    today,
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
@@ -50,6 +53,8 @@ class HandoverPage(ProductionPage):
     performers: tuple[tuple[PersonId, str], ...]
     ads: tuple[tuple[PersonId, str], ...]
     picked: Mapping[str, str] = field(default_factory=dict)
+    #: the performer today's plan gives this weapon to (when there is exactly one)
+    planned: str = ""
 
 
 def handover_page(
@@ -75,10 +80,23 @@ def handover_page(
             for wid in sorted(state.weapons)
             if not state.weapons[wid].retired
         ),
-        performers=tuple(people_with(state, Role.PERFORMER, *ARMORER_ROLES)),
+        performers=tuple(people_with(state, Role.PERFORMER)),
         ads=tuple(people_with(state, Role.FIRST_AD)),
         picked=typed(form),
+        planned=planned_performer(state, status.weapon, today(app, member)) if status else "",
     )
+
+
+def planned_performer(state: ProductionState, weapon: WeaponId, day: date) -> str:
+    """The one performer today's scene plans give ``weapon`` to, or '' (none, or several)."""
+    planned = {
+        p
+        for plan in state.scenes.values()
+        if plan.day == day and weapon in plan.weapons
+        for p in plan.performers
+        if state.has_role(p, Role.PERFORMER)
+    }
+    return next(iter(planned)) if len(planned) == 1 else ""
 
 
 @router.get("/p/{production}/handover", response_class=HTMLResponse)
