@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from fpdf import FPDF
@@ -23,6 +23,7 @@ from fpdf.fonts import FontFace
 
 from coldcheck.adapters.qr import qr_matrix
 from coldcheck.service.daily import DailyReport
+from coldcheck.service.lanes import LANES, CustodyLanes
 from coldcheck.service.reports import (
     CustodyReport,
     HeadPrint,
@@ -324,6 +325,77 @@ class _Doc(FPDF):
         self.set_xy(self.l_margin, top + 52)
 
 
+_LANE_FILL = {"storage": (154, 167, 184), "armorer": (11, 110, 47), "performer": (176, 0, 32)}
+_MARK_TEXT = {
+    "load": "L",
+    "shot": "*",
+    "misfire": "!",
+    "discharge": "!!",
+    "inspect": "v",
+    "unload": "U",
+}
+
+
+def _lanes(doc: _Doc, lanes: CustodyLanes, tz: tzinfo | None) -> None:
+    """One weapon's swim-lane: three lanes on a time axis, stints as bars, marks as dots."""
+    lane_h, label_w = 5.0, 22.0
+    need = lane_h * 3 + 12
+    if doc.get_y() + need > doc.page_break_trigger:
+        doc.add_page()
+    x0 = doc.l_margin + label_w
+    width = doc.width - label_w
+    span = max((lanes.end - lanes.start).total_seconds(), 60.0)
+
+    def at(t: datetime) -> float:
+        return x0 + width * min(max((t - lanes.start).total_seconds(), 0.0), span) / span
+
+    top = doc.get_y() + 1
+    doc.set_font(doc.sans, "B", 8)
+    doc.set_xy(doc.l_margin, top)
+    doc.cell(label_w, 4, doc.t(lanes.weapon))
+    top += 4.5
+    for i, lane in enumerate(LANES):
+        y = top + i * lane_h
+        doc.set_fill_color(241, 241, 238)
+        doc.rect(x0, y, width, lane_h - 0.8, style="F")
+        doc.set_font(doc.sans, "", 6.5)
+        doc.set_xy(doc.l_margin, y)
+        doc.cell(label_w, lane_h - 0.8, lane)
+    for st in lanes.stints:
+        y = top + LANES.index(st.lane) * lane_h + 0.8
+        x1, x2 = at(st.start), at(st.end)
+        doc.set_fill_color(*_LANE_FILL[st.lane])
+        doc.rect(x1, y, max(x2 - x1, 0.6), lane_h - 2.4, style="F")
+        if st.holder and x2 - x1 > 18:
+            doc.set_text_color(255)
+            doc.set_font(doc.sans, "B", 6)
+            doc.set_xy(x1 + 0.8, y)
+            doc.cell(x2 - x1 - 1, lane_h - 2.4, doc.t(st.holder))
+            doc.set_text_color(0)
+    for m in lanes.marks:
+        y = top + LANES.index(m.lane) * lane_h + (lane_h - 0.8) / 2
+        doc.set_fill_color(255, 191, 71)
+        doc.set_draw_color(0)
+        doc.ellipse(at(m.at) - 1.6, y - 1.6, 3.2, 3.2, style="DF")
+        doc.set_font(doc.sans, "B", 5)
+        doc.set_xy(at(m.at) - 1.6, y - 1.6)
+        doc.cell(3.2, 3.2, _MARK_TEXT[m.kind], align="C")
+    axis = top + 3 * lane_h
+    doc.set_font(doc.sans, "", 6)
+    t = lanes.start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    hours = span / 3600
+    step = 1 if hours <= 8 else 2 if hours <= 16 else 3
+    while t <= lanes.end:
+        if t >= lanes.start and t.hour % step == 0:
+            doc.set_draw_color(150)
+            doc.line(at(t), top, at(t), axis)
+            doc.set_xy(at(t) - 5, axis)
+            doc.cell(10, 3, f"{t:%H:%M}", align="C")
+        t += timedelta(hours=1)
+    doc.set_draw_color(0)
+    doc.set_y(axis + 4)
+
+
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -420,6 +492,17 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         (40, 108, 34),
         bold_rows=[w.end_location != "storage" for w in report.weapons],
     )
+
+    if report.lanes:
+        doc.section("Custody swim-lanes", need=30)
+        doc.para(
+            "Where each weapon was, hour by hour: storage, an armorer, a performer (the name"
+            " in the bar). Marks: L load, * blanks fired, ! misfire, !! unplanned discharge,"
+            " v inspection, U unload.",
+            size=7,
+        )
+        for lanes in report.lanes:
+            _lanes(doc, lanes, report.start.tzinfo)
 
     doc.section("Loads")
     doc.grid(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.ids import IncidentId
+from coldcheck.domain.ids import IncidentId, WeaponId
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
 from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state
 from coldcheck.domain.status import label
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
 from coldcheck.service.queries import TimelineItem
 from coldcheck.service.reports import (
     Heading,
@@ -132,6 +133,7 @@ class DailyReport:
     armorers: tuple[str, ...]
     representatives: tuple[str, ...]
     head: HeadPrint | None
+    lanes: tuple[CustodyLanes, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -331,6 +333,11 @@ def daily_report(
         s.name_of(p) for p in sorted(s.roles) if s.roles[p] & PRODUCTION_REPRESENTATIVE_ROLES
     )
     over = now >= end or wrap.closed_at is not None
+    handled = [
+        w.tag for w in weapons if any(m.event != "WeaponRegistered" for m in w.movements)
+    ]
+    window = busy_window([i for i in items if start <= i.event.at < end], start, end, min(now, end))
+    lanes = tuple(custody_lanes(items, s, WeaponId(tag), window[0], window[1]) for tag in handled)
     return DailyReport(
         heading=heading,
         day=day,
@@ -348,6 +355,7 @@ def daily_report(
         armorers=armorers,
         representatives=reps,
         head=head_print(head, tz, over) if head is not None else None,
+        lanes=lanes,
     )
 
 
