@@ -71,6 +71,8 @@ def next_steps(status: WeaponStatus, can: frozenset[str]) -> Steps:
     if "InspectWeapon" not in can:
         return Steps(frozenset(out), primary)
     out.add("inspect")
+    if not replica:
+        out.add("bore")  # always sensible in the armorer's hands (R15, R16)
     if loaded:
         out.add("unload")
     if RoundState.BLANK in held:
@@ -82,8 +84,6 @@ def next_steps(status: WeaponStatus, can: frozenset[str]) -> Steps:
         return Steps(frozenset(out), primary)
     if status.misfire_at is not None:
         return Steps(frozenset(out), "unload")
-    if not replica and status.bore_check_due:
-        out.add("bore")
     if not status.inspection_valid:
         primary = "inspect"
         if not loaded:
@@ -95,7 +95,5 @@ def next_steps(status: WeaponStatus, can: frozenset[str]) -> Steps:
     out.add("hand-over")
     if not loaded:
         out.add("return")
-    if not replica and "bore" not in out:
-        out.add("bore")
     primary = "bore" if status.bore_check_due else "hand-over"
     return Steps(frozenset(out), primary)

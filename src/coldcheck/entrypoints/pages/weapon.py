@@ -251,6 +251,7 @@ class InspectPage(WeaponPage):
     hammer_choices: tuple[str, ...]
     picked: Mapping[str, str]
     ticked: frozenset[str]
+    tap_mode: str = "inspect"
 
 
 def inspect_page(
@@ -322,6 +323,7 @@ class LoadPage(WeaponPage):
     scenes: tuple[ScenePlan, ...]
     picked: Mapping[str, str]
     take_default: str = ""
+    tap_mode: str = "load"
 
 
 def load_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> LoadPage:

@@ -173,8 +173,17 @@
     window.setInterval(refreshStrip, STRIP_EVERY * 1000);
     connect();
   }
-  window.addEventListener("offline", offline);
-  window.addEventListener("online", function () { refreshStrip(); if (!source) { reconnectLater(); } });
+  // the device lost its network: the stream cannot work; reconnect (with the last id, so
+  // the server replays what was missed) as soon as the network is back
+  window.addEventListener("offline", function () {
+    offline();
+    if (source) { source.close(); source = null; }
+  });
+  window.addEventListener("online", function () {
+    retryMs = 500;
+    refreshStrip();
+    if (!source) { reconnectLater(); }
+  });
 
   // -- htmx refreshes and lookups ----------------------------------------------------------------
   document.addEventListener("htmx:sendError", offline);

@@ -13,8 +13,11 @@
     var q = params.toString();
     return location.pathname + (q ? "?" + q : "");
   }
+  // never kept: secrets, and confirmations (a performer's "I was shown every chamber" is
+  // given again, in front of the weapon, never carried over from an earlier screen)
   function secret(el) {
-    return el.type === "password" || el.type === "hidden" || /pin|password|csrf/i.test(el.name || "");
+    return el.type === "password" || el.type === "hidden" || /pin|password|csrf/i.test(el.name || "") ||
+      !!el.closest("fieldset.confirm");
   }
   function forms() {
     return Array.prototype.filter.call(document.forms, function (f) {
