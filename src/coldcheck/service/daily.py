@@ -333,9 +333,7 @@ def daily_report(
         s.name_of(p) for p in sorted(s.roles) if s.roles[p] & PRODUCTION_REPRESENTATIVE_ROLES
     )
     over = now >= end or wrap.closed_at is not None
-    handled = [
-        w.tag for w in weapons if any(m.event != "WeaponRegistered" for m in w.movements)
-    ]
+    handled = [w.tag for w in weapons if any(m.event != "WeaponRegistered" for m in w.movements)]
     window = busy_window([i for i in items if start <= i.event.at < end], start, end, min(now, end))
     lanes = tuple(custody_lanes(items, s, WeaponId(tag), window[0], window[1]) for tag in handled)
     return DailyReport(

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from coldcheck.domain.ids import LotId, ProductionId, WeaponId
 from coldcheck.domain.model import Role, Settings
@@ -71,11 +71,10 @@ class NewProduction(BaseModel):
     location: str = Field("", max_length=200, examples=["Ranch, New Mexico"])
     time_zone: str = Field(max_length=64, examples=["America/Denver"])
     # enums arrive as JSON strings: strict mode would ask for a Python Role instance
-    roles: list[Role] = Field(
+    roles: list[Annotated[Role, Strict(False)]] = Field(
         default_factory=lambda: [Role.PRODUCER],
         min_length=1,
         max_length=7,
-        strict=False,
         examples=[["producer", "armorer"]],
     )
     settings: NewSettings = Field(default_factory=lambda: NewSettings())

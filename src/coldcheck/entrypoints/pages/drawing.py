@@ -207,14 +207,13 @@ def _axis(
         return round(x0 + width * min(max((t - start).total_seconds(), 0), span) / span, 1)
 
     shapes = []
-    hours = max(int(span // 3600), 1)
-    step = 1 if hours <= 6 else 2 if hours <= 12 else 3
+    step = next((m for m in (15, 30, 60, 120, 180) if span / 60 / m <= 8), 240)
     t = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
     while t <= end:
-        if t >= start and t.hour % step == 0:
+        if t >= start and (t.hour * 60 + t.minute) % step == 0:
             shapes.append(Shape("line", at(t), 0, 0, y, "tick"))
             shapes.append(Shape("text", at(t), y + 14, cls="tick-label", text=t.strftime("%H:%M")))
-        t += timedelta(hours=1)
+        t += timedelta(minutes=15)
     return shapes, at
 
 

@@ -193,6 +193,13 @@
   document.addEventListener("htmx:afterRequest", function (ev) {
     if (ev.detail && ev.detail.successful) { updated(); }
   });
+  // the handover: once a weapon is chosen, offer the performer today's plan gives it to
+  document.addEventListener("htmx:afterSwap", function () {
+    var chosen = document.querySelector(".handover-weapon[data-planned]");
+    var to = document.getElementById("ho-to");
+    var planned = chosen && chosen.getAttribute("data-planned");
+    if (to && planned && !to.value) { to.value = planned; }
+  });
 
   // -- forms that cannot be sent -------------------------------------------------------------------
   function say(form, text) {
