@@ -72,8 +72,11 @@ def _words(position: str, state: str, lot: str | None) -> str:
     return f"{position}: {what}" + (f" from {lot}" if lot and state != "empty" else "")
 
 
-def drawing(status: WeaponStatus) -> Drawing | None:
-    """Where to draw each load position of ``status``; None for a replica (no positions)."""
+def drawing(status: WeaponStatus, per_row: int = 8) -> Drawing | None:
+    """Where to draw each load position of ``status``; None for a replica (no positions).
+
+    ``per_row``: squares per row for magazines and tubes (fewer, so bigger, to tap).
+    """
     if not status.positions:
         return None
     names = [p for p, _ in status.positions]
@@ -106,7 +109,6 @@ def drawing(status: WeaponStatus) -> Drawing | None:
             hammer,
             f"Cylinder of {status.tag}, seen from behind",
         )
-    per_row = 8
     spots = []
     for i, name in enumerate(names):
         load = contents[name]

@@ -260,7 +260,7 @@ def inspect_page(
     """The inspection form (after a refusal: with what was chosen and ticked)."""
     base = weapon_page(app, member, tag)
     return InspectPage(
-        **_fields(base),
+        **{**_fields(base), "drawing": drawing(base.w, per_row=5)},
         checklist=inspection_checklist(base.w.action),
         found_choices=FOUND_CHOICES,
         hammer_choices=tuple(h.value for h in HammerPosition),
@@ -354,7 +354,7 @@ def load_page(app: App, member: Membership, tag: str, form: FormData | None = No
     )
     day = today(app, member)
     return LoadPage(
-        **_fields(base),
+        **{**_fields(base), "drawing": drawing(base.w, per_row=5)},
         lots=lots,
         containers=containers,
         empty_positions=empty,
