@@ -4,12 +4,14 @@ session-ended answers, and a daily log, custody report and bundle that tell the 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import ssl
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -263,3 +265,33 @@ def test_a_label_sheet_never_cuts_a_long_name(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     for word in long.replace(",", "").split():
         assert word.strip("()") in flat, word
+
+
+def test_a_bundle_about_a_weapon_carries_the_corrections_of_its_entries(
+    world: tuple[App, TestClient],
+) -> None:
+    from datetime import UTC, datetime
+
+    from coldcheck.domain.ids import PersonId, ProductionId
+    from coldcheck.service.evidence import evidence_bundle
+
+    app, _ = world
+    about = app.reads.timeline(ProductionId("dry-gulch"), "W-0002", 50)
+    wrong = about[-1].seq
+    accepted = app.custody.execute(
+        c.Correct(
+            production=ProductionId("dry-gulch"),
+            actor=PersonId("mara-voss"),
+            at=datetime.now(UTC),
+            corrects=wrong,
+            reason="returned at 09:25, not 09:23",
+        )
+    )
+    (fix,) = accepted.seqs
+    bundle = evidence_bundle(
+        app.reads, app.public_key, ProductionId("dry-gulch"), "W-0002", None, None
+    )
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as z:
+        names = " ".join(z.namelist())
+    assert bundle.entries == len(about) + 1
+    assert f"{fix}" in names and f"{wrong}" in names
