@@ -4,7 +4,8 @@ Every alert carries an ``id``; a stream that reconnects (the browser's ``EventSo
 sends ``Last-Event-ID``, a page that starts a new one sends ``?last_event_id=``) first
 gets every alert it missed from the hub's replay buffer, or a ``resync`` event when it
 cannot know (another server process, or more missed than the buffer holds), so the page
-reloads what it shows. A ``ping`` every few seconds tells the page it is still connected;
+reloads what it shows. The stream opens with the comment ``: connected``; a ``ping``
+every few seconds tells the page it is still connected;
 ``session_ended`` tells it the signed-in session is over.
 """
 
@@ -70,9 +71,10 @@ async def alerts_stream(
     async def stream() -> AsyncIterator[bytes]:
         sent = max((item.n for item in replay.alerts), default=0)
         try:
-            yield b"retry: 3000\n\n"
+            # the stream's place in the alerts: an id with no data sets the browser's
+            # Last-Event-ID without dispatching anything
             hello_id = last if last and replay.complete else start
-            yield _event("hello", {"at": app.clock.now().isoformat()}, hello_id)
+            yield f": connected\nretry: 3000\nid: {hello_id}\n\n".encode()
             for item in replay.alerts:
                 yield _alert(item)
             if not replay.complete:

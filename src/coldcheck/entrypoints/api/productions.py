@@ -80,6 +80,12 @@ class NewProduction(BaseModel):
     settings: NewSettings = Field(default_factory=lambda: NewSettings())
 
 
+@router.get("/productions", tags=["productions"], summary="Your productions")
+def list_productions(app: AppDep, viewer: ViewerDep) -> list[dict[str, Any]]:
+    """Only productions on which you have a role."""
+    return [jsonable(p) for p in app.reads.productions_for(viewer.person)]
+
+
 @router.post("/productions", tags=["productions"], status_code=201, summary="Start a production")
 def create_production(body: NewProduction, app: AppDep, viewer: ViewerDep) -> dict[str, Any]:
     """Creates the production with you as its first member, holding ``roles``.

@@ -109,7 +109,7 @@
     while (feed.childElementCount > 5) { feed.lastElementChild.remove(); }
   }
   function seen(ev) {
-    if (ev.lastEventId) { lastId = ev.lastEventId; }
+    if (ev.lastEventId) { lastId = ev.lastEventId; } // a ping carries the stream's last id
     retryMs = 2000;
     online();
   }
@@ -119,7 +119,7 @@
     if (lastId) { url += "&last_event_id=" + encodeURIComponent(lastId); }
     source = new EventSource(url);
     var es = source;
-    es.addEventListener("hello", seen);
+    es.onopen = function () { retryMs = 2000; online(); };
     es.addEventListener("ping", seen);
     es.addEventListener("stop_work", function (ev) {
       seen(ev);
