@@ -144,6 +144,8 @@ class Page:
     production: ProductionSummary | None = None
     stop_work: StopWorkState | None = None
     strip: StatusStrip | None = None
+    #: the newest alert's id when the page was made: its stream starts from there
+    alert_id: str = ""
     nav: str = ""
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
@@ -213,6 +215,7 @@ def production_page(
         "is_armorer": bool(member.roles & ARMORER_ROLES),
         "stop_work": st.stop_work if stop_work_active(st) else None,
         "strip": status_strip(st, app.clock.now(), tz),
+        "alert_id": app.alerts.last_id(),
         "state": st,
         "tz": tz,
         "name_of": st.name_of,

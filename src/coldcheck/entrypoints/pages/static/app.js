@@ -100,7 +100,9 @@
   }
 
   // -- alerts --------------------------------------------------------------------------------
-  var source = null, lastId = null, retryMs = 2000, retryTimer = null;
+  // the page was made as of this alert: the stream replays anything newer, from the start
+  var source = null, lastId = body.getAttribute("data-alert-id") || null;
+  var retryMs = 2000, retryTimer = null;
   function note(text) {
     var feed = $("alert-feed");
     var item = document.createElement("p");
