@@ -9,14 +9,16 @@ folder, even before a database exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from coldcheck.adapters import datafiles, keyfile
+from coldcheck.adapters import datafiles, keyfile, tls
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import migrate
@@ -36,6 +38,7 @@ from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.ports import (
+    CartCertificate,
     Clock,
     Documents,
     FixedClock,
@@ -56,15 +59,22 @@ class InitReport:
     migrated_from: str | None
     migrated_to: str
     created_key: bool
+    created_tls: bool = False
 
     @property
     def changed(self) -> bool:
         """True when anything was created or upgraded."""
-        return self.created_dir or self.created_key or self.migrated_from != self.migrated_to
+        return (
+            self.created_dir
+            or self.created_key
+            or self.created_tls
+            or self.migrated_from != self.migrated_to
+        )
 
 
-def init_data(settings: Settings) -> InitReport:
-    """Create the data folder, bring the database to the newest schema, make the key.
+def init_data(settings: Settings, addresses: Sequence[str] = ()) -> InitReport:
+    """Create the data folder, bring the database to the newest schema, make the key,
+    and the cart's HTTPS certificate for its names and addresses (and ``addresses``).
 
     Safe to run again: what exists is kept, and the report says so.
     """
@@ -78,6 +88,9 @@ def init_data(settings: Settings) -> InitReport:
     finally:
         engine.dispose()
     created_key = keyfile.create_key(settings.key_path)
+    created_tls = tls.ensure_cart_certificate(
+        settings.tls_dir, tls.cart_addresses(addresses), tls.now_utc()
+    )
     return InitReport(
         data_dir=settings.data_dir,
         database_url=settings.database_url,
@@ -85,6 +98,7 @@ def init_data(settings: Settings) -> InitReport:
         migrated_from=before,
         migrated_to=after or "",
         created_key=created_key,
+        created_tls=created_tls,
     )
 
 
@@ -105,6 +119,7 @@ class App:
     confirmations: ConfirmationService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
+    tls: CartCertificate | None = None
 
     @property
     def public_key(self) -> bytes:
@@ -202,6 +217,7 @@ def _open(
         clock,
         hasher or Argon2Hasher(),
         pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
+        web_session_ttl=timedelta(hours=settings.session_hours),
     )
     return App(
         settings=settings,
@@ -217,7 +233,15 @@ def _open(
         confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
         clock=clock,
         folder_lock=lock,
+        tls=_cart_certificate(settings),
     )
+
+
+def _cart_certificate(settings: Settings) -> CartCertificate | None:
+    try:
+        return tls.load_cart_certificate(settings.tls_dir)
+    except tls.TlsError as exc:
+        raise NotInitialised(str(exc)) from None
 
 
 def load_demo(app: App) -> list[DemoPerson]:

@@ -17,6 +17,10 @@ DEFAULT_PORT = 8000
 DEFAULT_DATA = "coldcheck-data"
 KEY_FILE_NAME = "ledger-signing-key.pem"
 DB_FILE_NAME = "coldcheck.sqlite3"
+DEFAULT_SESSION_HOURS = 16.0
+#: A cart session from a few seconds (tests) to two days.
+SESSION_HOURS_RANGE = (0.001, 48.0)
+TLS_DIR_NAME = "tls"
 
 
 class ConfigError(ValueError):
@@ -32,6 +36,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     secure_cookies: bool = False
+    session_hours: float = DEFAULT_SESSION_HOURS
+    tls: bool = False
 
     @property
     def database_url(self) -> str:
@@ -45,6 +51,11 @@ class Settings:
         """``sqlite`` or ``postgresql``, from the URL's scheme."""
         scheme = self.database_url.split(":", 1)[0]
         return scheme.split("+", 1)[0]
+
+    @property
+    def tls_dir(self) -> Path:
+        """The cart's HTTPS certificate authority and server certificate (``coldcheck init``)."""
+        return self.data_dir / TLS_DIR_NAME
 
     @property
     def key_path(self) -> Path:
@@ -73,8 +84,20 @@ class Settings:
                 f"COLDCHECK_DATABASE_URL must start with sqlite:// or postgresql+psycopg://,"
                 f" got {url.split(':', 1)[0]!r}"
             )
+        hours_text = env.get("COLDCHECK_SESSION_HOURS", str(DEFAULT_SESSION_HOURS))
+        try:
+            hours = float(hours_text)
+        except ValueError:
+            hours = -1.0
+        low, high = SESSION_HOURS_RANGE
+        if not low <= hours <= high:
+            raise ConfigError(
+                f"COLDCHECK_SESSION_HOURS={hours_text!r} must be a number of hours from"
+                f" {low} to {high:g} (e.g. 16 for a shoot day)"
+            )
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
+            session_hours=hours,
             database_url_override=url,
             host=env.get("COLDCHECK_HOST", DEFAULT_HOST),
             port=port,
@@ -88,6 +111,7 @@ class Settings:
         database_url: str | None = None,
         host: str | None = None,
         port: int | None = None,
+        tls: bool | None = None,
     ) -> Settings:
         """Return a copy with the given CLI flags applied over the environment."""
         return replace(
@@ -96,4 +120,5 @@ class Settings:
             database_url_override=database_url or self.database_url_override,
             host=host if host is not None else self.host,
             port=port if port is not None else self.port,
+            tls=tls if tls is not None else self.tls,
         )

@@ -489,7 +489,7 @@ def test_expired_session_is_not_found(accounts: AccountSteps, store: AccountStor
     assert accounts.session_for_token(store, raw, session.expires_at) is None
 
 
-def test_web_sessions_last_twelve_hours_and_api_tokens_thirty_days(
+def test_web_sessions_last_a_shoot_day_of_sixteen_hours_and_api_tokens_thirty_days(
     accounts: AccountSteps, store: AccountStore
 ) -> None:
     user = make_user(accounts, store)
@@ -498,7 +498,7 @@ def test_web_sessions_last_twelve_hours_and_api_tokens_thirty_days(
     _, api = accounts.open_session(store, user, SessionKind.API, T0)
     _, short = accounts.open_session(store, user, SessionKind.API, T0, ttl=timedelta(hours=1))
 
-    assert web.expires_at == T0 + timedelta(hours=12)
+    assert web.expires_at == T0 + timedelta(hours=16)
     assert api.expires_at == T0 + timedelta(days=30)
     assert short.expires_at == T0 + timedelta(hours=1)
 
@@ -599,7 +599,7 @@ def test_times_come_back_timezone_aware_utc(accounts: AccountSteps, store: Accou
     ]
     assert len(times) == 5
     assert all(t.tzinfo is UTC for t in times)
-    assert times[2] == T0 and times[4] == T0 + timedelta(hours=12)
+    assert times[2] == T0 and times[4] == T0 + timedelta(hours=16)
 
 
 def test_events_come_oldest_first_and_limit_keeps_the_latest(

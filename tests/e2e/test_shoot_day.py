@@ -143,8 +143,7 @@ def test_the_armorer_runs_a_whole_shoot_day_through_the_screens(
         page.select_option("#unload-container", "C-0001")
         page.click("#unload-form button[type=submit]")
         assert "Unload recorded" in done_message(page)
-        page.select_option("#bore-finding", "clear")
-        page.click("text=Record bore check")
+        page.click("#bore-clear")  # two explicit buttons, neither preselected
         assert "Bore check recorded" in done_message(page)
         page.click("a:has-text('Inspect')")
         for box in page.locator("input[name=step]").all():

@@ -31,7 +31,10 @@ def signed_in(browser: Any, url: str, login: str, viewport: dict[str, int] = TAB
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_selector("#board")
+    page.wait_for_selector("#board, #for-you")  # armorers land on the board, others on theirs
+    if not page.locator("#board").count():
+        page.goto(f"{url}/p/{PRODUCTION}/board")
+        page.wait_for_selector("#board")
     return page
 
 

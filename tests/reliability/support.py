@@ -222,6 +222,7 @@ PATH_VALUES = {
     "production": "dry-gulch",
     "tag": "W-0001",
     "lot": "L-0001",
+    "container": "C-0001",
     "incident": "I-0001",
     "report": "S-0001",
     "what": "add",

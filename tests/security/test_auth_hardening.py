@@ -68,7 +68,9 @@ def _signin(
 
 def test_every_page_form_needs_the_csrf_token(server: Forked) -> None:
     # /signin has no session yet; /report/{production} is the anonymous form (next test)
-    sessionless = {"/signin", "/report/{production}"}
+    # /signin/resume has no live session either: it takes an ended session's cookie (SameSite
+    # Strict, so never from another site) and the person's PIN
+    sessionless = {"/signin", "/signin/resume", "/report/{production}"}
     posts = [path for method, path in page_routes() if method == "POST" and path not in sessionless]
     assert len(posts) >= 20
     before = ledger_head(server.url)
@@ -252,4 +254,4 @@ def test_page_signout_ends_the_session_at_once(server: Forked) -> None:
         r = client.post("/signout", data={"csrf": csrf.group(1)})
         assert r.status_code == 303
     again = httpx.get(f"{server.url}/p/dry-gulch/board", cookies={"coldcheck_session": cookie})
-    assert again.status_code == 303 and again.headers["location"] == "/signin"
+    assert again.status_code == 303 and again.headers["location"].startswith("/signin?ended=1")

@@ -35,6 +35,13 @@ def parse_csv(text: str) -> Table:
         if header is None:
             raise CsvError("the file is empty; it needs a header row")
         columns = tuple(h.strip().lower() for h in header)
+        if len(columns) == 1 and columns[0].count(";") >= 1:
+            raise CsvError(
+                "the file is separated by semicolons (as a spreadsheet set to a European"
+                " locale saves it): use commas. In Excel choose Save As → 'CSV UTF-8"
+                " (Comma delimited)'; in LibreOffice tick 'Edit filter settings' and pick"
+                " the comma as field delimiter."
+            )
         rows = []
         start = reader.line_num + 1
         for record in reader:

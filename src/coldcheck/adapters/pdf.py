@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from fpdf import FPDF
@@ -23,6 +23,7 @@ from fpdf.fonts import FontFace
 
 from coldcheck.adapters.qr import qr_matrix
 from coldcheck.service.daily import DailyReport
+from coldcheck.service.lanes import LANES, CustodyLanes
 from coldcheck.service.reports import (
     CustodyReport,
     HeadPrint,
@@ -295,8 +296,11 @@ class _Doc(FPDF):
             size=7,
         )
 
-    def signatures(self, roles: Sequence[tuple[str, Sequence[str]]]) -> None:
-        self.section("Signatures", need=40)
+    def signatures(
+        self, roles: Sequence[tuple[str, Sequence[str]]], signed: Sequence[str] = ()
+    ) -> None:
+        """Signature lines per role; ``signed`` says, per role, who signed in coldcheck."""
+        self.section("Signatures", need=46)
         gap = 8.0
         w = (self.width - gap * (len(roles) - 1)) / max(len(roles), 1)
         top = self.get_y() + 2
@@ -308,13 +312,88 @@ class _Doc(FPDF):
             self.set_font(self.sans, "", 7.5)
             self.set_x(x)
             self.cell(w, 4, self.t(" / ".join(names) or ""), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if i < len(signed) and signed[i]:
+                self.set_x(x)
+                self.set_font(self.sans, "B", 7.5)
+                self.multi_cell(w, 3.6, self.t(signed[i]), new_x=XPos.LEFT, new_y=YPos.NEXT)
             for label in ("Name (print)", "Signature", "Date and time"):
                 y = self.get_y() + 8
                 self.line(x, y, x + w, y)
                 self.set_xy(x, y + 0.5)
                 self.set_font(self.sans, "", 6.5)
                 self.cell(w, 3, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
-        self.set_xy(self.l_margin, top + 46)
+        self.set_xy(self.l_margin, top + 52)
+
+
+_LANE_FILL = {"storage": (154, 167, 184), "armorer": (11, 110, 47), "performer": (176, 0, 32)}
+_MARK_TEXT = {
+    "load": "L",
+    "shot": "*",
+    "misfire": "!",
+    "discharge": "!!",
+    "inspect": "v",
+    "unload": "U",
+}
+
+
+def _lanes(doc: _Doc, lanes: CustodyLanes, tz: tzinfo | None) -> None:
+    """One weapon's swim-lane: three lanes on a time axis, stints as bars, marks as dots."""
+    lane_h, label_w = 5.0, 22.0
+    need = lane_h * 3 + 12
+    if doc.get_y() + need > doc.page_break_trigger:
+        doc.add_page()
+    x0 = doc.l_margin + label_w
+    width = doc.width - label_w
+    span = max((lanes.end - lanes.start).total_seconds(), 60.0)
+
+    def at(t: datetime) -> float:
+        return x0 + width * min(max((t - lanes.start).total_seconds(), 0.0), span) / span
+
+    top = doc.get_y() + 1
+    doc.set_font(doc.sans, "B", 8)
+    doc.set_xy(doc.l_margin, top)
+    doc.cell(label_w, 4, doc.t(lanes.weapon))
+    top += 4.5
+    for i, lane in enumerate(LANES):
+        y = top + i * lane_h
+        doc.set_fill_color(241, 241, 238)
+        doc.rect(x0, y, width, lane_h - 0.8, style="F")
+        doc.set_font(doc.sans, "", 6.5)
+        doc.set_xy(doc.l_margin, y)
+        doc.cell(label_w, lane_h - 0.8, lane)
+    for st in lanes.stints:
+        y = top + LANES.index(st.lane) * lane_h + 0.8
+        x1, x2 = at(st.start), at(st.end)
+        doc.set_fill_color(*_LANE_FILL[st.lane])
+        doc.rect(x1, y, max(x2 - x1, 0.6), lane_h - 2.4, style="F")
+        if st.holder and x2 - x1 > 18:
+            doc.set_text_color(255)
+            doc.set_font(doc.sans, "B", 6)
+            doc.set_xy(x1 + 0.8, y)
+            doc.cell(x2 - x1 - 1, lane_h - 2.4, doc.t(st.holder))
+            doc.set_text_color(0)
+    for m in lanes.marks:
+        y = top + LANES.index(m.lane) * lane_h + (lane_h - 0.8) / 2
+        doc.set_fill_color(255, 191, 71)
+        doc.set_draw_color(0)
+        doc.ellipse(at(m.at) - 1.6, y - 1.6, 3.2, 3.2, style="DF")
+        doc.set_font(doc.sans, "B", 5)
+        doc.set_xy(at(m.at) - 1.6, y - 1.6)
+        doc.cell(3.2, 3.2, _MARK_TEXT[m.kind], align="C")
+    axis = top + 3 * lane_h
+    doc.set_font(doc.sans, "", 6)
+    t = lanes.start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    hours = span / 3600
+    step = 1 if hours <= 8 else 2 if hours <= 16 else 3
+    while t <= lanes.end:
+        if t >= lanes.start and t.hour % step == 0:
+            doc.set_draw_color(150)
+            doc.line(at(t), top, at(t), axis)
+            doc.set_xy(at(t) - 5, axis)
+            doc.cell(10, 3, f"{t:%H:%M}", align="C")
+        t += timedelta(hours=1)
+    doc.set_draw_color(0)
+    doc.set_y(axis + 4)
 
 
 def _n(count: int, word: str) -> str:
@@ -373,7 +452,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     doc = _Doc(paper, f"coldcheck daily armory log - {h.title} - {report.day:%Y-%m-%d}")
     doc.set_title(f"Daily armory log {h.title} {report.day}")
     doc.add_page()
-    status = "day not over yet" if not report.over else f"wrap: {report.wrap.state}"
+    status = f"wrap: {report.wrap.state}" if report.over or report.closed else "day not over yet"
     doc.title_block(
         "Daily armory log",
         f"{h.title} - {report.day:%A %d %B %Y}",
@@ -397,7 +476,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         ("weapon", "that day", "end of day"),
         [
             (
-                f"{w.tag}\n{w.name}\nserial {w.serial}",
+                f"{w.tag}{' (RETIRED)' if w.retired else ''}\n{w.name}\nserial {w.serial}",
                 "\n".join(
                     f"{m.at:%H:%M} {m.what} - {m.by}"
                     + (f" (confirmed: {m.confirmed_by})" if m.confirmed_by else "")
@@ -413,6 +492,17 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         (40, 108, 34),
         bold_rows=[w.end_location != "storage" for w in report.weapons],
     )
+
+    if report.lanes:
+        doc.section("Custody swim-lanes", need=30)
+        doc.para(
+            "Where each weapon was, hour by hour: storage, an armorer, a performer (the name"
+            " in the bar). Marks: L load, * blanks fired, ! misfire, !! unplanned discharge,"
+            " v inspection, U unload.",
+            size=7,
+        )
+        for lanes in report.lanes:
+            _lanes(doc, lanes, report.start.tzinfo)
 
     doc.section("Loads")
     doc.grid(
@@ -460,12 +550,12 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
                 str(lot.fired),
                 str(lot.returned),
                 str(lot.destroyed),
-                "yes" if lot.conserved else "NO",
+                "yes" if lot.balances else "NO",
             )
             for lot in report.lots
         ],
         (14, 28, 13.6, 13.6, 13.6, 13.6, 13.6, 16, 13.6, 13.6, 13.6, 13.6),
-        bold_rows=[not lot.conserved for lot in report.lots],
+        bold_rows=[not lot.balances for lot in report.lots],
         size=7,
     )
     wrap = report.wrap
@@ -507,11 +597,20 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         for r in report.stop_work:
             doc.para(f"{_hm(r.at)} {r.what} ({r.by})", size=8, bold=True)
 
+    wrap = report.wrap
     doc.signatures(
         (
             ("Armorer", report.armorers),
             ("Production representative", report.representatives),
-        )
+        ),
+        (
+            f"Closed in coldcheck by {wrap.closed_by} at {_hm(wrap.closed_at)}"
+            if wrap.closed_at
+            else "",
+            f"Confirmed in coldcheck by {wrap.confirmed_by} with their PIN"
+            if wrap.closed_at and wrap.confirmed_by
+            else "",
+        ),
     )
     doc.head_block(
         report.head, f"by the end of {report.day:%Y-%m-%d}" if report.over else "the day"
@@ -648,20 +747,56 @@ def labels_pdf(items: Sequence[LabelItem], path: Path, layout: str = "a4") -> in
 
 
 def _label(doc: _Doc, item: LabelItem, x: float, y: float, spec: LabelLayout) -> None:
+    """One label: the QR code, the tag big, and every line whole — wrapped, and the type made
+    smaller until it all fits (a label never cuts a name or a serial)."""
     pad = 2.5
     size = spec.height - 2 * pad
     doc.qr(item.qr_text, x + pad, y + pad, size)
     tx = x + pad + size + 1.5
     tw = spec.width - (tx - x) - pad
-    doc.set_xy(tx, y + pad + 1)
+    room = spec.height - 2 * pad - 1
     big = 14.0 if spec.height < 45 else 18.0
     doc.set_font(doc.sans, "B", big)
-    doc.cell(tw, big * 0.42, doc.t(item.tag), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    while big > 7 and doc.get_string_width(doc.t(item.tag)) > tw:
+        big -= 0.5
+        doc.set_font(doc.sans, "B", big)
     small = 6.5 if spec.height < 45 else 8.0
+    lines: list[str] = []
+    while True:
+        doc.set_font(doc.sans, "", small)
+        lines = [part for line in item.lines for part in _wrap(doc, doc.t(line), tw)]
+        if big * 0.42 + len(lines) * small * 0.45 <= room or small <= 3.0:
+            break
+        small -= 0.25
+    doc.set_xy(tx, y + pad + 1)
+    doc.set_font(doc.sans, "B", big)
+    doc.cell(tw, big * 0.42, doc.t(item.tag), new_x=XPos.LEFT, new_y=YPos.NEXT)
     doc.set_font(doc.sans, "", small)
-    for line in item.lines[:4]:
+    for text in lines:
         doc.set_x(tx)
-        text = doc.t(line)
-        while text and doc.get_string_width(text) > tw:
-            text = text[:-1]
         doc.cell(tw, small * 0.45, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+def _wrap(doc: _Doc, text: str, width: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` at the current font, at spaces
+    where it can and inside a word where it must; nothing is dropped."""
+    out: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        trial = f"{line} {word}" if line else word
+        if doc.get_string_width(trial) <= width:
+            line = trial
+            continue
+        if line:
+            out.append(line)
+        line = ""
+        while doc.get_string_width(word) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and doc.get_string_width(word[:cut]) > width:
+                cut -= 1
+            out.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not out:
+        out.append(line)
+    return out

@@ -89,3 +89,36 @@ def next_container_tag(state: _StateLike) -> ContainerId:
 def next_incident_id(state: _StateLike) -> IncidentId:
     """The next incident number (``I-0001``); incidents are opened by the domain itself."""
     return IncidentId(next_tag("I", state.incidents))
+
+
+PRODUCTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+
+
+def is_production_id(value: str) -> bool:
+    """2-64 lowercase letters, digits and hyphens, starting with a letter or digit."""
+    return bool(PRODUCTION_ID.fullmatch(value))
+
+
+def production_id_from(title: str) -> ProductionId:
+    """A production id made from its title: 'Dry Gulch' → 'dry-gulch' (may be too short)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return ProductionId(slug[:64].rstrip("-"))
+
+
+_SHORT_TAG = re.compile(r"^(?P<prefix>[WLCI])?\s*-?\s*(?P<number>\d{1,12})$")
+
+
+def normalise_tag(text: str, prefix: str) -> str:
+    """What a person typed as a tag, as the tag: 'w-1', 'W1', '1' → 'W-0001' (prefix 'W').
+
+    Text that is no short form of a ``prefix`` tag comes back stripped and upper-cased,
+    so it is refused (or found) as typed.
+    """
+    typed = text.strip().upper()
+    m = _SHORT_TAG.match(typed)
+    if m is None or (m["prefix"] and m["prefix"] != prefix):
+        return typed
+    return f"{prefix}-{int(m['number']):04d}"

@@ -323,3 +323,36 @@ def days_blocking_issue(state: ProductionState, today: date) -> list[tuple[date,
         elif record.state is DayState.OPEN and record.worked:
             out.append((day, "was a shoot day that was never counted — count it and close it"))
     return out
+
+
+def still_needed(state: ProductionState, today: date) -> tuple[str, ...]:
+    """What a production still lacks before the first weapon can be issued, in words.
+
+    The rules would refuse custody without these (R06, R12, R14, R21, R26); a new
+    production's first screen lists them so nobody learns it from a refusal.
+    """
+    from coldcheck.domain.model import ARMORER_ROLES, PermitKind, Role
+
+    out: list[str] = []
+    armorers = [p for p, r in state.roles.items() if r & ARMORER_ROLES]
+    if not armorers:
+        out.append("An armorer: give someone the armorer role (People screen, R06).")
+    for pid in sorted(armorers, key=state.name_of):
+        permits = [p for p in state.permits.get(pid, ()) if p.kind is PermitKind.ARMORER]
+        if not any(p.expires >= today for p in permits):
+            out.append(f"{state.name_of(pid)}: record a current armorer permit (R26).")
+    performers = [p for p, r in state.roles.items() if Role.PERFORMER in r]
+    if not performers:
+        out.append("Performers: add the cast who will handle weapons (R08).")
+    for pid in sorted(performers, key=state.name_of):
+        if not state.training.get(pid):
+            out.append(f"{state.name_of(pid)}: record their weapon training (R14).")
+    if not any(Role.FIRST_AD in r for r in state.roles.values()):
+        out.append("A 1st AD, who witnesses every handoff with a PIN (R12).")
+    if not any(Role.SAFETY_SUPERVISOR in r for r in state.roles.values()):
+        out.append("A safety supervisor, who lifts a stop-work with the armorer (R21).")
+    if not any(not w.retired for w in state.weapons.values()):
+        out.append("Weapons: register them (Board, Register a weapon).")
+    if not state.lots:
+        out.append("Ammunition: receive the lots (Ammunition screen, R02).")
+    return tuple(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
@@ -124,11 +125,40 @@ MemberDep = Annotated[Membership, Depends(require_membership)]
 # -- pages ---------------------------------------------------------------------------
 
 
-def page_viewer(viewer: OptionalViewerDep) -> Viewer:
-    """The signed-in person, or a redirect to the sign-in page."""
+SESSION_ENDED = "Your session ended — sign in again."
+
+
+class SessionEnded(Exception):
+    """A script's request (htmx refresh, a lookup, a fetch) came without a live session.
+
+    Answered 401 with :data:`SESSION_ENDED` and ``X-Coldcheck-Session: ended``: the page
+    says so and keeps what was typed; it never swaps a sign-in page into itself.
+    """
+
+
+def from_script(request: Request) -> bool:
+    """True for htmx and the pages' own fetches (not a navigation of the browser)."""
+    return bool(request.headers.get("hx-request") or request.headers.get("x-coldcheck-fetch"))
+
+
+def page_viewer(request: Request, viewer: OptionalViewerDep) -> Viewer:
+    """The signed-in person; else a script gets 401 and a browser the sign-in page.
+
+    A browser going to a page (GET) is sent to sign in and back to that page afterwards;
+    ``ended=1`` tells the sign-in page that this device had a session that ended.
+    """
     if viewer is None:
-        raise HTTPException(303, headers={"Location": "/signin"})
+        if from_script(request):
+            raise SessionEnded()
+        query = "?ended=1" if request.cookies.get(SESSION_COOKIE) else "?"
+        if request.method == "GET":
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            query += ("&" if len(query) > 1 else "") + "next=" + quote(here, safe="")
+        raise HTTPException(303, headers={"Location": "/signin" + query.rstrip("?")})
     return viewer
+
+
+PageViewer = Annotated[Viewer, Depends(page_viewer)]
 
 
 def page_member(

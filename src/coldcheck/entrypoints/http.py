@@ -19,13 +19,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from coldcheck import __version__
 from coldcheck.bootstrap import App
+from coldcheck.entrypoints.deps import SESSION_ENDED, SessionEnded
 from coldcheck.ledger.errors import CanonicalJsonError
 from coldcheck.service.alerts import OverdueWatch
 from coldcheck.service.errors import (
@@ -185,6 +186,14 @@ def create_app(app: App) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse(refusal_body(exc), status_code=409)
         return pages.render_refusal(request, exc)
+
+    @web.exception_handler(SessionEnded)
+    async def _session_ended(request: Request, exc: SessionEnded) -> Response:
+        return PlainTextResponse(
+            SESSION_ENDED,
+            status_code=401,
+            headers={"X-Coldcheck-Session": "ended", "Cache-Control": "no-store"},
+        )
 
     @web.exception_handler(CanonicalJsonError)
     async def _unstorable(request: Request, exc: CanonicalJsonError) -> Response:

@@ -95,8 +95,8 @@ PIN_MAX_FAILURES = 5
 PIN_LOCK_DURATION = timedelta(minutes=15)
 """How long a locked PIN refuses everything, even the right PIN."""
 
-WEB_SESSION_TTL = timedelta(hours=12)
-"""A page session lasts one shooting day; the cookie expires with it."""
+WEB_SESSION_TTL = timedelta(hours=16)
+"""A page session lasts one shooting day (``COLDCHECK_SESSION_HOURS`` changes it)."""
 
 API_TOKEN_TTL = timedelta(days=30)
 """Default life of a bearer token for the API."""

@@ -312,6 +312,22 @@ class AccountSteps:
             )
         return session, user
 
+    def resumable(
+        self, store: AccountStore, raw: str | None, now: datetime
+    ) -> tuple[Session, User] | None:
+        """An ended (expired, never signed-out) page session of ``raw`` that the same device
+        may resume with its person's PIN: for as long again as a session lasts."""
+        now = _utc(now)
+        if not raw or len(raw) > MAX_TOKEN_LENGTH:
+            return None
+        session = store.session(hash_token(raw))
+        if session is None or session.kind is not SessionKind.WEB or session.expires_at > now:
+            return None
+        if now - session.expires_at > self._ttl[SessionKind.WEB]:
+            return None
+        user = store.user_by_id(session.user_id)
+        return (session, user) if user is not None else None
+
     def revoke_session(self, store: AccountStore, raw: str | None, now: datetime) -> bool:
         """Sign out / revoke the token; True if there was such a session."""
         now = _utc(now)

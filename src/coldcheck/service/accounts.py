@@ -24,6 +24,7 @@ from coldcheck.service.account_model import (
     AccountStore,
     AuthEvent,
     CredentialRefused,
+    InvalidCredentials,
     InvalidLogin,
     NoPinSet,
     PinRefused,
@@ -159,6 +160,36 @@ class AccountService:
         if found is not None:
             self.sessions.put(raw, found[0], found[1], now)
         return found
+
+    def resumable(self, raw: str | None) -> User | None:
+        """Whose ended page session this device's token holds, if it may be resumed by PIN."""
+        with self._tx(write=False) as store:
+            found = self.steps.resumable(store, raw, self._clock.now())
+        return found[1] if found else None
+
+    def resume_session(self, raw: str | None, pin: str) -> SignedIn:
+        """Open a new page session for the ended one of ``raw`` with its person's PIN.
+
+        The PIN is checked like any confirmation (a wrong one counts towards the lock and
+        is committed before ``PinRefused``/``InvalidCredentials`` is raised); the ended
+        session is deleted so its token cannot resume twice.
+        """
+        now = self._clock.now()
+
+        def work(store: AccountStore) -> SignedIn:
+            found = self.steps.resumable(store, raw, now)
+            if found is None:
+                raise InvalidCredentials()
+            session, user = found
+            try:
+                self.steps.verify_pin(store, user.person_id, pin, now)
+            except NoPinSet as exc:
+                raise PinRefused(user.person_id, exc) from None
+            store.delete_session(session.token_hash)
+            token, new = self.steps.open_session(store, user, SessionKind.WEB, now)
+            return SignedIn(token, new, user)
+
+        return self._recorded(work)
 
     def revoke_session(self, raw: str | None) -> bool:
         """Sign out: end the session of this raw token at once; True if there was one."""

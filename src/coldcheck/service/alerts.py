@@ -8,7 +8,9 @@ alerts of its production on its own asyncio queue.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +65,28 @@ def alerts_for(events: Sequence[Event], seqs: Sequence[int], state: ProductionSt
     return out
 
 
+@dataclass(frozen=True)
+class Numbered:
+    """An alert as a stream sends it: ``id`` is ``<hub>-<n>``, ``n`` rising per hub."""
+
+    id: str
+    n: int
+    alert: Alert
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a reconnecting stream missed: the alerts after its last id, or that it cannot know.
+
+    ``complete`` is False when the last id came from another server process (a restart)
+    or is older than the buffer holds: alerts may have been lost, so the screen must
+    reload what it shows rather than trust the alerts alone.
+    """
+
+    alerts: tuple[Numbered, ...]
+    complete: bool
+
+
 class Subscription:
     """One listener's queue; close it when the stream ends."""
 
@@ -70,15 +94,15 @@ class Subscription:
         self.hub = hub
         self.production = production
         self.loop = loop
-        self.queue: asyncio.Queue[Alert] = asyncio.Queue(maxsize=1000)
+        self.queue: asyncio.Queue[Numbered] = asyncio.Queue(maxsize=1000)
 
-    def deliver(self, alert: Alert) -> None:
+    def deliver(self, item: Numbered) -> None:
         """Thread-safe hand-off onto the subscriber's loop."""
-        self.loop.call_soon_threadsafe(self._put, alert)
+        self.loop.call_soon_threadsafe(self._put, item)
 
-    def _put(self, alert: Alert) -> None:
+    def _put(self, item: Numbered) -> None:
         if not self.queue.full():
-            self.queue.put_nowait(alert)
+            self.queue.put_nowait(item)
 
     def close(self) -> None:
         """Stop receiving alerts."""
@@ -86,11 +110,21 @@ class Subscription:
 
 
 class AlertHub:
-    """Fan-out of alerts to the open streams of each production."""
+    """Fan-out of alerts to the open streams of each production, with a replay buffer.
 
-    def __init__(self) -> None:
+    Every alert gets an id ``<hub>-<n>`` (``hub`` is random per process, ``n`` rises).
+    The last ``buffer`` alerts of each production are kept, so a stream that reconnects
+    with ``Last-Event-ID`` gets every alert it missed, or is told it cannot (``Replay``).
+    """
+
+    def __init__(self, buffer: int = 256) -> None:
         self._lock = threading.Lock()
         self._subs: dict[ProductionId, set[Subscription]] = {}
+        self._kept: dict[ProductionId, deque[Numbered]] = {}
+        self._evicted: dict[ProductionId, int] = {}
+        self._buffer = buffer
+        self._n = 0
+        self.hub_id = secrets.token_hex(4)
 
     def subscribe(self, production: ProductionId) -> Subscription:
         """Start receiving alerts for ``production`` on the running event loop."""
@@ -104,14 +138,41 @@ class AlertHub:
         with self._lock:
             self._subs.get(sub.production, set()).discard(sub)
 
+    def last_id(self) -> str:
+        """The id of the newest alert of any production (a stream starts from here)."""
+        with self._lock:
+            return f"{self.hub_id}-{self._n}"
+
+    def since(self, production: ProductionId, last_id: str | None) -> Replay:
+        """The alerts of ``production`` after ``last_id`` (all it missed), or an honest gap."""
+        if not last_id:
+            return Replay((), True)
+        hub, _, number = last_id.partition("-")
+        with self._lock:
+            kept = tuple(self._kept.get(production, ()))
+            newest = self._n
+            evicted = self._evicted.get(production, 0)
+        if hub != self.hub_id or not number.isdigit() or int(number) > newest:
+            return Replay((), False)
+        after = int(number)
+        missed = tuple(k for k in kept if k.n > after)
+        # complete unless an alert after ``after`` has already left the buffer
+        return Replay(missed, evicted <= after)
+
     def publish(self, alerts: Sequence[Alert]) -> None:
-        """Send each alert to every subscriber of its production."""
+        """Number each alert, keep it for replay, send it to every subscriber of its production."""
         for alert in alerts:
             with self._lock:
+                self._n += 1
+                item = Numbered(f"{self.hub_id}-{self._n}", self._n, alert)
+                kept = self._kept.setdefault(alert.production, deque(maxlen=self._buffer))
+                if len(kept) == self._buffer:
+                    self._evicted[alert.production] = kept[0].n
+                kept.append(item)
                 subs = list(self._subs.get(alert.production, ()))
             for sub in subs:
                 try:
-                    sub.deliver(alert)
+                    sub.deliver(item)
                 except RuntimeError:  # its loop has closed
                     self.unsubscribe(sub)
 

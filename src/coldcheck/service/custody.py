@@ -26,11 +26,12 @@ from coldcheck.domain.ids import (
     ProductionId,
     ReportId,
     WeaponId,
+    is_production_id,
     next_container_tag,
     next_lot_tag,
     next_weapon_tag,
 )
-from coldcheck.domain.model import Role
+from coldcheck.domain.model import Role, Settings
 from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
@@ -123,6 +124,63 @@ class CustodyService:
             uow.commit()
         self.alerts.publish(alerts_for(events, seqs, folded.state))
         return Accepted(tuple(events), tuple(seqs), head, folded.state)
+
+    def create_production(
+        self,
+        *,
+        production: ProductionId,
+        actor: PersonId,
+        actor_name: str,
+        title: str,
+        time_zone: str,
+        company: str = "",
+        location: str = "",
+        roles: Sequence[Role] = (Role.PRODUCER,),
+        settings: Settings | None = None,
+    ) -> Accepted:
+        """Start a production with ``actor`` as its first member holding ``roles``.
+
+        ``Refused`` (INPUT) when the id is taken, or the rules refuse it (a bad id,
+        title, time zone or setting); nothing is written then.
+        """
+        if not is_production_id(production):
+            raise Refused(
+                Refusal(
+                    (
+                        Reason(
+                            "INPUT",
+                            f"the production id {production[:70]!r} must be 2-64 lowercase"
+                            " letters, digits and hyphens, starting with a letter or digit"
+                            " (e.g. dry-gulch).",
+                        ),
+                    )
+                )
+            )
+        if self.production_exists(production):
+            raise Refused(
+                Refusal(
+                    (
+                        Reason(
+                            "INPUT",
+                            f"a production with id '{production}' exists — choose another id.",
+                        ),
+                    )
+                )
+            )
+        return self.execute(
+            c.CreateProduction(
+                production=production,
+                actor=actor,
+                at=self.clock.now(),
+                title=title.strip(),
+                company=company.strip(),
+                location=location.strip(),
+                time_zone=time_zone.strip(),
+                settings=settings or Settings(),
+                actor_name=actor_name,
+                roles=tuple(dict.fromkeys(roles)),
+            )
+        )
 
     def grant_commands(
         self,

@@ -8,17 +8,19 @@ from the events, so a report of an earlier day shows that day as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.ids import IncidentId
+from coldcheck.domain.ids import IncidentId, WeaponId
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
 from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state
 from coldcheck.domain.status import label
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
 from coldcheck.service.queries import TimelineItem
 from coldcheck.service.reports import (
     Heading,
@@ -31,6 +33,7 @@ from coldcheck.service.reports import (
     report_zone,
     timeline_row,
 )
+from coldcheck.service.words import corrected
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class WeaponDay:
     end_location: str
     end_holder: str
     end_label: str
+    retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,12 @@ class LotDay:
     returned: int
     destroyed: int
     conserved: bool
+    discrepancy: str = ""
+
+    @property
+    def balances(self) -> bool:
+        """Counts add up (R05) and the wrap found nothing wrong with this lot (R23)."""
+        return self.conserved and not self.discrepancy
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,12 @@ class DailyReport:
     armorers: tuple[str, ...]
     representatives: tuple[str, ...]
     head: HeadPrint | None
+    lanes: tuple[CustodyLanes, ...] = ()
+
+    @property
+    def closed(self) -> bool:
+        """The day was closed at wrap (it may still be the same day on the clock)."""
+        return self.wrap.closed_at is not None
 
     @property
     def blanks_fired(self) -> int:
@@ -177,6 +193,7 @@ def daily_report(
     today: list[TimelineRow] = []
     opened: set[IncidentId] = set()
     wrap = Wrap("open", None, "", (), (), None, "", "")
+    by_seq = {item.seq: item.event for item in items}
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if e.at >= end:
@@ -185,6 +202,8 @@ def daily_report(
             s = apply(s, e)
             continue
         row = timeline_row(item, s, tz)
+        if isinstance(e, ev.CorrectionRecorded):
+            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
         today.append(row)
         if isinstance(e, _CUSTODY_EVENTS):
             moves.setdefault(e.weapon, []).append(row)
@@ -261,9 +280,10 @@ def daily_report(
                 ws.weapon.name,
                 ws.weapon.serial,
                 tuple(moves.get(tag, ())),
-                location,
+                "retired" if ws.retired else location,
                 holder,
                 lab,
+                ws.retired,
             )
         )
     lots = []
@@ -285,6 +305,7 @@ def daily_report(
                 ls.returned,
                 ls.destroyed,
                 ls.accounted == ammo.count,
+                "; ".join(d for d in wrap.discrepancies if _mentions(d, lot_tag)),
             )
         )
     incidents = []
@@ -311,7 +332,10 @@ def daily_report(
     reps = tuple(
         s.name_of(p) for p in sorted(s.roles) if s.roles[p] & PRODUCTION_REPRESENTATIVE_ROLES
     )
-    over = now >= end
+    over = now >= end or wrap.closed_at is not None
+    handled = [w.tag for w in weapons if any(m.event != "WeaponRegistered" for m in w.movements)]
+    window = busy_window([i for i in items if start <= i.event.at < end], start, end, min(now, end))
+    lanes = tuple(custody_lanes(items, s, WeaponId(tag), window[0], window[1]) for tag in handled)
     return DailyReport(
         heading=heading,
         day=day,
@@ -329,7 +353,13 @@ def daily_report(
         armorers=armorers,
         representatives=reps,
         head=head_print(head, tz, over) if head is not None else None,
+        lanes=lanes,
     )
+
+
+def _mentions(text: str, tag: str) -> bool:
+    """True when ``text`` names ``tag`` as a whole tag (L-0001, not L-00011)."""
+    return re.search(rf"(?<![A-Z0-9-]){re.escape(tag)}(?![0-9])", text) is not None
 
 
 def daily_rows(report: DailyReport) -> list[list[str]]:

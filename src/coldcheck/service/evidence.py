@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from coldcheck.domain.events import CorrectionRecorded
 from coldcheck.domain.ids import ProductionId
 from coldcheck.ledger.bundle import BundleEntry, build_bundle
 from coldcheck.ledger.errors import LedgerError
@@ -20,7 +21,7 @@ from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.ledger.proofs import verify_inclusion
 from coldcheck.service.errors import ServiceError
-from coldcheck.service.queries import ReadModel
+from coldcheck.service.queries import ReadModel, TimelineItem
 
 __all__ = ["EvidenceBundle", "EvidenceError", "closing_head", "evidence_bundle"]
 
@@ -62,6 +63,8 @@ def evidence_bundle(
     if not chosen:
         what = f"about {ref}" if ref else "for that production"
         raise EvidenceError(f"no entries {what} in that period; check the tag and the dates")
+    if ref is not None:
+        chosen = _with_corrections(reads, production, chosen, head.tree_size)
     entries = []
     for item in chosen:
         (stored,) = reads.ledger_entries(item.seq, item.seq)
@@ -84,6 +87,26 @@ def evidence_bundle(
     )
     data = build_bundle(entries, head, public_key, description=description)
     return EvidenceBundle(data, len(entries), head)
+
+
+def _with_corrections(
+    reads: ReadModel, production: ProductionId, chosen: list[TimelineItem], size: int
+) -> list[TimelineItem]:
+    """The chosen entries and every correction (R27) of one of them, in log order.
+
+    A correction names the entry it corrects by its log position, not by the weapon or
+    lot, so the index of refs does not find it; a bundle about W-0001 must still carry it.
+    """
+    seqs = {item.seq for item in chosen}
+    extra = [
+        item
+        for item in reads.timeline(production, None, limit=MAX_BUNDLE_ENTRIES)
+        if isinstance(item.event, CorrectionRecorded)
+        and item.event.corrects in seqs
+        and item.seq not in seqs
+        and item.seq < size
+    ]
+    return sorted([*chosen, *extra], key=lambda i: i.seq)
 
 
 def closing_head(reads: ReadModel, before: datetime | None) -> SignedTreeHead | None:

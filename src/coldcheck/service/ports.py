@@ -48,6 +48,22 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
+class CartCertificate:
+    """The cart's own HTTPS certificate authority and server certificate (``coldcheck init``).
+
+    ``fingerprint``: SHA-256 of the authority's certificate (colon-separated hex), what a
+    tablet shows when asked to trust it; ``addresses``: the names the server certificate
+    holds; ``ca_pem``: the authority's certificate to install on tablets.
+    """
+
+    fingerprint: str
+    addresses: tuple[str, ...]
+    ca_pem: bytes
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True)
 class Problem:
     """The first thing found wrong: where (first entry index, if known) and what.
 

@@ -15,7 +15,7 @@ report of an earlier day shows that day as it was, not as it is now.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from coldcheck.ledger.canonical import canonical_json
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.envelope import refs
 from coldcheck.service.queries import TimelineItem
-from coldcheck.service.words import describe
+from coldcheck.service.words import corrected, describe
 
 TIMELINE_COLUMNS = ("seq", "time", "event", "what", "by", "confirmed_by", "about")
 
@@ -220,6 +220,8 @@ def custody_report(
     before = ""
     rows: list[TimelineRow] = []
     after: list[str] = []
+    by_seq = {item.seq: item.event for item in items}
+    about: set[int] = set()  # log positions of the entries about ref
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if end is not None and e.at >= end:
@@ -229,9 +231,14 @@ def custody_report(
             before = _status(s, ref)
         was = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
         row = timeline_row(item, s, tz) if in_period else None
+        correction = isinstance(e, ev.CorrectionRecorded) and e.corrects in about
+        if row is not None and isinstance(e, ev.CorrectionRecorded):
+            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
         s = apply(s, e)
         now_is = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
-        if row is not None and (ref in refs(e) or now_is is not was):
+        if ref in refs(e) or now_is is not was:
+            about.add(item.seq)
+        if row is not None and (ref in refs(e) or now_is is not was or correction):
             rows.append(row)
             after.append(_status(s, ref))
     if not before:
@@ -356,15 +363,17 @@ def label_items(
 ) -> list[LabelItem]:
     """Labels for the production's weapons, lots and containers (only ``tags`` if given).
 
-    The QR code holds ``<base_url>/p/<production>/<kind>/<tag>`` when a base URL
-    is given, else ``coldcheck:<production>/<tag>``.
+    The QR code holds the address of the tag's page, ``<base_url>/p/<production>/w/<tag>``
+    (lots ``…/ammo/<tag>``, containers ``…/c/<tag>``), when a base URL is given, else
+    ``coldcheck:<production>/<tag>``. Either is read by the scanning screens.
     """
     title = state.info.title if state.info else str(state.production)
     wanted = {t.upper() for t in tags}
 
     def qr(kind: str, tag: str) -> str:
         if base_url:
-            return f"{base_url.rstrip('/')}/p/{state.production}/{kind}/{tag}"
+            page = {"weapons": "w", "lots": "ammo", "containers": "c"}[kind]
+            return f"{base_url.rstrip('/')}/p/{state.production}/{page}/{tag}"
         return f"coldcheck:{state.production}/{tag}"
 
     items: list[LabelItem] = []

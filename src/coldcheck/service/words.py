@@ -10,12 +10,14 @@ from it); ``title`` is the event's kind in words ("Weapon loaded").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.state import ProductionState
+from coldcheck.domain.localtime import local_hhmm, zone_of
 
-__all__ = ["describe", "title"]
+__all__ = ["corrected", "describe", "meeting_name", "title"]
 
 
 def title(e: Event) -> str:
@@ -86,7 +88,8 @@ def describe(e: Event, s: ProductionState) -> str:
             return f"scene {e.scene} planned ({e.title}): {used}, {fires}"
         case ev.SafetyMeetingHeld():
             return (
-                f"safety meeting for scene(s) {', '.join(e.scenes)}, {len(e.attendees)} attendees"
+                f"safety meeting at {_hhmm(e.at, s)} for scene(s) {', '.join(e.scenes)},"
+                f" {len(e.attendees)} attendees"
             )
         case ev.ArmoryUnlocked():
             return "armory unlocked"
@@ -173,7 +176,9 @@ def describe(e: Event, s: ProductionState) -> str:
                 if e.carried_over
                 else ""
             )
-            return f"stop-work lifted after meeting {e.meeting}{_witnessed(e, s)}{carried}"
+            return (
+                f"stop-work lifted after {meeting_name(s, e.meeting)}{_witnessed(e, s)}{carried}"
+            )
         case ev.DayReconciled():
             problems = f"; {len(e.discrepancies)} discrepancies" if e.discrepancies else ""
             return f"day {e.day} reconciled: {len(e.lot_counts)} lots counted{problems}"
@@ -183,5 +188,24 @@ def describe(e: Event, s: ProductionState) -> str:
         case ev.DiscrepancyResolved():
             return f"discrepancy of {e.day} resolved: {e.resolution}"
         case ev.CorrectionRecorded():
-            return f"correction of entry {e.corrects}: {e.reason}"
+            return f"correction of log #{e.corrects}: {e.reason}"
     return e.type_name
+
+
+def corrected(e: ev.CorrectionRecorded, original: Event | None, s: ProductionState) -> str:
+    """A correction with the entry it corrects: what was recorded, and what is said now."""
+    was = f"{title(original)}: {describe(original, s)}" if original is not None else "unknown"
+    return f"correction of log #{e.corrects} (recorded: {was}) — corrected: {e.reason}"
+
+
+def meeting_name(s: ProductionState, meeting: str) -> str:
+    """A safety meeting as people know it: 'the safety meeting at 07:30 for scene 41'."""
+    m = s.meetings.get(meeting)  # type: ignore[call-overload]
+    if m is None:
+        return f"safety meeting {meeting}"
+    scenes = ", ".join(m.scenes)
+    return f"the safety meeting at {_hhmm(m.at, s)} for scene {scenes}"
+
+
+def _hhmm(at: datetime, s: ProductionState) -> str:
+    return local_hhmm(at, zone_of(s.info.time_zone if s.info else None))

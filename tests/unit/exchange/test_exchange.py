@@ -176,3 +176,12 @@ def test_export_rows_read_back_as_the_same_table():
     columns, rows = export_rows("people", _state())
     table = table_from_rows(columns, rows)
     assert table.rows[0].line == 2 and table.columns == columns
+
+
+def test_a_semicolon_separated_file_is_refused_saying_use_commas():
+    import pytest
+
+    from coldcheck.adapters.csv_io import CsvError
+
+    with pytest.raises(CsvError, match="use commas"):
+        parse_csv("tag;name;serial\nW-0009;Colt;123\n")

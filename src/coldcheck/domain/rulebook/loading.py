@@ -51,6 +51,7 @@ from coldcheck.domain.rulebook.kit import (
     weapon_or_refusal,
 )
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
+from coldcheck.domain.localtime import local_hhmm, local_words, zone_of
 
 
 def inspection_covers_every_position_and_step(ws: WeaponState, cmd: c.InspectWeapon) -> Reasons:
@@ -220,10 +221,11 @@ def blanks_only_for_a_firing_scene_just_before_the_take(
         yield because("R13", f"{cmd.weapon} is not in the plan for scene {cmd.scene}.")
     window = settings_of(state).blank_load_window
     if cmd.at < cmd.take_at - window:
+        zone = zone_of(state.info.time_zone if state.info else None)
         yield because(
             "R13",
-            f"the take is at {cmd.take_at:%H:%M} UTC — load blanks no earlier "
-            f"than {(cmd.take_at - window):%H:%M} UTC.",
+            f"the take is at {local_words(cmd.take_at, zone)} — load blanks no earlier "
+            f"than {local_hhmm(cmd.take_at - window, zone)}.",
         )
     if cmd.at > cmd.take_at:
         yield because("R13", "the take time you gave has passed — give the time of the next take.")

@@ -40,12 +40,20 @@ def _create_production(state: ProductionState, cmd: c.CreateProduction) -> Decis
         reasons.append(
             because(
                 "INPUT",
-                f"'{cmd.time_zone}' is not a time zone — give one like America/Denver "
+                f"{cmd.time_zone[:70]!r} is not a time zone — give one like America/Denver "
                 "(the zone of the shoot: it decides what 'today' is).",
             )
         )
     if cmd.actor is not None and not is_person_id(cmd.actor):
         reasons.append(because("INPUT", f"'{cmd.actor}' is not a person id."))
+    for name, value, bound in (
+        ("title", cmd.title, 200),
+        ("company", cmd.company, 200),
+        ("location", cmd.location, 200),
+        ("creator's name", cmd.actor_name, 120),
+    ):
+        if len(value) > bound:
+            reasons.append(because("INPUT", f"the {name} is longer than {bound} characters."))
     reasons += _settings_are_positive(cmd.settings)
     if not cmd.roles:
         reasons.append(because("INPUT", "give the creator at least one role."))

@@ -6,9 +6,8 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from coldcheck.domain import commands as c
 from coldcheck.domain.ids import LotId, ProductionId, WeaponId
 from coldcheck.domain.mechanics import CHECKLISTS, inspection_checklist
 from coldcheck.domain.model import Role, Settings
@@ -17,9 +16,11 @@ from coldcheck.domain.status import (
     day_status,
     lot_status,
     overdue_reports,
+    still_needed,
     stop_work_active,
     weapon_status,
 )
+from coldcheck.domain.localtime import zone_of
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep
@@ -28,19 +29,56 @@ from coldcheck.service.envelope import envelope
 router = APIRouter()
 
 
+class NewSettings(BaseModel):
+    """The production's thresholds; every one may be left out for its default."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    blank_load_window_minutes: int = Field(default=15, ge=1, le=240, examples=[15])
+    min_blank_distance_ft: int = Field(default=20, ge=1, le=1000, examples=[20])
+    misfire_wait_seconds: int = Field(default=15, ge=1, le=600, examples=[15])
+    armorer_capacity: int = Field(default=6, ge=1, le=100, examples=[6])
+    escalation_hours: int = Field(default=24, ge=1, le=720, examples=[24])
+
+    def to_domain(self) -> Settings:
+        """The domain's ``Settings``."""
+        return Settings(**self.model_dump())
+
+
 class NewProduction(BaseModel):
     """A production to start; you become a member with ``roles``."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "dry-gulch",
+                    "title": "Dry Gulch",
+                    "company": "Mesa Pictures",
+                    "location": "Ranch, New Mexico",
+                    "time_zone": "America/Denver",
+                    "roles": ["producer", "armorer"],
+                    "settings": {"blank_load_window_minutes": 15, "armorer_capacity": 6},
+                }
+            ]
+        },
+    )
     id: str = Field(
         min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["dry-gulch"]
     )
     title: str = Field(min_length=1, max_length=200, examples=["Dry Gulch"])
-    company: str = Field(max_length=200, examples=["Mesa Pictures"])
-    location: str = Field(max_length=200, examples=["Ranch, New Mexico"])
+    company: str = Field("", max_length=200, examples=["Mesa Pictures"])
+    location: str = Field("", max_length=200, examples=["Ranch, New Mexico"])
     time_zone: str = Field(max_length=64, examples=["America/Denver"])
-    roles: list[Role] = Field(default_factory=lambda: [Role.PRODUCER])
-    settings: Settings = Field(default_factory=Settings)
+    # enums arrive as JSON strings: strict mode would ask for a Python Role instance
+    roles: list[Annotated[Role, Strict(False)]] = Field(
+        default_factory=lambda: [Role.PRODUCER],
+        min_length=1,
+        max_length=7,
+        examples=[["producer", "armorer"]],
+    )
+    settings: NewSettings = Field(default_factory=lambda: NewSettings())
 
 
 @router.get("/productions", tags=["productions"], summary="Your productions")
@@ -51,24 +89,23 @@ def list_productions(app: AppDep, viewer: ViewerDep) -> list[dict[str, Any]]:
 
 @router.post("/productions", tags=["productions"], status_code=201, summary="Start a production")
 def create_production(body: NewProduction, app: AppDep, viewer: ViewerDep) -> dict[str, Any]:
-    """Creates the production with you as its first member."""
-    if app.custody.production_exists(ProductionId(body.id)):
-        raise HTTPException(409, f"A production with id '{body.id}' exists. Choose another id.")
-    result = app.custody.execute(
-        c.CreateProduction(
-            production=ProductionId(body.id),
-            actor=viewer.person,
-            at=app.clock.now(),
-            title=body.title,
-            company=body.company,
-            location=body.location,
-            time_zone=body.time_zone,
-            settings=body.settings,
-            actor_name=viewer.user.display_name,
-            roles=tuple(body.roles),
-        )
+    """Creates the production with you as its first member, holding ``roles``.
+
+    The answer lists what is still needed before custody (``still_needed``).
+    """
+    result = app.custody.create_production(
+        production=ProductionId(body.id),
+        actor=viewer.person,
+        actor_name=viewer.user.display_name,
+        title=body.title,
+        company=body.company,
+        location=body.location,
+        time_zone=body.time_zone,
+        roles=body.roles,
+        settings=body.settings.to_domain(),
     )
-    return accepted_json(result)
+    today = app.clock.now().astimezone(zone_of(body.time_zone)).date()
+    return {**accepted_json(result), "still_needed": list(still_needed(result.state, today))}
 
 
 def _state(member: MemberDep, app: AppDep) -> ProductionState:

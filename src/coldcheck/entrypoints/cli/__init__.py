@@ -6,6 +6,7 @@
 - ``reports``   ``report daily|custody|incident``, ``labels``
 - ``backup``    ``backup``, ``restore``
 - ``users``     ``user create|set-password|set-pin|grant|list``
+- ``productions`` ``production create``
 - ``common``    exit codes, ``--json`` failures, opening the App, progress bars
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 refused by a safety rule.

@@ -72,13 +72,23 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 @cli.command()
-def init(ctx: typer.Context) -> None:
-    """Create the data folder, the database (migrated to the newest schema) and the signing key."""
+def init(
+    ctx: typer.Context,
+    address: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--address",
+            help="Another name or IP address of the cart for its HTTPS certificate; repeat.",
+        ),
+    ] = None,
+) -> None:
+    """Create the data folder, the database (newest schema), the signing key and the cart's
+    HTTPS certificate."""
     from coldcheck.bootstrap import init_data
 
     settings = _settings(ctx)
     try:
-        report = init_data(settings)
+        report = init_data(settings, address or ())
     except Exception as exc:
         _fail(f"could not initialise {settings.data_dir}: {exc}")
     if not report.changed:
@@ -96,6 +106,12 @@ def init(ctx: typer.Context) -> None:
         )
     if report.created_key:
         typer.echo(f"Created ledger signing key {settings.key_path} (mode 0600)")
+    if report.created_tls:
+        typer.echo(
+            f"Made the cart's HTTPS certificate in {settings.tls_dir}"
+            " (serve it with `coldcheck serve --tls`; the Productions screen shows how a"
+            " tablet trusts it)"
+        )
 
 
 @cli.command()
@@ -142,6 +158,10 @@ def serve(
         str | None, typer.Option(help="Address to listen on (env COLDCHECK_HOST).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (env COLDCHECK_PORT).")] = None,
+    tls: Annotated[
+        bool,
+        typer.Option("--tls", help="Serve HTTPS with the certificate `coldcheck init` made."),
+    ] = False,
 ) -> None:
     """Start the web app and JSON API (127.0.0.1:8000 by default)."""
     import uvicorn
@@ -149,20 +169,34 @@ def serve(
     from coldcheck.bootstrap import NotInitialised, build
     from coldcheck.entrypoints.http import create_app
 
-    settings = _settings(ctx).with_overrides(host=host, port=port)
+    settings = _settings(ctx).with_overrides(host=host, port=port, tls=tls)
     try:
         app = build(settings, serving=True)
     except NotInitialised as exc:
         _fail(str(exc))
-    typer.echo(f"coldcheck serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(app), host=settings.host, port=settings.port, log_level="warning")
+    certfile = keyfile = None
+    if tls:
+        if app.tls is None:
+            app.close()
+            _fail(f"no HTTPS certificate in {settings.tls_dir}; run `coldcheck init` first")
+        certfile, keyfile = str(app.tls.cert_file), str(app.tls.key_file)
+    scheme = "https" if tls else "http"
+    typer.echo(f"coldcheck serving on {scheme}://{settings.host}:{settings.port}/")
+    uvicorn.run(
+        create_app(app),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
 
 
 def _register_all() -> None:
-    from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users
+    from coldcheck.entrypoints.cli import backup, exchange, ledger, productions, reports, users
     from coldcheck.witness.cli import witness_cli
 
-    for module in (ledger, exchange, reports, backup, users):
+    for module in (ledger, exchange, reports, backup, users, productions):
         module.register(cli)
     cli.add_typer(witness_cli, name="witness")
 

@@ -25,6 +25,7 @@ from coldcheck.entrypoints.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from coldcheck.bootstrap import App
     from coldcheck.service.ports import Documents
 
     pass
@@ -279,7 +280,12 @@ def labels(
     ] = "a4",
     base_url: Annotated[
         str,
-        typer.Option("--base-url", help="Put <URL>/p/<production>/<kind>/<tag> in the QR codes."),
+        typer.Option(
+            "--base-url",
+            help="The cart's address for the pages the QR codes open (default: the HTTPS address"
+            " of the cart's certificate, else http://HOST:PORT); 'none' puts"
+            " coldcheck:<production>/<tag> in them instead.",
+        ),
     ] = "",
     out: Annotated[Path, typer.Option("--out", "-o", help="PDF file to write.")] = Path(
         "labels.pdf"
@@ -297,7 +303,8 @@ def labels(
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
-        items = label_items(app.custody.state(prod), kinds, tag or (), base_url)
+        base = cart_url(app) if not base_url else ("" if base_url == "none" else base_url)
+        items = label_items(app.custody.state(prod), kinds, tag or (), base)
     if not items:
         fail("nothing to label (check --kind and --tag)", EXIT_FAILURE, as_json)
     if tag:
@@ -313,6 +320,17 @@ def labels(
         {"production": prod, "pdf": str(out), "labels": len(items), "pages": pages, "paper": paper},
         [f"{len(items)} labels on {pages} {paper} page(s): {out}"],
     )
+
+
+def cart_url(app: App) -> str:
+    """Where tablets reach this cart: its certificate's first LAN address over HTTPS, else
+    the configured host and port over HTTP."""
+    port = app.settings.port
+    if app.tls is not None:
+        lan = [a for a in app.tls.addresses if a not in ("localhost", "127.0.0.1", "::1")]
+        host = (lan or list(app.tls.addresses))[0]
+        return f"https://{f'[{host}]' if ':' in host else host}:{port}"
+    return f"http://{app.settings.host}:{port}"
 
 
 def register(cli: typer.Typer) -> None:

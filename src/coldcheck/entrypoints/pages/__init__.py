@@ -1,13 +1,16 @@
 """Server-rendered pages (Jinja2 + htmx), one module per screen, each with its typed contexts.
 
 - ``signin``   sign in and out, your productions
+- ``mine``     each role's own screen ("For you")
 - ``board``    every weapon as a card; registering a weapon
 - ``weapon``   one weapon and every custody step done to it
+- ``takeback`` finding the weapon a performer hands back (scan or type)
 - ``handover`` handing a weapon to a performer, confirmed with PINs (R12)
 - ``ammo``     lots, containers, receiving, dummy checks, return and destruction
 - ``day``      the armory, scene plans, safety meetings, the wrap count and close
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
+- ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
 
@@ -23,15 +26,18 @@ from coldcheck.entrypoints.pages import (
     board,
     day,
     handover,
+    mine,
     people,
     safety,
     signin,
+    status,
+    takeback,
     weapon,
 )
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, board, weapon, handover, ammo, day, safety, people):
+for _module in (signin, status, mine, board, weapon, handover, takeback, ammo, day, safety, people):
     router.include_router(_module.router)
 
 __all__ = ["error_page", "render_refusal", "router"]

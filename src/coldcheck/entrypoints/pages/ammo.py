@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
-from coldcheck.domain.ids import ContainerId, LotId, PersonId
+from coldcheck.domain.ids import ContainerId, LotId, PersonId, normalise_tag
 from coldcheck.domain.model import BlankLoad, Role, RoundCheck, RoundClass, StorageLocation
 from coldcheck.domain.state import ContainerState, ProductionState
 from coldcheck.domain.status import LotStatus, lot_status
@@ -20,6 +20,7 @@ from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, 
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
+    Typed,
     attempt,
     attempt_confirmed,
     done,
@@ -30,6 +31,7 @@ from coldcheck.entrypoints.pages.common import (
     text,
     typed,
 )
+from coldcheck.entrypoints.pages.drawing import Chart, lot_bar
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +59,8 @@ class AmmoPage(ProductionPage):
     classes: tuple[str, ...]
     loads: tuple[str, ...]
     locations: tuple[str, ...]
-    values: Mapping[str, str] = field(default_factory=dict)
+    bars: Mapping[str, Chart] = field(default_factory=dict)
+    values: Typed = field(default_factory=Typed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,10 +71,13 @@ class LotPage(ProductionPage):
     lot: LotStatus
     containers: tuple[ContainerState, ...]
     confirmers: tuple[tuple[PersonId, str], ...]
-    values: Mapping[str, str] = field(default_factory=dict)
+    bar: Chart | None = None
+    values: Typed = field(default_factory=Typed)
 
 
-def ammo_page(app: App, member: Membership, form: FormData | None = None) -> AmmoPage:
+def ammo_page(
+    app: App, member: Membership, form: FormData | None = None, posted: str = ""
+) -> AmmoPage:
     """The ammunition screen (after a refused post: with what was typed)."""
     state = app.custody.state(member.id)
     lots = tuple(lot_status(state, lot) for lot in sorted(state.lots))
@@ -84,7 +90,8 @@ def ammo_page(app: App, member: Membership, form: FormData | None = None) -> Amm
         classes=(*(r.value for r in RoundClass if r is not RoundClass.LIVE), "live"),
         loads=tuple(b.value for b in BlankLoad),
         locations=tuple(s.value for s in StorageLocation),
-        values=typed(form),
+        bars={ls.lot: lot_bar(ls) for ls in lots},
+        values=typed(form, posted=posted),
     )
 
 
@@ -99,7 +106,8 @@ def _ammo_after(
 ) -> Response:
     if result.ok:
         return done(f"/p/{member.id}/ammo", ok)
-    return page(request, ammo_page(app, member, form).refused(result.reasons), status=409)
+    again = ammo_page(app, member, form, posted=ok)
+    return page(request, again.refused(result.reasons), status=409)
 
 
 @router.post("/p/{production}/ammo/lots", response_class=HTMLResponse)
@@ -179,21 +187,34 @@ def move_container(
     return _ammo_after(request, app, member, result, "container-moved", form)
 
 
-def lot_page(app: App, member: Membership, lot: str, form: FormData | None = None) -> LotPage:
+def lot_page(
+    app: App, member: Membership, lot: str, form: FormData | None = None, posted: str = ""
+) -> LotPage:
     """One lot's screen; 404 with words when the tag is unknown."""
     state = app.custody.state(member.id)
-    lot_id = LotId(lot.upper())
+    lot_id = LotId(normalise_tag(lot, "L"))
     if lot_id not in state.lots:
         raise HTTPException(404, f"No lot {lot} on this production — check the tag.")
     return LotPage(
         **production_page(app, member, state, "ammo"),
         lot=lot_status(state, lot_id),
+        bar=lot_bar(lot_status(state, lot_id)),
         containers=tuple(cs for _, cs in sorted(state.containers.items())),
         confirmers=tuple(
             people_with(state, Role.SAFETY_SUPERVISOR, Role.ARMORER, Role.ASSISTANT_ARMORER)
         ),
-        values=typed(form),
+        values=typed(form, posted=posted),
     )
+
+
+@router.get("/p/{production}/c/{container}", response_class=HTMLResponse)
+def container_label(container: str, app: AppDep, member: PageMember) -> Response:
+    """A container's label opens the ammunition screen at that container."""
+    state = app.custody.state(member.id)
+    cid = ContainerId(normalise_tag(container, "C"))
+    if cid not in state.containers:
+        raise HTTPException(404, f"No container {container} on this production — check the tag.")
+    return RedirectResponse(f"/p/{member.id}/ammo#{cid}", status_code=303)
 
 
 @router.get("/p/{production}/ammo/{lot}", response_class=HTMLResponse)
@@ -213,7 +234,8 @@ def _lot_after(
 ) -> Response:
     if result.ok:
         return done(f"/p/{member.id}/ammo/{lot.upper()}", ok)
-    return page(request, lot_page(app, member, lot, form).refused(result.reasons), status=409)
+    again = lot_page(app, member, lot, form, posted=ok)
+    return page(request, again.refused(result.reasons), status=409)
 
 
 @router.post("/p/{production}/ammo/{lot}/verify", response_class=HTMLResponse)

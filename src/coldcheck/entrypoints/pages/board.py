@@ -13,11 +13,11 @@ from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
-from coldcheck.domain.ids import WeaponId
+from coldcheck.domain.ids import WeaponId, normalise_tag
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import WeaponKind
 from coldcheck.domain.state import ProductionState
-from coldcheck.domain.status import LoadLabel, WeaponStatus, weapon_status
+from coldcheck.domain.status import LoadLabel, WeaponStatus, still_needed, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
     ProductionPage,
@@ -64,6 +64,9 @@ def board_cards(app: App, member: Membership, state: ProductionState, query: Any
     want_where = query.get("where", "")
     want_scene = query.get("scene", "")
     needle = query.get("q", "").strip().lower()
+    short = normalise_tag(needle, "W") if needle else ""
+    if short in state.weapons:
+        needle = short.lower()  # 'w-1' or '1' finds W-0001
     cards = []
     for wid in sorted(state.weapons):
         ws = state.weapons[wid]
@@ -95,6 +98,7 @@ class BoardPage(ProductionPage):
     labels: tuple[str, ...]
     scenes: tuple[str, ...]
     filters: Mapping[str, str]
+    still_needed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +123,7 @@ def board_page(app: App, member: Membership, request: Request) -> BoardPage:
         labels=tuple(label.value for label in LoadLabel),
         scenes=tuple(sorted(s.id for s in state.scenes.values() if s.day == day)),
         filters={k: q.get(k, "") for k in ("state", "where", "scene", "q")},
+        still_needed=still_needed(state, day),
     )
 
 

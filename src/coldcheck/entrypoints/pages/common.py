@@ -24,13 +24,14 @@ and the PINs, and only then is the command run, with the confirmations given.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
+import segno
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -44,8 +45,15 @@ from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason
 from coldcheck.domain.ids import PersonId
 from coldcheck.domain.model import ARMORER_ROLES, Role
-from coldcheck.domain.state import ProductionState, StopWorkState
-from coldcheck.domain.status import OverdueWeapon, overdue_weapons, stop_work_active
+from coldcheck.domain.localtime import zone_of
+from coldcheck.domain.state import Custody, ProductionState, StopWorkState
+from coldcheck.domain.status import (
+    LoadLabel,
+    OverdueWeapon,
+    label,
+    overdue_weapons,
+    stop_work_active,
+)
 from coldcheck.entrypoints.commanding import (
     Asked,
     ask_confirmations,
@@ -56,6 +64,7 @@ from coldcheck.entrypoints.commanding import (
 from coldcheck.entrypoints.deps import Membership, Viewer
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
+from coldcheck.service.permissions import COMMAND_ROLES, may_ask
 from coldcheck.service.queries import ProductionSummary
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -112,6 +121,8 @@ DONE = {
     "incident": "Incident recorded.",
     "report": "Safety report filed.",
     "person": "Person updated.",
+    "created": "Production started — what custody still needs is listed below.",
+    "resumed": "Signed in again — what you had typed is back; check it and send it again.",
 }
 
 
@@ -134,6 +145,7 @@ def local_time(dt: datetime | None, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
 TEMPLATES.env.filters["words"] = _words
 TEMPLATES.env.filters["name"] = _name
 TEMPLATES.env.globals["local_time"] = local_time
+TEMPLATES.env.globals["tz_of"] = zone_of
 TEMPLATES.env.globals["label_words"] = LABEL_WORDS
 TEMPLATES.env.globals["short_label"] = SHORT_LABEL
 
@@ -155,6 +167,9 @@ class Page:
     production: ProductionSummary | None = None
     stop_work: StopWorkState | None = None
     overdue_weapons: tuple[OverdueWeapon, ...] = ()
+    strip: StatusStrip | None = None
+    #: the newest alert's id when the page was made: its stream starts from there
+    alert_id: str = ""
     nav: str = ""
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
@@ -172,6 +187,44 @@ class ProductionPage(Page):
     state: ProductionState
     tz: ZoneInfo
     name_of: Callable[[PersonId | None], str]
+    #: the commands (class names) the viewer's roles may ask for: a button only when it can
+    can: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StatusStrip:
+    """What every production screen says about how current it is and where things stand."""
+
+    at: datetime
+    tz: str
+    armory_locked: bool
+    stop_work_since: datetime | None
+    cold: int
+    out: int
+    loaded: int
+    quarantined: int
+    total: int
+
+
+def status_strip(state: ProductionState, now: datetime, tz: ZoneInfo) -> StatusStrip:
+    """The strip: armory, stop-work, and how many weapons are cold, out, loaded, quarantined."""
+    labels = [(label(ws), ws) for ws in state.weapons.values() if not ws.retired]
+    return StatusStrip(
+        at=now,
+        tz=tz.key,
+        armory_locked=state.armory_locked,
+        stop_work_since=state.stop_work.since if state.stop_work else None,
+        cold=sum(1 for lb, _ in labels if lb is LoadLabel.COLD),
+        out=sum(1 for _, ws in labels if ws.location is not Custody.STORAGE),
+        loaded=sum(1 for lb, _ in labels if lb in (LoadLabel.BLANK_LOADED, LoadLabel.DUMMY_LOADED)),
+        quarantined=sum(1 for lb, _ in labels if lb is LoadLabel.QUARANTINED),
+        total=len(labels),
+    )
+
+
+def allowed_commands(member: Membership) -> frozenset[str]:
+    """The names of the commands this member's roles may ask for at all."""
+    return frozenset(cls.__name__ for cls in COMMAND_ROLES if may_ask(member.roles, cls))
 
 
 def production_page(
@@ -179,17 +232,71 @@ def production_page(
 ) -> dict[str, Any]:
     """The fields of ``ProductionPage`` for this member (the production's state read once)."""
     st = state if state is not None else app.custody.state(member.id)
+    tz = zone(member)
     return {
         "production": member.production,
         "roles": member.roles,
         "is_armorer": bool(member.roles & ARMORER_ROLES),
         "stop_work": st.stop_work if stop_work_active(st) else None,
         "overdue_weapons": tuple(overdue_weapons(st, app.clock.now())),
+        "strip": status_strip(st, app.clock.now(), tz),
+        "alert_id": app.alerts.last_id(),
         "state": st,
-        "tz": zone(member),
+        "tz": tz,
         "name_of": st.name_of,
         "nav": nav,
+        "can": allowed_commands(member),
     }
+
+
+def home_of(production: ProductionSummary) -> str:
+    """Where a member lands: armorers on the board, everyone else on their own screen."""
+    if set(production.roles) & {r.value for r in ARMORER_ROLES}:
+        return f"/p/{production.id}/board"
+    return f"/p/{production.id}/mine"
+
+
+def common_zones() -> tuple[str, ...]:
+    """IANA zone names to offer (Area/City), sorted."""
+    return tuple(
+        sorted(
+            z
+            for z in available_timezones()
+            if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CartTrust:
+    """How a tablet learns to trust the cart's HTTPS certificate."""
+
+    fingerprint: str
+    addresses: tuple[str, ...]
+    https_url: str
+    qr: str
+    serving_https: bool
+
+
+def cart_trust(request: Request, app: App) -> CartTrust | None:
+    """The cart's certificate (made by ``coldcheck init``), or None when there is none."""
+    cert = app.tls
+    if cert is None:
+        return None
+    host = next((a for a in cert.addresses if a not in LOOPBACK), cert.addresses[0])
+    port = request.url.port or app.settings.port
+    shown = f"[{host}]" if ":" in host else host
+    url = f"https://{shown}:{port}/"
+    return CartTrust(
+        fingerprint=cert.fingerprint,
+        addresses=cert.addresses,
+        https_url=url,
+        qr=str(segno.make(url, error="m").svg_data_uri(scale=5, border=2)),
+        serving_https=request.url.scheme == "https",
+    )
+
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,11 +366,57 @@ def number(form: FormData, name: str, what: str, default: int | None = None) -> 
         raise ValueError(f"{what} must be a whole number.") from None
 
 
-def typed(form: FormData | None, *, secret: str = "pin") -> Mapping[str, str]:
+class Typed(Mapping[str, str]):
+    """What was typed into a refused form, to show it again: never a PIN or the CSRF token.
+
+    ``values.title`` / ``values["title"]`` is a field's (first) value; ``values.checked(
+    "weapons", "W-0001")`` says whether a checkbox or radio was ticked; ``values.posted``
+    names the form the values came from (a page with several forms opens only that one).
+    """
+
+    def __init__(
+        self, lists: Mapping[str, tuple[str, ...]] | None = None, posted: str = ""
+    ) -> None:
+        self._lists = dict(lists or {})
+        self.posted = posted
+
+    @classmethod
+    def of(cls, form: FormData | None, posted: str = "", *, secret: str = "pin") -> Typed:
+        """The values of ``form`` (none when there is no form)."""
+        if form is None:
+            return cls(posted=posted)
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in form:
+            if key == "csrf" or secret in key:
+                continue
+            lists[key] = tuple(v.strip() for v in form.getlist(key) if isinstance(v, str))
+        return cls(lists, posted)
+
+    def __getitem__(self, key: str) -> str:
+        values = self._lists[key]
+        return values[0] if values else ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def checked(self, name: str, value: str) -> bool:
+        """True when ``value`` was among the ticked values of ``name``."""
+        return value in self._lists.get(name, ())
+
+    def all(self, name: str) -> tuple[str, ...]:
+        """Every value of a repeated field."""
+        return self._lists.get(name, ())
+
+    def __repr__(self) -> str:
+        return f"Typed({self._lists!r}, posted={self.posted!r})"
+
+
+def typed(form: FormData | None, *, secret: str = "pin", posted: str = "") -> Typed:
     """What was typed into a form (to show it again after a refusal), never a PIN."""
-    if form is None:
-        return {}
-    return {k: text(form, k) for k in form if k != "csrf" and secret not in k}
+    return Typed.of(form, posted, secret=secret)
 
 
 @dataclass(frozen=True)
@@ -532,6 +685,16 @@ def take_time(app: App, member: Membership, hhmm: str) -> datetime | None:
     return at.astimezone(UTC)
 
 
+def default_take(app: App, member: Membership) -> str:
+    """A take time to offer on the load form: 10-15 minutes from now, on a 5-minute mark, local.
+
+    Inside R13's window once the load is recorded, and easy to correct.
+    """
+    now = app.clock.now().astimezone(zone(member)) + timedelta(minutes=10)
+    at = now.replace(second=0, microsecond=0) + timedelta(minutes=(-now.minute) % 5)
+    return at.strftime("%H:%M")
+
+
 def people_with(state: ProductionState, *roles: Role) -> list[tuple[PersonId, str]]:
     """(id, name) of everyone holding any of ``roles``, by name."""
     out = [
@@ -546,21 +709,30 @@ __all__ = [
     "CHROME",
     "TEMPLATES",
     "ConfirmPage",
+    "CartTrust",
     "ErrorPage",
     "Outcome",
     "Page",
     "ProductionPage",
     "RefusalPage",
+    "StatusStrip",
+    "Typed",
+    "allowed_commands",
     "attempt",
     "attempt_confirmed",
+    "cart_trust",
+    "common_zones",
+    "default_take",
     "done",
     "error_page",
+    "home_of",
     "local_time",
     "number",
     "page",
     "people_with",
     "production_page",
     "render_refusal",
+    "status_strip",
     "take_time",
     "text",
     "texts",

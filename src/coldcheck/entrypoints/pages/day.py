@@ -29,6 +29,7 @@ from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, 
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
+    Typed,
     attempt,
     attempt_confirmed,
     done,
@@ -40,7 +41,9 @@ from coldcheck.entrypoints.pages.common import (
     texts,
     today,
     typed,
+    zone,
 )
+from coldcheck.entrypoints.pages.drawing import TakesChart, takes_chart
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,10 +83,20 @@ class DayPage(ProductionPage):
     representatives: tuple[tuple[PersonId, str], ...]
     producers: tuple[tuple[PersonId, str], ...]
     counted: ev.DayReconciled | None
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Typed = field(default_factory=Typed)
+    blind: bool = False
+    locked_for_wrap: bool = False
+    takes: TakesChart | None = None
 
 
-def day_page(app: App, member: Membership, day: date, form: FormData | None = None) -> DayPage:
+def day_page(
+    app: App,
+    member: Membership,
+    day: date,
+    form: FormData | None = None,
+    posted: str = "",
+    blind: bool = False,
+) -> DayPage:
     """Everything the day page shows (after a refused post: with what was typed, no PIN)."""
     state = app.custody.state(member.id)
     return DayPage(
@@ -106,14 +119,22 @@ def day_page(app: App, member: Membership, day: date, form: FormData | None = No
         representatives=tuple(people_with(state, *PRODUCTION_REPRESENTATIVE_ROLES)),
         producers=tuple(people_with(state, Role.PRODUCER, *ARMORER_ROLES)),
         counted=last_count(app, member, day),
-        values=typed(form),
+        values=typed(form, posted=posted),
+        blind=blind or (form is not None and text(form, "blind") == "yes"),
+        locked_for_wrap=state.armory_locked and not state.weapons_out(),
+        takes=takes_chart(app.reads.timeline(member.id, None, 2000), state, day, zone(member)),
     )
 
 
 @router.get("/p/{production}/day", response_class=HTMLResponse)
-def day_screen(request: Request, app: AppDep, member: PageMember, day: str = "") -> Response:
-    """Scene plans, safety meetings, the wrap count (expected vs counted) and closing the day."""
-    return page(request, day_page(app, member, _day(app, member, day)))
+def day_screen(
+    request: Request, app: AppDep, member: PageMember, day: str = "", blind: str = ""
+) -> Response:
+    """Scene plans, safety meetings, the wrap count (expected vs counted) and closing the day.
+
+    ``?blind=1`` hides what the records expect, for a blind count.
+    """
+    return page(request, day_page(app, member, _day(app, member, day), blind=blind == "1"))
 
 
 def _after(
@@ -127,7 +148,8 @@ def _after(
 ) -> Response:
     if result.ok:
         return done(f"/p/{member.id}/day?day={day.isoformat()}", ok)
-    return page(request, day_page(app, member, day, form).refused(result.reasons), status=409)
+    again = day_page(app, member, day, form, posted=ok)
+    return page(request, again.refused(result.reasons), status=409)
 
 
 @router.post("/p/{production}/day/scenes", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
@@ -20,8 +21,9 @@ from starlette.datastructures import FormData
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
-from coldcheck.domain.ids import PersonId, WeaponId
-from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.ids import PersonId, WeaponId, normalise_tag
+from coldcheck.domain.model import Role
+from coldcheck.domain.state import ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
@@ -33,6 +35,7 @@ from coldcheck.entrypoints.pages.common import (
     people_with,
     production_page,
     text,
+    today,
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
@@ -54,6 +57,8 @@ class HandoverPage(ProductionPage):
     performers: tuple[tuple[PersonId, str], ...]
     ads: tuple[tuple[PersonId, str], ...]
     picked: Mapping[str, str] = field(default_factory=dict)
+    #: the performer today's plan gives this weapon to (when there is exactly one)
+    planned: str = ""
 
 
 def handover_page(
@@ -62,9 +67,10 @@ def handover_page(
     """The handover screen for the weapon typed (none yet when the tag is unknown)."""
     state = app.custody.state(member.id)
     status = None
+    tag = normalise_tag(tag, "W") if tag else ""
     if tag:
         try:
-            status = weapon_status(state, WeaponId(tag.strip().upper()))
+            status = weapon_status(state, WeaponId(tag))
         except UnknownEntity:
             status = None
     return HandoverPage(
@@ -78,10 +84,23 @@ def handover_page(
             for wid in sorted(state.weapons)
             if not state.weapons[wid].retired
         ),
-        performers=tuple(people_with(state, Role.PERFORMER, *ARMORER_ROLES)),
+        performers=tuple(people_with(state, Role.PERFORMER)),
         ads=tuple(people_with(state, Role.FIRST_AD)),
         picked=typed(form),
+        planned=planned_performer(state, status.weapon, today(app, member)) if status else "",
     )
+
+
+def planned_performer(state: ProductionState, weapon: WeaponId, day: date) -> str:
+    """The one performer today's scene plans give ``weapon`` to, or '' (none, or several)."""
+    planned = {
+        p
+        for plan in state.scenes.values()
+        if plan.day == day and weapon in plan.weapons
+        for p in plan.performers
+        if state.has_role(p, Role.PERFORMER)
+    }
+    return next(iter(planned)) if len(planned) == 1 else ""
 
 
 @router.get("/p/{production}/handover", response_class=HTMLResponse)
@@ -101,7 +120,7 @@ def handover_weapon(
 @router.post("/p/{production}/handover", response_class=HTMLResponse)
 def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep) -> Response:
     """HandOver: first the confirmation screen, then the PINs; refusals list every rule."""
-    tag = text(form, "weapon").upper()
+    tag = normalise_tag(text(form, "weapon"), "W")
     to = text(form, "to")
 
     def build() -> dict[str, Any]:

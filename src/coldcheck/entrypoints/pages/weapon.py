@@ -22,7 +22,7 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.events import Event, InspectionRecorded
-from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId
+from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId, normalise_tag
 from coldcheck.domain.mechanics import (
     HammerPosition,
     RoundState,
@@ -38,7 +38,7 @@ from coldcheck.domain.model import (
     ScenePlan,
     Weapon,
 )
-from coldcheck.domain.state import ContainerState, Load, LotState, ProductionState
+from coldcheck.domain.state import ContainerState, CorrectionNote, Load, LotState, ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
@@ -46,6 +46,7 @@ from coldcheck.entrypoints.pages.common import (
     ProductionPage,
     attempt,
     attempt_confirmed,
+    default_take,
     done,
     page,
     production_page,
@@ -55,8 +56,11 @@ from coldcheck.entrypoints.pages.common import (
     today,
     typed,
 )
-from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
+from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import words
+from coldcheck.service.lanes import busy_window, custody_lanes
+from coldcheck.service.reports import day_bounds
 
 router = APIRouter(include_in_schema=False)
 FOUND_CHOICES = tuple(s.value for s in RoundState)
@@ -65,7 +69,7 @@ FOUND_CHOICES = tuple(s.value for s in RoundState)
 def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
     """The weapon's status; 404 with words when the tag is unknown."""
     try:
-        return weapon_status(state, WeaponId(tag.strip().upper()))
+        return weapon_status(state, WeaponId(normalise_tag(tag, "W")))
     except UnknownEntity:
         raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
 
@@ -101,7 +105,8 @@ class WeaponPage(ProductionPage):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponScreen(WeaponPage):
-    """The weapon page: actions, QR label and the custody timeline in words.
+    """The weapon page: the next sensible steps, QR label, today's custody swim-lane and the
+    custody timeline in words.
 
     ``corrections`` maps a log position to the corrections of it (R27): who, when, why;
     ``correctable`` are the positions a correction is offered for (its inspections).
@@ -110,9 +115,11 @@ class WeaponScreen(WeaponPage):
     template: ClassVar[str] = "weapon.html"
     timeline: tuple[tuple[int, Event, str, str], ...]
     qr: str
-    corrections: Mapping[int, tuple[tuple[str, str, str], ...]] = dataclasses.field(
-        default_factory=dict
-    )
+    steps: frozenset[str] = frozenset()
+    primary: str = ""
+    hazard: str = "caution"
+    lanes: Chart | None = None
+    corrections: Mapping[int, tuple[CorrectionNote, ...]] = dataclasses.field(default_factory=dict)
     correctable: frozenset[int] = frozenset()
 
 
@@ -142,10 +149,13 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
     """The weapon page with its timeline (newest first) in the same words as the reports."""
     base = weapon_page(app, member, tag)
     items = app.reads.timeline(member.id, base.w.tag, 200)
-    notes: dict[int, list[tuple[str, str, str]]] = {}
+    steps = next_steps(base.w, base.can)
+    day_start, day_end = day_bounds(today(app, member), base.tz)
+    start, end = busy_window(items, day_start, day_end, app.clock.now())
+    lanes = custody_lanes(items, base.state, base.w.weapon, start, end)
+    notes: dict[int, list[CorrectionNote]] = {}
     for note in base.state.corrections:
-        when = note.at.astimezone(base.tz).strftime("%d %b %H:%M")
-        notes.setdefault(note.corrects, []).append((base.state.name_of(note.by), when, note.reason))
+        notes.setdefault(note.corrects, []).append(note)
     return WeaponScreen(
         **_fields(base),
         timeline=tuple(
@@ -153,7 +163,11 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             for item in reversed(items)
         ),
         qr=qr_data_uri(request, member.id, base.w.tag),
-        corrections={k: tuple(v) for k, v in notes.items()},
+        steps=steps.offered,
+        primary=steps.primary,
+        hazard=hazard(base.w),
+        lanes=lanes_chart(lanes, base.tz),
+        corrections={seq: tuple(n) for seq, n in notes.items()},
         correctable=frozenset(
             item.seq for item in items if isinstance(item.event, InspectionRecorded)
         ),
@@ -343,6 +357,7 @@ class InspectPage(WeaponPage):
     picked: Mapping[str, str]
     ticked: frozenset[str]
     live_question: str = ""
+    tap_mode: str = "inspect"
 
 
 def inspect_page(
@@ -351,7 +366,7 @@ def inspect_page(
     """The inspection form (after a refusal or a question: with what was chosen and ticked)."""
     base = weapon_page(app, member, tag)
     return InspectPage(
-        **_fields(base),
+        **{**_fields(base), "drawing": drawing(base.w, per_row=5)},
         checklist=inspection_checklist(base.w.action),
         found_choices=FOUND_CHOICES,
         hammer_choices=tuple(h.value for h in HammerPosition),
@@ -431,6 +446,8 @@ class LoadPage(WeaponPage):
     hammer_default: str
     scenes: tuple[ScenePlan, ...]
     picked: Mapping[str, str]
+    take_default: str = ""
+    tap_mode: str = "load"
 
 
 def load_page(app: App, member: Membership, tag: str, form: FormData | None = None) -> LoadPage:
@@ -461,7 +478,7 @@ def load_page(app: App, member: Membership, tag: str, form: FormData | None = No
     )
     day = today(app, member)
     return LoadPage(
-        **_fields(base),
+        **{**_fields(base), "drawing": drawing(base.w, per_row=5)},
         lots=lots,
         containers=containers,
         empty_positions=empty,
@@ -471,6 +488,7 @@ def load_page(app: App, member: Membership, tag: str, form: FormData | None = No
             sorted((s for s in state.scenes.values() if s.day == day), key=lambda s: s.id)
         ),
         picked=typed(form),
+        take_default=default_take(app, member),
     )
 
 

@@ -33,6 +33,9 @@
       if (input.value === "") { input.classList.remove("differs"); note.textContent = ""; return; }
       var diff = parseInt(input.value, 10) - expected;
       input.classList.toggle("differs", diff !== 0);
+      input.classList.toggle("matches", diff === 0);
+      note.classList.toggle("same", diff === 0);
+      note.classList.toggle("differs-note", diff !== 0);
       note.textContent = diff === 0 ? "matches" : (diff > 0 ? "+" + diff : String(diff)) + " — discrepancy";
     }
     input.addEventListener("input", check);
