@@ -22,7 +22,13 @@ UTC_ZONE = ZoneInfo("UTC")
 
 def is_time_zone(name: str) -> bool:
     """True when ``name`` is an IANA time zone such as ``America/Denver``."""
-    if not name or len(name) > 64 or not name.isascii() or name.startswith(("/", ".")) or ".." in name:
+    if (
+        not name
+        or len(name) > 64
+        or not name.isascii()
+        or name.startswith(("/", "."))
+        or ".." in name
+    ):
         return False
     try:
         ZoneInfo(name)

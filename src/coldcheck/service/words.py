@@ -14,8 +14,8 @@ from datetime import datetime
 
 from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
-from coldcheck.domain.state import ProductionState
 from coldcheck.domain.localtime import local_hhmm, zone_of
+from coldcheck.domain.state import ProductionState
 
 __all__ = ["corrected", "describe", "meeting_name", "title"]
 
@@ -176,9 +176,7 @@ def describe(e: Event, s: ProductionState) -> str:
                 if e.carried_over
                 else ""
             )
-            return (
-                f"stop-work lifted after {meeting_name(s, e.meeting)}{_witnessed(e, s)}{carried}"
-            )
+            return f"stop-work lifted after {meeting_name(s, e.meeting)}{_witnessed(e, s)}{carried}"
         case ev.DayReconciled():
             problems = f"; {len(e.discrepancies)} discrepancies" if e.discrepancies else ""
             return f"day {e.day} reconciled: {len(e.lot_counts)} lots counted{problems}"

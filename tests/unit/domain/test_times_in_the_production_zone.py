@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from coldcheck.domain.errors import Refusal
 from coldcheck.domain.ids import normalise_tag, production_id_from
-from coldcheck.domain.status import still_needed
 from coldcheck.domain.localtime import is_time_zone, local_words, zone_of
+from coldcheck.domain.status import still_needed
 from tests.factories import W1, dry_gulch
 
 

@@ -15,6 +15,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
+from coldcheck.domain.localtime import local_hhmm, local_words, zone_of
 from coldcheck.domain.mechanics import (
     RoundState,
     has_exposed_hammer_hazard,
@@ -51,7 +52,6 @@ from coldcheck.domain.rulebook.kit import (
     weapon_or_refusal,
 )
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
-from coldcheck.domain.localtime import local_hhmm, local_words, zone_of
 
 
 def inspection_covers_every_position_and_step(ws: WeaponState, cmd: c.InspectWeapon) -> Reasons:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from coldcheck.domain.ids import LotId, ProductionId, WeaponId
+from coldcheck.domain.localtime import zone_of
 from coldcheck.domain.mechanics import CHECKLISTS, inspection_checklist
 from coldcheck.domain.model import Role, Settings
 from coldcheck.domain.state import ProductionState
@@ -20,7 +21,6 @@ from coldcheck.domain.status import (
     stop_work_active,
     weapon_status,
 )
-from coldcheck.domain.localtime import zone_of
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep

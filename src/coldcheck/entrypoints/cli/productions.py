@@ -50,9 +50,9 @@ def production_create(
 ) -> None:
     """Start a production; the creator holds the roles chosen. Says what custody still needs."""
     from coldcheck.domain.ids import PersonId, ProductionId, production_id_from
+    from coldcheck.domain.localtime import zone_of
     from coldcheck.domain.model import Role
     from coldcheck.domain.status import still_needed
-    from coldcheck.domain.localtime import zone_of
     from coldcheck.service.errors import Refused
 
     roles = [Role(r.value) for r in role] if role else [Role.PRODUCER]

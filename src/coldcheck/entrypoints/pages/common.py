@@ -44,8 +44,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason
 from coldcheck.domain.ids import PersonId
-from coldcheck.domain.model import ARMORER_ROLES, Role
 from coldcheck.domain.localtime import zone_of
+from coldcheck.domain.model import ARMORER_ROLES, Role
 from coldcheck.domain.state import Custody, ProductionState, StopWorkState
 from coldcheck.domain.status import (
     LoadLabel,
@@ -708,8 +708,8 @@ def people_with(state: ProductionState, *roles: Role) -> list[tuple[PersonId, st
 __all__ = [
     "CHROME",
     "TEMPLATES",
-    "ConfirmPage",
     "CartTrust",
+    "ConfirmPage",
     "ErrorPage",
     "Outcome",
     "Page",
