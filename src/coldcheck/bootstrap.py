@@ -19,18 +19,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from coldcheck.adapters import datafiles, keyfile
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.documents import FileDocuments
-from coldcheck.adapters.sql import migrate
+from coldcheck.adapters.sql import log_meta, migrate
 from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.audit import SqlLedgerAudit
-from coldcheck.adapters.sql.engine import make_engine
+from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
+from coldcheck.adapters.sql.security_log_store import write_baseline
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.config import DB_FILE_NAME, Settings
-from coldcheck.ledger.heads import log_id_for, public_key_raw
+from coldcheck.ledger.chain import ms_of
+from coldcheck.ledger.checkpoint import check_origin
+from coldcheck.ledger.heads import SignedTreeHead, log_id_for, public_key_raw
 from coldcheck.service import demo
 from coldcheck.service.account_model import SecretHasher
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.alerts import AlertHub
+from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.ports import (
@@ -54,18 +58,40 @@ class InitReport:
     migrated_from: str | None
     migrated_to: str
     created_key: bool
+    origin: str = ""
+    set_origin: bool = False
+    baseline: SignedTreeHead | None = None
+    """The head over the security log's baseline, when this run wrote one."""
 
     @property
     def changed(self) -> bool:
         """True when anything was created or upgraded."""
-        return self.created_dir or self.created_key or self.migrated_from != self.migrated_to
+        return (
+            self.created_dir
+            or self.created_key
+            or self.migrated_from != self.migrated_to
+            or self.set_origin
+            or self.baseline is not None
+        )
 
 
-def init_data(settings: Settings) -> InitReport:
-    """Create the data folder, bring the database to the newest schema, make the key.
+class InitRefused(Exception):
+    """``coldcheck init`` cannot do what was asked (e.g. change the origin); nothing changed."""
 
-    Safe to run again: what exists is kept, and the report says so.
+
+def init_data(settings: Settings, origin: str | None = None) -> InitReport:
+    """Create the data folder, bring the database to the newest schema, make the key,
+    fix the log's origin, and start the security log (a baseline of existing accounts).
+
+    Safe to run again: what exists is kept, and the report says so. ``origin`` is the
+    log's name in its checkpoints (default: from the host name and the log id); once set
+    it is fixed, and a different ``origin`` is refused.
     """
+    if origin is not None:
+        try:
+            check_origin(origin)
+        except ValueError as exc:
+            raise InitRefused(f"--origin: {exc}") from None
     created_dir = datafiles.prepare_for_init(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -73,9 +99,23 @@ def init_data(settings: Settings) -> InitReport:
         migrate.upgrade(engine)
         after = migrate.current_revision(engine)
         datafiles.refuse_new_key_for_signed_log(engine, settings.key_path)
+        created_key = keyfile.create_key(settings.key_path)
+        key = keyfile.load_key(settings.key_path)
+        with engine.execution_options(**WRITE).begin() as conn:
+            current = log_meta.get_meta(conn, log_meta.ORIGIN)
+            wanted = origin or current or log_meta.default_origin(log_id_for(public_key_raw(key)))
+            if current is not None and wanted != current:
+                raise InitRefused(
+                    f"the log's origin is {current!r} and is fixed (witnesses know the log by"
+                    f" it); it cannot become {wanted!r}"
+                )
+            set_origin = log_meta.set_meta_once(conn, log_meta.ORIGIN, wanted)
+            baseline = None
+            if log_meta.get_meta(conn, log_meta.SECURITY_LOG) is None:
+                baseline = write_baseline(conn, key, ms_of(SystemClock().now()), "init")
+                log_meta.set_meta_once(conn, log_meta.SECURITY_LOG, "started")
     finally:
         engine.dispose()
-    created_key = keyfile.create_key(settings.key_path)
     return InitReport(
         data_dir=settings.data_dir,
         database_url=settings.database_url,
@@ -83,6 +123,9 @@ def init_data(settings: Settings) -> InitReport:
         migrated_from=before,
         migrated_to=after or "",
         created_key=created_key,
+        origin=wanted,
+        set_origin=set_origin,
+        baseline=baseline,
     )
 
 
@@ -100,6 +143,7 @@ class App:
     alerts: AlertHub
     audit: LedgerAudit
     documents: Documents
+    identity: LogIdentity
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
 
@@ -135,18 +179,20 @@ def build(
     hasher: SecretHasher | None = None,
     pin_hasher: SecretHasher | None = None,
     serving: bool = False,
+    channel: str = "server",
 ) -> App:
     """Open the database and key named by ``settings`` and wire the services.
 
     ``hasher`` lets tests use cheap argon2 parameters; production uses the defaults.
     ``serving``: hold the data folder's server lock while the App lives (restore checks it).
+    ``channel``: which program writes the security records (``server``, ``cli:<user>``).
     """
     try:
         lock = datafiles.hold_shared_lock(settings.data_dir) if serving else None
     except datafiles.DataFolderError as exc:
         raise NotInitialised(str(exc)) from None
     try:
-        return _open(settings, lock, clock, hasher, pin_hasher)
+        return _open(settings, lock, clock, hasher, pin_hasher, channel)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -159,6 +205,7 @@ def _open(
     clock: Clock | None,
     hasher: SecretHasher | None,
     pin_hasher: SecretHasher | None,
+    channel: str,
 ) -> App:
     try:
         datafiles.check_before_open(settings)
@@ -188,6 +235,14 @@ def _open(
     except keyfile.KeyFileError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
+    with engine.connect() as conn:
+        origin = log_meta.get_meta(conn, log_meta.ORIGIN)
+    if origin is None:
+        engine.dispose()
+        raise NotInitialised(
+            f"the log at {settings.database_url} has no origin yet; run `coldcheck init`"
+            " (it names the log in its checkpoints and starts the security log)"
+        )
     watched = datafiles.sqlite_file(settings)
     if watched is not None and watched.exists():
         datafiles.watch_database_file(engine, watched)
@@ -202,7 +257,7 @@ def _open(
         custody=CustodyService(uow, clock, alerts),
         reads=SqlReadModel(engine),
         accounts=AccountService(
-            SqlAccountTransactions(engine),
+            SqlAccountTransactions(engine, key, channel),
             clock,
             hasher or Argon2Hasher(),
             pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
@@ -210,6 +265,7 @@ def _open(
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
+        identity=LogIdentity(origin, key),
         clock=clock,
         folder_lock=lock,
     )

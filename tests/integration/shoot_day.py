@@ -19,6 +19,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Disposition, Finding, PositionLoad
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 P = ProductionId("dry-gulch")
@@ -60,7 +61,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
         clock.set(t)
         confirm = kw.pop("confirm", ())
         command = cls(production=P, actor=actor, at=t, confirmations=frozenset(confirm), **kw)
-        return app.custody.execute(command)  # type: ignore[arg-type]
+        return app.custody.execute(command, channel=Channel.web())  # type: ignore[arg-type]
 
     saa = ActionType.SINGLE_ACTION_REVOLVER
     try:

@@ -33,6 +33,7 @@ from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.service.envelope import Channel
 from tests.reliability.support import Zygote, zygote
 
 DB = "coldcheck.sqlite3"
@@ -76,7 +77,8 @@ def base(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                 location="Utah",
                 time_zone="America/Denver",
                 actor_name="Tom Reyes",
-            )
+            ),
+            channel=Channel.web(),
         )
         with app.uow() as uow:
             for pid in ("dry-gulch", "red-mesa"):

@@ -20,9 +20,10 @@ from coldcheck.domain import commands as c
 from coldcheck.entrypoints.deps import Membership
 from coldcheck.service.confirmations import PinConfirmation, confirm
 from coldcheck.service.custody import Accepted
+from coldcheck.service.envelope import Channel
 from coldcheck.service.permissions import check_role
 
-__all__ = ["Asked", "run_batch", "run_command"]
+__all__ = ["Asked", "channel_of", "run_batch", "run_command"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,15 @@ def _command(app: App, member: Membership, asked: Asked) -> c.Command:
     return command  # type: ignore[return-value]
 
 
+def channel_of(member: Membership) -> Channel:
+    """A session cookie is the web pages; a bearer token is the API."""
+    return Channel.api() if member.viewer.via == "bearer" else Channel.web()
+
+
 def run_command(app: App, member: Membership, asked: Asked) -> Accepted:
     """Check the role, then the PINs, then let the rules decide and the log record it."""
     check_role(member.roles, member.production.roles, asked.cls)
-    return app.custody.execute(_command(app, member, asked))
+    return app.custody.execute(_command(app, member, asked), channel=channel_of(member))
 
 
 def run_batch(app: App, member: Membership, batch: Sequence[Asked]) -> Accepted:
@@ -59,4 +65,6 @@ def run_batch(app: App, member: Membership, batch: Sequence[Asked]) -> Accepted:
     """
     for asked in batch:
         check_role(member.roles, member.production.roles, asked.cls)
-    return app.custody.execute_batch([_command(app, member, asked) for asked in batch])
+    return app.custody.execute_batch(
+        [_command(app, member, asked) for asked in batch], channel=channel_of(member)
+    )

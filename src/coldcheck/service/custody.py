@@ -1,18 +1,23 @@
 """The custody use case: a command goes through the rules into the log, or nowhere.
 
-``execute`` opens one write transaction, loads the production's current
-state, stamps the command with the clock, lets ``decide`` judge it, and on
-acceptance appends the events (ledger entries, index, read tables) and a
-new signed head before committing. A refusal or any failure writes nothing.
-Alerts go out only after the commit.
+``execute`` opens one write transaction, checks that the log still extends its
+own newest signed head (``begin``: the server never signs over entries it did not
+write) and takes the commit's time, loads the production's current state, writes the
+production's subject index first when a new local day began, stamps the command with
+that time, lets ``decide`` judge it, and on acceptance appends the events (ledger
+entries recording their channel, index, read tables), the commit record and a new
+signed head before committing. A refusal or any failure writes nothing. Alerts go out
+only after the commit, and ``on_new_head`` (the witnesses' submitter) is poked.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from coldcheck.domain import commands as c
 from coldcheck.domain.commands import Command
@@ -35,8 +40,10 @@ from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.subject_index import index_due
 
 
 @dataclass(frozen=True)
@@ -52,16 +59,23 @@ class Accepted:
 class CustodyService:
     """Runs commands through the safety rules into the tamper-evident log."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, alerts: AlertHub | None = None):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        alerts: AlertHub | None = None,
+        on_new_head: Callable[[SignedTreeHead], None] = lambda _: None,
+    ):
         self._uow = uow
         self.clock = clock
         self.alerts = alerts or AlertHub()
+        self.on_new_head = on_new_head
 
-    def execute(self, command: Command) -> Accepted:
+    def execute(self, command: Command, *, channel: Channel) -> Accepted:
         """Decide and record ``command``; raise ``Refused`` with every reason otherwise."""
-        return self.execute_batch([command])
+        return self.execute_batch([command], channel=channel)
 
-    def execute_batch(self, commands: Sequence[Command]) -> Accepted:
+    def execute_batch(self, commands: Sequence[Command], *, channel: Channel) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
         Each is decided against the state the ones before it leave
@@ -75,8 +89,9 @@ class CustodyService:
         if any(cmd.production != production for cmd in commands):
             raise ValueError("a batch holds commands of one production")
         with self._uow() as uow:
-            now = self.clock.now()
+            now = uow.begin(self.clock.now())
             before = uow.state(production)
+            index_if_due(uow, before, now)
 
             def prepare(state: ProductionState, command: Command) -> Command:
                 return fill_ids(state, dataclasses.replace(command, at=now))
@@ -88,10 +103,11 @@ class CustodyService:
             if isinstance(folded, RefusedAt):
                 raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
             events = list(folded.all_events)
-            seqs = uow.append(before, events, folded.state)
-            head = uow.sign_head(now)
+            seqs = uow.append(before, events, folded.state, channel)
+            head = uow.seal(now)
             uow.commit()
         self.alerts.publish(alerts_for(events, seqs, folded.state))
+        self.on_new_head(head)
         return Accepted(tuple(events), tuple(seqs), head, folded.state)
 
     def grant_roles(
@@ -101,6 +117,8 @@ class CustodyService:
         person: PersonId,
         name: str,
         roles: Sequence[Role],
+        *,
+        channel: Channel,
     ) -> Accepted:
         """Give ``person`` ``roles`` (adding them to the production first if needed), atomically."""
         now = self.clock.now()
@@ -113,7 +131,7 @@ class CustodyService:
             c.AssignRole(production=production, actor=actor, at=now, person=person, role=role)
             for role in dict.fromkeys(roles)
         )
-        return self.execute_batch(commands)
+        return self.execute_batch(commands, channel=channel)
 
     def active_states(self) -> list[ProductionState]:
         """States already in memory: the productions this process is serving."""
@@ -128,6 +146,18 @@ class CustodyService:
         """The production's current state (read-only use)."""
         with self._uow(write=False) as uow:
             return uow.state(production)
+
+
+def index_if_due(uow: UnitOfWork, before: ProductionState, now: datetime) -> None:
+    """Index the production's entries first when this is its first commit of a local day."""
+    if before.info is None:
+        return
+    try:
+        tz = ZoneInfo(before.info.time_zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    if index_due(uow.index_mark(before.production), now, tz):
+        uow.write_subject_index(before.production, now)
 
 
 def _correction_names_an_event(uow: UnitOfWork, command: Command) -> Refusal | None:

@@ -8,6 +8,7 @@ from typing import Protocol
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.service.envelope import Channel
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,11 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class TimelineItem:
-    """An event with its log position."""
+    """An event with its log position (and how it came in, when the entry says)."""
 
     seq: int
     event: Event
+    channel: Channel | None = None
 
 
 class ReadModel(Protocol):

@@ -13,7 +13,7 @@ from coldcheck.adapters.sql.tables import event_refs, events, memberships, produ
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.errors import OutOfRange
 from coldcheck.ledger.heads import SignedTreeHead
-from coldcheck.service.envelope import decode_entry
+from coldcheck.service.envelope import decode_entry_with_channel
 from coldcheck.service.queries import LedgerEntry, ProductionSummary, TimelineItem
 
 T = TypeVar("T")
@@ -90,8 +90,8 @@ class SqlReadModel:
         def run(c: Connection) -> list[TimelineItem]:
             out = []
             for (entry,) in c.execute(q):
-                seq, event = decode_entry(bytes(entry))
-                out.append(TimelineItem(seq, event))
+                seq, event, channel = decode_entry_with_channel(bytes(entry))
+                out.append(TimelineItem(seq, event, channel))
             return out
 
         return self._read(run)

@@ -22,7 +22,7 @@ from coldcheck.domain.status import (
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep
-from coldcheck.service.envelope import envelope
+from coldcheck.service.envelope import Channel, envelope
 
 router = APIRouter()
 
@@ -65,7 +65,8 @@ def create_production(body: NewProduction, app: AppDep, viewer: ViewerDep) -> di
             settings=body.settings,
             actor_name=viewer.user.display_name,
             roles=tuple(body.roles),
-        )
+        ),
+        channel=Channel.api() if viewer.via == "bearer" else Channel.web(),
     )
     return accepted_json(result)
 
@@ -112,7 +113,10 @@ def timeline(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Events of the production, or of one weapon, lot or person, oldest first."""
-    return [envelope(item.seq, item.event) for item in app.reads.timeline(member.id, ref, limit)]
+    return [
+        envelope(item.seq, item.event, item.channel)
+        for item in app.reads.timeline(member.id, ref, limit)
+    ]
 
 
 @router.get("/productions/{production}/lots", tags=["queries"], summary="Ammunition lots")

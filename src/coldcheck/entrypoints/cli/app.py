@@ -72,19 +72,31 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 @cli.command()
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help="The log's name in its checkpoints, a schema-less URL such as"
+            " studio.example/coldcheck/dry-gulch (default: host name and log id); fixed once set.",
+        ),
+    ] = None,
+) -> None:
     """Create the data folder, the database (migrated to the newest schema) and the signing key."""
-    from coldcheck.bootstrap import init_data
+    from coldcheck.bootstrap import InitRefused, init_data
 
     settings = _settings(ctx)
     try:
-        report = init_data(settings)
+        report = init_data(settings, origin)
+    except InitRefused as exc:
+        _fail(str(exc), EXIT_USAGE)
     except Exception as exc:
         _fail(f"could not initialise {settings.data_dir}: {exc}")
     if not report.changed:
         typer.echo(
             f"Already initialised: {report.data_dir} (schema {report.migrated_to},"
-            " signing key present). Nothing changed."
+            f" signing key present, origin {report.origin}). Nothing changed."
         )
         return
     if report.created_dir:
@@ -96,6 +108,13 @@ def init(ctx: typer.Context) -> None:
         )
     if report.created_key:
         typer.echo(f"Created ledger signing key {settings.key_path} (mode 0600)")
+    if report.set_origin:
+        typer.echo(f"The log's origin is {report.origin} (fixed from now on)")
+    if report.baseline is not None:
+        typer.echo(
+            "Started the security log with a baseline of the existing accounts and sessions"
+            f" (signed head at tree size {report.baseline.tree_size})"
+        )
 
 
 @cli.command()
@@ -111,7 +130,7 @@ def demo(
 
     settings = _settings(ctx)
     try:
-        app = build(settings)
+        app = build(settings, channel="demo")
     except NotInitialised as exc:
         _fail(str(exc))
     try:
@@ -124,6 +143,11 @@ def demo(
             _fail(
                 f"the database already holds {names}; the demo loads only into an empty"
                 " database (use a new --data folder)"
+            )
+        if app.reads.ledger_head() is not None:
+            _fail(
+                "the log already holds records (accounts?); the demo writes yesterday's"
+                " history and loads only into an empty database (use a new --data folder)"
             )
         people = load_demo(app)
     finally:

@@ -15,6 +15,7 @@ from coldcheck.entrypoints.cli.common import (
     JsonOpt,
     ProductionOpt,
     actor_on,
+    cli_channel,
     fail,
     open_app,
     production_of,
@@ -195,7 +196,12 @@ def user_grant(
         person = PersonId(user.person_id)
         try:
             accepted = app.custody.grant_roles(
-                prod, PersonId(actor), person, user.display_name, [Role(r.value) for r in role]
+                prod,
+                PersonId(actor),
+                person,
+                user.display_name,
+                [Role(r.value) for r in role],
+                channel=cli_channel(),
             )
         except Refused as exc:
             refused(exc.reasons, as_json, "user grant")

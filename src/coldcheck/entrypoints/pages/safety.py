@@ -46,6 +46,7 @@ from coldcheck.entrypoints.pages.common import (
     text,
     typed,
 )
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 
 router = APIRouter(include_in_schema=False)
@@ -203,7 +204,7 @@ def file_anonymously(app: App, production: ProductionId, words: str) -> Outcome:
         anonymous=True,
     )
     try:
-        app.custody.execute(command)
+        app.custody.execute(command, channel=Channel.web())
     except Refused as exc:
         return Outcome(exc.reasons)
     return Outcome()
