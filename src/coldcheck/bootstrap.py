@@ -10,13 +10,14 @@ folder, even before a database exists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from coldcheck.adapters import datafiles, keyfile
+from coldcheck.adapters import datafiles, keyfile, witness_list
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import log_meta, migrate
@@ -26,6 +27,8 @@ from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.security_log_store import write_baseline
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.adapters.sql.witness_store import SqlWitnessStore
+from coldcheck.adapters.witness_client import HttpWitnessClient
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.ledger.chain import ms_of
 from coldcheck.ledger.checkpoint import check_origin
@@ -46,6 +49,12 @@ from coldcheck.service.ports import (
     UnitOfWorkFactory,
 )
 from coldcheck.service.queries import ReadModel
+from coldcheck.service.witnessing import (
+    WitnessConfig,
+    WitnessConfigError,
+    WitnessService,
+    parse_witnesses,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ class App:
     audit: LedgerAudit
     documents: Documents
     identity: LogIdentity
+    witnessing: WitnessService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
 
@@ -243,21 +253,37 @@ def _open(
             f"the log at {settings.database_url} has no origin yet; run `coldcheck init`"
             " (it names the log in its checkpoints and starts the security log)"
         )
+    try:
+        witnesses = configured_witnesses(settings)
+    except WitnessConfigError as exc:
+        engine.dispose()
+        raise NotInitialised(str(exc)) from None
     watched = datafiles.sqlite_file(settings)
     if watched is not None and watched.exists():
         datafiles.watch_database_file(engine, watched)
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
+    identity = LogIdentity(origin, key)
+    reads = SqlReadModel(engine)
+    witnessing = WitnessService(
+        witnesses,
+        SqlWitnessStore(engine),
+        reads,
+        identity,
+        HttpWitnessClient(),
+        clock,
+        timedelta(minutes=settings.witness_stale_minutes),
+    )
     return App(
         settings=settings,
         engine=engine,
         signing_key=key,
         uow=uow,
-        custody=CustodyService(uow, clock, alerts),
-        reads=SqlReadModel(engine),
+        custody=CustodyService(uow, clock, alerts, on_new_head=witnessing.poke),
+        reads=reads,
         accounts=AccountService(
-            SqlAccountTransactions(engine, key, channel),
+            SqlAccountTransactions(engine, key, channel, on_new_head=witnessing.poke),
             clock,
             hasher or Argon2Hasher(),
             pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
@@ -265,10 +291,30 @@ def _open(
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
-        identity=LogIdentity(origin, key),
+        identity=identity,
+        witnessing=witnessing,
         clock=clock,
         folder_lock=lock,
     )
+
+
+def configured_witnesses(settings: Settings) -> list[WitnessConfig]:
+    """The witnesses of ``COLDCHECK_WITNESSES`` and of the data folder's list, each once."""
+    found = parse_witnesses(settings.witnesses)
+    for w in witness_list.read_witnesses(settings.data_dir):
+        if all(o.vkey != w.vkey for o in found):
+            found.append(w)
+    return found
+
+
+def save_witnesses(settings: Settings, witnesses: list[WitnessConfig]) -> None:
+    """Replace the data folder's list of witnesses."""
+    witness_list.write_witnesses(settings.data_dir, witnesses)
+
+
+def listed_witnesses(settings: Settings) -> list[WitnessConfig]:
+    """The witnesses in the data folder's list only (what ``witnesses add/remove`` edit)."""
+    return witness_list.read_witnesses(settings.data_dir)
 
 
 def load_demo(app: App) -> list[DemoPerson]:

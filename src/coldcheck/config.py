@@ -17,6 +17,7 @@ DEFAULT_PORT = 8000
 DEFAULT_DATA = "coldcheck-data"
 KEY_FILE_NAME = "ledger-signing-key.pem"
 DB_FILE_NAME = "coldcheck.sqlite3"
+DEFAULT_WITNESS_STALE_MINUTES = 60
 
 
 class ConfigError(ValueError):
@@ -32,6 +33,10 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     secure_cookies: bool = False
+    witnesses: str = ""
+    """``COLDCHECK_WITNESSES``: comma-separated ``VKEY@URL`` of the witnesses to submit to."""
+    witness_stale_minutes: int = DEFAULT_WITNESS_STALE_MINUTES
+    """``COLDCHECK_WITNESS_STALE_MINUTES``: the board warns when witnesses are this far behind."""
 
     @property
     def database_url(self) -> str:
@@ -73,8 +78,19 @@ class Settings:
                 f"COLDCHECK_DATABASE_URL must start with sqlite:// or postgresql+psycopg://,"
                 f" got {url.split(':', 1)[0]!r}"
             )
+        stale_text = env.get("COLDCHECK_WITNESS_STALE_MINUTES", str(DEFAULT_WITNESS_STALE_MINUTES))
+        if not stale_text.isdigit() or not 1 <= int(stale_text) <= 10_080:
+            raise ConfigError(
+                f"COLDCHECK_WITNESS_STALE_MINUTES={stale_text!r} must be whole minutes from 1"
+                " to 10080 (a week); e.g. 60"
+            )
+        witnesses = env.get("COLDCHECK_WITNESSES", "")
+        if len(witnesses) > 32_000:
+            raise ConfigError("COLDCHECK_WITNESSES is longer than 32000 characters")
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
+            witnesses=witnesses,
+            witness_stale_minutes=int(stale_text),
             database_url_override=url,
             host=env.get("COLDCHECK_HOST", DEFAULT_HOST),
             port=port,

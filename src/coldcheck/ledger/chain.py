@@ -241,8 +241,7 @@ class ChainCheck:
         if last_at is not None and _at_ms(last_at) > commit.timestamp:
             raise ChainBroken(
                 self._last_at_index,
-                f"its time {last_at.decode()} is after its commit's"
-                f" {iso_ms(commit.timestamp)}",
+                f"its time {last_at.decode()} is after its commit's {iso_ms(commit.timestamp)}",
             )
         if self.started_at is None:
             self.started_at = index

@@ -71,6 +71,10 @@ class ReadModel(Protocol):
         """The newest head signed before ``timestamp_ms`` (ms since the epoch, UTC)."""
         ...
 
+    def ledger_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        """The head signed at exactly ``tree_size`` entries, if there is one."""
+        ...
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive (at most 1000)."""
         ...

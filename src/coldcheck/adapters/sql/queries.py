@@ -108,6 +108,10 @@ class SqlReadModel:
         """The newest head signed before ``timestamp_ms``."""
         return self._read(lambda c: SqlLedger(c).latest_head_before(timestamp_ms))
 
+    def ledger_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        """The head signed at exactly ``tree_size`` entries."""
+        return self._read(lambda c: SqlLedger(c).head_at(tree_size))
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive, each with its production."""
 

@@ -183,10 +183,10 @@ def serve(
 
 
 def _register_all() -> None:
-    from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users
+    from coldcheck.entrypoints.cli import backup, exchange, ledger, reports, users, witnesses
     from coldcheck.witness.cli import witness_cli
 
-    for module in (ledger, exchange, reports, backup, users):
+    for module in (ledger, exchange, reports, backup, users, witnesses):
         module.register(cli)
     cli.add_typer(witness_cli, name="witness")
 
