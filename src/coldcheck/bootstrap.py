@@ -40,6 +40,7 @@ from coldcheck.service.alerts import AlertHub
 from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
+from coldcheck.service.evidence import EvidenceService
 from coldcheck.service.ports import (
     Clock,
     Documents,
@@ -154,6 +155,7 @@ class App:
     documents: Documents
     identity: LogIdentity
     witnessing: WitnessService
+    evidence: EvidenceService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
 
@@ -293,6 +295,7 @@ def _open(
         documents=documents(settings),
         identity=identity,
         witnessing=witnessing,
+        evidence=EvidenceService(uow, reads, identity, witnessing, clock),
         clock=clock,
         folder_lock=lock,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.ledger.records import SubjectIndexRecord
 from coldcheck.service.envelope import Channel
 
 
@@ -31,6 +34,18 @@ class LedgerEntry:
     entry: bytes
     leaf_hash: bytes
     production: ProductionId
+
+
+@dataclass(frozen=True)
+class SecurityEvent:
+    """One line of the security log: when, what, whose account, and its log position."""
+
+    seq: int | None
+    at: datetime
+    kind: str
+    login: str | None
+    person: str | None
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,20 @@ class ReadModel(Protocol):
 
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive (at most 1000)."""
+        ...
+
+    def ledger_entries_at(self, indices: Sequence[int]) -> list[bytes]:
+        """The exact bytes of the entries at ``indices``, in that order (``OutOfRange``)."""
+        ...
+
+    def subject_index(self, production: ProductionId) -> list[SubjectIndexRecord]:
+        """Every subject-index record of the production, oldest first."""
+        ...
+
+    def security_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str]
+    ) -> list[SecurityEvent]:
+        """The security log's events of these kinds between two times, oldest first."""
         ...
 
     def ledger_root(self, tree_size: int) -> bytes:

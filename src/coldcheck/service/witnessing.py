@@ -30,6 +30,7 @@ submission prefix: the endpoint is ``URL/add-checkpoint``): ``COLDCHECK_WITNESSE
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -255,6 +256,7 @@ class WitnessService:
         self.stale_after = stale_after
         self._wake = threading.Event()
         self._lock = threading.Lock()
+        self._fork_cache: tuple[float, str | None] | None = None
 
     # -- the background submitter --------------------------------------------------
 
@@ -402,6 +404,7 @@ class WitnessService:
         return f"{w.name}: {why} (next try in {wait // 1000} s)"
 
     def _forked(self, w: WitnessConfig, status: WitnessStatus, now: int, why: str) -> str:
+        self._fork_cache = None
         self._store.save_status(
             replace(status, last_try_ms=now, last_error=why[:500], fork=why[:1000], fork_at_ms=now)
         )
@@ -416,7 +419,21 @@ class WitnessService:
         ]
 
     def fork_alert(self) -> str | None:
-        """The red alert every screen shows when a witness reported a fork, else None."""
+        """The red alert every screen shows when a witness reported a fork, else None.
+
+        Read at most once a second (every page asks).
+        """
+        if not self.witnesses:
+            return None
+        now = time.monotonic()
+        cached = self._fork_cache
+        if cached is not None and now - cached[0] < 1.0:
+            return cached[1]
+        alert = self._fork_alert()
+        self._fork_cache = (now, alert)
+        return alert
+
+    def _fork_alert(self) -> str | None:
         forks = [(s.fork, s.fork_at_ms) for _, s in self.statuses() if s.fork is not None]
         if not forks:
             return None

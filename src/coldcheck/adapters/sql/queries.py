@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
+from coldcheck.adapters.sql.account_store import auth_events, users
 from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.subject_index_store import subject_index_records
 from coldcheck.adapters.sql.tables import event_refs, events, memberships, productions
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.errors import OutOfRange
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.ledger.records import SubjectIndexRecord
 from coldcheck.service.envelope import decode_entry_with_channel
-from coldcheck.service.queries import LedgerEntry, ProductionSummary, TimelineItem
+from coldcheck.service.queries import (
+    LedgerEntry,
+    ProductionSummary,
+    SecurityEvent,
+    TimelineItem,
+)
 
 T = TypeVar("T")
 
@@ -131,6 +140,45 @@ class SqlReadModel:
             ]
 
         return self._read(run)
+
+    def ledger_entries_at(self, indices: Sequence[int]) -> list[bytes]:
+        """The exact bytes of the entries at ``indices``, in that order."""
+
+        def run(c: Connection) -> list[bytes]:
+            found = {e.index: e.entry for e in SqlLedger(c).entries_at(indices)}
+            return [found[i] for i in indices]
+
+        return self._read(run)
+
+    def subject_index(self, production: ProductionId) -> list[SubjectIndexRecord]:
+        """Every subject-index record of the production, oldest first."""
+        return self._read(lambda c: subject_index_records(c, production))
+
+    def security_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str]
+    ) -> list[SecurityEvent]:
+        """Security-log events of these kinds in [start, end], with the account's person."""
+        a = auth_events.c
+        q = (
+            select(a.seq, a.at, a.kind, a.login, a.detail, users.c.person_id)
+            .select_from(auth_events.outerjoin(users, users.c.id == a.user_id))
+            .where(a.at >= start, a.at <= end, a.kind.in_(list(kinds)))
+            .order_by(a.at, a.id)
+            .limit(10_000)
+        )
+        return self._read(
+            lambda c: [
+                SecurityEvent(
+                    None if r.seq is None else int(r.seq),
+                    r.at,
+                    r.kind,
+                    r.login,
+                    r.person_id,
+                    r.detail,
+                )
+                for r in c.execute(q)
+            ]
+        )
 
     def ledger_root(self, tree_size: int) -> bytes:
         """The Merkle tree hash of the first ``tree_size`` entries."""

@@ -203,20 +203,20 @@ def export_evidence(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write an evidence bundle: entries, inclusion proofs, a signed head and the key."""
+    """Write a complete evidence bundle: every entry about the subject in the period, the
+    subject index proving none is missing, tlog-proofs, the cosigned checkpoint, the daily
+    closing checkpoints, the keys, and the verifier."""
+    from zoneinfo import ZoneInfo
+
     from coldcheck.domain.ids import ProductionId
-    from coldcheck.service.evidence import EvidenceError, evidence_bundle
+    from coldcheck.service.errors import StorageUnavailable
+    from coldcheck.service.evidence import EvidenceError
 
     refs = [r for r in (weapon, lot, person) if r]
-    if len(refs) > 1:
-        fail("choose one of --weapon, --lot, --person", EXIT_USAGE, as_json)
+    if len(refs) != 1:
+        fail("say what the bundle is about: one of --weapon, --lot, --person", EXIT_USAGE, as_json)
+    ref = refs[0] if person else refs[0].upper()
     since, until = _parse_time(start, "--from", as_json), _parse_time(end, "--to", as_json)
-    if not refs and since is None and until is None:
-        fail(
-            "say what to export: --weapon, --lot, --person and/or --from/--to",
-            EXIT_USAGE,
-            as_json,
-        )
     if until is not None and end is not None and len(end) == 10:
         until = until.replace(hour=23, minute=59, second=59)
     with open_app(ctx, as_json) as app:
@@ -230,45 +230,70 @@ def export_evidence(
                     as_json,
                 )
             production = productions[0].id
-        elif production not in {p.id for p in productions}:
+        found = [p for p in productions if p.id == production]
+        if not found:
             fail(f"no production {production!r} on this server", EXIT_FAILURE, as_json)
         try:
-            bundle = evidence_bundle(
-                app.reads,
-                app.public_key,
-                ProductionId(production),
-                refs[0] if refs else None,
-                since,
-                until,
-            )
-        except EvidenceError as exc:
+            tz = ZoneInfo(found[0].time_zone)
+        except (KeyError, ValueError):
+            tz = ZoneInfo("UTC")
+        try:
+            bundle = app.evidence.export(ProductionId(production), ref, since, until, tz)
+        except (EvidenceError, StorageUnavailable) as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
-    count = bundle.entries
-    out.write_bytes(bundle.data)
+    try:
+        out.write_bytes(bundle.data)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
+    report = bundle.report
     if as_json:
-        typer.echo(json.dumps({"ok": True, "file": str(out), "entries": count}))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": True,
+                    "file": str(out),
+                    "entries": bundle.entries,
+                    "tree_size": bundle.head.tree_size,
+                    "fingerprint": report.checkpoint_fingerprint,
+                    "witnesses": [w["name"] for w in report.witnesses if w["cosigned"]],
+                    "witness_answers": list(bundle.witnesses),
+                }
+            )
+        )
     else:
-        typer.echo(f"Wrote {out}: {count} entries with inclusion proofs against one signed head.")
-        typer.echo(f"Check it offline with: coldcheck verify-bundle {out}")
+        typer.echo(
+            f"Wrote {out}: {bundle.entries} entries about {ref} in the period, proven complete"
+            f" by the subject index, against the checkpoint of tree size {bundle.head.tree_size}"
+            f" (fingerprint {report.checkpoint_fingerprint})."
+        )
+        for line in bundle.witnesses:
+            typer.echo(f"  witness: {line}")
+        typer.echo(
+            f"Check it offline with: python3 verify_bundle.py {out.name} --log-key"
+            f' "{app.identity.vkey}"  (the verifier is inside the bundle),'
+            f" or: coldcheck verify-bundle {out} --log-key ..."
+        )
 
 
 def verify_bundle_cmd(
     bundle: Annotated[Path, typer.Argument(help="The evidence bundle zip.")],
-    key: Annotated[
+    log_key: Annotated[
         str | None,
         typer.Option(
-            "--key",
-            help="The log's public key (base64) obtained independently, e.g. from the"
-            " signed daily report; without it the bundle's own key is used.",
+            "--log-key",
+            help="The log's vkey obtained independently of the bundle (from the signed daily"
+            " report, a witness's operator, or /api/v1/ledger/key); without it the answer is"
+            " at best 'signatures valid, key NOT TRUSTED'.",
         ),
+    ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="A trusted witness's vkey; repeat for several."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check an evidence bundle offline and say what it proves."""
-    import base64
-    import binascii
-
-    from coldcheck.ledger.bundle import MAX_BUNDLE_BYTES, verify_bundle
+    """Check an evidence bundle offline (the same code as the verify_bundle.py inside it)."""
+    from coldcheck.ledger.verify_bundle import MAX_BUNDLE_BYTES, verify
 
     try:
         size = bundle.stat().st_size
@@ -282,28 +307,12 @@ def verify_bundle_cmd(
         data = bundle.read_bytes()
     except OSError as exc:
         fail(f"cannot read {bundle}: {exc.strerror}", EXIT_USAGE, as_json)
-    trusted = None
-    if key is not None:
-        try:
-            trusted = base64.b64decode(key, validate=True)
-        except (binascii.Error, ValueError):
-            fail("--key must be the base64 of the 32-byte public key", EXIT_USAGE, as_json)
-    report = verify_bundle(data, trusted)
+    report = verify(data, [log_key] if log_key else [], list(witness_key or []))
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "ok": report.ok,
-                    "problems": list(report.problems),
-                    "entries": [e.index for e in report.entries],
-                    "tree_size": report.head.tree_size if report.head else None,
-                    "summary": report.summary,
-                }
-            )
-        )
+        typer.echo(json.dumps(report.as_json()))
     else:
-        typer.echo(report.summary)
-    if not report.ok:
+        typer.echo(report.summary())
+    if not (report.ok and report.trusted):
         raise typer.Exit(1)
 
 
