@@ -10,9 +10,9 @@ import os
 import stat
 from pathlib import Path
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import build
 from coldcheck.config import Settings
-from coldcheck.service.accounts import Argon2Hasher
 from tests.conftest import run_cli
 
 DB = "coldcheck.sqlite3"
@@ -31,8 +31,7 @@ def test_init_makes_the_folder_0700_and_the_database_wal_and_shm_0600(tmp_path: 
         assert _mode(data / DB) == 0o600
         app = build(Settings.from_env({"COLDCHECK_DATA": str(data)}), hasher=Argon2Hasher.cheap())
         try:
-            with app.account_store() as store:  # a write: SQLite makes the -wal and -shm files
-                store.events(limit=1)
+            app.accounts.users()  # SQLite makes the -wal and -shm files
             with app.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM ledger_heads").scalar()
                 for name in (f"{DB}-wal", f"{DB}-shm"):

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.datafiles import DatabaseReplaced
 from coldcheck.bootstrap import build
 from coldcheck.config import Settings
-from coldcheck.service.accounts import Argon2Hasher
 from tests.reliability.support import Zygote, bearer, login, zygote
 
 DB, KEY = "coldcheck.sqlite3", "ledger-signing-key.pem"
@@ -241,12 +241,11 @@ def test_the_database_watch_says_what_happened_and_what_to_do(
 ) -> None:
     app = build(Settings.from_env({"COLDCHECK_DATA": str(demo_copy)}), hasher=Argon2Hasher.cheap())
     try:
-        with app.account_store() as store:
-            store.events(limit=1)
+        app.accounts.users()
         (demo_copy / DB).rename(tmp_path / "moved.sqlite3")
         shutil.copyfile(tmp_path / "moved.sqlite3", demo_copy / DB)
         replaced = pytest.raises(DatabaseReplaced, match="was replaced or moved while this server")
-        with replaced, app.account_store() as store:
-            store.events(limit=1)
+        with replaced:
+            app.accounts.set_pin(app.accounts.users()[0].id, "2468")
     finally:
         app.close()

@@ -26,7 +26,12 @@ from typing import Any
 import typer
 import uvicorn  # noqa: F401  (imported before fork on purpose)
 
+from coldcheck.entrypoints import api, http, pages
 from coldcheck.entrypoints.cli import cli
+
+#: Imported before any fork on purpose: a child would import them anew (seconds on a busy
+#: machine) and miss the readiness deadline.
+PRELOADED = (api, http, pages)
 
 COMMAND = typer.main.get_command(cli)
 

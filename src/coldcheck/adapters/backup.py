@@ -37,6 +37,11 @@ restore removes.
 
 PostgreSQL databases are backed up with ``pg_dump`` (and the key copied by
 hand); these functions refuse them with that advice.
+
+Why one file of ~620 lines: backup and restore share the archive format, the
+manifest and its signature, the staging and the fault points; each step of both
+is a short function, and the recovery of an interrupted restore has to be read
+beside the restore itself.
 """
 
 from __future__ import annotations

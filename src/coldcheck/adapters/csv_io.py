@@ -15,7 +15,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from coldcheck.service.exchange import FileError, SourceRow, Table, neutralise
+from coldcheck.service.exchange import FileError, neutralise
+from coldcheck.service.ports import SourceRow, Table
 
 __all__ = ["CsvError", "dump_csv", "parse_csv", "read_csv", "write_csv"]
 

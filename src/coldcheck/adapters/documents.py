@@ -17,7 +17,7 @@ from coldcheck.service.ports import BackupReport, Progress, RestoreReport
 
 if TYPE_CHECKING:
     from coldcheck.service.daily import DailyReport
-    from coldcheck.service.exchange import Table
+    from coldcheck.service.ports import Table
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
 
 __all__ = ["FileDocuments"]

@@ -29,6 +29,9 @@ Keys: a key ID is ``SHA-256(key name || 0x0A || signature type || public key)[:4
 big-endian; a verifier key (*vkey*) is ``<name>+<hex key ID>+<base64(type || public key)>``.
 This module implements signature type ``0x01`` (Ed25519 over the note text);
 :mod:`coldcheck.ledger.cosignature` adds ``0x04`` (timestamped Ed25519 cosignatures).
+
+Why one file of ~520 lines: the format's every rule, its keys and its
+verification are read together against the one specification page.
 """
 
 from __future__ import annotations

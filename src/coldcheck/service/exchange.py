@@ -43,6 +43,7 @@ from coldcheck.domain.state import ProductionState
 from coldcheck.service.custody import CustodyService, fill_ids
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
+from coldcheck.service.ports import SourceRow, Table
 
 E = TypeVar("E", bound=Enum)
 
@@ -118,23 +119,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- rows in, rows out -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One data row of a file: its physical line number and its cells by column."""
-
-    line: int
-    values: Mapping[str, str]
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A parsed file: its header and its data rows."""
-
-    columns: tuple[str, ...]
-    rows: tuple[SourceRow, ...]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +38,6 @@ from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
     from coldcheck.service.daily import DailyReport
-    from coldcheck.service.exchange import Table
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
 
 Progress = Callable[[str, int, int], None]
@@ -158,6 +157,23 @@ class RestoreReport:
     root_hash: str
     kept: tuple[Path, ...]
     summary: str
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One data row of a file: its physical line number and its cells by column."""
+
+    line: int
+    values: Mapping[str, str]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed file: its header and its data rows."""
+
+    columns: tuple[str, ...]
+    rows: tuple[SourceRow, ...]
 
 
 # -- the ports -------------------------------------------------------------------------
