@@ -247,8 +247,11 @@ def _open(
     except keyfile.KeyFileError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
-    with engine.connect() as conn:
-        origin = log_meta.get_meta(conn, log_meta.ORIGIN)
+    try:
+        with engine.connect() as conn:
+            origin = log_meta.get_meta(conn, log_meta.ORIGIN)
+    except SQLAlchemyError:
+        origin = None
     if origin is None:
         engine.dispose()
         raise NotInitialised(

@@ -175,9 +175,7 @@ def test_log_positions_are_contiguous_and_every_head_verifies(
     backend: Backend, service: CustodyService
 ) -> None:
     entries = backend.entries()
-    positions = [
-        decode_entry(e)[0] if is_event_entry(e) else json.loads(e)["seq"] for e in entries
-    ]
+    positions = [decode_entry(e)[0] if is_event_entry(e) else json.loads(e)["seq"] for e in entries]
     assert positions == list(range(len(entries)))
     assert backend.heads_ok() >= 1
 

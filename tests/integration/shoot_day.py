@@ -19,6 +19,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Disposition, Finding, PositionLoad
+from coldcheck.ledger.chain import from_ms
 from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
@@ -49,6 +50,9 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
     probe = build(settings, hasher=Argon2Hasher.cheap())
     try:
         last = max(i.event.at for i in probe.reads.timeline(P, None, limit=10_000))
+        newest = probe.reads.ledger_head()
+        if newest is not None:  # nothing is ever recorded before what the log holds
+            last = max(last, from_ms(newest.timestamp))
     finally:
         probe.close()
     clock = FixedClock(last)

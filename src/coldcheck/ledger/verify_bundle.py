@@ -238,7 +238,7 @@ def key_id(name: str, sig_type: int, public: bytes) -> bytes:
 def parse_vkey(text: str, what: str) -> Key:
     """``<name>+<hex key ID>+<base64(type || key)>``, checked."""
     text = text.strip()
-    parts = text.split("+")
+    parts = text.split("+", 2)  # the name and key ID hold no "+"; base64 may
     if len(parts) != 3 or not parts[0]:
         raise BundleProblem(f"{what} is not a vkey (name+keyid+key)")
     name, hex_id, blob = parts
@@ -516,8 +516,10 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
                     raise BundleProblem(f"{info.filename} is compressed; members are stored")
                 if info.flag_bits & 0x1:
                     raise BundleProblem(f"{info.filename} is encrypted")
-                if info.compress_size != info.file_size or info.file_size > cap:
-                    raise BundleProblem(f"{info.filename}: bad or too large a size")
+                if info.compress_size != info.file_size:
+                    raise BundleProblem(f"{info.filename}: its stored size and its size differ")
+                if info.file_size > cap:
+                    raise BundleProblem(f"{info.filename} is larger than {cap} bytes")
                 total += info.file_size
             if total > len(data):
                 raise BundleProblem("the zip's members overlap")

@@ -147,6 +147,8 @@ class EvidenceService:
         said: tuple[str, ...],
     ) -> EvidenceBundle:
         note = self._witnessing.cosigned_checkpoint(head)
+        if end is None:  # up to now: exactly what the newest index covers (before its time)
+            end = _from_ms(chosen[-1].timestamp - 1)
         subject = sorted({p for r in chosen for p in r.subjects.get(ref, ())})
         indexes = [r.seq for r in chosen]
         if 2 * (len(subject) + len(indexes)) + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:

@@ -28,12 +28,17 @@ class ProductionSummary:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One ledger entry: index, exact canonical bytes, leaf hash, and its production."""
+    """One ledger entry: index, exact canonical bytes, leaf hash, and its production.
+
+    ``production`` is empty for a record of no production (a security record: served to
+    nobody); ``public`` marks a commit record (only head links: served to anyone).
+    """
 
     index: int
     entry: bytes
     leaf_hash: bytes
     production: ProductionId
+    public: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,13 @@ from coldcheck.adapters.sql.tables import event_refs, events, memberships, produ
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.errors import OutOfRange
 from coldcheck.ledger.heads import SignedTreeHead
-from coldcheck.ledger.records import SubjectIndexRecord
+from coldcheck.ledger.records import (
+    COMMIT,
+    SUBJECT_INDEX,
+    SubjectIndexRecord,
+    is_event_entry,
+    parse_record,
+)
 from coldcheck.service.envelope import decode_entry_with_channel
 from coldcheck.service.queries import (
     LedgerEntry,
@@ -134,10 +140,18 @@ class SqlReadModel:
                     )
                 )
             }
-            return [
-                LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owners.get(s.index, "")))
-                for s in stored
-            ]
+            out = []
+            for s in stored:
+                owner, public = owners.get(s.index), False
+                if owner is None:
+                    fields = parse_record(s.entry) if not is_event_entry(s.entry) else None
+                    kind = fields.get("record") if fields else None
+                    public = kind == COMMIT
+                    owner = str(fields.get("production", "")) if kind == SUBJECT_INDEX else ""
+                out.append(
+                    LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owner), public)
+                )
+            return out
 
         return self._read(run)
 
