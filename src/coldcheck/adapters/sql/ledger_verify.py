@@ -361,6 +361,7 @@ def _walk(
                 chain.event(index, entry)
             else:
                 _record(chain, index, entry)
+                stop = checks.next_stop(size)  # a commit record: its head is due next
             size += 1
             if size == stop:
                 cr.size = size

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from coldcheck.adapters.sql.evidence_tables import subject_index
 from coldcheck.adapters.sql.ledger_store import ledger_entries
@@ -271,7 +272,15 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
             problems.append(f"snapshot of {pid} at entry {seq}: differs from the log")
     from coldcheck.adapters.sql.security_audit import account_tables
 
-    problems += replay.security.differences(*account_tables(conn))
+    try:
+        tables = account_tables(conn)
+    except (ValueError, TypeError, SQLAlchemyError) as exc:
+        problems.append(
+            f"auth_events or users: a row cannot even be read ({type(exc).__name__}: {exc}):"
+            " it was edited outside coldcheck"
+        )
+    else:
+        problems += replay.security.differences(*tables)
     return problems
 
 

@@ -148,9 +148,7 @@ class SqlReadModel:
                     kind = fields.get("record") if fields else None
                     public = kind == COMMIT
                     owner = str(fields.get("production", "")) if kind == SUBJECT_INDEX else ""
-                out.append(
-                    LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owner), public)
-                )
+                out.append(LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owner), public))
             return out
 
         return self._read(run)
