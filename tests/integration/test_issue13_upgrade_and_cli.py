@@ -191,3 +191,25 @@ def test_restore_refuses_a_backup_whose_accounts_the_log_does_not_explain(
     assert "differs from its own log" in refused.stderr
     assert not (target / DB).exists()
     assert from_ms(0).year == 1970
+
+
+def test_a_wrong_pin_is_a_security_record_in_the_log_and_verify_explains_it(
+    demo_copy: Path,
+) -> None:
+    from coldcheck.ledger.records import parse_record
+    from coldcheck.service.account_model import PinRefused
+
+    app = build(Settings.from_env({"COLDCHECK_DATA": str(demo_copy)}), hasher=Argon2Hasher.cheap())
+    try:
+        before = app.reads.ledger_size()
+        with pytest.raises(PinRefused):
+            app.accounts.verify_pins([("rosa-lind", "0000")])
+        size = app.reads.ledger_size()
+        records = [parse_record(e) for e in app.reads.ledger_entries_at(range(before, size))]
+    finally:
+        app.close()
+    kinds = [(r or {}).get("record") for r in records]
+    assert kinds == ["security", "commit"]
+    assert records[0] is not None and records[0]["kind"] == "pin_failed"
+    assert records[0]["account"]["pin_failures"] == 1 and records[0]["login"] == "rosa"
+    assert json.loads(run_cli("verify", "--json", data=demo_copy).stdout)["ok"]
