@@ -5,7 +5,7 @@ so names and labels keep every character; otherwise in the PDF core font
 Helvetica, with characters outside Latin-1 replaced. QR codes are drawn as
 vector squares, so they scan at any print resolution.
 
-Why one file of ~600 lines: the three reports and the label sheets share one
+Why one file of ~700 lines: the three reports and the label sheets share one
 document class (page furniture, wrapped tables, the head block), and each
 report is a short list of its sections.
 """

@@ -386,7 +386,7 @@ You need Python 3.11 or newer with the `cryptography` package (pip install crypt
    server (GET /api/v1/ledger/key, field "vkey"). Obtain each witness's key from the
    witness's operator. Compare them with the ones above.
 
-2. Run the verifier that is in this bundle (read it first if you wish: one file, about 700
+2. Run the verifier that is in this bundle (read it first if you wish: one file, about 900
    lines, standard library and `cryptography` only):
 
        python3 verify_bundle.py THIS_BUNDLE.zip --log-key "LOG KEY" --witness-key "WITNESS KEY"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
@@ -14,7 +14,7 @@ from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
 from coldcheck.adapters.sql.subject_index_store import subject_index_records
 from coldcheck.adapters.sql.tables import event_refs, events, memberships, productions
 from coldcheck.domain.ids import PersonId, ProductionId
-from coldcheck.ledger.errors import OutOfRange
+from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.ledger.records import (
     COMMIT,
@@ -32,6 +32,16 @@ from coldcheck.service.queries import (
 )
 
 T = TypeVar("T")
+
+
+def _record_fields(entry: bytes) -> dict[str, Any]:
+    """A record's fields; empty for an event or an entry that is neither (served to nobody)."""
+    if is_event_entry(entry):
+        return {}
+    try:
+        return parse_record(entry) or {}
+    except LedgerError:
+        return {}
 
 
 class SqlReadModel:
@@ -144,8 +154,8 @@ class SqlReadModel:
             for s in stored:
                 owner, public = owners.get(s.index), False
                 if owner is None:
-                    fields = parse_record(s.entry) if not is_event_entry(s.entry) else None
-                    kind = fields.get("record") if fields else None
+                    fields = _record_fields(s.entry)
+                    kind = fields.get("record")
                     public = kind == COMMIT
                     owner = str(fields.get("production", "")) if kind == SUBJECT_INDEX else ""
                 out.append(LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owner), public))
