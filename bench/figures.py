@@ -36,6 +36,7 @@ from bench.common import (
 )
 from coldcheck.adapters import argon2 as acc
 from coldcheck.adapters.argon2 import Argon2Hasher
+from coldcheck.service.envelope import Channel
 
 API = "/api/v1/productions/{p}/commands/{name}"
 CLIENTS = 20
@@ -165,13 +166,14 @@ class Issuer:
 
     def issue(self, i: int) -> None:
         self.app.custody.execute_batch(
-            world.issue_commands(self.p, i, self.arm(i), world.performer(i))
+            world.issue_commands(self.p, i, self.arm(i), world.performer(i)),
+            channel=Channel.api(),
         )
 
     def give_back(self, i: int, times: list[float] | None = None) -> None:
         for command in world.return_commands(self.p, i, self.arm(i), world.performer(i)):
             t = time.perf_counter()
-            self.app.custody.execute(command)
+            self.app.custody.execute(command, channel=Channel.api())
             if times is not None:
                 times.append(time.perf_counter() - t)
 

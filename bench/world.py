@@ -26,6 +26,7 @@ from coldcheck.domain.ids import PersonId, ProductionId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Finding, PermitKind, Role, WeaponKind
 from coldcheck.service.account_model import SecretHasher
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 PASSWORD = "bench-password-1"
@@ -243,4 +244,4 @@ def populate(app: App, spec: Spec, *, accounts: bool = True) -> None:
     for command in setup_commands(spec):
         t += timedelta(seconds=1)
         clock.set(t)
-        service.execute(command)
+        service.execute(command, channel=Channel.api())

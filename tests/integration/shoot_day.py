@@ -19,6 +19,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Disposition, Finding, PositionLoad
+from coldcheck.ledger.chain import from_ms
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 P = ProductionId("dry-gulch")
@@ -48,6 +50,9 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
     probe = build(settings, hasher=Argon2Hasher.cheap())
     try:
         last = max(i.event.at for i in probe.reads.timeline(P, None, limit=10_000))
+        newest = probe.reads.ledger_head()
+        if newest is not None:  # nothing is ever recorded before what the log holds
+            last = max(last, from_ms(newest.timestamp))
     finally:
         probe.close()
     clock = FixedClock(last)
@@ -60,7 +65,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
         clock.set(t)
         confirm = kw.pop("confirm", ())
         command = cls(production=P, actor=actor, at=t, confirmations=frozenset(confirm), **kw)
-        return app.custody.execute(command)  # type: ignore[arg-type]
+        return app.custody.execute(command, channel=Channel.web())  # type: ignore[arg-type]
 
     saa = ActionType.SINGLE_ACTION_REVOLVER
     try:

@@ -30,6 +30,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.model import LotCount
 from coldcheck.entrypoints.http import create_app
 from coldcheck.service.daily import daily_report
+from coldcheck.service.envelope import Channel
 from coldcheck.service.queries import TimelineItem
 from coldcheck.service.reports import custody_report, label_items
 from tests.conftest import COLDCHECK, free_port, run_cli
@@ -285,7 +286,8 @@ def test_a_bundle_about_a_weapon_carries_the_corrections_of_its_entries(
             at=datetime.now(UTC),
             corrects=wrong,
             reason="returned at 09:25, not 09:23",
-        )
+        ),
+        channel=Channel.web(),
     )
     (fix,) = accepted.seqs
     bundle = evidence_bundle(

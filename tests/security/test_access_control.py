@@ -41,6 +41,7 @@ from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import Role
 from coldcheck.entrypoints.http import create_app
 from coldcheck.service.account_model import SessionKind
+from coldcheck.service.envelope import Channel
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
 from coldcheck.service.permissions import command_name as route_name
 from tests.reliability.support import PASSWORD, add_user, fill, page_routes
@@ -102,7 +103,7 @@ def world(
             role=Role.CREW,
         ),
     ):
-        app.custody.execute(cmd)
+        app.custody.execute(cmd, channel=Channel.web())
     try:
         with TestClient(create_app(app)) as client:
             yield app, client
