@@ -25,6 +25,7 @@ from coldcheck.service.ports import FixedClock
 
 P = ProductionId("dry-gulch")
 MARA, DANA, JACK, SAM = (PersonId(p) for p in ("mara-voss", "dana-ortiz", "jack-hale", "sam-kee"))
+ELI = PersonId("eli-tran")
 W1, W4 = WeaponId("W-0001"), WeaponId("W-0004")
 L1, C1 = LotId("L-0001"), ContainerId("C-0001")
 
@@ -86,7 +87,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
         run(2, c.HandOver, MARA, weapon=W1, to=JACK, confirm=(JACK, DANA))
         run(8, c.RecordFiring, MARA, weapon=W1, positions=("chamber 1", "chamber 2"))
         run(0.5, c.RecordMisfire, MARA, weapon=W1, position="chamber 3")
-        run(1, c.TakeBack, MARA, weapon=W1)
+        run(1, c.TakeBack, MARA, weapon=W1, confirm=(JACK,))
         run(
             1,
             c.UnloadWeapon,
@@ -103,6 +104,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
             weapon=W1,
             positions=("chamber 3",),
             disposition=Disposition.DESTROY,
+            confirm=(ELI,),
         )
         run(1, c.CheckBore, MARA, weapon=W1, bore=BoreFinding.CLEAR)
         run(1, c.InspectWeapon, MARA, **_inspect(W1, saa, 6))

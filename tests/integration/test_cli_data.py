@@ -100,9 +100,12 @@ def test_a_malformed_file_imports_nothing_and_lists_every_bad_row(demo_copy: Pat
     assert report["imported"] == 0
     assert [p["line"] for p in report["problems"]] == [3, 4, 5, 7]
     by_line = {p["line"]: [r["message"] for r in p["reasons"]] for p in report["problems"]}
-    assert by_line[3] == ["serial SA-48213 is already registered."]
+    assert by_line[3] == [
+        "serial SA-48213 is already registered as W-0001 (serials are compared without case,"
+        " spaces or invisible characters)."
+    ]
     assert len(by_line[4]) == 3  # kind, capacity, transfer_bar
-    assert "serial NEW-1 is already registered" in by_line[5][0]
+    assert any("must be one line of text" in m for m in by_line[5])
     assert "13 cells but the header has 12 columns" in by_line[7][0]
     text = run_cli("import", "weapons", str(bad), "--as", "mara-voss", data=demo_copy, check=False)
     assert "line 4: INPUT: column 'kind': 'laser'" in text.stderr
@@ -193,7 +196,7 @@ def test_daily_report_has_custody_loads_firing_reconciliation_and_the_head_qr(
         "Armorer",
         "Production representative",
         "Signature",
-        "Closing signed tree head",
+        "Closing checkpoint (signed tree head)",
         out["closing_head"]["root_hash"],
         out["closing_head"]["fingerprint"],
     ):

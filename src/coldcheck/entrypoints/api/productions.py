@@ -58,7 +58,7 @@ class NewProduction(BaseModel):
                     "company": "Mesa Pictures",
                     "location": "Ranch, New Mexico",
                     "time_zone": "America/Denver",
-                    "roles": ["producer", "armorer"],
+                    "roles": ["armorer"],
                     "settings": {"blank_load_window_minutes": 15, "armorer_capacity": 6},
                 }
             ]
