@@ -195,6 +195,13 @@ class MemoryUnitOfWork:
             self.db.event_productions[seq] == production
         )
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s."""
+        if not self.is_event_of(production, seq):
+            return None
+        _, event = decode_entry(self.db.entries[seq])
+        return event
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return production in self.db.states or production in self._states

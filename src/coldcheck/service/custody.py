@@ -20,11 +20,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coldcheck.domain import commands as c
+from coldcheck.domain.codec import refs_by_type
 from coldcheck.domain.commands import Command
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import (
     ContainerId,
+    IncidentId,
     LotId,
     MeetingId,
     PersonId,
@@ -123,6 +125,8 @@ class CustodyService:
                 if ids and store is not None:
                     people = consume_confirmations(store, command, ids, before, state, now)
                     command = dataclasses.replace(command, confirmations=people)
+                if isinstance(command, c.Correct):
+                    command = _with_subjects(uow, command)
                 return fill_ids(state, dataclasses.replace(command, at=now))
 
             def check(_: ProductionState, command: Command) -> Refusal | None:
@@ -270,6 +274,24 @@ def index_if_due(uow: UnitOfWork, before: ProductionState, now: datetime) -> Non
         tz = ZoneInfo("UTC")
     if index_due(uow.index_mark(before.production), now, tz):
         uow.write_subject_index(before.production, now)
+
+
+def _with_subjects(uow: UnitOfWork, command: c.Correct) -> c.Correct:
+    """The correction naming what the event it corrects concerns, read from the log.
+
+    Whatever the caller sent is replaced: a bundle about W-0001 then holds every
+    correction of an entry about W-0001, and a correction cannot claim another subject.
+    """
+    corrected = uow.event_at(command.production, command.corrects)
+    found = refs_by_type(corrected) if corrected is not None else {}
+    return dataclasses.replace(
+        command,
+        weapons=tuple(WeaponId(x) for x in found.get(WeaponId, ())),
+        lots=tuple(LotId(x) for x in found.get(LotId, ())),
+        containers=tuple(ContainerId(x) for x in found.get(ContainerId, ())),
+        incidents=tuple(IncidentId(x) for x in found.get(IncidentId, ())),
+        people=tuple(PersonId(x) for x in found.get(PersonId, ())),
+    )
 
 
 def _correction_names_an_event(uow: UnitOfWork, command: Command) -> Refusal | None:

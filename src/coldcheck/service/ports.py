@@ -319,6 +319,10 @@ class UnitOfWork(Protocol):
         """True when log position ``seq`` holds an event of ``production``."""
         ...
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s (else None)."""
+        ...
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         ...

@@ -185,6 +185,18 @@ class SqlUnitOfWork:
         found = self.conn.execute(select(events.c.production).where(events.c.seq == seq)).scalar()
         return found == production
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s."""
+        entry = self.conn.execute(
+            select(ledger_entries.c.entry)
+            .join(events, events.c.seq == ledger_entries.c.idx)
+            .where(events.c.seq == seq, events.c.production == production)
+        ).scalar()
+        if entry is None:
+            return None
+        position, event = decode_entry(bytes(entry))
+        return event if position == seq and event.production == production else None
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return self._last_seq(production) >= 0
