@@ -25,6 +25,12 @@ def _entries(db: sqlite3.Connection) -> list[bytes]:
     return [bytes(e) for (e,) in db.execute("select entry from ledger_entries order by idx")]
 
 
+def first_entry_holding(data: Path, needle: bytes) -> int:
+    """The position of the first entry of the log in ``data`` whose bytes hold ``needle``."""
+    with sqlite3.connect(data / DB) as db:
+        return next(i for i, e in enumerate(_entries(db)) if needle in e)
+
+
 def _write_tree(db: sqlite3.Connection, entries: list[bytes]) -> MemoryHashStore:
     store = MemoryHashStore()
     store.append([leaf_hash(e) for e in entries])

@@ -373,7 +373,7 @@ def test_a_failed_write_leaves_the_confirmations_unused(
         raise OSError("disk full")
 
     if backend.name == "memory":
-        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.sign_head", boom)
+        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.seal", boom)
     else:
         monkeypatch.setattr(store, "write_views", boom)
     with pytest.raises(OSError):

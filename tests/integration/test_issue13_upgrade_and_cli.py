@@ -90,7 +90,9 @@ def test_an_older_database_upgrades_and_then_chains_every_commit(tmp_path: Path)
     data = _legacy_folder(tmp_path)
     refused = run_cli("serve", data=data, check=False)
     assert refused.returncode == 1 and "coldcheck init" in refused.stderr
-    report = init_data(Settings.from_env({"COLDCHECK_DATA": str(data)}), "old.example/coldcheck")
+    report = init_data(
+        Settings.from_env({"COLDCHECK_DATA": str(data)}), origin="old.example/coldcheck"
+    )
     assert report.migrated_from == "0001" and report.migrated_to == migrate.HEAD_REVISION
     assert report.baseline is not None and report.origin == "old.example/coldcheck"
     rebuilt = run_cli("verify", "--rebuild", data=data)  # the new derived tables from the log

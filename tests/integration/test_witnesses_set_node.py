@@ -31,7 +31,7 @@ from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 from coldcheck.service.witnessing import WitnessAnswer, WitnessUnreachable
 from tests import c2sp_reference as ref
-from tests.attacks import rewrite_with_key
+from tests.attacks import first_entry_holding, rewrite_with_key
 from tests.conftest import run_cli
 from tests.integration.witness_support import WitnessProcess, start_witness
 
@@ -175,7 +175,8 @@ def test_a_rewrite_signed_with_the_log_key_is_a_fork_every_screen_shows(
     app, _ = set_node
     app.witnessing.submit_due()
     data = app.settings.data_dir
-    rewrite_with_key(data, keyfile.load_key(app.settings.key_path), 3, b"mara-voss", b"eli-tran")
+    at = first_entry_holding(data, b"mara-voss")
+    rewrite_with_key(data, keyfile.load_key(app.settings.key_path), at, b"mara-voss", b"eli-tran")
     app.uow.cache.clear()  # type: ignore[attr-defined]
     _report(app)  # the server cannot tell: it holds the key
     said = app.witnessing.submit_due()
@@ -210,8 +211,9 @@ def test_the_real_witness_program_cosigns_and_then_catches_a_rewrite_made_with_t
             assert process.url.startswith("http://127.0.0.1:")
             ok = run_cli("verify", "--witness", process.url, data=data)
             assert "cosigned by witness.insurer.example/real" in ok.stdout
+            at = first_entry_holding(data, b"mara-voss")
             rewrite_with_key(
-                data, keyfile.load_key(app.settings.key_path), 3, b"mara-voss", b"eli-tran"
+                data, keyfile.load_key(app.settings.key_path), at, b"mara-voss", b"eli-tran"
             )
             app.uow.cache.clear()  # type: ignore[attr-defined]
             _report(app)
