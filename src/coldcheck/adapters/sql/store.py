@@ -139,6 +139,7 @@ class SqlUnitOfWork:
         self.conn: Connection
         self._tx: RootTransaction | None = None
         self._base: CommitBase | None = None
+        self._ledger: SqlLedger | None = None  # the commit's, from begin to seal
 
     def __enter__(self) -> Self:
         engine = self._engine.execution_options(**WRITE) if self._write else self._engine
@@ -243,7 +244,8 @@ class SqlUnitOfWork:
         if not self._write:
             raise RuntimeError("begin needs a write unit of work")
         try:
-            self._base = SqlLedger(self.conn).prepare_commit(public_key_raw(self._key), ms_of(now))
+            self._ledger = SqlLedger(self.conn)
+            self._base = self._ledger.prepare_commit(public_key_raw(self._key), ms_of(now))
         except LedgerError as exc:
             raise NotSigned(f"the server refuses to sign: {exc}") from None
         return from_ms(self._base.timestamp_ms)
@@ -254,9 +256,9 @@ class SqlUnitOfWork:
 
     def write_subject_index(self, production: ProductionId, at: datetime) -> int:
         """Append subject-index records for the production's entries not indexed yet."""
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
-        return subject_index_store.write_subject_index(self.conn, production, at)
+        return subject_index_store.write_subject_index(self.conn, production, at, self._ledger)
 
     def append(
         self,
@@ -268,11 +270,11 @@ class SqlUnitOfWork:
         """Append ledger entries, index rows and read-table rows for ``new_events``."""
         if not self._write:
             raise RuntimeError("append needs a write unit of work")
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
         if not new_events:
             return []
-        ledger = SqlLedger(self.conn)
+        ledger = self._ledger
         size = ledger.size()
         entries = [encode_entry(size + i, e, channel) for i, e in enumerate(new_events)]
         seqs = ledger.append(entries)
@@ -319,11 +321,11 @@ class SqlUnitOfWork:
 
     def seal(self, at: datetime) -> SignedTreeHead:
         """Append the commit record and sign and store the head over the whole log."""
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
         if ms_of(at) != self._base.timestamp_ms:
             raise ValueError("seal with the time begin gave")
-        return SqlLedger(self.conn).seal(self._base, self._key)
+        return self._ledger.seal(self._base, self._key)
 
     def commit(self) -> None:
         """Commit; then let the cache move on to the new states."""

@@ -51,8 +51,14 @@ def index_row(record: SubjectIndexRecord) -> dict[str, object]:
     }
 
 
-def write_subject_index(conn: Connection, production: ProductionId, at: datetime) -> int:
-    """Append the production's subject-index records up to its newest entry; how many."""
+def write_subject_index(
+    conn: Connection, production: ProductionId, at: datetime, ledger: SqlLedger | None = None
+) -> int:
+    """Append the production's subject-index records up to its newest entry; how many.
+
+    ``ledger``: the commit's own :class:`SqlLedger` (between its ``prepare_commit`` and
+    ``seal`` every append of the transaction must go through it).
+    """
     mark = index_mark(conn, production)
     covered = mark.last.through if mark.last is not None else -1
     rows = conn.execute(
@@ -68,7 +74,7 @@ def write_subject_index(conn: Connection, production: ProductionId, at: datetime
         if position != int(seq) or event.production != production:
             raise ValueError(f"entry {seq} is not the event the index says it is")
         items.append((position, refs(event)))
-    ledger = SqlLedger(conn)
+    ledger = ledger if ledger is not None else SqlLedger(conn)
     records = index_records(ledger.size(), production, at, mark.last, items, mark.last_seq)
     ledger.append(records)
     parsed = [SubjectIndexRecord.from_fields(json.loads(r)) for r in records]
