@@ -88,6 +88,7 @@ __all__ = [
     "ledger_entries",
     "ledger_heads",
     "ledger_nodes",
+    "run_on_driver",
 ]
 
 _Index = BigInteger().with_variant(Integer(), "sqlite")
@@ -198,6 +199,8 @@ def _lookup(
 
 
 _SIZE = select(func.max(ledger_entries.c.idx))
+_LATEST_HEAD = select(*_HEAD_COLUMNS).order_by(ledger_heads.c.tree_size.desc()).limit(1)
+_INSERT_HEAD = insert(ledger_heads)
 
 
 class DriverStatement:
@@ -229,6 +232,22 @@ class DriverStatement:
 def driver_statement(stmt: ClauseElement, dialect: Dialect) -> DriverStatement:
     """:class:`DriverStatement` for ``stmt`` on ``dialect``, compiled once."""
     return DriverStatement(stmt, dialect)
+
+
+def run_on_driver(
+    conn: Connection,
+    stmt: ClauseElement,
+    params: Mapping[str, object] | Sequence[Mapping[str, object]],
+) -> Any:
+    """Run ``stmt`` (compiled once per dialect) on the driver; a list of parameters is one
+    ``executemany`` (never empty). The driver's cursor result: plain tuples, no type
+    processing, so only for integers, text, booleans and bytes (see :class:`DriverStatement`).
+    """
+    ds = driver_statement(stmt, conn.dialect)
+    if isinstance(params, Mapping):
+        return conn.exec_driver_sql(ds.sql, ds.params(params))
+    rows = [ds.params(p) for p in params]
+    return conn.exec_driver_sql(ds.sql, rows if len(rows) > 1 else rows[0])
 
 
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[object, ...]]) -> None:
@@ -380,9 +399,7 @@ class SqlLedger:
 
     def latest_head(self) -> SignedTreeHead | None:
         """The signed head with the largest tree size, or None if none was signed yet."""
-        row = self.conn.execute(
-            select(*_HEAD_COLUMNS).order_by(ledger_heads.c.tree_size.desc()).limit(1)
-        ).first()
+        row = run_on_driver(self.conn, _LATEST_HEAD, {}).first()
         return None if row is None else head_from_row(row)
 
     def latest_head_before(self, timestamp_ms: int) -> SignedTreeHead | None:
@@ -479,14 +496,16 @@ class SqlLedger:
         return head
 
     def _store_head(self, head: SignedTreeHead) -> None:
-        self.conn.execute(
-            insert(ledger_heads).values(
-                tree_size=head.tree_size,
-                root_hash=head.root_hash,
-                timestamp_ms=head.timestamp,
-                signature=head.signature,
-                log_id=head.log_id,
-            )
+        run_on_driver(
+            self.conn,
+            _INSERT_HEAD,
+            {
+                "tree_size": head.tree_size,
+                "root_hash": head.root_hash,
+                "timestamp_ms": head.timestamp,
+                "signature": head.signature,
+                "log_id": head.log_id,
+            },
         )
 
     def sign_and_store_head(
