@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coldcheck.adapters import datafiles, keyfile, tls
-from coldcheck.adapters.argon2 import Argon2Hasher
+from coldcheck.adapters.argon2 import Argon2Hasher, PepperedHasher, pin_pepper
 from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import migrate
 from coldcheck.adapters.sql.account_store import SqlAccountTransactions
@@ -216,7 +216,10 @@ def _open(
         SqlAccountTransactions(engine),
         clock,
         hasher or Argon2Hasher(),
-        pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
+        pin_hasher=PepperedHasher(
+            pin_hasher or hasher or Argon2Hasher.for_pins(),
+            pin_pepper(keyfile.private_raw(key)),
+        ),
         web_session_ttl=timedelta(hours=settings.session_hours),
     )
     return App(
