@@ -29,11 +29,12 @@ from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.config import DB_FILE_NAME, Settings
+from coldcheck.domain.ids import PersonId
 from coldcheck.ledger.heads import log_id_for, public_key_raw
 from coldcheck.service import demo
-from coldcheck.service.account_model import SecretHasher
+from coldcheck.service.account_model import PinHeld, SecretHasher
 from coldcheck.service.accounts import AccountService
-from coldcheck.service.alerts import AlertHub
+from coldcheck.service.alerts import AlertHub, pin_held_alerts
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
@@ -212,6 +213,14 @@ def _open(
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
+    reads = SqlReadModel(engine)
+    now = clock.now
+
+    def pin_held(held: PinHeld) -> None:
+        where = [held.production] if held.production else []
+        where = where or [p.id for p in reads.productions_for(PersonId(held.person))]
+        alerts.publish(pin_held_alerts(held.person, where, now()))
+
     accounts = AccountService(
         SqlAccountTransactions(engine),
         clock,
@@ -221,6 +230,7 @@ def _open(
             pin_pepper(keyfile.private_raw(key)),
         ),
         web_session_ttl=timedelta(hours=settings.session_hours),
+        on_pin_held=pin_held,
     )
     return App(
         settings=settings,
@@ -228,7 +238,7 @@ def _open(
         signing_key=key,
         uow=uow,
         custody=CustodyService(uow, clock, alerts),
-        reads=SqlReadModel(engine),
+        reads=reads,
         accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),

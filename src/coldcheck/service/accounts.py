@@ -27,6 +27,7 @@ from coldcheck.service.account_model import (
     InvalidCredentials,
     InvalidLogin,
     NoPinSet,
+    PinHeld,
     PinRefused,
     SecretHasher,
     Session,
@@ -69,8 +70,10 @@ class AccountService:
         pin_hasher: SecretHasher | None = None,
         sessions: SessionCache | None = None,
         web_session_ttl: timedelta | None = None,
+        on_pin_held: Callable[[PinHeld], None] | None = None,
     ) -> None:
         self._tx = transactions
+        self._on_pin_held = on_pin_held
         self._clock = clock
         extra = {} if web_session_ttl is None else {"web_session_ttl": web_session_ttl}
         self.steps = AccountSteps(hasher, pin_hasher=pin_hasher, **extra)
@@ -84,6 +87,9 @@ class AccountService:
                 return work(store)
             except CredentialRefused as exc:
                 refused = exc  # leave the block normally: the failure is committed
+        held = refused.cause if isinstance(refused, PinRefused) else refused
+        if isinstance(held, PinHeld) and held.newly and self._on_pin_held is not None:
+            self._on_pin_held(held)  # after the commit: the alert never outruns the record
         raise refused
 
     # -- accounts ------------------------------------------------------------------
@@ -198,6 +204,20 @@ class AccountService:
             return self.steps.revoke_session(store, raw, self._clock.now())
 
     # -- PINs ------------------------------------------------------------------------
+
+    def pin_held(self, user_id: str) -> bool:
+        """True while this account's PIN is held until the armorer or producer clears it."""
+        with self._tx(write=False) as store:
+            return self.steps.pin_held(store, user_id)
+
+    def clear_pin_hold(self, user_id: str, by: str, production: str = "") -> bool:
+        """Clear a held PIN (recorded with ``by``); False when it was not held.
+
+        Who may clear it (the armorer or the producer of a production the person is on)
+        is checked by the caller, which knows the production's roles.
+        """
+        with self._tx() as store:
+            return self.steps.clear_pin_hold(store, user_id, self._clock.now(), by, production)
 
     def verify_pins(
         self, pins: Sequence[tuple[str, str]], production: str = ""

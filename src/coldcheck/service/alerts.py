@@ -65,6 +65,17 @@ def alerts_for(events: Sequence[Event], seqs: Sequence[int], state: ProductionSt
     return out
 
 
+def pin_held_alerts(person: str, productions: Sequence[str], at: datetime) -> list[Alert]:
+    """The alert each production of ``person`` gets when their PIN is held (issue 15): the
+    armorer or the producer must clear it; until then nobody can confirm with that PIN."""
+    message = (
+        f"PIN HELD — the PIN of {person} was locked again and again (someone may be guessing"
+        " it). It stays locked until the armorer or the producer clears it: "
+        "coldcheck user clear-pin-hold."
+    )
+    return [Alert(ProductionId(p), "pin_held", message, at, -1) for p in productions]
+
+
 @dataclass(frozen=True)
 class Numbered:
     """An alert as a stream sends it: ``id`` is ``<hub>-<n>``, ``n`` rising per hub."""
