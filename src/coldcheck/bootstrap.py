@@ -33,8 +33,8 @@ from coldcheck.domain.ids import PersonId
 from coldcheck.ledger.heads import log_id_for, public_key_raw
 from coldcheck.service import demo
 from coldcheck.service.account_model import PinHeld, SecretHasher
-from coldcheck.service.accounts import AccountService
-from coldcheck.service.alerts import AlertHub, pin_held_alerts
+from coldcheck.service.accounts import AccountService, Throttled
+from coldcheck.service.alerts import AlertHub, pin_held_alerts, throttle_alerts
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
@@ -221,6 +221,14 @@ def _open(
         where = where or [p.id for p in reads.productions_for(PersonId(held.person))]
         alerts.publish(pin_held_alerts(held.person, where, now()))
 
+    def throttled(t: Throttled) -> None:
+        if t.kind == "login":  # the account's productions; an unknown login tells nobody
+            where = [p.id for p in reads.productions_for(PersonId(t.person))] if t.person else []
+            who = t.person or ""
+        else:  # a device: every production on this server
+            where, who = [p.id for p in reads.all_productions()], t.who
+        alerts.publish(throttle_alerts(t.kind, who, t.failures, t.until, where, now()))
+
     accounts = AccountService(
         SqlAccountTransactions(engine),
         clock,
@@ -231,6 +239,7 @@ def _open(
         ),
         web_session_ttl=timedelta(hours=settings.session_hours),
         on_pin_held=pin_held,
+        on_throttled=throttled,
     )
     return App(
         settings=settings,

@@ -192,3 +192,8 @@ def posted_member(
 
 PageMember = Annotated[Membership, Depends(page_member)]
 PostedMember = Annotated[Membership, Depends(posted_member)]
+
+
+def client_of(request: Request) -> str:
+    """The caller's address (what sign-in and PIN throttles count per), or "" if unknown."""
+    return request.client.host if request.client is not None else ""

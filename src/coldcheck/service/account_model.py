@@ -23,6 +23,7 @@ Exceptions::
      │    └── PersonAlreadyHasAccount
      ├── UnknownUser
      ├── NoPinSet
+     ├── TriesThrottled         too many wrong tries from this device or for this login: wait
      └── CredentialRefused          the failure is recorded and committed before it is raised
           ├── InvalidCredentials
           ├── WrongPin(remaining_attempts)
@@ -83,6 +84,7 @@ __all__ = [
     "SecretHasher",
     "Session",
     "SessionKind",
+    "TriesThrottled",
     "UnknownUser",
     "User",
     "WrongPin",
@@ -189,6 +191,22 @@ class UnknownUser(AccountError):
 
 class NoPinSet(AccountError):
     """The person has an account but no PIN (or no account at all)."""
+
+
+class TriesThrottled(AccountError):
+    """Too many wrong passwords or PINs for a login or from a client: nothing was checked.
+
+    ``retry_after`` is the whole seconds to wait; ``until`` when the next try is taken.
+    The words are the same whether the login exists or not.
+    """
+
+    def __init__(self, what: str, until: datetime, retry_after: int) -> None:
+        self.until = until
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many wrong {what}. Nothing was checked: try again in {retry_after} "
+            f"second{'' if retry_after == 1 else 's'} (at {until.strftime('%H:%M:%S')} UTC)."
+        )
 
 
 class CredentialRefused(AccountError):

@@ -301,6 +301,38 @@ class AccountSteps:
         self._event(store, now, AuthEventKind.PIN_HOLD_CLEARED, user, f"cleared by {by}")
         return True
 
+    def record_throttle(
+        self,
+        store: AccountStore,
+        now: datetime,
+        kind: str,
+        who: str,
+        failures: int,
+        until: datetime,
+    ) -> None:
+        """Record that wrong tries began a wait (``kind``: login, client or pin)."""
+        now = _utc(now)
+        login: str | None = None
+        if kind == "login":
+            try:
+                login = normalise_login(who)
+            except InvalidLogin:
+                login = None
+            what = "wrong passwords for this login"
+        elif kind == "client":
+            what = f"wrong passwords from {who}"
+        else:
+            what = f"wrong PINs from {who}"
+        user = store.user_by_login(login) if login else None
+        self._event(
+            store,
+            now,
+            AuthEventKind.SIGNIN_THROTTLED,
+            user,
+            f"{failures} {what}; next try at {until.isoformat(timespec='seconds')}",
+            login,
+        )
+
     # -- sessions ----------------------------------------------------------
 
     def open_session(

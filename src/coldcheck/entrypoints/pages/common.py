@@ -61,7 +61,7 @@ from coldcheck.entrypoints.commanding import (
     give_confirmation,
     run_command,
 )
-from coldcheck.entrypoints.deps import Membership, Viewer
+from coldcheck.entrypoints.deps import Membership, Viewer, client_of
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
@@ -623,7 +623,9 @@ def attempt_confirmed(
             reasons.append(Reason("R12", f"{slot.who} ticks “{pledge}” before confirming."))
             continue
         try:
-            confirmation = give_confirmation(app, member, challenge, person, pin)
+            confirmation = give_confirmation(
+                app, member, challenge, person, pin, client_of(request)
+            )
         except Unconfirmed as exc:
             reasons.append(Reason("PIN", str(exc)))
             continue

@@ -20,6 +20,7 @@ from coldcheck.entrypoints.deps import (
     OptionalViewerDep,
     PageViewer,
     Viewer,
+    client_of,
     require_csrf,
 )
 from coldcheck.entrypoints.pages.common import (
@@ -34,7 +35,12 @@ from coldcheck.entrypoints.pages.common import (
     text,
     texts,
 )
-from coldcheck.service.account_model import CredentialRefused, PinRefused, SessionKind
+from coldcheck.service.account_model import (
+    CredentialRefused,
+    PinRefused,
+    SessionKind,
+    TriesThrottled,
+)
 from coldcheck.service.accounts import SignedIn
 from coldcheck.service.errors import Refused
 from coldcheck.service.queries import ProductionSummary
@@ -184,7 +190,12 @@ def signin(
 ) -> Response:
     """Check login and password, open a page session, go back to where it ended (or home)."""
     try:
-        signed = app.accounts.sign_in(login, password, SessionKind.WEB)
+        signed = app.accounts.sign_in(login, password, SessionKind.WEB, client_of(request))
+    except TriesThrottled as exc:
+        waiting = SignInPage(error=str(exc), login=login, next=safe_next(next))
+        response = page(request, waiting, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except CredentialRefused:  # recorded and committed by the service
         wrong = SignInPage(
             error="Login or password is wrong. Check both and try again.",
@@ -215,8 +226,8 @@ def resume(
             status=403,
         )
     try:
-        signed = app.accounts.resume_session(raw, pin)
-    except CredentialRefused as exc:  # counted and committed by the service
+        signed = app.accounts.resume_session(raw, pin, client_of(request))
+    except (CredentialRefused, TriesThrottled) as exc:  # counted and committed by the service
         why = exc.cause if isinstance(exc, PinRefused) else exc
         return page(
             request,
