@@ -26,6 +26,7 @@ from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.audit import SqlLedgerAudit
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransactions
 from coldcheck.adapters.sql.engine import make_engine
+from coldcheck.adapters.sql.held_store import SqlHeldReportTransactions
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.config import DB_FILE_NAME, Settings
@@ -38,6 +39,7 @@ from coldcheck.service.alerts import AlertHub, pin_held_alerts, throttle_alerts
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
+from coldcheck.service.held_reports import HeldReports
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -118,6 +120,7 @@ class App:
     audit: LedgerAudit
     documents: Documents
     confirmations: ConfirmationService
+    held_reports: HeldReports
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
@@ -241,12 +244,20 @@ def _open(
         on_pin_held=pin_held,
         on_throttled=throttled,
     )
+    custody = CustodyService(uow, clock, alerts)
     return App(
         settings=settings,
+        held_reports=HeldReports(
+            SqlHeldReportTransactions(engine),
+            custody.production_exists,
+            custody.state,
+            custody.execute,
+            clock.now,
+        ),
         engine=engine,
         signing_key=key,
         uow=uow,
-        custody=CustodyService(uow, clock, alerts),
+        custody=custody,
         reads=reads,
         accounts=accounts,
         alerts=alerts,

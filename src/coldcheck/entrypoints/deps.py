@@ -197,3 +197,13 @@ PostedMember = Annotated[Membership, Depends(posted_member)]
 def client_of(request: Request) -> str:
     """The caller's address (what sign-in and PIN throttles count per), or "" if unknown."""
     return request.client.host if request.client is not None else ""
+
+
+def refuse_cross_site(request: Request, message: str) -> None:
+    """403 for a form post from another site: ``Sec-Fetch-Site: cross-site``, or an
+    ``Origin`` other than this server's (for forms that have no session's CSRF token yet:
+    the anonymous report form and sign-in)."""
+    origin = request.headers.get("origin", "null")
+    own = str(request.base_url).rstrip("/")
+    if request.headers.get("sec-fetch-site") == "cross-site" or origin not in ("null", own):
+        raise HTTPException(403, message)
