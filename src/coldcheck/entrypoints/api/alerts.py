@@ -102,6 +102,7 @@ async def alerts_stream(
                     start,
                 )
             while not await request.is_disconnected():
+                item: Numbered | None
                 try:
                     item = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
                 except TimeoutError:
