@@ -102,18 +102,18 @@ async def alerts_stream(
                     start,
                 )
             while not await request.is_disconnected():
-                item: Numbered | None
+                got: Numbered | None
                 try:
-                    item = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
+                    got = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
                 except TimeoutError:
-                    item = None
+                    got = None
                 if not still_member():
                     yield _event("session_ended", {"message": SESSION_ENDED})
                     return
-                if item is None:
+                if got is None:
                     yield _event("ping", {"at": app.clock.now().isoformat()})
-                elif item.n > sent:
-                    yield _alert(item)
+                elif got.n > sent:
+                    yield _alert(got)
         finally:
             sub.close()
 
