@@ -126,6 +126,20 @@ class App:
     tls: CartCertificate | None = None
 
     @property
+    def public_hosts(self) -> tuple[str, ...]:
+        """The host names links and QR codes may use, first the one used for any other Host:
+        ``COLDCHECK_PUBLIC_HOSTS``, else the cart certificate's addresses (its LAN ones
+        first), the serving host and the loopback names."""
+        if self.settings.public_hosts:
+            return self.settings.public_hosts
+        loopback = ("localhost", "127.0.0.1", "::1")
+        cert = tuple(self.tls.addresses) if self.tls is not None else ()
+        lan = tuple(a for a in cert if a not in loopback)
+        host = self.settings.host
+        serving = (host,) if host not in ("0.0.0.0", "::", "") else ()
+        return tuple(dict.fromkeys(h.lower() for h in (*lan, *serving, *loopback, *cert)))
+
+    @property
     def public_key(self) -> bytes:
         """The raw 32-byte Ed25519 public key of the log."""
         return public_key_raw(self.signing_key)

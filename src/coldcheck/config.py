@@ -38,6 +38,9 @@ class Settings:
     secure_cookies: bool = False
     session_hours: float = DEFAULT_SESSION_HOURS
     tls: bool = False
+    public_hosts: tuple[str, ...] = ()
+    """``COLDCHECK_PUBLIC_HOSTS``: the names and addresses links and QR codes may use
+    (empty: localhost, the loopback addresses, ``host`` and the cart certificate's)."""
 
     @property
     def database_url(self) -> str:
@@ -95,8 +98,18 @@ class Settings:
                 f"COLDCHECK_SESSION_HOURS={hours_text!r} must be a number of hours from"
                 f" {low} to {high:g} (e.g. 16 for a shoot day)"
             )
+        hosts = tuple(
+            h.strip().lower() for h in env.get("COLDCHECK_PUBLIC_HOSTS", "").split(",") if h.strip()
+        )
+        for h in hosts:
+            if len(h) > 253 or not all(ch.isalnum() or ch in ".-:" for ch in h):
+                raise ConfigError(
+                    f"COLDCHECK_PUBLIC_HOSTS: {h[:60]!r} is not a host name or IP address;"
+                    " list them separated by commas, e.g. cart.local,192.168.1.20"
+                )
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
+            public_hosts=hosts,
             session_hours=hours,
             database_url_override=url,
             host=env.get("COLDCHECK_HOST", DEFAULT_HOST),

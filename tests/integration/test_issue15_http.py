@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import App, build
-from coldcheck.config import Settings
+from coldcheck.config import ConfigError, Settings
 from coldcheck.entrypoints.http import create_app
 from coldcheck.service.throttle import LOGIN_THROTTLE
 
@@ -41,3 +42,75 @@ def test_too_many_wrong_passwords_answer_429_with_when_to_try_again(
     page = client.post("/signin", data={"login": "mara", "password": PASSWORD})
     assert page.status_code == 429
     assert "try again in" in page.text and "Retry-After" in page.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"sec-fetch-site": "cross-site"},
+    ],
+)
+def test_signing_in_from_another_site_is_refused(
+    world: tuple[App, TestClient], headers: dict[str, str]
+) -> None:
+    _, client = world
+    r = client.post(
+        "/signin",
+        data={"login": "mara", "password": PASSWORD},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert "own sign-in page" in r.text
+    assert "set-cookie" not in r.headers
+    own = client.post(
+        "/signin",
+        data={"login": "mara", "password": PASSWORD},
+        headers={"origin": "http://testserver", "sec-fetch-site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert own.status_code == 303
+
+
+def _qr(page: object) -> str:
+    found = re.findall(r'src="(data:image/svg\+xml[^"]+)"', getattr(page, "text", ""))
+    assert found
+    return str(found[0])
+
+
+def _report_link(client: TestClient, host: str) -> str:
+    page = client.get("/p/dry-gulch/safety", headers={"host": host}).text
+    found = re.search(r'<a href="([^"]+/report/dry-gulch)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def test_links_use_an_allowed_host_and_a_forged_host_gets_the_first_allowed_one(
+    demo_copy: Path,
+) -> None:
+    env = {"COLDCHECK_DATA": str(demo_copy), "COLDCHECK_PUBLIC_HOSTS": "cart.local,10.0.0.2"}
+    app = build(Settings.from_env(env), hasher=Argon2Hasher.cheap())
+    try:
+        with TestClient(create_app(app), base_url="http://cart.local") as client:
+            r = client.post("/signin", data={"login": "priya", "password": PASSWORD})
+            assert r.status_code == 200
+            assert _report_link(client, "10.0.0.2") == "http://10.0.0.2/report/dry-gulch"
+            assert _report_link(client, "evil.example") == "http://cart.local/report/dry-gulch"
+            # the weapon's QR code (an image of its address) is the allowed host's
+            forged = _qr(client.get("/p/dry-gulch/w/W-0001", headers={"host": "evil.example"}))
+            allowed = _qr(client.get("/p/dry-gulch/w/W-0001", headers={"host": "cart.local"}))
+            other = _qr(client.get("/p/dry-gulch/w/W-0001", headers={"host": "10.0.0.2"}))
+            assert forged == allowed != other
+    finally:
+        app.close()
+
+
+def test_without_a_setting_the_allowed_hosts_are_the_loopback_names_and_the_serving_host(
+    world: tuple[App, TestClient],
+) -> None:
+    app, _ = world
+    assert {"localhost", "127.0.0.1", "::1"} <= set(app.public_hosts)
+    assert app.tls is not None and set(app.tls.addresses) <= set(app.public_hosts)
+    with pytest.raises(ConfigError, match="COLDCHECK_PUBLIC_HOSTS"):
+        Settings.from_env({"COLDCHECK_PUBLIC_HOSTS": "cart.local,<script>"})

@@ -207,3 +207,15 @@ def refuse_cross_site(request: Request, message: str) -> None:
     own = str(request.base_url).rstrip("/")
     if request.headers.get("sec-fetch-site") == "cross-site" or origin not in ("null", own):
         raise HTTPException(403, message)
+
+
+def public_base(request: Request, app: App) -> str:
+    """``scheme://host[:port]`` for links and QR codes: the request's Host when it names one
+    of ``app.public_hosts``, else the first of them (a forged Host never reaches a label)."""
+    allowed = app.public_hosts
+    host = (request.url.hostname or "").lower()
+    if host not in allowed:
+        host = allowed[0]
+    shown = f"[{host}]" if ":" in host else host
+    port = request.url.port
+    return f"{request.url.scheme}://{shown}{f':{port}' if port else ''}"

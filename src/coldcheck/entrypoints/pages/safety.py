@@ -46,6 +46,7 @@ from coldcheck.entrypoints.deps import (
     PageMember,
     PostedMember,
     client_of,
+    public_base,
     refuse_cross_site,
 )
 from coldcheck.entrypoints.pages.common import (
@@ -114,7 +115,7 @@ def safety_page(
         ),
         lifters=tuple(people_with(state, Role.SAFETY_SUPERVISOR, *ARMORER_ROLES)),
         weapons=tuple(sorted(state.weapons)),
-        report_link=f"{str(request.base_url).rstrip('/')}/report/{member.id}",
+        report_link=f"{public_base(request, app)}/report/{member.id}",
         values=typed(form),
         lots=tuple(sorted(state.lots)),
         scenes=tuple(sorted(state.scenes)),

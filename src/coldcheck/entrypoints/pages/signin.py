@@ -21,6 +21,7 @@ from coldcheck.entrypoints.deps import (
     PageViewer,
     Viewer,
     client_of,
+    refuse_cross_site,
     require_csrf,
 )
 from coldcheck.entrypoints.pages.common import (
@@ -188,7 +189,11 @@ def signin(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Check login and password, open a page session, go back to where it ended (or home)."""
+    """Check login and password, open a page session, go back to where it ended (or home).
+
+    A post from another site is refused (login CSRF: it would sign this browser in as
+    someone else), the same check as the anonymous report form's."""
+    refuse_cross_site(request, "Sign in from this server's own sign-in page.")
     try:
         signed = app.accounts.sign_in(login, password, SessionKind.WEB, client_of(request))
     except TriesThrottled as exc:
@@ -214,6 +219,7 @@ def resume(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Resume this device's ended session with its person's PIN (wrong PINs count, R12's lock)."""
+    refuse_cross_site(request, "Resume from this server's own sign-in page.")
     raw = request.cookies.get(SESSION_COOKIE)
     user = app.accounts.resumable(raw)
     if user is None:
