@@ -28,6 +28,7 @@ from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransaction
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.held_store import SqlHeldReportTransactions
 from coldcheck.adapters.sql.queries import SqlReadModel
+from coldcheck.adapters.sql.storage_health import probe_write, storage_health, watch_storage
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.domain.ids import PersonId
@@ -149,6 +150,15 @@ class App:
         """SHA-256 of the public key."""
         return log_id_for(self.public_key)
 
+    def try_write(self) -> str | None:
+        """Commit one real write (``/readyz``); None when it worked, else what is wrong and
+        what to do."""
+        return probe_write(self.engine)
+
+    def storage_problem(self) -> str | None:
+        """The last storage fault, until a write commits again (the status strip shows it)."""
+        return storage_health(self.engine).problem()
+
     def close(self) -> None:
         """Release the database connections (and a server's hold on the data folder)."""
         self.engine.dispose()
@@ -224,6 +234,7 @@ def _open(
     except keyfile.KeyFileError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
+    watch_storage(engine)
     watched = datafiles.sqlite_file(settings)
     if watched is not None and watched.exists():
         datafiles.watch_database_file(engine, watched)

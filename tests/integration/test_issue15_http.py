@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import event
 
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import App, build
@@ -114,3 +117,68 @@ def test_without_a_setting_the_allowed_hosts_are_the_loopback_names_and_the_serv
     assert app.tls is not None and set(app.tls.addresses) <= set(app.public_hosts)
     with pytest.raises(ConfigError, match="COLDCHECK_PUBLIC_HOSTS"):
         Settings.from_env({"COLDCHECK_PUBLIC_HOSTS": "cart.local,<script>"})
+
+
+def _mara(client: TestClient) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", json={"login": "mara", "password": PASSWORD})
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def _report(client: TestClient, headers: dict[str, str], words: str) -> Response:
+    return client.post(
+        "/api/v1/productions/dry-gulch/commands/file-safety-report",
+        json={"text": words},
+        headers=headers,
+    )
+
+
+def test_readyz_commits_a_real_write_and_says_ready(world: tuple[App, TestClient]) -> None:
+    app, client = world
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "ready"
+    with app.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM readiness").scalar() == 1
+
+
+def test_a_read_only_database_answers_503_in_words_and_the_strip_says_so(
+    world: tuple[App, TestClient],
+) -> None:
+    app, client = world
+    mara = _mara(client)
+    page_cookies = client.post("/signin", data={"login": "priya", "password": PASSWORD})
+    assert page_cookies.status_code == 200
+
+    def read_only(dbapi: Any, _record: Any) -> None:
+        dbapi.execute("PRAGMA query_only = ON")  # what a read-only folder or disk does
+
+    event.listen(app.engine, "connect", read_only)
+    app.engine.dispose()
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert "cannot be written" in r.json()["problem"] and "chmod" in r.json()["problem"]
+    r = _report(client, mara, "The cart's lock is broken.")
+    assert r.status_code == 503
+    assert "cannot be written" in r.json()["detail"]
+    strip = client.get("/p/dry-gulch/safety").text
+    assert "NOT SAVING" in strip and "cannot be written" in strip
+
+    event.remove(app.engine, "connect", read_only)
+    app.engine.dispose()
+    assert client.get("/readyz").status_code == 200
+    assert "NOT SAVING" not in client.get("/p/dry-gulch/safety").text
+
+
+def test_a_full_disk_answers_503_in_words_not_a_bare_500(world: tuple[App, TestClient]) -> None:
+    app, client = world
+    mara = _mara(client)
+
+    def full(dbapi: Any, _record: Any) -> None:
+        pages = dbapi.execute("PRAGMA page_count").fetchone()[0]
+        dbapi.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full"
+
+    event.listen(app.engine, "connect", full)
+    app.engine.dispose()
+    r = _report(client, mara, "x" * 3900)
+    assert r.status_code == 503
+    assert "disk holding the database is full" in r.json()["detail"]
+    assert "Free space" in r.json()["detail"]

@@ -6,6 +6,7 @@ Create Date: 2026-12-02 02:10:00.000000
 
 Adds ``held_reports``: what the no-sign-in form receives is kept here (held, then
 accepted into the log or refused and kept), never written straight into the log.
+Adds ``readiness``: one row that ``/readyz`` rewrites, so the probe is a real write.
 Nothing existing changes.
 """
 
@@ -36,9 +37,16 @@ def upgrade() -> None:
     with op.batch_alter_table("held_reports", schema=None) as batch_op:
         batch_op.create_index("ix_held_reports_production", ["production"], unique=False)
         batch_op.create_index("ix_held_reports_received_at", ["received_at"], unique=False)
+    op.create_table(
+        "readiness",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_readiness")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("readiness")
     with op.batch_alter_table("held_reports", schema=None) as batch_op:
         batch_op.drop_index("ix_held_reports_received_at")
         batch_op.drop_index("ix_held_reports_production")
