@@ -9,6 +9,7 @@ folder, even before a database exists.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -125,6 +126,7 @@ class App:
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
+    _probed_ok: float = field(default=0.0, repr=False)
 
     @property
     def public_hosts(self) -> tuple[str, ...]:
@@ -152,8 +154,15 @@ class App:
 
     def try_write(self) -> str | None:
         """Commit one real write (``/readyz``); None when it worked, else what is wrong and
-        what to do."""
-        return probe_write(self.engine)
+        what to do. A write that worked less than a second ago answers for itself (a flood
+        of ``/readyz`` does not queue writes in front of real commands), unless a storage
+        fault was seen since."""
+        now = time.monotonic()
+        if now - self._probed_ok < 1.0 and self.storage_problem() is None:
+            return None
+        answer = probe_write(self.engine)
+        self._probed_ok = now if answer is None else 0.0
+        return answer
 
     def storage_problem(self) -> str | None:
         """The last storage fault, until a write commits again (the status strip shows it)."""
