@@ -21,6 +21,7 @@ DEFAULT_SESSION_HOURS = 16.0
 #: A cart session from a few seconds (tests) to two days.
 SESSION_HOURS_RANGE = (0.001, 48.0)
 TLS_DIR_NAME = "tls"
+DEFAULT_WITNESS_STALE_MINUTES = 60
 
 
 class ConfigError(ValueError):
@@ -41,6 +42,10 @@ class Settings:
     public_hosts: tuple[str, ...] = ()
     """``COLDCHECK_PUBLIC_HOSTS``: the names and addresses links and QR codes may use
     (empty: localhost, the loopback addresses, ``host`` and the cart certificate's)."""
+    witnesses: str = ""
+    """``COLDCHECK_WITNESSES``: comma-separated ``VKEY@URL`` of the witnesses to submit to."""
+    witness_stale_minutes: int = DEFAULT_WITNESS_STALE_MINUTES
+    """``COLDCHECK_WITNESS_STALE_MINUTES``: the board warns when witnesses are this far behind."""
 
     @property
     def database_url(self) -> str:
@@ -107,10 +112,21 @@ class Settings:
                     f"COLDCHECK_PUBLIC_HOSTS: {h[:60]!r} is not a host name or IP address;"
                     " list them separated by commas, e.g. cart.local,192.168.1.20"
                 )
+        stale_text = env.get("COLDCHECK_WITNESS_STALE_MINUTES", str(DEFAULT_WITNESS_STALE_MINUTES))
+        if not stale_text.isdigit() or not 1 <= int(stale_text) <= 10_080:
+            raise ConfigError(
+                f"COLDCHECK_WITNESS_STALE_MINUTES={stale_text!r} must be whole minutes from 1"
+                " to 10080 (a week); e.g. 60"
+            )
+        witnesses = env.get("COLDCHECK_WITNESSES", "")
+        if len(witnesses) > 32_000:
+            raise ConfigError("COLDCHECK_WITNESSES is longer than 32000 characters")
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
             public_hosts=hosts,
             session_hours=hours,
+            witnesses=witnesses,
+            witness_stale_minutes=int(stale_text),
             database_url_override=url,
             host=env.get("COLDCHECK_HOST", DEFAULT_HOST),
             port=port,

@@ -32,6 +32,7 @@ from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.ids import PersonId, ProductionId, ReportId
 from coldcheck.domain.model import Role
 from coldcheck.domain.state import ProductionState
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Forbidden, NotFound, Refused, ServiceError
 
 __all__ = [
@@ -155,7 +156,7 @@ class HeldReports:
         transactions: HeldReportTransactions,
         exists: Callable[[ProductionId], bool],
         state: Callable[[ProductionId], ProductionState],
-        execute: Callable[[c.FileSafetyReport], object],
+        execute: Callable[[c.FileSafetyReport, Channel], object],
         clock: Callable[[], datetime],
     ) -> None:
         self._tx = transactions
@@ -234,7 +235,7 @@ class HeldReports:
                 text=held.text,
                 anonymous=True,
             )
-            self._execute(command)
+            self._execute(command, Channel.web())
         with self._tx() as store:
             store.decide(held.id, "accepted", self._now(), str(by), str(report))
         return str(report)

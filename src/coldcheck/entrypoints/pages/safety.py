@@ -63,6 +63,7 @@ from coldcheck.entrypoints.pages.common import (
     texts,
     typed,
 )
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.held_reports import DECIDERS, HeldReport, ReportsThrottled
 
@@ -277,7 +278,7 @@ def file_anonymously(app: App, production: ProductionId, words: str) -> Outcome:
         anonymous=True,
     )
     try:
-        app.custody.execute(command)
+        app.custody.execute(command, channel=Channel.web())
     except Refused as exc:
         return Outcome(exc.reasons)
     return Outcome()

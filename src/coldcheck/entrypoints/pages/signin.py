@@ -43,6 +43,7 @@ from coldcheck.service.account_model import (
     TriesThrottled,
 )
 from coldcheck.service.accounts import SignedIn
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.queries import ProductionSummary
 
@@ -155,6 +156,7 @@ def new_production(request: Request, app: AppDep, viewer: PageViewer, form: Form
             location=text(form, "location"),
             time_zone=text(form, "time_zone"),
             roles=roles,
+            channel=Channel.web(),
         )
     except ValueError as exc:
         reasons: tuple[Reason, ...] = (Reason("INPUT", str(exc)),)

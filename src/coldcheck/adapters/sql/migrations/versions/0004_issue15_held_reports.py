@@ -1,7 +1,7 @@
 """issue 15: anonymous reports held outside the custody log until staff decide
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 02:10:00.000000
 
 Adds ``held_reports``: what the no-sign-in form receives is kept here (held, then
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
