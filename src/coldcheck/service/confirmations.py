@@ -53,7 +53,7 @@ from coldcheck.domain.model import Disposition
 from coldcheck.domain.rules import RefusedAt, decide, decide_all
 from coldcheck.domain.state import EMPTY, Load, ProductionState, WeaponState
 from coldcheck.ledger.canonical import canonical_json
-from coldcheck.service.account_model import PinRefused
+from coldcheck.service.account_model import PinRefused, TriesThrottled
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import (
@@ -201,7 +201,7 @@ class ConfirmationService:
         return IssuedChallenge(challenge, slots, names)
 
     def confirm(
-        self, production: ProductionId, challenge_id: str, person: str, pin: str
+        self, production: ProductionId, challenge_id: str, person: str, pin: str, client: str = ""
     ) -> Confirmation:
         """``person`` confirms the challenge with their PIN; ``Unconfirmed`` if they may not."""
         now = self._clock.now()
@@ -218,9 +218,11 @@ class ConfirmationService:
                 f"{', '.join(challenge.people) or 'nobody'}."
             )
         try:
-            self._accounts.verify_pins([(person, pin)], production=production)
+            self._accounts.verify_pins([(person, pin)], production=production, client=client)
         except PinRefused:
             raise Unconfirmed(_not_accepted(person)) from None
+        except TriesThrottled as exc:
+            raise Unconfirmed(str(exc)) from None
         confirmation = Confirmation(
             id=secrets.token_urlsafe(18),
             challenge=challenge.id,

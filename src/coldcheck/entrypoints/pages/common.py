@@ -61,7 +61,7 @@ from coldcheck.entrypoints.commanding import (
     give_confirmation,
     run_command,
 )
-from coldcheck.entrypoints.deps import Membership, Viewer
+from coldcheck.entrypoints.deps import Membership, Viewer, client_of
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
@@ -205,9 +205,12 @@ class StatusStrip:
     loaded: int
     quarantined: int
     total: int
+    storage_problem: str | None = None
 
 
-def status_strip(state: ProductionState, now: datetime, tz: ZoneInfo) -> StatusStrip:
+def status_strip(
+    state: ProductionState, now: datetime, tz: ZoneInfo, storage_problem: str | None = None
+) -> StatusStrip:
     """The strip: armory, stop-work, and how many weapons are cold, out, loaded, quarantined."""
     labels = [(label(ws), ws) for ws in state.weapons.values() if not ws.retired]
     return StatusStrip(
@@ -220,6 +223,7 @@ def status_strip(state: ProductionState, now: datetime, tz: ZoneInfo) -> StatusS
         loaded=sum(1 for lb, _ in labels if lb in (LoadLabel.BLANK_LOADED, LoadLabel.DUMMY_LOADED)),
         quarantined=sum(1 for lb, _ in labels if lb is LoadLabel.QUARANTINED),
         total=len(labels),
+        storage_problem=storage_problem,
     )
 
 
@@ -240,7 +244,7 @@ def production_page(
         "is_armorer": bool(member.roles & ARMORER_ROLES),
         "stop_work": st.stop_work if stop_work_active(st) else None,
         "overdue_weapons": tuple(overdue_weapons(st, app.clock.now())),
-        "strip": status_strip(st, app.clock.now(), tz),
+        "strip": status_strip(st, app.clock.now(), tz, app.storage_problem()),
         "alert_id": app.alerts.last_id(),
         "state": st,
         "tz": tz,
@@ -626,7 +630,9 @@ def attempt_confirmed(
             reasons.append(Reason("R12", f"{slot.who} ticks “{pledge}” before confirming."))
             continue
         try:
-            confirmation = give_confirmation(app, member, challenge, person, pin)
+            confirmation = give_confirmation(
+                app, member, challenge, person, pin, client_of(request)
+            )
         except Unconfirmed as exc:
             reasons.append(Reason("PIN", str(exc)))
             continue

@@ -40,7 +40,14 @@ from coldcheck.domain.model import (
 )
 from coldcheck.domain.state import ContainerState, CorrectionNote, Load, LotState, ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
-from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
+from coldcheck.entrypoints.deps import (
+    AppDep,
+    FormDep,
+    Membership,
+    PageMember,
+    PostedMember,
+    public_base,
+)
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
@@ -74,9 +81,9 @@ def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
         raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
 
 
-def qr_data_uri(request: Request, production: str, tag: str, scale: int = 6) -> str:
-    """A QR label encoding the weapon page's address (the tag is in it)."""
-    url = f"{str(request.base_url).rstrip('/')}/p/{production}/w/{tag}"
+def qr_data_uri(request: Request, app: App, production: str, tag: str, scale: int = 6) -> str:
+    """A QR label encoding the weapon page's address (the tag is in it), on an allowed host."""
+    url = f"{public_base(request, app)}/p/{production}/w/{tag}"
     return str(segno.make(url, error="m").svg_data_uri(scale=scale, border=4 if scale > 6 else 2))
 
 
@@ -162,7 +169,7 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             (item.seq, item.event, words.title(item.event), words.describe(item.event, base.state))
             for item in reversed(items)
         ),
-        qr=qr_data_uri(request, member.id, base.w.tag),
+        qr=qr_data_uri(request, app, member.id, base.w.tag),
         steps=steps.offered,
         primary=steps.primary,
         hazard=hazard(base.w),
@@ -338,7 +345,7 @@ def label_page(tag: str, request: Request, app: AppDep, member: PageMember) -> R
         LabelPage(
             **production_page(app, member, state, "board"),
             w=status,
-            qr=qr_data_uri(request, member.id, status.tag, scale=12),
+            qr=qr_data_uri(request, app, member.id, status.tag, scale=12),
         ),
     )
 
