@@ -28,6 +28,7 @@ from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransaction
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.adapters.webauthn import PyWebAuthn
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.ledger.heads import log_id_for, public_key_raw
 from coldcheck.service import demo
@@ -37,6 +38,7 @@ from coldcheck.service.alerts import AlertHub
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
+from coldcheck.service.passkeys import PasskeyService
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -117,6 +119,7 @@ class App:
     audit: LedgerAudit
     documents: Documents
     confirmations: ConfirmationService
+    passkeys: PasskeyService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
@@ -219,18 +222,23 @@ def _open(
         pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
         web_session_ttl=timedelta(hours=settings.session_hours),
     )
+    custody = CustodyService(uow, clock, alerts)
+    confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
     return App(
         settings=settings,
         engine=engine,
         signing_key=key,
         uow=uow,
-        custody=CustodyService(uow, clock, alerts),
+        custody=custody,
         reads=SqlReadModel(engine),
         accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
-        confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
+        confirmations=confirmations,
+        passkeys=PasskeyService(
+            custody, confirmations, SqlConfirmationTransactions(engine), PyWebAuthn(), clock
+        ),
         clock=clock,
         folder_lock=lock,
         tls=_cart_certificate(settings),

@@ -1,6 +1,6 @@
 """The ledger entry of an event: its envelope as RFC 8785 canonical JSON.
 
-``{seq, production, type, version, at, by, witnesses, payload}`` — the
+``{seq, production, type, version, at, by, witnesses, payload}`` (and ``signatures``) — the
 fields of DESIGN.md's entry plus ``version``, the payload's schema version
 (so an upcaster can lift it on read without rewriting the log).
 """
@@ -11,14 +11,15 @@ import json
 from datetime import UTC
 from typing import Any
 
-from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs
+from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs, to_json
 from coldcheck.domain.events import Event
 from coldcheck.service.fastjson import canonical_json
 
 
 def envelope(seq: int, event: Event) -> dict[str, Any]:
-    """The envelope dict of ``event`` at log position ``seq``."""
-    return {
+    """The envelope dict of ``event`` at log position ``seq``; ``signatures`` (the confirmers'
+    passkey assertions, issue 17) only when there are some, so older entries keep their bytes."""
+    env: dict[str, Any] = {
         "seq": seq,
         "production": event.production,
         "type": event.type_name,
@@ -28,6 +29,9 @@ def envelope(seq: int, event: Event) -> dict[str, Any]:
         "witnesses": list(event.witnesses),
         "payload": event_payload(event),
     }
+    if event.signatures:
+        env["signatures"] = to_json(event.signatures)
+    return env
 
 
 def encode_entry(seq: int, event: Event) -> bytes:
@@ -46,6 +50,7 @@ def decode_entry(entry: bytes) -> tuple[int, Event]:
         env["by"],
         env["witnesses"],
         env["payload"],
+        env.get("signatures"),
     )
     return int(env["seq"]), event
 
