@@ -224,20 +224,26 @@ def _open(
     )
     custody = CustodyService(uow, clock, alerts)
     confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
+    reads = SqlReadModel(engine)
     return App(
         settings=settings,
         engine=engine,
         signing_key=key,
         uow=uow,
         custody=custody,
-        reads=SqlReadModel(engine),
+        reads=reads,
         accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
         confirmations=confirmations,
         passkeys=PasskeyService(
-            custody, confirmations, SqlConfirmationTransactions(engine), PyWebAuthn(), clock
+            custody,
+            confirmations,
+            SqlConfirmationTransactions(engine),
+            PyWebAuthn(),
+            clock,
+            reads=reads,
         ),
         clock=clock,
         folder_lock=lock,

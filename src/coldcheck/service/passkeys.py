@@ -38,13 +38,14 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from coldcheck.domain import commands as c
+from coldcheck.domain.errors import DomainError
 from coldcheck.domain.events import Event, PasskeyEnrolled, PasskeyRevoked
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import PasskeySignature
@@ -52,8 +53,10 @@ from coldcheck.domain.state import PasskeyRecord
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import Accepted, CustodyService
+from coldcheck.service.envelope import decode_entry
 from coldcheck.service.errors import Unconfirmed
 from coldcheck.service.ports import Clock, Confirmation, ConfirmationTransactions
+from coldcheck.service.queries import ReadModel
 
 __all__ = [
     "CONTEXT",
@@ -205,6 +208,7 @@ class PasskeyService:
     transactions: ConfirmationTransactions
     webauthn: WebAuthn
     clock: Clock
+    reads: ReadModel | None = None
     rp_name: str = "coldcheck"
     _pending: dict[tuple[str, str], _Pending] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -287,6 +291,24 @@ class PasskeyService:
         issued = self.confirmations.challenge(state, command)
         given = self.confirmations.confirm(production, issued.challenge.id, person, pin)
         return self.custody.execute(command, [given.id])
+
+    def check_log(self, chunk: int = 1000) -> SignatureCheck:
+        """:func:`check_signatures` over the whole stored log (``coldcheck verify``)."""
+        if self.reads is None:
+            raise RuntimeError("check_log needs the read model")
+        reads = self.reads
+
+        def entries() -> Iterator[tuple[int, bytes, Event]]:
+            size = reads.ledger_size()
+            for start in range(0, size, chunk):
+                for entry in reads.ledger_entries(start, min(size, start + chunk)):
+                    try:
+                        seq, event = decode_entry(entry.entry)
+                    except (ValueError, KeyError, TypeError, DomainError):
+                        continue  # an unreadable entry is the ledger check's to name
+                    yield seq, entry.entry, event
+
+        return check_signatures(entries(), self.webauthn)
 
     # -- confirming -------------------------------------------------------------------
 

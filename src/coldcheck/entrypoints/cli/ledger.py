@@ -59,7 +59,8 @@ def verify(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-hash every entry, check every signed head, and compare derived tables to a replay."""
+    """Re-hash every entry, check every signed head and every passkey signature, and compare
+    derived tables to a replay."""
     from coldcheck.ledger.errors import LedgerError
     from coldcheck.ledger.heads import SignedTreeHead
 
@@ -74,11 +75,14 @@ def verify(
         stage_progress(as_json, VERIFY_STAGES) as progress,
     ):
         outcome = app.audit.verify(trusted, progress)
+        # passkey signatures are checked even when the log is not intact: a rewrite re-signed
+        # with the server's key leaves a sound log, and only the signatures can tell
+        signed = app.passkeys.check_log()
         rebuilt = None
         if rebuild and outcome.ledger.ok:
             rebuilt = app.audit.rebuild()
     derived_ok = not outcome.derived_problems or rebuilt is not None
-    ok = outcome.ledger.ok and derived_ok
+    ok = outcome.ledger.ok and derived_ok and (signed is None or signed.ok)
     if as_json:
         typer.echo(
             json.dumps(
@@ -89,11 +93,24 @@ def verify(
                     "problem": str(outcome.ledger.problem) if outcome.ledger.problem else None,
                     "derived_problems": list(outcome.derived_problems),
                     "rebuilt_events": rebuilt,
+                    "passkeys": None
+                    if signed is None
+                    else {
+                        "ok": signed.ok,
+                        "signed": signed.signed,
+                        "pin_only": signed.pin_only,
+                        "enrolments": signed.enrolments,
+                        "problems": [{"seq": s, "problem": p} for s, p in signed.problems],
+                    },
                 }
             )
         )
     else:
         typer.echo(outcome.ledger.summary)
+        if signed is not None:
+            typer.echo(signed.summary)
+            for seq, problem in signed.problems[:20]:
+                typer.echo(f"passkey NOT OK at log position {seq}: {problem}")
         for problem in outcome.derived_problems[:20]:
             typer.echo(f"derived table NOT OK: {problem}")
         if len(outcome.derived_problems) > 20:
