@@ -85,6 +85,7 @@ SHORT_LABEL = {
 }
 #: Messages shown after a redirect; the query string names one, never carries text.
 DONE = {
+    "passkey-revoked": "Passkey revoked, on the record: it confirms nothing from now on.",
     "taken-out": "Taken out of storage — inspect it before anything else.",
     "returned": "Back in storage.",
     "inspected": "Inspection recorded.",
