@@ -63,7 +63,7 @@ def test_verify_says_which_confirmations_a_passkey_signed(demo_copy: Path) -> No
     assert "passkeys OK: 1 confirmations signed by the confirmer's own passkey" in result.stdout
     assert "by PIN (attested by the server only); 2 passkeys enrolled" in result.stdout
     report = json.loads(run_cli("verify", "--json", data=demo_copy).stdout)
-    assert report["passkeys"]["signed"] == 1 and report["passkeys"]["ok"]
+    assert report["passkeys"]["signed"] == 1 and report["passkeys"]["verified"]
 
 
 def test_verify_fails_on_a_tampered_stored_assertion(demo_copy: Path) -> None:

@@ -96,7 +96,7 @@ def verify(
                     "passkeys": None
                     if signed is None
                     else {
-                        "ok": signed.ok,
+                        "verified": signed.ok,
                         "signed": signed.signed,
                         "pin_only": signed.pin_only,
                         "enrolments": signed.enrolments,
