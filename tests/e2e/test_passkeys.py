@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 
 from tests.conftest import Server
-from tests.e2e.ui import PINS, done_message, p, signed_in
+from tests.e2e.ui import PHONE, PINS, done_message, p, signed_in
 
 
 def _virtual_key(page: Any) -> Any:
@@ -34,6 +34,23 @@ def _virtual_key(page: Any) -> Any:
         },
     )
     return cdp
+
+
+def test_a_performer_enrols_a_passkey_on_her_own_phone(browser: Any, module_server: Server) -> None:
+    url = module_server.url.replace("127.0.0.1", "localhost")
+    page = signed_in(browser, url, "jack", viewport=PHONE)
+    try:
+        _virtual_key(page)
+        page.click("#nav-passkeys")
+        page.wait_for_selector("#my-passkeys-none")
+        page.fill("#enrol-label", "Jack's phone")
+        page.click("#enrol-button")
+        page.wait_for_selector("#my-passkeys >> text=Jack's phone")
+        assert "enrolled" in page.inner_text("#my-passkeys")
+        assert "by Jack Hale" in page.inner_text("#my-passkeys")
+        assert not page.locator("#enrol-other-form").count()  # only an armorer enrols others
+    finally:
+        page.context.close()
 
 
 def test_a_passkey_enrolled_at_the_cart_confirms_a_handoff(
