@@ -109,3 +109,55 @@ def test_a_passkey_enrolled_at_the_cart_confirms_a_handoff(
     (sig,) = handed["signatures"]
     assert sig["person"] == "rosa-lind" and handed["witnesses"] == ["dana-ortiz", "rosa-lind"]
     assert json.loads(sig["command_json"])["fields"] == {"to": "rosa-lind", "weapon": "W-0002"}
+
+
+def test_a_performer_confirms_a_handoff_on_her_own_phone(
+    browser: Any, module_server: Server
+) -> None:
+    url = module_server.url.replace("127.0.0.1", "localhost")
+    phone = signed_in(browser, url, "sam", viewport=PHONE)
+    cart = signed_in(browser, url, "mara")
+    try:
+        _virtual_key(phone)
+        phone.goto(p(url, "/passkeys"))
+        phone.fill("#enrol-label", "Sam's phone")
+        phone.click("#enrol-button")
+        phone.wait_for_selector("#my-passkeys >> text=Sam's phone")
+
+        # the cart: W-0004 (a semi-automatic pistol Sam is trained on) out and inspected
+        cart.goto(p(url, "/w/W-0004"))
+        cart.click("text=Take out of storage")
+        assert "Taken out" in done_message(cart)
+        cart.click("a:has-text('Inspect')")
+        for box in cart.locator("input[name=step]").all():
+            box.check()
+        for label in cart.locator("label[for$=-empty]").all():
+            label.click()
+        cart.click("label[for=bore-clear]")
+        cart.click("#inspect-form button[type=submit]")
+        assert "Inspection recorded" in done_message(cart)
+        cart.click("a:has-text('Hand to performer')")
+        cart.select_option("#ho-to", "sam-kee")
+        cart.click("#handover-form button[type=submit]")
+        cart.wait_for_selector("#confirm-form")
+        link = cart.get_attribute("#confirm-elsewhere a", "href")
+
+        # Sam opens it on his own phone, reads it, and signs with his passkey
+        phone.goto(url + link)
+        assert phone.inner_text("#confirm-summary").startswith("Sam Kee receives W-0004")
+        phone.click("#passkey-confirm-0")
+        phone.wait_for_selector("#passkey-status-0.good >> text=Confirmed by Sam Kee's passkey")
+        phone.reload()
+        phone.wait_for_selector("#confirm-phone-signed")
+
+        # back at the cart, only Dana types her PIN
+        cart.check("#confirm-pledge-0")
+        if cart.locator("select#confirm-person-1").count():
+            cart.select_option("select#confirm-person-1", "dana-ortiz")
+        cart.fill("#confirm-pin-1", PINS["dana"])
+        cart.click("#confirm-form button[type=submit]")
+        assert "Handed over" in done_message(cart)
+        assert "Sam Kee" in cart.inner_text(".weapon-head")
+    finally:
+        phone.context.close()
+        cart.context.close()

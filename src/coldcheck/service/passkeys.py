@@ -310,6 +310,17 @@ class PasskeyService:
 
         return check_signatures(entries(), self.webauthn)
 
+    def signed_for(self, challenge_id: str) -> dict[str, PersonId]:
+        """The unused passkey confirmations of this challenge, wherever they were given (a
+        person's own phone): a signature over the challenge speaks for itself."""
+        with self.transactions(write=False) as store:
+            found = store.confirmations_of(challenge_id)
+        return {
+            conf.id: conf.person
+            for conf in found
+            if conf.assertion is not None and conf.consumed_at is None
+        }
+
     # -- confirming -------------------------------------------------------------------
 
     def keys_of(

@@ -594,7 +594,11 @@ def attempt_confirmed(
         )
         return page(request, ctx)
     pending = app.confirmations.pending(member.id, challenge)
-    already = app.confirmations.given(challenge, texts(form, "given"))
+    # passkey signatures given on the confirmers' own phones count too (issue 17)
+    already = {
+        **app.passkeys.signed_for(challenge),
+        **app.confirmations.given(challenge, texts(form, "given")),
+    }
     given = list(already)
     done = _slots_done(slots, list(already.values()))
     reasons: list[Reason] = []

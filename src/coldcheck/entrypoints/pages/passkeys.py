@@ -172,6 +172,40 @@ def revoke(request: Request, app: AppDep, member: PostedMember, form: FormDep) -
     return done(here, "passkey-revoked")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConfirmOnPhonePage(ProductionPage):
+    """A pending confirmation opened on the confirmer's own phone: what it confirms, and
+    signing it with their passkey (the cart's screen then counts it)."""
+
+    template: ClassVar[str] = "confirm_phone.html"
+    challenge: str
+    summary: str
+    expires_at: datetime | None
+    asked: bool
+    signed: bool
+    me: str
+
+
+@router.get("/p/{production}/confirm/{challenge}", response_class=HTMLResponse)
+def confirm_on_phone(request: Request, challenge: str, app: AppDep, member: PageMember) -> Response:
+    """Sign a pending confirmation with your own passkey, on your own device."""
+    pending = app.confirmations.pending(member.id, challenge)
+    me = member.viewer.person
+    signed = pending is not None and me in app.passkeys.signed_for(challenge).values()
+    return page(
+        request,
+        ConfirmOnPhonePage(
+            **production_page(app, member),
+            challenge=challenge,
+            summary=pending.summary if pending else "",
+            expires_at=pending.expires_at if pending else None,
+            asked=pending is not None and me in pending.people,
+            signed=signed,
+            me=me,
+        ),
+    )
+
+
 @router.post("/p/{production}/confirm/{challenge}/passkey/options")
 def assertion_options(
     request: Request, challenge: str, app: AppDep, member: PostedMember, form: FormDep
