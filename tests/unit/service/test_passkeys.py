@@ -22,7 +22,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.ids import PersonId, WeaponId
 from coldcheck.domain.mechanics import RoundState, inspection_checklist, load_positions
-from coldcheck.domain.model import BoreFinding, Finding, Settings
+from coldcheck.domain.model import BoreFinding, Finding, PasskeySignature, Settings
 from coldcheck.service import demo
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.confirmations import ConfirmationService
@@ -299,3 +299,29 @@ def test_a_production_requiring_passkeys_refuses_a_pin_only_handoff(world: World
         ],
     )
     assert {s.person for s in accepted.events[0].signatures} == {ROSA, DANA}
+
+
+def test_the_rules_refuse_a_signature_with_another_persons_key_whoever_calls_them(world: World):
+    world.enrol(ROSA)
+    danas = world.enrol(DANA)
+    world.ready()
+    forged = PasskeySignature(
+        person=ROSA,
+        credential=danas.credential,
+        authenticator_data="AA",
+        client_data_json="AA",
+        signature="AA",
+        command_json="{}",
+        log_size=0,
+        nonce="00",
+    )
+    handover = dataclasses.replace(
+        world.cmd(c.HandOver, weapon=W2, to=ROSA),
+        confirmations=frozenset({ROSA, DANA}),
+        signatures=(forged,),
+    )
+    with pytest.raises(Refused, match="the passkey signing for Rosa Lind is not theirs"):
+        world.custody.execute(handover)
+    stranger = dataclasses.replace(forged, person=TOM)
+    with pytest.raises(Refused, match="a passkey signature of tom-reyes who did not confirm"):
+        world.custody.execute(dataclasses.replace(handover, signatures=(stranger,)))
