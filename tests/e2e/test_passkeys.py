@@ -95,6 +95,9 @@ def test_a_passkey_enrolled_at_the_cart_confirms_a_handoff(
         assert page.locator("#confirm-pin-0").is_disabled()
         if page.locator("select#confirm-person-1").count():
             page.select_option("select#confirm-person-1", "dana-ortiz")
+        # Dana has no passkey: the screen says so, and her PIN still works
+        page.click("#passkey-confirm-1")
+        page.wait_for_selector("#passkey-status-1.warn-box >> text=has no passkey enrolled")
         page.fill("#confirm-pin-1", PINS["dana"])
         page.click("#confirm-form button[type=submit]")
         assert "Handed over" in done_message(page)
