@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId
+from coldcheck.domain.model import ARMORER_ROLES
 from coldcheck.domain.state import PasskeyRecord
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
@@ -117,6 +118,11 @@ def enrolment_options(
     """Registration options for the person named (yourself, or, for an armorer, anyone)."""
     person = PersonId(text(form, "person") or member.viewer.person)
     host, _ = _origin(request)
+    if person != member.viewer.person and not member.roles & ARMORER_ROLES:
+        return JSONResponse(
+            {"error": "only an armorer at the cart enrols a passkey for someone else."},
+            status_code=403,
+        )
     try:
         check_role(member.roles, member.production.roles, c.EnrolPasskey)
         return JSONResponse(app.passkeys.enrolment_options(member.id, person, host))
