@@ -12,6 +12,7 @@ from coldcheck.config import Settings
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId
 from coldcheck.service import demo
+from coldcheck.service.envelope import Channel
 from tests.conftest import run_cli
 from tests.webauthn_device import Device
 
@@ -34,6 +35,7 @@ def _revocation_signed_by_toms_passkey(data: Path) -> int:
                 devices[person].register(options),
                 rp_id=HOST,
                 origin=ORIGIN,
+                channel=Channel.web(),
             )
         revoke = c.RevokePasskey(
             production=demo.PRODUCTION,
@@ -52,7 +54,7 @@ def _revocation_signed_by_toms_passkey(data: Path) -> int:
             rp_id=HOST,
             origin=ORIGIN,
         )
-        return app.custody.execute(revoke, [given.id]).seqs[0]
+        return app.custody.execute(revoke, [given.id], channel=Channel.web()).seqs[0]
     finally:
         app.close()
 

@@ -51,9 +51,10 @@ from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import PasskeySignature
 from coldcheck.domain.state import PasskeyRecord
 from coldcheck.ledger.canonical import canonical_json
+from coldcheck.ledger.records import parse_record
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import Accepted, CustodyService
-from coldcheck.service.envelope import decode_entry
+from coldcheck.service.envelope import Channel, decode_entry
 from coldcheck.service.errors import Unconfirmed
 from coldcheck.service.ports import Clock, Confirmation, ConfirmationTransactions
 from coldcheck.service.queries import ReadModel
@@ -246,6 +247,7 @@ class PasskeyService:
         *,
         rp_id: str,
         origin: str,
+        channel: Channel,
         label: str = "",
         pin: str | None = None,
     ) -> Accepted:
@@ -282,7 +284,7 @@ class PasskeyService:
             label=label.strip()[:60],
         )
         if actor == person:
-            return self.custody.execute(command)
+            return self.custody.execute(command, channel=channel)
         if not pin:
             raise Unconfirmed(
                 f"{person} types their own PIN to confirm the enrolment of their passkey."
@@ -290,7 +292,7 @@ class PasskeyService:
         state = self.custody.state(production)
         issued = self.confirmations.challenge(state, command)
         given = self.confirmations.confirm(production, issued.challenge.id, person, pin)
-        return self.custody.execute(command, [given.id])
+        return self.custody.execute(command, [given.id], channel=channel)
 
     def check_log(self, chunk: int = 1000) -> SignatureCheck:
         """:func:`check_signatures` over the whole stored log (``coldcheck verify``)."""
@@ -302,6 +304,8 @@ class PasskeyService:
             size = reads.ledger_size()
             for start in range(0, size, chunk):
                 for entry in reads.ledger_entries(start, min(size, start + chunk)):
+                    if parse_record(entry.entry) is not None:
+                        continue  # a commit, security or subject-index record: no event
                     try:
                         seq, event = decode_entry(entry.entry)
                     except (ValueError, KeyError, TypeError, DomainError):

@@ -23,11 +23,12 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.ids import PersonId, WeaponId
 from coldcheck.domain.mechanics import RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Finding, PasskeySignature, Settings
+from coldcheck.ledger.records import parse_record
 from coldcheck.service import demo
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
-from coldcheck.service.envelope import decode_entry, encode_entry
+from coldcheck.service.envelope import Channel, decode_entry, encode_entry
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.passkeys import PasskeyService, check_signatures
 from coldcheck.service.ports import FixedClock
@@ -66,13 +67,20 @@ class World:
         device = device or Device()
         options = self.passkeys.enrolment_options(DEMO, person, HOST)
         self.passkeys.enrol(
-            DEMO, person, person, device.register(options), rp_id=HOST, origin=ORIGIN, label="phone"
+            DEMO,
+            person,
+            person,
+            device.register(options),
+            rp_id=HOST,
+            origin=ORIGIN,
+            label="phone",
+            channel=Channel.web(),
         )
         return device
 
     def ready(self, weapon: WeaponId = W2) -> None:
         ws = self.custody.state(DEMO).weapons[weapon]
-        self.custody.execute(self.cmd(c.TakeOutOfStorage, weapon=weapon))
+        self.custody.execute(self.cmd(c.TakeOutOfStorage, weapon=weapon), channel=Channel.web())
         positions = load_positions(ws.weapon.action, ws.weapon.capacity)
         self.custody.execute(
             self.cmd(
@@ -81,7 +89,8 @@ class World:
                 findings=tuple(Finding(p, RoundState.EMPTY) for p in positions),
                 bore=BoreFinding.CLEAR,
                 checklist=inspection_checklist(ws.weapon.action),
-            )
+            ),
+            channel=Channel.web(),
         )
 
     def challenge(self, command: c.Command) -> str:
@@ -100,7 +109,8 @@ class World:
         return self.confirmations.confirm(DEMO, challenge_id, person, PINS[person]).id
 
     def entries(self) -> list[tuple[int, bytes, ev.Event]]:
-        return [(*decode_entry(e)[:1], e, decode_entry(e)[1]) for e in self.db.entries]
+        events = [e for e in self.db.entries if parse_record(e) is None]
+        return [(*decode_entry(e)[:1], e, decode_entry(e)[1]) for e in events]
 
 
 @pytest.fixture
@@ -128,7 +138,14 @@ def test_an_armorer_enrols_a_passkey_for_a_person_present_who_types_their_pin(wo
     device = Device()
     options = world.passkeys.enrolment_options(DEMO, ROSA, HOST)
     world.passkeys.enrol(
-        DEMO, MARA, ROSA, device.register(options), rp_id=HOST, origin=ORIGIN, pin=PINS[ROSA]
+        DEMO,
+        MARA,
+        ROSA,
+        device.register(options),
+        rp_id=HOST,
+        origin=ORIGIN,
+        pin=PINS[ROSA],
+        channel=Channel.web(),
     )
     e = next(e for _, _, e in world.entries() if isinstance(e, ev.PasskeyEnrolled))
     assert (e.person, e.by, e.witnesses) == (ROSA, MARA, (ROSA,))
@@ -138,7 +155,13 @@ def test_an_armorer_enrolling_a_passkey_without_the_persons_pin_is_refused(world
     options = world.passkeys.enrolment_options(DEMO, ROSA, HOST)
     with pytest.raises(Unconfirmed, match="types their own PIN"):
         world.passkeys.enrol(
-            DEMO, MARA, ROSA, Device().register(options), rp_id=HOST, origin=ORIGIN
+            DEMO,
+            MARA,
+            ROSA,
+            Device().register(options),
+            rp_id=HOST,
+            origin=ORIGIN,
+            channel=Channel.web(),
         )
     assert not world.custody.state(DEMO).passkeys
 
@@ -147,7 +170,14 @@ def test_a_performer_enrolling_a_passkey_for_someone_else_is_refused(world: Worl
     options = world.passkeys.enrolment_options(DEMO, DANA, HOST)
     with pytest.raises(Refused, match="only Dana Ortiz or an armorer"):
         world.passkeys.enrol(
-            DEMO, ROSA, DANA, Device().register(options), rp_id=HOST, origin=ORIGIN, pin=PINS[DANA]
+            DEMO,
+            ROSA,
+            DANA,
+            Device().register(options),
+            rp_id=HOST,
+            origin=ORIGIN,
+            pin=PINS[DANA],
+            channel=Channel.web(),
         )
 
 
@@ -155,7 +185,9 @@ def test_a_registration_made_on_another_origin_is_refused(world: World):
     options = world.passkeys.enrolment_options(DEMO, ROSA, HOST)
     answer = Device().register(options, origin="https://evil.example")
     with pytest.raises(Unconfirmed, match="not accepted"):
-        world.passkeys.enrol(DEMO, ROSA, ROSA, answer, rp_id=HOST, origin=ORIGIN)
+        world.passkeys.enrol(
+            DEMO, ROSA, ROSA, answer, rp_id=HOST, origin=ORIGIN, channel=Channel.web()
+        )
     assert not world.custody.state(DEMO).passkeys
 
 
@@ -166,13 +198,14 @@ def test_a_handoff_confirmed_with_a_passkey_keeps_the_assertion_in_its_entry(wor
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ch = world.challenge(handover)
     ids = [world.confirm(ch, ROSA, world.sign(device, ch, ROSA)), world.pin(ch, DANA)]
-    accepted = world.custody.execute(handover, ids)
+    accepted = world.custody.execute(handover, ids, channel=Channel.web())
     event = accepted.events[0]
     assert event.witnesses == (DANA, ROSA)
     (sig,) = event.signatures
     assert (sig.person, sig.credential) == (ROSA, device.credential)
     assert json.loads(sig.command_json)["fields"] == {"to": ROSA, "weapon": W2}
     stored = json.loads(world.db.entries[accepted.seqs[0]])
+    assert stored["seq"] == accepted.seqs[0]
     assert stored["signatures"][0]["signature"] == sig.signature
     report = check_signatures(world.entries(), PyWebAuthn())
     assert report.ok, report.problems
@@ -201,7 +234,9 @@ def test_a_replayed_passkey_signature_is_refused(world: World):
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ch = world.challenge(handover)
     assertion = world.sign(device, ch, ROSA)
-    world.custody.execute(handover, [world.confirm(ch, ROSA, assertion), world.pin(ch, DANA)])
+    world.custody.execute(
+        handover, [world.confirm(ch, ROSA, assertion), world.pin(ch, DANA)], channel=Channel.web()
+    )
     with pytest.raises(Unconfirmed, match="already given and used by the entry at log position"):
         world.confirm(ch, ROSA, assertion)
 
@@ -210,7 +245,7 @@ def test_a_revoked_passkey_confirms_nothing(world: World):
     device = world.enrol(ROSA)
     revoke = world.cmd(c.RevokePasskey, credential=device.credential, reason="phone lost on set")
     ch = world.challenge(revoke)
-    world.custody.execute(revoke, [world.pin(ch, TOM)])
+    world.custody.execute(revoke, [world.pin(ch, TOM)], channel=Channel.web())
     assert not world.custody.state(DEMO).passkeys[device.credential].active
     world.ready()
     handover = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
@@ -225,7 +260,8 @@ def test_revoking_a_passkey_takes_an_armorer_and_the_producer_together(world: Wo
     device = world.enrol(ROSA)
     with pytest.raises(Refused, match="an armorer and the producer revoke a passkey together"):
         world.custody.execute(
-            world.cmd(c.RevokePasskey, credential=device.credential, reason="lost")
+            world.cmd(c.RevokePasskey, credential=device.credential, reason="lost"),
+            channel=Channel.web(),
         )
 
 
@@ -254,11 +290,14 @@ def test_a_tampered_stored_assertion_fails_the_log_check(world: World):
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ch = world.challenge(handover)
     accepted = world.custody.execute(
-        handover, [world.confirm(ch, ROSA, world.sign(device, ch, ROSA)), world.pin(ch, DANA)]
+        handover,
+        [world.confirm(ch, ROSA, world.sign(device, ch, ROSA)), world.pin(ch, DANA)],
+        channel=Channel.web(),
     )
     seq = accepted.seqs[0]
     entries = world.entries()
-    _, _, event = entries[seq]
+    at = next(i for i, (s, _, _) in enumerate(entries) if s == seq)
+    _, _, event = entries[at]
     sig = event.signatures[0]
     raw = bytearray(unb64url(sig.signature))
     raw[-1] ^= 0x01
@@ -269,7 +308,7 @@ def test_a_tampered_stored_assertion_fails_the_log_check(world: World):
     ):
         forged = dataclasses.replace(event, signatures=(tampered,))
         bad = list(entries)
-        bad[seq] = (seq, encode_entry(seq, forged), forged)
+        bad[at] = (seq, encode_entry(seq, forged, Channel.web()), forged)
         report = check_signatures(bad, PyWebAuthn())
         assert not report.ok
         assert report.problems[0][0] == seq
@@ -280,7 +319,8 @@ def test_a_production_requiring_passkeys_refuses_a_pin_only_handoff(world: World
     world.custody.execute(
         world.cmd(
             c.ChangeSettings, actor=TOM, settings=Settings(passkeys_required_for_handoffs=True)
-        )
+        ),
+        channel=Channel.web(),
     )
     rosa, dana = world.enrol(ROSA), world.enrol(DANA)
     world.ready()
@@ -288,7 +328,9 @@ def test_a_production_requiring_passkeys_refuses_a_pin_only_handoff(world: World
     ch = world.challenge(handover)
     with pytest.raises(Refused, match="requires passkeys for handoffs: Dana Ortiz"):
         world.custody.execute(
-            handover, [world.confirm(ch, ROSA, world.sign(rosa, ch, ROSA)), world.pin(ch, DANA)]
+            handover,
+            [world.confirm(ch, ROSA, world.sign(rosa, ch, ROSA)), world.pin(ch, DANA)],
+            channel=Channel.web(),
         )
     ch = world.challenge(handover)
     accepted = world.custody.execute(
@@ -297,6 +339,7 @@ def test_a_production_requiring_passkeys_refuses_a_pin_only_handoff(world: World
             world.confirm(ch, ROSA, world.sign(rosa, ch, ROSA)),
             world.confirm(ch, DANA, world.sign(dana, ch, DANA)),
         ],
+        channel=Channel.web(),
     )
     assert {s.person for s in accepted.events[0].signatures} == {ROSA, DANA}
 
@@ -321,7 +364,9 @@ def test_the_rules_refuse_a_signature_with_another_persons_key_whoever_calls_the
         signatures=(forged,),
     )
     with pytest.raises(Refused, match="the passkey signing for Rosa Lind is not theirs"):
-        world.custody.execute(handover)
+        world.custody.execute(handover, channel=Channel.web())
     stranger = dataclasses.replace(forged, person=TOM)
     with pytest.raises(Refused, match="a passkey signature of tom-reyes who did not confirm"):
-        world.custody.execute(dataclasses.replace(handover, signatures=(stranger,)))
+        world.custody.execute(
+            dataclasses.replace(handover, signatures=(stranger,)), channel=Channel.web()
+        )

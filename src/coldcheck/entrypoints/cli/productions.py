@@ -9,6 +9,7 @@ import typer
 from coldcheck.entrypoints.cli.common import (
     EXIT_USAGE,
     JsonOpt,
+    cli_channel,
     fail,
     open_app,
     refused,
@@ -79,6 +80,7 @@ def production_create(
                 location=location,
                 time_zone=timezone,
                 roles=roles,
+                channel=cli_channel(),
             )
         except Refused as exc:
             refused(exc.reasons, as_json, "production create")

@@ -22,6 +22,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId
 from coldcheck.domain.model import ARMORER_ROLES
 from coldcheck.domain.state import PasskeyRecord
+from coldcheck.entrypoints.commanding import channel_of
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
     Outcome,
@@ -145,6 +146,7 @@ def enrol(request: Request, app: AppDep, member: PostedMember, form: FormDep) ->
             str(form.get("credential") or ""),
             rp_id=host,
             origin=origin,
+            channel=channel_of(member),
             label=text(form, "label"),
             pin=text(form, "pin") or None,
         )

@@ -1,7 +1,7 @@
 """issue 17: a confirmation given with a passkey keeps its assertion until the command uses it
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 02:00:00.000000
 
 Adds the nullable ``command_confirmations.assertion`` (JSON: authenticator data, client data
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
