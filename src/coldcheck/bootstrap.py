@@ -33,6 +33,7 @@ from coldcheck.adapters.sql.security_log_store import write_baseline
 from coldcheck.adapters.sql.storage_health import probe_write, storage_health, watch_storage
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.adapters.sql.witness_store import SqlWitnessStore
+from coldcheck.adapters.webauthn import PyWebAuthn
 from coldcheck.adapters.witness_client import HttpWitnessClient
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.domain.ids import PersonId
@@ -49,6 +50,7 @@ from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.evidence import EvidenceService
 from coldcheck.service.held_reports import HeldReports
+from coldcheck.service.passkeys import PasskeyService
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -176,6 +178,7 @@ class App:
     identity: LogIdentity
     witnessing: WitnessService
     evidence: EvidenceService
+    passkeys: PasskeyService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
@@ -361,6 +364,7 @@ def _open(
         on_throttled=throttled,
     )
     custody = CustodyService(uow, clock, alerts, on_new_head=witnessing.poke)
+    confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
     return App(
         settings=settings,
         held_reports=HeldReports(
@@ -379,7 +383,15 @@ def _open(
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
-        confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
+        confirmations=confirmations,
+        passkeys=PasskeyService(
+            custody,
+            confirmations,
+            SqlConfirmationTransactions(engine),
+            PyWebAuthn(),
+            clock,
+            reads=reads,
+        ),
         identity=identity,
         witnessing=witnessing,
         evidence=EvidenceService(uow, reads, identity, witnessing, clock),

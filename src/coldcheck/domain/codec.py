@@ -28,6 +28,7 @@ from coldcheck.domain.ids import (
     ProductionId,
     WeaponId,
 )
+from coldcheck.domain.model import PasskeySignature
 
 JSON: TypeAlias = str | int | float | bool | list["JSON"] | dict[str, "JSON"] | None
 
@@ -62,7 +63,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
 }
 
 
-_COMMON = frozenset({"production", "at", "by", "witnesses"})
+_COMMON = frozenset({"production", "at", "by", "witnesses", "signatures"})
 
 
 def to_json(value: object) -> JSON:
@@ -185,6 +186,7 @@ def event_from_envelope(
     by: str | None,
     witnesses: list[str],
     payload: Payload,
+    signatures: list[Any] | None = None,
 ) -> Event:
     """Rebuild an event from its stored envelope (inverse of :func:`event_payload`)."""
     cls = EVENT_TYPES.get(type_name)
@@ -198,6 +200,8 @@ def event_from_envelope(
         "by": None if by is None else PersonId(by),
         "witnesses": tuple(PersonId(w) for w in witnesses),
     }
+    if signatures:
+        kwargs["signatures"] = _from_json(signatures, tuple[PasskeySignature, ...])
     for f in dataclasses.fields(cls):
         if f.name in _COMMON:
             continue

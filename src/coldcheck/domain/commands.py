@@ -38,6 +38,7 @@ from coldcheck.domain.model import (
     Finding,
     LockUpKind,
     LotCount,
+    PasskeySignature,
     PermitKind,
     PositionLoad,
     Role,
@@ -58,6 +59,7 @@ class BaseCommand:
     actor: PersonId | None
     at: datetime
     confirmations: frozenset[PersonId] = field(default_factory=frozenset)
+    signatures: tuple[PasskeySignature, ...] = ()
 
     def __post_init__(self) -> None:
         """Accept enum values given as their strings (``"blank"``) and any set of confirmers."""
@@ -601,6 +603,30 @@ class Correct(BaseCommand):
     people: tuple[PersonId, ...] = ()
 
 
+# -- passkeys (issue 17) -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolPasskey(BaseCommand):
+    """Record ``person``'s passkey: its credential id and COSE public key (base64url), for the
+    relying party ``rp_id``. The person enrols their own; an armorer enrols one for a person
+    present at the cart, that person confirming with their PIN."""
+
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokePasskey(BaseCommand):
+    """A lost or compromised passkey stops counting: an armorer and the producer together."""
+
+    credential: str
+    reason: str
+
+
 Command = (
     CreateProduction
     | ChangeSettings
@@ -650,5 +676,7 @@ Command = (
     | CloseDay
     | ResolveDiscrepancy
     | Correct
+    | EnrolPasskey
+    | RevokePasskey
 )
 """Any command ``decide`` accepts."""

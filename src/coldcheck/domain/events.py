@@ -37,6 +37,7 @@ from coldcheck.domain.model import (
     Disposition,
     Finding,
     LotCount,
+    PasskeySignature,
     PermitKind,
     PositionLoad,
     Role,
@@ -59,6 +60,7 @@ class BaseEvent:
     at: datetime
     by: PersonId | None
     witnesses: tuple[PersonId, ...] = ()
+    signatures: tuple[PasskeySignature, ...] = ()
 
 
 # -- production and people ---------------------------------------------------
@@ -540,6 +542,29 @@ class CorrectionRecorded(BaseEvent):
     people: tuple[PersonId, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class PasskeyEnrolled(BaseEvent):
+    """``person``'s passkey (credential id, COSE public key, base64url) counts from here on;
+    ``by`` enrolled it (the person, or an armorer with the person's PIN as witness)."""
+
+    type_name: ClassVar[str] = "PasskeyEnrolled"
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyRevoked(BaseEvent):
+    """The passkey no longer confirms anything from here on (what it signed before stands)."""
+
+    type_name: ClassVar[str] = "PasskeyRevoked"
+    person: PersonId
+    credential: str
+    reason: str
+
+
 Event: TypeAlias = (
     ProductionCreated
     | SettingsChanged
@@ -591,6 +616,8 @@ Event: TypeAlias = (
     | DayClosed
     | DiscrepancyResolved
     | CorrectionRecorded
+    | PasskeyEnrolled
+    | PasskeyRevoked
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}

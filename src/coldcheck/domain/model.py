@@ -128,6 +128,7 @@ class Settings:
     armorer_capacity: int = 6
     escalation_hours: int = 24
     overdue_minutes: int = 120
+    passkeys_required_for_handoffs: bool = False
 
     @property
     def blank_load_window(self) -> timedelta:
@@ -353,3 +354,23 @@ class LotCount:
     lot: LotId
     in_store: int
     spent_cases: int = 0
+
+
+@dataclass(frozen=True)
+class PasskeySignature:
+    """A confirmer's own passkey assertion (WebAuthn) over one challenge, kept on the entry.
+
+    ``command_json`` is the RFC 8785 JSON whose SHA-256 is the command's digest; the
+    WebAuthn challenge the authenticator signed is derived from that digest, ``log_size``
+    and ``nonce`` (``service.passkeys.webauthn_challenge``). The byte fields are base64url
+    without padding, exactly as the authenticator returned them.
+    """
+
+    person: PersonId
+    credential: str
+    authenticator_data: str
+    client_data_json: str
+    signature: str
+    command_json: str
+    log_size: int
+    nonce: str

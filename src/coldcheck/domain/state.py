@@ -245,6 +245,25 @@ class CorrectionNote:
 
 
 @dataclass(frozen=True)
+class PasskeyRecord:
+    """An enrolled passkey: whose, its COSE public key, who enrolled it and when, and when
+    it was revoked (None while it counts)."""
+
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str
+    enrolled_by: PersonId | None
+    enrolled_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
 class ProductionState:
     """Everything the rules need about one production."""
 
@@ -267,6 +286,7 @@ class ProductionState:
     days: Mapping[date, DayRecord] = field(default_factory=dict)
     armory_locked: bool = False
     corrections: tuple[CorrectionNote, ...] = ()
+    passkeys: Mapping[str, PasskeyRecord] = field(default_factory=dict)
     event_count: int = 0
 
     def name_of(self, person: PersonId | None) -> str:
@@ -385,6 +405,12 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, info=replace(s.info, settings=e.settings))
         case ev.PersonAdded():
             return replace(s, people=_put(s.people, e.person, Person(e.person, e.name)))
+        case ev.PasskeyEnrolled():
+            key = PasskeyRecord(e.person, e.credential, e.public_key, e.rp_id, e.label, e.by, e.at)
+            return replace(s, passkeys=_put(s.passkeys, e.credential, key))
+        case ev.PasskeyRevoked():
+            revoked = replace(s.passkeys[e.credential], revoked_at=e.at)
+            return replace(s, passkeys=_put(s.passkeys, e.credential, revoked))
         case ev.RoleAssigned():
             roles = s.roles.get(e.person, frozenset()) | {e.role}
             return replace(s, roles=_put(s.roles, e.person, roles))

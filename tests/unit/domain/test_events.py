@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.codec import UPCASTERS, event_from_envelope, event_payload, event_refs
+from coldcheck.domain.codec import (
+    UPCASTERS,
+    event_from_envelope,
+    event_payload,
+    event_refs,
+    to_json,
+)
 from coldcheck.domain.errors import InvalidEvent, Reason, UnknownEventType
 from coldcheck.domain.events import EVENT_TYPES
 from coldcheck.domain.model import PositionLoad
@@ -68,6 +74,7 @@ def envelope(e: Any) -> dict[str, Any]:
         by=e.by,
         witnesses=list(e.witnesses),
         payload=json.loads(json.dumps(event_payload(e))),
+        signatures=json.loads(json.dumps(to_json(e.signatures))),
     )
 
 

@@ -69,6 +69,7 @@ class Env:
             at=self.cmd.at,
             by=self.cmd.actor,
             witnesses=tuple(sorted(self.cmd.confirmations - {self.cmd.actor})),
+            signatures=self.cmd.signatures,
             **payload,
         )
 

@@ -38,6 +38,7 @@ class NewSettings(BaseModel):
     misfire_wait_seconds: int = Field(default=15, ge=1, le=600, examples=[15])
     armorer_capacity: int = Field(default=6, ge=1, le=100, examples=[6])
     escalation_hours: int = Field(default=24, ge=1, le=720, examples=[24])
+    passkeys_required_for_handoffs: bool = Field(default=False, examples=[False])
 
     def to_domain(self) -> Settings:
         """The domain's ``Settings``."""

@@ -10,6 +10,7 @@
 - ``day``      the armory, scene plans, safety meetings, the wrap count and close
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
+- ``passkeys`` your passkeys, enrolment and revocation, confirming with a passkey
 - ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
@@ -27,6 +28,7 @@ from coldcheck.entrypoints.pages import (
     day,
     handover,
     mine,
+    passkeys,
     people,
     safety,
     signin,
@@ -37,7 +39,20 @@ from coldcheck.entrypoints.pages import (
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, status, mine, board, weapon, handover, takeback, ammo, day, safety, people):
+for _module in (
+    signin,
+    status,
+    mine,
+    board,
+    weapon,
+    handover,
+    takeback,
+    ammo,
+    day,
+    safety,
+    people,
+    passkeys,
+):
     router.include_router(_module.router)
 
 __all__ = ["error_page", "render_refusal", "router"]

@@ -85,6 +85,7 @@ SHORT_LABEL = {
 }
 #: Messages shown after a redirect; the query string names one, never carries text.
 DONE = {
+    "passkey-revoked": "Passkey revoked, on the record: it confirms nothing from now on.",
     "taken-out": "Taken out of storage — inspect it before anything else.",
     "returned": "Back in storage.",
     "inspected": "Inspection recorded.",
@@ -600,7 +601,11 @@ def attempt_confirmed(
         )
         return page(request, ctx)
     pending = app.confirmations.pending(member.id, challenge)
-    already = app.confirmations.given(challenge, texts(form, "given"))
+    # passkey signatures given on the confirmers' own phones count too (issue 17)
+    already = {
+        **app.passkeys.signed_for(challenge),
+        **app.confirmations.given(challenge, texts(form, "given")),
+    }
     given = list(already)
     done = _slots_done(slots, list(already.values()))
     reasons: list[Reason] = []
