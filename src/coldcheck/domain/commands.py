@@ -46,6 +46,7 @@ from coldcheck.domain.model import (
     Settings,
     Severity,
     StorageLocation,
+    TakeContext,
     WeaponKind,
 )
 
@@ -160,6 +161,10 @@ class RecordTraining(BaseCommand):
     person: PersonId
     action: ActionType
     note: str = ""
+    course: str = ""
+    trained_on: date | None = None
+    expires: date | None = None
+    """After this date the training no longer counts (R14); None: no expiry was given."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -389,6 +394,9 @@ class LoadWeapon(BaseCommand):
     scene: SceneId | None = None
     take_at: datetime | None = None
     hammer_over: str | None = None
+    context: TakeContext | None = None
+    meeting: MeetingId | None = None
+    """The safety meeting that authorised a blank load (R17); None: the rules find it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -416,6 +424,7 @@ class HandOver(BaseCommand):
 
     weapon: WeaponId
     to: PersonId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,6 +432,7 @@ class TakeBack(BaseCommand):
     """An armorer takes a weapon back from whoever holds it (R08, R15)."""
 
     weapon: WeaponId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -431,6 +441,7 @@ class RecordFiring(BaseCommand):
 
     weapon: WeaponId
     positions: tuple[str, ...]
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -439,6 +450,7 @@ class RecordMisfire(BaseCommand):
 
     weapon: WeaponId
     position: str
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -448,6 +460,7 @@ class RecordUnplannedDischarge(BaseCommand):
     weapon: WeaponId
     position: str | None = None
     description: str = ""
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -508,6 +521,7 @@ class OpenIncident(BaseCommand):
     lots: tuple[LotId, ...] = ()
     scene: SceneId | None = None
     people: tuple[PersonId, ...] = ()
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
