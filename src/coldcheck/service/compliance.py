@@ -36,7 +36,7 @@ from coldcheck.domain.mechanics import ActionType, RoundState
 from coldcheck.domain.model import PermitKind, RoundClass
 from coldcheck.domain.state import Custody, ProductionState, apply, empty_state
 from coldcheck.ledger.heads import SignedTreeHead
-from coldcheck.service.queries import TimelineItem
+from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
     Heading,
     HeadPrint,
@@ -296,6 +296,19 @@ def compliance_report(
         head=head_print(head, tz, now >= end) if head is not None else None,
         counts=counts,
     )
+
+
+def day_compliance(
+    state: ProductionState, reads: ReadModel, day: date, now: datetime
+) -> ComplianceReport:
+    """The report of ``day`` from the read side: every event, and the head that closes the day
+    (the newest head when the day is not over yet)."""
+    from coldcheck.service.evidence import closing_head
+
+    _, end = day_bounds(day, report_zone(state))
+    head = closing_head(reads, end if now >= end else None)
+    items = reads.timeline(state.production, None, limit=2**62)
+    return compliance_report(state, items, day, now, head)
 
 
 def _line(

@@ -276,16 +276,13 @@ def report_compliance(
 ) -> None:
     """California Labor Code §9153 daily compliance: met / not met / not recorded, per
     firearm and per person, citing the log positions; ends with the day's closing head."""
-    from zoneinfo import ZoneInfo
-
     from coldcheck.service.compliance import (
         COMPLIANCE_COLUMNS,
         NOT_MET,
-        compliance_report,
         compliance_rows,
+        day_compliance,
     )
-    from coldcheck.service.evidence import closing_head
-    from coldcheck.service.reports import ReportError, day_bounds
+    from coldcheck.service.reports import ReportError
 
     if paper not in ("a4", "letter"):
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
@@ -293,12 +290,8 @@ def report_compliance(
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
         the_day = parse_day(day, "--day", as_json) or today_of(app, state)
-        now = app.clock.now()
-        assert state.info is not None
-        _, end = day_bounds(the_day, ZoneInfo(state.info.time_zone))
-        head = closing_head(app.reads, end if now >= end else None)
         try:
-            report = compliance_report(state, all_events(app, prod), the_day, now, head)
+            report = day_compliance(state, app.reads, the_day, app.clock.now())
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     target = out or Path(f"compliance-{prod}-{the_day}.pdf")

@@ -10,6 +10,7 @@
 - ``day``      the armory, scene plans, safety meetings, the wrap count and close
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
+- ``reports``  the §9153 daily compliance report, on screen, PDF and CSV
 - ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
@@ -28,6 +29,7 @@ from coldcheck.entrypoints.pages import (
     handover,
     mine,
     people,
+    reports,
     safety,
     signin,
     status,
@@ -37,7 +39,20 @@ from coldcheck.entrypoints.pages import (
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, status, mine, board, weapon, handover, takeback, ammo, day, safety, people):
+for _module in (
+    signin,
+    status,
+    mine,
+    board,
+    weapon,
+    handover,
+    takeback,
+    ammo,
+    day,
+    safety,
+    people,
+    reports,
+):
     router.include_router(_module.router)
 
 __all__ = ["error_page", "render_refusal", "router"]

@@ -171,6 +171,8 @@ class Page:
     #: the newest alert's id when the page was made: its stream starts from there
     alert_id: str = ""
     nav: str = ""
+    #: the navigation offers the Reports screen (producer, armorers, 1st AD, safety supervisor)
+    reports_link: bool = False
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
         """The same page, listing every reason a form was refused."""
@@ -227,6 +229,10 @@ def allowed_commands(member: Membership) -> frozenset[str]:
     return frozenset(cls.__name__ for cls in COMMAND_ROLES if may_ask(member.roles, cls))
 
 
+#: Who sees the Reports screen (a performer's own record is on their own screen).
+REPORT_ROLES = frozenset({Role.PRODUCER, Role.FIRST_AD, Role.SAFETY_SUPERVISOR, *ARMORER_ROLES})
+
+
 def production_page(
     app: App, member: Membership, state: ProductionState | None = None, nav: str = ""
 ) -> dict[str, Any]:
@@ -246,6 +252,7 @@ def production_page(
         "name_of": st.name_of,
         "nav": nav,
         "can": allowed_commands(member),
+        "reports_link": bool(member.roles & REPORT_ROLES),
     }
 
 
