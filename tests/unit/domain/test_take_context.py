@@ -384,3 +384,22 @@ def test_a_compliance_contact_longer_than_a_line_is_refused():
     s = dry_gulch()
     refusal = s.refused(c.ChangeSettings, TOM, settings=Settings(compliance_contact="x" * 201))
     assert _codes(refusal) == {"INPUT"}
+
+
+def test_the_daily_log_prints_the_take_context_and_the_authorising_meeting():
+    from coldcheck.service.daily import daily_report, daily_rows
+    from coldcheck.service.queries import TimelineItem
+
+    s = dry_gulch()
+    s.take_out_and_inspect(W1)
+    _load(s, context=REHEARSAL)
+    s.do(c.HandOver, MARA, confirm=(JACK, DANA), weapon=W1, to=JACK, context=TAKE_3)
+    items = [TimelineItem(n, e) for n, e in enumerate(s.log)]
+    report = daily_report(s.state, items, DAY, s.now, None)
+    what = [row[3] for row in daily_rows(report)]
+    assert any("authorised by safety meeting M-41 [setup 41A, rehearsal]" in w for w in what)
+    assert any(
+        w.startswith("W-0001 handed to Jack Hale")
+        and w.endswith("[scene 41, setup 41A, take 3, not a rehearsal]")
+        for w in what
+    )
