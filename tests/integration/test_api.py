@@ -125,10 +125,33 @@ def test_a_refusal_lists_every_rule_and_changes_nothing(demo_server: Server) -> 
     assert httpx.get(f"{demo_server.url}/api/v1/ledger/head").json() == before
 
 
+def _out_and_inspected(weapon: str) -> list[dict[str, object]]:
+    """The batch that takes a double-action revolver of the demo out and inspects it empty."""
+    from coldcheck.domain.mechanics import ActionType, inspection_checklist
+
+    chambers = [{"position": f"chamber {i}", "found": "empty"} for i in range(1, 7)]
+    inspect = {
+        "weapon": weapon,
+        "findings": chambers,
+        "bore": "clear",
+        "checklist": list(inspection_checklist(ActionType.DOUBLE_ACTION_REVOLVER)),
+    }
+    return [
+        {"command": "take-out-of-storage", "body": {"weapon": weapon}},
+        {"command": "inspect-weapon", "body": inspect},
+    ]
+
+
 def test_a_wrong_pin_is_refused_without_saying_more(demo_server: Server) -> None:
     mara = token(demo_server, "mara")
     with httpx.Client(base_url=demo_server.url, headers=auth(mara)) as client:
-        asked = challenge(client, BASE, "hand-over", {"weapon": "W-0002", "to": "rosa-lind"})
+        asked = challenge(
+            client,
+            BASE,
+            "hand-over",
+            {"weapon": "W-0002", "to": "rosa-lind"},
+            before=_out_and_inspected("W-0002"),
+        )
         assert asked.status_code == 201, asked.text
         ch = asked.json()["challenge"]
         assert asked.json()["summary"].startswith("Rosa Lind receives W-0002")
