@@ -1,5 +1,6 @@
 """The Reports screen: the §9153 daily compliance report of a shoot day, on screen, as PDF
-and as CSV (producer, armorers, 1st AD, safety supervisor)."""
+and as CSV (producer, armorers, 1st AD, safety supervisor; anyone else is sent to their own
+screen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from coldcheck.bootstrap import App
 from coldcheck.entrypoints.deps import AppDep, Membership, PageMember
@@ -56,13 +57,8 @@ def _day(request: Request, app: App, member: Membership) -> date | str:
 
 
 def _guard(request: Request, app: App, member: Membership) -> date | Response:
-    if not member.roles & REPORT_ROLES:
-        return error_page(
-            request,
-            "Reports",
-            "The reports are for the producer, the armorers, the 1st AD and the safety supervisor.",
-            403,
-        )
+    if not member.roles & REPORT_ROLES:  # the reports are not theirs: their own screen is
+        return RedirectResponse(f"/p/{member.id}/mine", status_code=303)
     day = _day(request, app, member)
     if isinstance(day, str):
         return error_page(request, "Reports", day, 400)
