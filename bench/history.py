@@ -55,7 +55,10 @@ from coldcheck.domain.rules import decide
 from coldcheck.domain.state import ProductionState, apply, empty_state
 from coldcheck.ledger import leaf_hash, sign_head
 from coldcheck.ledger.tree import CompactRange
-from coldcheck.service.envelope import encode_entry, refs
+from coldcheck.service.envelope import Channel, encode_entry, refs
+
+#: every spliced entry came in by the API
+CHANNEL = Channel.api()
 
 HEAD_EVERY = 100
 TEMPLATE = "studio-000"
@@ -160,7 +163,7 @@ def template_events(
 
 
 def _split(event: Event) -> tuple[bytes, bytes, bytes]:
-    raw = encode_entry(_SENT_SEQ, dataclasses.replace(event, production=_SENT_P))
+    raw = encode_entry(_SENT_SEQ, dataclasses.replace(event, production=_SENT_P), CHANNEL)
     p_tok = f'"production":"{_SENT_P}"'.encode()
     s_tok = f'"seq":{_SENT_SEQ}'.encode()
     if raw.count(p_tok) != 1 or raw.count(s_tok) != 1:
@@ -226,7 +229,9 @@ def build_sqlite(
     db.execute("COMMIT")
     db.close()
     for s, name, j, entry in sample:
-        want = encode_entry(s, dataclasses.replace(events[j], production=ProductionId(name)))
+        want = encode_entry(
+            s, dataclasses.replace(events[j], production=ProductionId(name)), CHANNEL
+        )
         if want != entry:
             raise RuntimeError(f"spliced entry {s} differs from encode_entry")
 

@@ -27,6 +27,7 @@ from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checkl
 from coldcheck.domain.model import BoreFinding, Finding, PermitKind, Role, WeaponKind
 from coldcheck.domain.model import Settings as ProductionSettings
 from coldcheck.service.account_model import SecretHasher
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 PASSWORD = "bench-password-1"
@@ -235,14 +236,18 @@ def populate(app: App, spec: Spec, *, accounts: bool = True) -> None:
     """Accounts and the production, through the real rules and ledger, on a FixedClock."""
     if accounts:
         create_accounts(app, spec)
-    clock = FixedClock(START)
+    # The log refuses a clock behind its newest record (the accounts' security records are
+    # written at the real time), so the production starts now, a millisecond per command:
+    # each commit takes longer than that, so the real clock is ahead again when it is done.
+    start = max(START, datetime.now(UTC))
+    clock = FixedClock(start)
     custody = dataclasses.replace  # keep the linter quiet about unused import patterns
     del custody
     from coldcheck.service.custody import CustodyService
 
     service = CustodyService(app.uow, clock, app.alerts)
-    t = START
+    t = start
     for command in setup_commands(spec):
-        t += timedelta(seconds=1)
+        t += timedelta(milliseconds=1)
         clock.set(t)
-        service.execute(command)
+        service.execute(command, channel=Channel.api())

@@ -18,25 +18,32 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from coldcheck.adapters import datafiles, keyfile, tls
+from coldcheck.adapters import datafiles, keyfile, tls, witness_list
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.adapters.documents import FileDocuments
-from coldcheck.adapters.sql import migrate
+from coldcheck.adapters.sql import log_meta, migrate
 from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.audit import SqlLedgerAudit
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransactions
-from coldcheck.adapters.sql.engine import make_engine
+from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.queries import SqlReadModel
+from coldcheck.adapters.sql.security_log_store import write_baseline
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
+from coldcheck.adapters.sql.witness_store import SqlWitnessStore
+from coldcheck.adapters.witness_client import HttpWitnessClient
 from coldcheck.config import DB_FILE_NAME, Settings
-from coldcheck.ledger.heads import log_id_for, public_key_raw
+from coldcheck.ledger.chain import ms_of
+from coldcheck.ledger.checkpoint import check_origin
+from coldcheck.ledger.heads import SignedTreeHead, log_id_for, public_key_raw
 from coldcheck.service import demo
 from coldcheck.service.account_model import SecretHasher
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.alerts import AlertHub
+from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
+from coldcheck.service.evidence import EvidenceService
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -47,6 +54,12 @@ from coldcheck.service.ports import (
     UnitOfWorkFactory,
 )
 from coldcheck.service.queries import ReadModel
+from coldcheck.service.witnessing import (
+    WitnessConfig,
+    WitnessConfigError,
+    WitnessService,
+    parse_witnesses,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,10 @@ class InitReport:
     migrated_to: str
     created_key: bool
     created_tls: bool = False
+    origin: str = ""
+    set_origin: bool = False
+    baseline: SignedTreeHead | None = None
+    """The head over the security log's baseline, when this run wrote one."""
 
     @property
     def changed(self) -> bool:
@@ -69,15 +86,31 @@ class InitReport:
             or self.created_key
             or self.created_tls
             or self.migrated_from != self.migrated_to
+            or self.set_origin
+            or self.baseline is not None
         )
 
 
-def init_data(settings: Settings, addresses: Sequence[str] = ()) -> InitReport:
-    """Create the data folder, bring the database to the newest schema, make the key,
-    and the cart's HTTPS certificate for its names and addresses (and ``addresses``).
+class InitRefused(Exception):
+    """``coldcheck init`` cannot do what was asked (e.g. change the origin); nothing changed."""
 
-    Safe to run again: what exists is kept, and the report says so.
+
+def init_data(
+    settings: Settings, addresses: Sequence[str] = (), origin: str | None = None
+) -> InitReport:
+    """Create the data folder, bring the database to the newest schema, make the key,
+    fix the log's origin, start the security log (a baseline of existing accounts), and
+    make the cart's HTTPS certificate for its names and addresses (and ``addresses``).
+
+    Safe to run again: what exists is kept, and the report says so. ``origin`` is the
+    log's name in its checkpoints (default: from the host name and the log id); once set
+    it is fixed, and a different ``origin`` is refused.
     """
+    if origin is not None:
+        try:
+            check_origin(origin)
+        except ValueError as exc:
+            raise InitRefused(f"--origin: {exc}") from None
     created_dir = datafiles.prepare_for_init(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -85,9 +118,23 @@ def init_data(settings: Settings, addresses: Sequence[str] = ()) -> InitReport:
         migrate.upgrade(engine)
         after = migrate.current_revision(engine)
         datafiles.refuse_new_key_for_signed_log(engine, settings.key_path)
+        created_key = keyfile.create_key(settings.key_path)
+        key = keyfile.load_key(settings.key_path)
+        with engine.execution_options(**WRITE).begin() as conn:
+            current = log_meta.get_meta(conn, log_meta.ORIGIN)
+            wanted = origin or current or log_meta.default_origin(log_id_for(public_key_raw(key)))
+            if current is not None and wanted != current:
+                raise InitRefused(
+                    f"the log's origin is {current!r} and is fixed (witnesses know the log by"
+                    f" it); it cannot become {wanted!r}"
+                )
+            set_origin = log_meta.set_meta_once(conn, log_meta.ORIGIN, wanted)
+            baseline = None
+            if log_meta.get_meta(conn, log_meta.SECURITY_LOG) is None:
+                baseline = write_baseline(conn, key, ms_of(SystemClock().now()), "init")
+                log_meta.set_meta_once(conn, log_meta.SECURITY_LOG, "started")
     finally:
         engine.dispose()
-    created_key = keyfile.create_key(settings.key_path)
     created_tls = tls.ensure_cart_certificate(
         settings.tls_dir, tls.cart_addresses(addresses), tls.now_utc()
     )
@@ -99,6 +146,9 @@ def init_data(settings: Settings, addresses: Sequence[str] = ()) -> InitReport:
         migrated_to=after or "",
         created_key=created_key,
         created_tls=created_tls,
+        origin=wanted,
+        set_origin=set_origin,
+        baseline=baseline,
     )
 
 
@@ -117,6 +167,9 @@ class App:
     audit: LedgerAudit
     documents: Documents
     confirmations: ConfirmationService
+    identity: LogIdentity
+    witnessing: WitnessService
+    evidence: EvidenceService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
@@ -153,18 +206,20 @@ def build(
     hasher: SecretHasher | None = None,
     pin_hasher: SecretHasher | None = None,
     serving: bool = False,
+    channel: str = "server",
 ) -> App:
     """Open the database and key named by ``settings`` and wire the services.
 
     ``hasher`` lets tests use cheap argon2 parameters; production uses the defaults.
     ``serving``: hold the data folder's server lock while the App lives (restore checks it).
+    ``channel``: which program writes the security records (``server``, ``cli:<user>``).
     """
     try:
         lock = datafiles.hold_shared_lock(settings.data_dir) if serving else None
     except datafiles.DataFolderError as exc:
         raise NotInitialised(str(exc)) from None
     try:
-        return _open(settings, lock, clock, hasher, pin_hasher)
+        return _open(settings, lock, clock, hasher, pin_hasher, channel)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -177,6 +232,7 @@ def _open(
     clock: Clock | None,
     hasher: SecretHasher | None,
     pin_hasher: SecretHasher | None,
+    channel: str,
 ) -> App:
     try:
         datafiles.check_before_open(settings)
@@ -206,14 +262,41 @@ def _open(
     except keyfile.KeyFileError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
+    try:
+        with engine.connect() as conn:
+            origin = log_meta.get_meta(conn, log_meta.ORIGIN)
+    except SQLAlchemyError:
+        origin = None
+    if origin is None:
+        engine.dispose()
+        raise NotInitialised(
+            f"the log at {settings.database_url} has no origin yet; run `coldcheck init`"
+            " (it names the log in its checkpoints and starts the security log)"
+        )
+    try:
+        witnesses = configured_witnesses(settings)
+    except WitnessConfigError as exc:
+        engine.dispose()
+        raise NotInitialised(str(exc)) from None
     watched = datafiles.sqlite_file(settings)
     if watched is not None and watched.exists():
         datafiles.watch_database_file(engine, watched)
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
+    identity = LogIdentity(origin, key)
+    reads = SqlReadModel(engine)
+    witnessing = WitnessService(
+        witnesses,
+        SqlWitnessStore(engine),
+        reads,
+        identity,
+        HttpWitnessClient(),
+        clock,
+        timedelta(minutes=settings.witness_stale_minutes),
+    )
     accounts = AccountService(
-        SqlAccountTransactions(engine),
+        SqlAccountTransactions(engine, key, channel, on_new_head=witnessing.poke),
         clock,
         hasher or Argon2Hasher(),
         pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
@@ -224,13 +307,16 @@ def _open(
         engine=engine,
         signing_key=key,
         uow=uow,
-        custody=CustodyService(uow, clock, alerts),
-        reads=SqlReadModel(engine),
+        custody=CustodyService(uow, clock, alerts, on_new_head=witnessing.poke),
+        reads=reads,
         accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
         confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
+        identity=identity,
+        witnessing=witnessing,
+        evidence=EvidenceService(uow, reads, identity, witnessing, clock),
         clock=clock,
         folder_lock=lock,
         tls=_cart_certificate(settings),
@@ -242,6 +328,25 @@ def _cart_certificate(settings: Settings) -> CartCertificate | None:
         return tls.load_cart_certificate(settings.tls_dir)
     except tls.TlsError as exc:
         raise NotInitialised(str(exc)) from None
+
+
+def configured_witnesses(settings: Settings) -> list[WitnessConfig]:
+    """The witnesses of ``COLDCHECK_WITNESSES`` and of the data folder's list, each once."""
+    found = parse_witnesses(settings.witnesses)
+    for w in witness_list.read_witnesses(settings.data_dir):
+        if all(o.vkey != w.vkey for o in found):
+            found.append(w)
+    return found
+
+
+def save_witnesses(settings: Settings, witnesses: list[WitnessConfig]) -> None:
+    """Replace the data folder's list of witnesses."""
+    witness_list.write_witnesses(settings.data_dir, witnesses)
+
+
+def listed_witnesses(settings: Settings) -> list[WitnessConfig]:
+    """The witnesses in the data folder's list only (what ``witnesses add/remove`` edit)."""
+    return witness_list.read_witnesses(settings.data_dir)
 
 
 def load_demo(app: App) -> list[DemoPerson]:

@@ -21,6 +21,7 @@ DEFAULT_SESSION_HOURS = 16.0
 #: A cart session from a few seconds (tests) to two days.
 SESSION_HOURS_RANGE = (0.001, 48.0)
 TLS_DIR_NAME = "tls"
+DEFAULT_WITNESS_STALE_MINUTES = 60
 
 
 class ConfigError(ValueError):
@@ -38,6 +39,10 @@ class Settings:
     secure_cookies: bool = False
     session_hours: float = DEFAULT_SESSION_HOURS
     tls: bool = False
+    witnesses: str = ""
+    """``COLDCHECK_WITNESSES``: comma-separated ``VKEY@URL`` of the witnesses to submit to."""
+    witness_stale_minutes: int = DEFAULT_WITNESS_STALE_MINUTES
+    """``COLDCHECK_WITNESS_STALE_MINUTES``: the board warns when witnesses are this far behind."""
 
     @property
     def database_url(self) -> str:
@@ -95,9 +100,20 @@ class Settings:
                 f"COLDCHECK_SESSION_HOURS={hours_text!r} must be a number of hours from"
                 f" {low} to {high:g} (e.g. 16 for a shoot day)"
             )
+        stale_text = env.get("COLDCHECK_WITNESS_STALE_MINUTES", str(DEFAULT_WITNESS_STALE_MINUTES))
+        if not stale_text.isdigit() or not 1 <= int(stale_text) <= 10_080:
+            raise ConfigError(
+                f"COLDCHECK_WITNESS_STALE_MINUTES={stale_text!r} must be whole minutes from 1"
+                " to 10080 (a week); e.g. 60"
+            )
+        witnesses = env.get("COLDCHECK_WITNESSES", "")
+        if len(witnesses) > 32_000:
+            raise ConfigError("COLDCHECK_WITNESSES is longer than 32000 characters")
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
             session_hours=hours,
+            witnesses=witnesses,
+            witness_stale_minutes=int(stale_text),
             database_url_override=url,
             host=env.get("COLDCHECK_HOST", DEFAULT_HOST),
             port=port,

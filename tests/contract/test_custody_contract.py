@@ -6,6 +6,7 @@ read-table rows and a signed head in one transaction — or nothing.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,11 +35,12 @@ from coldcheck.domain.state import ProductionState, replay
 from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import public_key_raw, verify_head
 from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
+from coldcheck.ledger.records import is_event_entry
 from coldcheck.service import demo, views
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
-from coldcheck.service.envelope import decode_entry
+from coldcheck.service.envelope import Channel, decode_entry
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import ConfirmationTransactions, FixedClock, UnitOfWorkFactory
 from tests.pg import fresh_pg_schema, pg_url_or_skip
@@ -188,16 +190,18 @@ def _handover(weapon: WeaponId = W2) -> c.HandOver:
 
 
 def _replay_log(backend: Backend) -> ProductionState:
-    events = [decode_entry(e)[1] for e in backend.entries()]
+    events = [decode_entry(e)[1] for e in backend.entries() if is_event_entry(e)]
     return replay(DEMO, [e for e in events if e.production == DEMO])
 
 
 def test_state_after_commands_equals_a_replay_of_the_log(
     backend: Backend, service: CustodyService
 ) -> None:
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
-    service.execute(_inspect())
-    service.execute(_handover())
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
+    service.execute(_inspect(), channel=Channel.web())
+    service.execute(_handover(), channel=Channel.web())
     assert service.state(DEMO) == _replay_log(backend)
 
 
@@ -205,21 +209,24 @@ def test_log_positions_are_contiguous_and_every_head_verifies(
     backend: Backend, service: CustodyService
 ) -> None:
     entries = backend.entries()
-    assert [decode_entry(e)[0] for e in entries] == list(range(len(entries)))
+    positions = [decode_entry(e)[0] if is_event_entry(e) else json.loads(e)["seq"] for e in entries]
+    assert positions == list(range(len(entries)))
     assert backend.heads_ok() >= 1
 
 
 def test_a_refused_command_writes_nothing(backend: Backend, service: CustodyService) -> None:
     before = len(backend.entries())
     with pytest.raises(Refused) as refused:
-        service.execute(_handover())  # still in storage, not inspected
+        service.execute(_handover(), channel=Channel.web())  # still in storage, not inspected
     assert "R10" in {r.rule for r in refused.value.reasons}
     assert len(backend.entries()) == before
     assert service.state(DEMO) == _replay_log(backend)
 
 
 def test_a_new_process_sees_the_same_state(backend: Backend, service: CustodyService) -> None:
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
     fresh = CustodyService(backend.factory(), FixedClock(NOW))
     assert fresh.state(DEMO) == service.state(DEMO)
 
@@ -238,7 +245,10 @@ def test_a_failure_while_writing_leaves_nothing_behind(
     else:
         monkeypatch.setattr(store, "write_views", boom)
     with pytest.raises(OSError):
-        service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+        service.execute(
+            c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2),
+            channel=Channel.web(),
+        )
     monkeypatch.undo()
     assert len(backend.entries()) == before
     assert service.state(DEMO) == state_before
@@ -247,15 +257,17 @@ def test_a_failure_while_writing_leaves_nothing_behind(
 def test_two_devices_issuing_the_same_weapon_only_one_wins(
     backend: Backend, service: CustodyService
 ) -> None:
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
-    service.execute(_inspect())
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
+    service.execute(_inspect(), channel=Channel.web())
     results: list[str] = []
     barrier = threading.Barrier(4)
 
     def device() -> None:
         barrier.wait()
         try:
-            service.execute(_handover())
+            service.execute(_handover(), channel=Channel.web())
             results.append("issued")
         except Refused as exc:
             results.append(",".join(sorted({r.rule for r in exc.reasons})))
@@ -273,7 +285,9 @@ def test_two_devices_issuing_the_same_weapon_only_one_wins(
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_read_tables_equal_the_rows_of_a_replay(backend: Backend, service: CustodyService) -> None:
     assert backend.engine is not None  # only the SQL backends keep read tables
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
     replayed = _replay_log(backend)
     with backend.engine.connect() as conn:
         stored = {r.tag: r.label for r in conn.execute(select(weapon_view))}
@@ -287,13 +301,15 @@ def test_a_correction_names_an_event_of_this_production_by_log_position_R27(
     backend: Backend, service: CustodyService
 ) -> None:
     accepted = service.execute(
-        c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=3, reason="name misspelled")
+        c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=3, reason="name misspelled"),
+        channel=Channel.web(),
     )
     assert accepted.events[0].corrects == 3  # type: ignore[union-attr]
     size = len(backend.entries())
     with pytest.raises(Refused) as refused:
         service.execute(
-            c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=size + 10, reason="x")
+            c.Correct(production=DEMO, actor=MARA, at=NOW, corrects=size + 10, reason="x"),
+            channel=Channel.web(),
         )
     assert refused.value.reasons[0].rule == "R27"
 
@@ -304,16 +320,16 @@ def test_a_batch_is_all_or_nothing_and_names_the_refused_command(
     before = len(backend.entries())
     take_out = c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2)
     with pytest.raises(Refused) as refused:
-        service.execute_batch([take_out, _handover()])  # not inspected: R10
+        service.execute_batch([take_out, _handover()], channel=Channel.web())  # not inspected: R10
     assert refused.value.reasons[0].message.startswith("command 2 of 2:")
     assert len(backend.entries()) == before
-    accepted = service.execute_batch([take_out, _inspect(), _handover()])
+    accepted = service.execute_batch([take_out, _inspect(), _handover()], channel=Channel.web())
     assert [e.type_name for e in accepted.events] == [
         "WeaponTakenOut",
         "InspectionRecorded",
         "WeaponHandedOver",
     ]
-    assert accepted.head.tree_size == before + 3
+    assert accepted.head.tree_size == before + 4  # three events and the commit record
     assert service.state(DEMO) == _replay_log(backend)
 
 
@@ -327,10 +343,12 @@ def _asked_handover() -> c.HandOver:
 def test_a_confirmation_is_consumed_with_the_command_and_never_again(
     backend: Backend, service: CustodyService
 ) -> None:
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
-    service.execute(_inspect())
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
+    service.execute(_inspect(), channel=Channel.web())
     ids = _confirmed(backend, service, _asked_handover(), ROSA, DANA)
-    accepted = service.execute(_asked_handover(), ids)
+    accepted = service.execute(_asked_handover(), ids, channel=Channel.web())
     assert accepted.events[0].witnesses == (DANA, ROSA)
     assert backend.confirmations is not None
     with backend.confirmations()(write=False) as store:
@@ -338,25 +356,29 @@ def test_a_confirmation_is_consumed_with_the_command_and_never_again(
     assert {conf.consumed_seq for conf, _ in used} == {accepted.seqs[0]}
     before = len(backend.entries())
     with pytest.raises(Unconfirmed):
-        service.execute(_asked_handover(), ids)
+        service.execute(_asked_handover(), ids, channel=Channel.web())
     assert len(backend.entries()) == before
 
 
 def test_a_failed_write_leaves_the_confirmations_unused(
     backend: Backend, service: CustodyService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service.execute(c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2))
-    service.execute(_inspect())
+    service.execute(
+        c.TakeOutOfStorage(production=DEMO, actor=MARA, at=NOW, weapon=W2), channel=Channel.web()
+    )
+    service.execute(_inspect(), channel=Channel.web())
     ids = _confirmed(backend, service, _asked_handover(), ROSA, DANA)
 
     def boom(*args: object) -> None:
         raise OSError("disk full")
 
     if backend.name == "memory":
-        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.sign_head", boom)
+        monkeypatch.setattr("coldcheck.adapters.memory.MemoryUnitOfWork.seal", boom)
     else:
         monkeypatch.setattr(store, "write_views", boom)
     with pytest.raises(OSError):
-        service.execute(_asked_handover(), ids)
+        service.execute(_asked_handover(), ids, channel=Channel.web())
     monkeypatch.undo()
-    service.execute(_asked_handover(), ids)  # nothing was used up: they still count, once
+    service.execute(
+        _asked_handover(), ids, channel=Channel.web()
+    )  # nothing was used up: they still count, once

@@ -22,6 +22,7 @@ from tests.e2e.ui import (
     PINS,
     SCREENSHOTS,
     TABLET,
+    confirm_on_screen,
     done_message,
     p,
     signed_in,
@@ -113,13 +114,15 @@ def test_a_new_production_is_started_from_the_productions_screen(
         page.fill("#np-title", "Red Mesa")
         page.fill("#np-company", "Mesa Pictures")
         page.fill("#np-zone", "Mars/Olympus")
+        # one role that checks others for the creator (issue 19): the armorer, not the producer
+        page.uncheck("#np-role-producer")
         page.check("#np-role-armorer")
         page.click("#new-production-form button[type=submit]")
         assert "not a time zone" in page.inner_text("#refusal")
         # everything typed and ticked is still there, the section still open
         assert page.locator("#np-title").input_value() == "Red Mesa"
         assert page.locator("#np-role-armorer").is_checked()
-        assert page.locator("#np-role-producer").is_checked()
+        assert not page.locator("#np-role-producer").is_checked()
         assert page.locator("#new-production").get_attribute("open") is not None
         shoot(page, "new-production-refused")
         page.fill("#np-zone", "America/Phoenix")
@@ -206,8 +209,6 @@ def test_a_session_that_ends_mid_handover_is_resumed_by_pin_with_the_form_kept(
     try:
         cart.goto(p(url, "/handover?weapon=W-0001"))
         cart.select_option("#ho-to", "jack-hale")
-        cart.check("#ho-shown")
-        cart.select_option("#ho-ad", "dana-ortiz")
         # the session ends: the screen says so (never a sign-in page inside the form)
         expect(cart.locator("#trouble")).to_contain_text(
             "Your session ended — sign in again", timeout=30_000
@@ -226,17 +227,16 @@ def test_a_session_that_ends_mid_handover_is_resumed_by_pin_with_the_form_kept(
         shoot(cart, "resume-by-pin")
         cart.fill("#resume-pin", PINS["mara"])
         cart.click("#resume-form button[type=submit]")
-        # back on the same screen, with what was chosen and ticked
+        # back on the same screen, with what was chosen
         expect(cart.locator("p.done")).to_contain_text("Signed in again")
         assert "/p/dry-gulch/handover" in cart.url
         assert cart.locator("#ho-to").input_value() == "jack-hale"
-        # a confirmation is never carried over: the performer ticks it again, and the PINs
-        assert not cart.locator("#ho-shown").is_checked()
-        assert cart.locator("#ho-performer-pin").input_value() == ""
-        cart.check("#ho-shown")
-        cart.fill("#ho-performer-pin", PINS["jack"])
-        cart.fill("#ho-ad-pin", PINS["dana"])
         cart.click("#handover-form button[type=submit]")
+        # a confirmation is never carried over: the performer ticks it and types the PIN anew
+        cart.wait_for_selector("#confirm-form")
+        assert not cart.locator("#confirm-pledge-0").is_checked()
+        assert cart.locator("#confirm-pin-0").input_value() == ""
+        confirm_on_screen(cart, ("jack-hale", PINS["jack"]), ("dana-ortiz", PINS["dana"]))
         assert "Handed over" in done_message(cart)
     finally:
         cart.context.close()

@@ -19,10 +19,13 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, ProductionId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Disposition, Finding, PositionLoad
+from coldcheck.ledger.chain import from_ms
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 P = ProductionId("dry-gulch")
 MARA, DANA, JACK, SAM = (PersonId(p) for p in ("mara-voss", "dana-ortiz", "jack-hale", "sam-kee"))
+ELI = PersonId("eli-tran")
 W1, W4 = WeaponId("W-0001"), WeaponId("W-0004")
 L1, C1 = LotId("L-0001"), ContainerId("C-0001")
 
@@ -48,6 +51,9 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
     probe = build(settings, hasher=Argon2Hasher.cheap())
     try:
         last = max(i.event.at for i in probe.reads.timeline(P, None, limit=10_000))
+        newest = probe.reads.ledger_head()
+        if newest is not None:  # nothing is ever recorded before what the log holds
+            last = max(last, from_ms(newest.timestamp))
     finally:
         probe.close()
     clock = FixedClock(last)
@@ -60,7 +66,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
         clock.set(t)
         confirm = kw.pop("confirm", ())
         command = cls(production=P, actor=actor, at=t, confirmations=frozenset(confirm), **kw)
-        return app.custody.execute(command)  # type: ignore[arg-type]
+        return app.custody.execute(command, channel=Channel.web())  # type: ignore[arg-type]
 
     saa = ActionType.SINGLE_ACTION_REVOLVER
     try:
@@ -81,7 +87,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
         run(2, c.HandOver, MARA, weapon=W1, to=JACK, confirm=(JACK, DANA))
         run(8, c.RecordFiring, MARA, weapon=W1, positions=("chamber 1", "chamber 2"))
         run(0.5, c.RecordMisfire, MARA, weapon=W1, position="chamber 3")
-        run(1, c.TakeBack, MARA, weapon=W1)
+        run(1, c.TakeBack, MARA, weapon=W1, confirm=(JACK,))
         run(
             1,
             c.UnloadWeapon,
@@ -98,6 +104,7 @@ def play(data: Path, discharge: str = DISCHARGE) -> dict[str, Any]:
             weapon=W1,
             positions=("chamber 3",),
             disposition=Disposition.DESTROY,
+            confirm=(ELI,),
         )
         run(1, c.CheckBore, MARA, weapon=W1, bore=BoreFinding.CLEAR)
         run(1, c.InspectWeapon, MARA, **_inspect(W1, saa, 6))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from coldcheck.ledger.paper import fingerprint
 from tests.conftest import run_cli
 from tests.integration.shoot_day import local_day, play
 
@@ -99,9 +100,12 @@ def test_a_malformed_file_imports_nothing_and_lists_every_bad_row(demo_copy: Pat
     assert report["imported"] == 0
     assert [p["line"] for p in report["problems"]] == [3, 4, 5, 7]
     by_line = {p["line"]: [r["message"] for r in p["reasons"]] for p in report["problems"]}
-    assert by_line[3] == ["serial SA-48213 is already registered."]
+    assert by_line[3] == [
+        "serial SA-48213 is already registered as W-0001 (serials are compared without case,"
+        " spaces or invisible characters)."
+    ]
     assert len(by_line[4]) == 3  # kind, capacity, transfer_bar
-    assert "serial NEW-1 is already registered" in by_line[5][0]
+    assert any("must be one line of text" in m for m in by_line[5])
     assert "13 cells but the header has 12 columns" in by_line[7][0]
     text = run_cli("import", "weapons", str(bad), "--as", "mara-voss", data=demo_copy, check=False)
     assert "line 4: INPUT: column 'kind': 'laser'" in text.stderr
@@ -192,8 +196,9 @@ def test_daily_report_has_custody_loads_firing_reconciliation_and_the_head_qr(
         "Armorer",
         "Production representative",
         "Signature",
-        "Closing signed tree head",
-        out["closing_head"]["root_hash_hex"],
+        "Closing checkpoint (signed tree head)",
+        out["closing_head"]["root_hash"],
+        out["closing_head"]["fingerprint"],
     ):
         assert expected in text, expected
     assert csv.read_text().startswith("seq,time,event,what,by,confirmed_by,about")
@@ -201,7 +206,7 @@ def test_daily_report_has_custody_loads_firing_reconciliation_and_the_head_qr(
     assert png.stat().st_size > 10_000
 
 
-def test_the_printed_head_qr_text_is_a_signed_head_verify_accepts(
+def test_the_printed_checkpoint_is_what_verify_head_accepts(
     shot_day: tuple[Path, dict],
     tmp_path: Path,  # type: ignore[type-arg]
 ) -> None:
@@ -215,10 +220,13 @@ def test_the_printed_head_qr_text_is_a_signed_head_verify_accepts(
         str(tmp_path / "d.pdf"),
         data=data,
     )
-    saved = tmp_path / "head.json"
-    saved.write_text(json.dumps(out["closing_head"]["head"]))
+    saved = tmp_path / "checkpoint.txt"
+    saved.write_text(out["closing_head"]["checkpoint"])  # what the QR code holds
     verified = run_cli("verify", "--head", str(saved), data=data)
     assert verified.returncode == 0
+    assert "extends the checkpoint in" in verified.stdout
+    text = out["closing_head"]["checkpoint"].split("\n\n")[0] + "\n"
+    assert out["closing_head"]["fingerprint"] == fingerprint(text)
 
 
 def test_custody_report_of_a_weapon_and_of_a_lot(

@@ -88,19 +88,20 @@ def test_evidence_bundle_verifies_offline_and_fails_when_a_byte_changes(
 ) -> None:
     out = tmp_path / "w2.zip"
     run_cli("export-evidence", "--weapon", "W-0002", "--out", str(out), data=demo_copy)
-    ok = run_cli("verify-bundle", str(out), "--json", data=demo_copy)
+    vkey = run_cli("key", data=demo_copy).stdout.strip()
+    ok = run_cli("verify-bundle", str(out), "--log-key", vkey, "--json", data=demo_copy)
     report = json.loads(ok.stdout)
-    assert report["ok"] and report["entries"]
+    assert report["ok"] and report["trusted"] and report["entries"]
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
-    assert "README.txt" in names and "manifest.json" in names
+    assert {"README.txt", "manifest.json", "verify_bundle.py", "checkpoint.txt"} <= set(names)
     raw = bytearray(out.read_bytes())
     for offset in (len(raw) // 3, len(raw) // 2, len(raw) - 30):
         tampered = bytearray(raw)
         tampered[offset] ^= 0x20
         bad = tmp_path / f"bad-{offset}.zip"
         bad.write_bytes(bytes(tampered))
-        result = run_cli("verify-bundle", str(bad), data=demo_copy, check=False)
+        result = run_cli("verify-bundle", str(bad), "--log-key", vkey, data=demo_copy, check=False)
         assert result.returncode == 1, offset
         assert "NOT VERIFIED" in result.stdout
 

@@ -83,8 +83,9 @@ def test_report_compliance_writes_a_pdf_and_csv_that_cite_the_log(
         "Per firearm: custody",
         "Per person: duties, permits, training",
         "Mara Voss (armorer)",
-        "Closing signed tree head",
-        out["closing_head"]["root_hash_hex"][:32],
+        "Closing checkpoint (signed tree head)",
+        out["closing_head"]["root_hash"],
+        out["closing_head"]["fingerprint"],
     ):
         assert expected in text, expected
     png = tmp_path / "page1"

@@ -2,7 +2,8 @@
 
 A 3,725-character incident description (25 ordinary sentences) used to make
 ``report daily`` fail with an fpdf traceback, so the signed paper record of
-the day could not be printed.
+the day could not be printed. The rules keep at most 4,000 characters of a
+description (issue 19's bounds), so the longest one they accept is printed here.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _squeezed(text: str) -> str:
     return "".join(text.split())
 
 
-@pytest.mark.parametrize("length", [3_725, 12_000])
+@pytest.mark.parametrize("length", [3_725, 3_980])
 def test_a_long_incident_description_prints_whole_in_every_report(
     demo_data: Path, tmp_path: Path, length: int
 ) -> None:
@@ -94,14 +95,12 @@ def test_a_long_incident_description_prints_whole_in_every_report(
             assert _squeezed(description) in _squeezed(body)
         pages = _pages(pdf, tmp_path / name)
         assert pages and all(p.stat().st_size > 1000 for p in pages)
-        if length > 10_000:  # several pages of it
-            assert len(pages) >= 3, f"{name}: {len(pages)} pages for {length} characters"
 
 
 def test_one_word_longer_than_a_line_breaks_inside_the_cell(
     demo_data: Path, tmp_path: Path
 ) -> None:
-    word = "x" * 6_000
+    word = "x" * 3_990
     data, played = _played(tmp_path, demo_data, word)
     pdf = tmp_path / "daily.pdf"
     _report("daily", "--day", local_day(played["loaded_at"]), "--out", str(pdf), data=data)

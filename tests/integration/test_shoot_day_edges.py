@@ -4,14 +4,12 @@ session-ended answers, and a daily log, custody report and bundle that tell the 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 import ssl
 import subprocess
 import time
-import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -63,7 +61,7 @@ def test_the_openapi_example_of_a_new_production_is_accepted_with_its_roles_and_
     assert r.status_code == 201, r.text
     assert any("armorer permit" in n for n in r.json()["still_needed"])
     detail = client.get("/api/v1/productions/red-mesa", headers=bearer(client, "tom")).json()
-    assert detail["your_roles"] == ["armorer", "producer"]
+    assert detail["your_roles"] == ["armorer"]
     assert detail["settings"]["armorer_capacity"] == 6
     again = client.post("/api/v1/productions", json=example, headers=bearer(client, "tom"))
     assert again.status_code == 409 and "exists" in again.text
@@ -97,14 +95,12 @@ def test_production_create_from_the_command_line_says_what_custody_still_needs(
         "--as",
         "nora-bell",
         "--role",
-        "producer",
-        "--role",
         "armorer",
         "--json",
         data=data,
     )
     answer = json.loads(out.stdout)
-    assert answer["production"] == "red-mesa" and answer["roles"] == ["producer", "armorer"]
+    assert answer["production"] == "red-mesa" and answer["roles"] == ["armorer"]
     assert any("1st AD" in n for n in answer["still_needed"])
     text = run_cli(
         "production",
@@ -265,33 +261,3 @@ def test_a_label_sheet_never_cuts_a_long_name(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     for word in long.replace(",", "").split():
         assert word.strip("()") in flat, word
-
-
-def test_a_bundle_about_a_weapon_carries_the_corrections_of_its_entries(
-    world: tuple[App, TestClient],
-) -> None:
-    from datetime import UTC, datetime
-
-    from coldcheck.domain.ids import PersonId, ProductionId
-    from coldcheck.service.evidence import evidence_bundle
-
-    app, _ = world
-    about = app.reads.timeline(ProductionId("dry-gulch"), "W-0002", 50)
-    wrong = about[-1].seq
-    accepted = app.custody.execute(
-        c.Correct(
-            production=ProductionId("dry-gulch"),
-            actor=PersonId("mara-voss"),
-            at=datetime.now(UTC),
-            corrects=wrong,
-            reason="returned at 09:25, not 09:23",
-        )
-    )
-    (fix,) = accepted.seqs
-    bundle = evidence_bundle(
-        app.reads, app.public_key, ProductionId("dry-gulch"), "W-0002", None, None
-    )
-    with zipfile.ZipFile(io.BytesIO(bundle.data)) as z:
-        names = " ".join(z.namelist())
-    assert bundle.entries == len(about) + 1
-    assert f"{fix}" in names and f"{wrong}" in names

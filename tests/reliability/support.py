@@ -262,6 +262,18 @@ def add_user(
         app.close()
 
 
+def custody_events(server: Forked) -> int:
+    """How many custody events the server's SQLite log holds.
+
+    What "nothing was recorded" is compared by where a refusal may still add to the
+    security log (a wrong password or PIN is a security record, issue 13)."""
+    import sqlite3
+
+    with sqlite3.connect(server.log.parent / "data" / "coldcheck.sqlite3") as conn:
+        (count,) = conn.execute("select count(*) from events").fetchone()
+    return int(count)
+
+
 def ledger_head(url: str) -> dict[str, Any]:
     """The newest signed head (what "no state changed" is compared by)."""
     r = httpx.get(f"{url}/api/v1/ledger/head", timeout=30)

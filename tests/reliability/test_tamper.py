@@ -1,9 +1,11 @@
 """Tamper with every table that holds events, ledger data or heads; ``coldcheck verify`` notices.
 
 For each table — the ledger (``ledger_entries``, ``ledger_nodes``,
-``ledger_heads``), the event index (``events``, ``event_refs``), the read
-tables (``productions``, ``memberships``, ``weapon_view``, ``lot_view``) and
-``snapshots`` — four mutations, each on a fresh copy of the same database:
+``ledger_heads``), the event and subject indexes (``events``, ``event_refs``,
+``subject_index``), the read tables (``productions``, ``memberships``,
+``weapon_view``, ``lot_view``), ``snapshots``, and the security log and the
+accounts it explains (``auth_events``, ``users``) — four mutations, each on a
+fresh copy of the same database:
 change one byte of one row, delete a row, swap the contents of two rows,
 truncate the tail. Every one must make ``coldcheck verify`` exit 1 and name
 what it found (an entry, a head or a subtree hash for the ledger; the table
@@ -23,7 +25,7 @@ import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,11 @@ import pytest
 from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from coldcheck.domain import commands as c
-from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.domain.ids import PersonId, ProductionId, ReportId
+from coldcheck.service.envelope import Channel
+from coldcheck.service.errors import NotSigned
+from coldcheck.service.ports import FixedClock
+from tests.attacks import rewrite_without_key
 from tests.reliability.support import Zygote, zygote
 
 DB = "coldcheck.sqlite3"
@@ -47,8 +53,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "weapon_view": ("production", "tag"),
     "lot_view": ("production", "tag"),
     "snapshots": ("production",),
+    "subject_index": ("seq",),
+    "auth_events": ("id",),
+    "users": ("id",),
 }
 LEDGER = {"ledger_entries": "entr", "ledger_nodes": "subtree hash", "ledger_heads": "head"}
+NAMED = {"users": "account", "snapshots": "snapshot"}
+#: Columns swapped between two rows where the others are unique (two accounts' credentials).
+SWAPPED = {"users": ["password_hash", "pin_hash"], "auth_events": ["at", "kind", "detail"]}
 MUTATIONS = ("change one byte", "delete a row", "swap two rows", "truncate the tail")
 tally = {"tried": 0, "detected": 0}
 
@@ -76,7 +88,8 @@ def base(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                 location="Utah",
                 time_zone="America/Denver",
                 actor_name="Tom Reyes",
-            )
+            ),
+            channel=Channel.web(),
         )
         with app.uow() as uow:
             for pid in ("dry-gulch", "red-mesa"):
@@ -150,6 +163,7 @@ def _mutate(db: sqlite3.Connection, table: str, how: str) -> str:
         return f"row {tuple(row[k] for k in keys)}"
     if how == "swap two rows":
         a = rows[len(rows) // 2]
+        cols = SWAPPED.get(table, cols)
         b = next(
             r
             for r in rows[len(rows) // 2 + 1 :] + rows
@@ -183,12 +197,8 @@ def _mutate(db: sqlite3.Connection, table: str, how: str) -> str:
 # Snapshots are a cache: losing one costs a replay, never a record. Deleting one must be
 # harmless (verify still passes, the state is the same); changing one must be noticed.
 HARMLESS = {("snapshots", "delete a row"), ("snapshots", "truncate the tail")}
-MISSED = {
-    ("ledger_heads", "delete a row"): (
-        "a signed head from the middle of the log can be deleted unnoticed: verify only"
-        " checks the heads that are there (README, 'Reliability and security', known gaps)"
-    ),
-}
+MISSED: dict[tuple[str, str], str] = {}
+"""Mutations known to go unnoticed (none since every commit ends with a commit record)."""
 CASES = [
     pytest.param(
         t,
@@ -214,7 +224,7 @@ def test_verify_detects(z: Zygote, base: Path, tmp_path: Path, table: str, how: 
     tally["tried"] += 1
     rc, report = _verify(z, data)
     found = [report.get("problem") or "", *report.get("derived_problems", [])]
-    named = LEDGER.get(table) or ("snapshot" if table == "snapshots" else table)
+    named = LEDGER.get(table) or NAMED.get(table, table)
     assert rc == 1 and not report.get("ok"), f"{how} in {table} ({what}) went unnoticed: {report}"
     assert any(named in f for f in found), f"{table}: verify did not name it: {found}"
     tally["detected"] += 1
@@ -305,12 +315,111 @@ def test_a_crafted_snapshot_runs_no_code(z: Zygote, base: Path, tmp_path: Path) 
     assert not marker.exists(), "the server executed code from a snapshot row"
 
 
+def test_a_head_deleted_from_the_middle_is_named(z: Zygote, base: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(base, data)
+    with sqlite3.connect(data / DB) as db:
+        sizes = [s for (s,) in db.execute("select tree_size from ledger_heads order by tree_size")]
+        middle = sizes[len(sizes) // 2]
+        db.execute("delete from ledger_heads where tree_size = ?", (middle,))
+    rc, report = _verify(z, data)
+    assert rc == 1
+    assert f"the signed head at tree size {middle}" in report["problem"], report
+    assert "missing" in report["problem"]
+
+
+def test_a_rewrite_without_the_key_is_refused_by_the_server_and_named_by_verify(
+    z: Zygote, base: Path, tmp_path: Path
+) -> None:
+    """Entry 37's author changed with plain SQL and hashlib, its hashes recomputed, the heads
+    after it deleted; then one anonymous safety report: the server must not sign it."""
+    data = tmp_path / "data"
+    shutil.copytree(base, data)
+    with sqlite3.connect(data / DB) as db:
+        index = next(
+            i
+            for (i,) in db.execute(
+                "select idx from ledger_entries where instr(entry, ?) > 0 and idx >= 37"
+                " order by idx limit 1",
+                (b'"by":"mara-voss"',),
+            )
+        )
+    kept = rewrite_without_key(data, index, b'"by":"mara-voss"', b'"by":"eli-tran"')
+    app = build(Settings.from_env({"COLDCHECK_DATA": str(data)}))
+    try:
+        size = app.reads.ledger_size()
+        with pytest.raises(NotSigned, match="have no signed head"):
+            app.custody.execute(
+                c.FileSafetyReport(
+                    production=ProductionId("dry-gulch"),
+                    actor=None,
+                    at=datetime.now(UTC),
+                    report=ReportId(""),
+                    text="who moved the revolver?",
+                    anonymous=True,
+                ),
+                channel=Channel.web(),
+            )
+        assert app.reads.ledger_size() == size  # nothing was written
+    finally:
+        app.close()
+    tally["tried"] += 1
+    rc, report = _verify(z, data)
+    assert rc == 1 and "head" in report["problem"], report
+    assert kept < index + 1
+    tally["detected"] += 1
+
+
+def test_a_clock_set_back_six_hours_records_nothing(base: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(base, data)
+    back = FixedClock(datetime.now(UTC) - timedelta(hours=6))
+    app = build(Settings.from_env({"COLDCHECK_DATA": str(data)}), clock=back)
+    try:
+        size = app.reads.ledger_size()
+        with pytest.raises(NotSigned, match="set back"):
+            app.custody.execute(
+                c.StopWork(
+                    production=ProductionId("dry-gulch"),
+                    actor=PersonId("mara-voss"),
+                    at=back.now(),
+                    reason="checking the clock",
+                ),
+                channel=Channel.web(),
+            )
+        assert app.reads.ledger_size() == size
+    finally:
+        app.close()
+
+
+def test_a_planted_account_and_a_replaced_pin_hash_are_named(
+    z: Zygote, base: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(base, data)
+    with sqlite3.connect(data / DB) as db:
+        hashed = db.execute("select pin_hash from users where login = 'jack'").fetchone()[0]
+        db.execute(
+            "insert into users (id, person_id, login, display_name, password_hash, pin_hash,"
+            " pin_failures, created_at) values ('00000000-0000-0000-0000-00000000beef',"
+            " 'ghost', 'ghost', 'Ghost', ?, ?, 0, '2026-01-01 00:00:00.000000')",
+            (hashed, hashed),
+        )
+        db.execute("update users set pin_hash = ? where login = 'tom'", (hashed,))
+    tally["tried"] += 2
+    rc, report = _verify(z, data)
+    problems = report["derived_problems"]
+    assert rc == 1
+    assert any("account ghost" in p and "planted" in p for p in problems), problems
+    assert any("account tom" in p and "PIN hash" in p for p in problems), problems
+    tally["detected"] += 2
+
+
 def test_zz_print_tamper_figures() -> None:
     missed = tally["tried"] - tally["detected"]
     print(
         f"\n[tamper] mutations tried={tally['tried']} detected={tally['detected']}"
-        f" known misses={missed} (xfail: {'; '.join(k[0] + ' ' + k[1] for k in MISSED)})"
-        f" harmless cache deletions checked={len(HARMLESS)}"
+        f" known misses={missed} harmless cache deletions checked={len(HARMLESS)}"
     )
     assert tally["tried"] >= 4 * len(KEYS) - len(HARMLESS)
     assert missed <= len(MISSED)

@@ -28,6 +28,7 @@ from tests.reliability.support import (
     Zygote,
     add_user,
     bearer,
+    custody_events,
     fill,
     inspect_body,
     ledger_head,
@@ -73,7 +74,7 @@ def test_every_page_form_needs_the_csrf_token(server: Forked) -> None:
     sessionless = {"/signin", "/signin/resume", "/report/{production}"}
     posts = [path for method, path in page_routes() if method == "POST" and path not in sessionless]
     assert len(posts) >= 20
-    before = ledger_head(server.url)
+    before = custody_events(server)
     with _signin(server.url) as client:
         for path in posts:
             url = fill(path)
@@ -83,7 +84,7 @@ def test_every_page_form_needs_the_csrf_token(server: Forked) -> None:
             assert wrong.status_code == 403, (url, wrong.status_code)
         # the session is still good: the refusals were about the token only
         assert client.get("/p/dry-gulch/board").status_code == 200
-    assert ledger_head(server.url) == before
+    assert custody_events(server) == before
     print(f"\n[csrf] page forms checked={len(posts)} (missing and wrong token: 403)")
 
 
@@ -120,7 +121,7 @@ def test_five_wrong_pins_lock_the_pin(server: Forked) -> None:
         assert (
             httpx.post(f"{server.url}{P}/commands/{name}", json=body, headers=h).status_code == 200
         )
-    before = ledger_head(server.url)
+    before = custody_events(server)
     with httpx.Client(base_url=server.url, headers=h, timeout=60) as client:
         asked = challenge(client, P, "hand-over", {"weapon": "W-0003", "to": "rosa-lind"})
         assert asked.status_code == 201, asked.text
@@ -135,7 +136,7 @@ def test_five_wrong_pins_lock_the_pin(server: Forked) -> None:
             assert r.status_code == 403 and "not accepted" in r.text, r.text
         locked = rosa("3434")  # Rosa's right PIN, too late
         assert locked.status_code == 403 and "not accepted" in locked.text, locked.text
-        assert ledger_head(server.url) == before
+        assert custody_events(server) == before  # the tries are security records only
         # Mara's PIN was never tried by any of this: Eli takes custody with his own
         ids = confirmations(
             client, P, "hand-over", {"weapon": "W-0003", "to": "eli-tran"}, ["eli-tran"]

@@ -66,12 +66,14 @@ from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from coldcheck import __version__
 from coldcheck.adapters import datafiles, keyfile
 from coldcheck.adapters.datafiles import fault_point, fsync_dir
+from coldcheck.adapters.sql import migrate
+from coldcheck.adapters.sql.audit import verify_connection
 from coldcheck.adapters.sql.ledger_verify import verify_store
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.ledger.heads import b64encode, log_id_for
@@ -159,9 +161,7 @@ def _is_tar(path: Path) -> bool:
 
 def _verify_copy(db: Path, public: bytes, progress: Progress | None) -> VerifyReport:
     """Re-check a copy's whole ledger, opening it read-only (nothing is written to it)."""
-    engine = create_engine(
-        "sqlite://", creator=lambda: sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    )
+    engine = _read_only(db)
     try:
         with engine.connect() as conn:
             return verify_store(
@@ -175,6 +175,47 @@ def _verify_copy(db: Path, public: bytes, progress: Progress | None) -> VerifyRe
         raise RestoreRefused(f"the backup's database cannot be read: {exc}") from None
     finally:
         engine.dispose()
+
+
+def _read_only(db: Path) -> Engine:
+    return create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    )
+
+
+def _full_verify(
+    db: Path, key: Ed25519PrivateKey, progress: Progress | None
+) -> tuple[VerifyReport, str]:
+    """``coldcheck verify`` on a staged copy, read-only: the log, the chain of commits, every
+    derived table, the subject index, the security log against the accounts. Refuses
+    (``RestoreRefused``) on any difference. A backup of an older schema gets the log check
+    only, and the note says so."""
+    engine = _read_only(db)
+    try:
+        revision = migrate.current_revision(engine)
+        stage = (lambda s, done, total: progress("verify", done, total)) if progress else None
+        if revision != migrate.HEAD_REVISION:
+            report = _verify_copy(db, keyfile.public_raw(key), progress)
+            return report, (
+                f" (a backup of schema {revision}: its log was checked; run `coldcheck init`"
+                " then `coldcheck verify` once it is restored)"
+            )
+        with engine.connect() as conn:
+            outcome = verify_connection(conn, key, None, stage)
+    except RestoreRefused:
+        raise
+    except Exception as exc:  # a file that is not a coldcheck database at all
+        raise RestoreRefused(f"the backup's database cannot be read: {exc}") from None
+    finally:
+        engine.dispose()
+    if outcome.ledger.ok and outcome.derived_problems:
+        more = len(outcome.derived_problems) - 1
+        raise RestoreRefused(
+            f"the backup's database differs from its own log: {outcome.derived_problems[0]}"
+            + (f" (and {more} more)" if more else "")
+            + "; nothing was restored"
+        )
+    return outcome.ledger, ""
 
 
 # -- staging folders -------------------------------------------------------------------------
@@ -439,7 +480,10 @@ def _check_staged(staging: Path, progress: Progress | None) -> tuple[VerifyRepor
         _check_signature(manifest, public)
     else:
         note = " (an older backup: its manifest is not signed)"
-    report = _verify_copy(staging / DB_MEMBER, public, progress)
+    report, older = _full_verify(
+        staging / DB_MEMBER, keyfile.load_key(staging / KEY_MEMBER), progress
+    )
+    note += older
     if not report.ok:
         raise RestoreRefused(f"the backup's {report.summary}; nothing was restored")
     newest = report.latest_head.to_json() if report.latest_head else None

@@ -7,6 +7,7 @@ on SQLite.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,11 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ProductionId
 from coldcheck.domain.state import ProductionState, empty_state
+from coldcheck.ledger.chain import check_extends, commit_time, from_ms, ms_of
+from coldcheck.ledger.errors import LedgerError
 from coldcheck.ledger.hashing import leaf_hash
-from coldcheck.ledger.heads import SignedTreeHead, sign_head
+from coldcheck.ledger.heads import SignedTreeHead, public_key_raw, sign_head
 from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
-from coldcheck.service.envelope import encode_entry, refs
-from coldcheck.service.ports import Challenge, Confirmation
+from coldcheck.ledger.records import IndexLink, SubjectIndexRecord, commit_record
+from coldcheck.service.envelope import Channel, decode_entry, encode_entry, refs
+from coldcheck.service.errors import NotSigned
+from coldcheck.service.ports import Challenge, Confirmation, IndexMark
+from coldcheck.service.subject_index import index_records
 
 
 class MemoryConfirmations:
@@ -139,8 +145,10 @@ class MemoryDatabase:
     entries: list[bytes] = field(default_factory=list)
     hashes: MemoryHashStore = field(default_factory=MemoryHashStore)
     heads: list[SignedTreeHead] = field(default_factory=list)
-    event_productions: list[ProductionId] = field(default_factory=list)
+    event_productions: list[ProductionId | None] = field(default_factory=list)
+    """Per log position, the production of its event (None for a ledger record)."""
     refs: dict[tuple[ProductionId, str], list[int]] = field(default_factory=dict)
+    indexes: dict[ProductionId, list[IndexLink]] = field(default_factory=dict)
     states: dict[ProductionId, ProductionState] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     confirmations: MemoryConfirmations = field(default_factory=MemoryConfirmations)
@@ -153,11 +161,13 @@ class MemoryUnitOfWork:
         self.db = db
         self._write = write
         self._entries: list[bytes] = []
-        self._productions: list[ProductionId] = []
+        self._productions: list[ProductionId | None] = []
         self._refs: list[tuple[ProductionId, str, int]] = []
         self._states: dict[ProductionId, ProductionState] = {}
+        self._indexes: list[tuple[ProductionId, IndexLink]] = []
         self._head: SignedTreeHead | None = None
         self._confirmations = _PendingConfirmations(db.confirmations)
+        self._time: int | None = None
 
     def __enter__(self) -> Self:
         if self._write:
@@ -185,21 +195,81 @@ class MemoryUnitOfWork:
             self.db.event_productions[seq] == production
         )
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s."""
+        if not self.is_event_of(production, seq):
+            return None
+        _, event = decode_entry(self.db.entries[seq])
+        return event
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return production in self.db.states or production in self._states
 
+    def begin(self, now: datetime) -> datetime:
+        """Check the log extends its newest head; the commit's time (as the SQL store does)."""
+        db = self.db
+        newest = db.heads[-1] if db.heads else None
+        root = MerkleLog(db.hashes).root(newest.tree_size) if newest is not None else None
+        try:
+            check_extends(newest, len(db.entries), root, public_key_raw(db.key))
+            self._time = commit_time(ms_of(now), newest)
+        except LedgerError as exc:
+            raise NotSigned(f"the server refuses to sign: {exc}") from None
+        return from_ms(self._time)
+
+    def _size(self) -> int:
+        return len(self.db.entries) + len(self._entries)
+
+    def _add(self, entry: bytes, production: ProductionId | None) -> int:
+        seq = self._size()
+        self._entries.append(entry)
+        self._productions.append(production)
+        return seq
+
+    def index_mark(self, production: ProductionId) -> IndexMark:
+        """Where the production's subject index stands."""
+        links = self.db.indexes.get(production, []) + [
+            link for p, link in self._indexes if p == production
+        ]
+        productions = self.db.event_productions + self._productions
+        last = max((i for i, p in enumerate(productions) if p == production), default=-1)
+        return IndexMark(links[-1] if links else None, last)
+
+    def write_subject_index(self, production: ProductionId, at: datetime) -> int:
+        """Append the production's subject-index records (computed from its entries)."""
+        mark = self.index_mark(production)
+        covered = mark.last.through if mark.last is not None else -1
+        entries = self.db.entries + self._entries
+        productions = self.db.event_productions + self._productions
+        items = []
+        for seq in range(covered + 1, mark.last_seq + 1):
+            if productions[seq] == production:
+                _, event = decode_entry(entries[seq])
+                items.append((seq, refs(event)))
+        records = index_records(self._size(), production, at, mark.last, items, mark.last_seq)
+        for entry in records:
+            record = SubjectIndexRecord.from_fields(json.loads(entry))
+            self._add(entry, None)
+            self._indexes.append((production, record.link))
+        return len(records)
+
     def append(
-        self, before: ProductionState, new_events: Sequence[Event], after: ProductionState
+        self,
+        before: ProductionState,
+        new_events: Sequence[Event],
+        after: ProductionState,
+        channel: Channel,
     ) -> list[int]:
         """Buffer the events' entries until commit."""
         if not self._write:
             raise RuntimeError("append needs a write unit of work")
-        start = len(self.db.entries) + len(self._entries)
-        seqs = list(range(start, start + len(new_events)))
-        for seq, e in zip(seqs, new_events, strict=True):
-            self._entries.append(encode_entry(seq, e))
-            self._productions.append(e.production)
+        if self._time is None:
+            raise RuntimeError("call begin first")
+        seqs = []
+        for e in new_events:
+            seq = self._add(encode_entry(self._size(), e, channel), e.production)
+            seqs.append(seq)
             self._refs.extend((e.production, r, seq) for r in refs(e))
         self._states[after.production] = after
         return seqs
@@ -208,16 +278,18 @@ class MemoryUnitOfWork:
         """Challenges and confirmations; the ones consumed here are used on commit."""
         return self._confirmations
 
-    def sign_head(self, now: datetime) -> SignedTreeHead:
-        """Sign a head over the log as it will be after commit."""
+    def seal(self, at: datetime) -> SignedTreeHead:
+        """The commit record and a head over the log as it will be after commit."""
+        if self._time is None or ms_of(at) != self._time:
+            raise RuntimeError("seal with the time begin gave")
+        newest = self.db.heads[-1] if self.db.heads else None
+        self._add(commit_record(self._size(), self._time, newest), None)
         pending = MemoryHashStore()
         pending.nodes = dict(self.db.hashes.nodes)
         pending.size = self.db.hashes.size
         pending.append([leaf_hash(e) for e in self._entries])
         size = pending.size
-        self._head = sign_head(
-            self.db.key, size, MerkleLog(pending).root(size), int(now.timestamp() * 1000)
-        )
+        self._head = sign_head(self.db.key, size, MerkleLog(pending).root(size), self._time)
         return self._head
 
     def commit(self) -> None:
@@ -228,11 +300,14 @@ class MemoryUnitOfWork:
         db.event_productions.extend(self._productions)
         for production, ref, seq in self._refs:
             db.refs.setdefault((production, ref), []).append(seq)
+        for production, link in self._indexes:
+            db.indexes.setdefault(production, []).append(link)
         db.states.update(self._states)
         if self._head is not None:
             db.heads.append(self._head)
         self._confirmations.commit()
         self._entries, self._productions, self._refs, self._states = [], [], [], {}
+        self._indexes = []
 
 
 class MemoryUnitOfWorkFactory:

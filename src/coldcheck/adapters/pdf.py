@@ -5,7 +5,7 @@ so names and labels keep every character; otherwise in the PDF core font
 Helvetica, with characters outside Latin-1 replaced. QR codes are drawn as
 vector squares, so they scan at any print resolution.
 
-Why one file of ~600 lines: the three reports and the label sheets share one
+Why one file of ~700 lines: the three reports and the label sheets share one
 document class (page furniture, wrapped tables, the head block), and each
 report is a short list of its sections.
 """
@@ -29,6 +29,7 @@ from coldcheck.service.reports import (
     HeadPrint,
     IncidentReport,
     LabelItem,
+    SecurityRow,
     TimelineRow,
 )
 
@@ -253,47 +254,85 @@ class _Doc(FPDF):
                     i += 1
 
     def head_block(self, head: HeadPrint | None, what: str) -> None:
-        self.section("Closing signed tree head", need=62)
+        """The closing checkpoint: its text, its QR code, the fingerprint to read aloud."""
+        self.section("Closing checkpoint (signed tree head)", need=80)
         if head is None:
             self.para("No signed tree head existed at the end of this period.")
             return
         top = self.get_y()
-        size = 52.0
+        size = 56.0
         self.qr(head.qr_text, self.l_margin, top, size)
         x = self.l_margin + size + 4
         self.set_xy(x, top + 1)
         w = self.w - self.r_margin - x
         note = (
-            f"The newest head signed {what}."
+            f"The newest checkpoint signed {what}."
             if head.final
-            else f"Not closed yet: the newest head when this was printed ({what} is not over)."
+            else f"Not closed yet: the newest checkpoint when printed ({what} is not over)."
         )
-        lines = [
+        cosigned = (
+            f"Cosigned by the witness(es) {', '.join(head.witnesses)}."
+            if head.witnesses
+            else "Not yet cosigned by a witness when this was printed."
+        )
+        for style, text in (
             ("", note),
-            ("B", f"Tree size {head.tree_size}"),
-            ("", f"Signed {head.signed_at:%Y-%m-%d %H:%M:%S %Z}"),
-        ]
-        for style, text in lines:
+            ("B", f"Tree size {head.tree_size} · signed {head.signed_at:%Y-%m-%d %H:%M:%S %Z}"),
+            ("", cosigned),
+        ):
             self.set_x(x)
             self.set_font(self.sans, style, 8)
             self.multi_cell(w, 4, self.t(text), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_x(x)
+        self.set_font(self.sans, "B", 7)
+        self.cell(
+            w, 3.6, "Fingerprint (read it aloud to compare)", new_x=XPos.LEFT, new_y=YPos.NEXT
+        )
+        self.set_x(x)
+        self.set_font(self.mono, "", 14)
+        self.cell(w, 7, head.fingerprint, new_x=XPos.LEFT, new_y=YPos.NEXT)
         for name, value in (
-            ("Root hash (SHA-256, hex)", head.root_hex),
-            ("Log id (hex)", head.log_id_hex),
-            ("Signature (Ed25519, hex)", head.signature_hex),
+            ("Root hash (SHA-256, base64)", head.root_b64),
+            ("Log id (SHA-256 of the log key, base64)", head.log_id_b64),
         ):
             self.set_x(x)
             self.set_font(self.sans, "B", 7)
             self.cell(w, 3.6, name, new_x=XPos.LEFT, new_y=YPos.NEXT)
-            self.set_font(self.mono, "", 7.5 if name.startswith("Root") else 6.5)
-            for k in range(0, len(value), 64):
-                self.set_x(x)
-                self.cell(w, 3.4, value[k : k + 64], new_x=XPos.LEFT, new_y=YPos.NEXT)
-        self.set_y(max(self.get_y(), top + size) + 1)
+            self.set_x(x)
+            self.set_font(self.mono, "", 7.5)
+            self.cell(w, 3.4, value, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_y(max(self.get_y(), top + size) + 2)
+        self.set_font(self.sans, "B", 7)
+        self.cell(
+            self.width,
+            3.6,
+            "The checkpoint, as GET /api/v1/ledger/checkpoint serves it and the QR code holds it"
+            " (coldcheck verify --head takes it):",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        self.set_font(self.mono, "", 6.5)
+        for line in (head.checkpoint.rstrip("\n") + "\n\nLog key (vkey): " + head.vkey).split("\n"):
+            for k in range(0, max(len(line), 1), 96):
+                self.cell(
+                    self.width, 3.2, self.t(line[k : k + 96]), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                )
         self.para(
-            "The QR code holds this head as JSON (base64 fields, as GET /api/v1/ledger/head "
-            "returns it). Keep the signed paper: it anchors the log outside the server.",
+            "Keep the signed paper: it anchors the log outside the server. Every hash on it is"
+            " base64, as in the API, in `coldcheck verify` and in evidence bundles.",
             size=7,
+        )
+
+    def pin_block(self, rows: Sequence[SecurityRow], who: str) -> None:
+        """Wrong and refused PINs and lock-outs from the security log."""
+        self.section(f"PIN failures and lock-outs ({who})", need=20)
+        if not rows:
+            self.para("None recorded in the security log.", size=8)
+            return
+        self.grid(
+            ("log", "time", "what", "whose PIN", "detail"),
+            [r.cells() for r in rows],
+            (14, 30, 30, 40, 66),
         )
 
     def signatures(
@@ -644,6 +683,7 @@ def custody_pdf(report: CustodyReport, path: Path, paper: str = "a4") -> None:
     doc.para(f"At the end of the period: {report.status_after}", size=8.5, bold=True)
     doc.section(f"Every recorded event ({len(report.rows)})")
     _timeline(doc, report.rows, report.after)
+    doc.pin_block(report.pin_failures, "of the people in these events, in the period")
     doc.head_block(
         report.head, "by the end of the period" if report.end else "when this was printed"
     )
@@ -685,6 +725,7 @@ def incident_pdf(report: IncidentReport, path: Path, paper: str = "a4") -> None:
     if report.follow_up:
         doc.section("Afterwards")
         _timeline(doc, report.follow_up)
+    doc.pin_block(report.pin_failures, f"{minutes} minutes either side")
     doc.signatures((("Armorer", ()), ("Safety supervisor", ())))
     doc.head_block(report.head, "when this was printed")
     _save(doc, path)

@@ -246,21 +246,33 @@ def event_refs(e: Event) -> frozenset[str]:
     them): a ``WeaponId`` field names a weapon, a free-text note that happens
     to contain "W-0001" names nothing.  ``by`` and ``witnesses`` are people.
     """
-    found: set[str] = set(e.witnesses)
+    return frozenset(value for _, value in _typed_refs(e))
+
+
+def refs_by_type(e: Event) -> dict[Any, tuple[str, ...]]:
+    """:func:`event_refs` sorted by id type (``WeaponId``, ``LotId``, ... ``PersonId``)."""
+    found: dict[Any, set[str]] = {tp: set() for tp in REF_TYPES}
+    for tp, value in _typed_refs(e):
+        found[tp].add(value)
+    return {tp: tuple(sorted(values)) for tp, values in found.items()}
+
+
+def _typed_refs(e: Event) -> Iterator[tuple[Any, str]]:
+    for w in e.witnesses:
+        yield PersonId, w
     if e.by:
-        found.add(e.by)
+        yield PersonId, e.by
     hints = _hints(type(e))
     for f in dataclasses.fields(e):
         if f.name not in _COMMON:
-            found.update(_ids_in(getattr(e, f.name), hints[f.name]))
-    return frozenset(found)
+            yield from _ids_in(getattr(e, f.name), hints[f.name])
 
 
-def _ids_in(value: Any, tp: Any) -> Iterator[str]:
+def _ids_in(value: Any, tp: Any) -> Iterator[tuple[Any, str]]:
     if value is None:
         return
     if tp in REF_TYPES:
-        yield value
+        yield tp, value
         return
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):

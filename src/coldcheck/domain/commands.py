@@ -606,6 +606,13 @@ class Correct(BaseCommand):
 
     corrects: int
     reason: str
+    #: what the corrected event concerns; the service fills these from the log
+    #: (whatever a caller sends is replaced), see ``CorrectionRecorded``
+    weapons: tuple[WeaponId, ...] = ()
+    lots: tuple[LotId, ...] = ()
+    containers: tuple[ContainerId, ...] = ()
+    incidents: tuple[IncidentId, ...] = ()
+    people: tuple[PersonId, ...] = ()
 
 
 Command = (

@@ -558,6 +558,14 @@ class CorrectionRecorded(BaseEvent):
     type_name: ClassVar[str] = "CorrectionRecorded"
     corrects: int
     reason: str
+    # What the corrected event concerns, copied from it by the server when the
+    # correction is recorded, so a timeline or an evidence bundle about a weapon, lot,
+    # container, incident or person finds its corrections with its entries.
+    weapons: tuple[WeaponId, ...] = ()
+    lots: tuple[LotId, ...] = ()
+    containers: tuple[ContainerId, ...] = ()
+    incidents: tuple[IncidentId, ...] = ()
+    people: tuple[PersonId, ...] = ()
 
 
 Event: TypeAlias = (

@@ -22,10 +22,18 @@ from coldcheck.domain import commands as c
 from coldcheck.entrypoints.deps import Membership
 from coldcheck.service.confirmations import IssuedChallenge
 from coldcheck.service.custody import Accepted
+from coldcheck.service.envelope import Channel
 from coldcheck.service.permissions import check_role
 from coldcheck.service.ports import Confirmation
 
-__all__ = ["Asked", "ask_confirmations", "give_confirmation", "run_batch", "run_command"]
+__all__ = [
+    "Asked",
+    "ask_confirmations",
+    "channel_of",
+    "give_confirmation",
+    "run_batch",
+    "run_command",
+]
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,17 @@ def command_of(app: App, member: Membership, asked: Asked) -> c.Command:
     return command  # type: ignore[return-value]
 
 
+def channel_of(member: Membership) -> Channel:
+    """A session cookie is the web pages; a bearer token is the API."""
+    return Channel.api() if member.viewer.via == "bearer" else Channel.web()
+
+
 def run_command(app: App, member: Membership, asked: Asked) -> Accepted:
     """Check the role, then the confirmations and the rules (one transaction), and record it."""
     check_role(member.roles, member.production.roles, asked.cls)
-    return app.custody.execute(command_of(app, member, asked), asked.confirmations)
+    return app.custody.execute(
+        command_of(app, member, asked), asked.confirmations, channel=channel_of(member)
+    )
 
 
 def run_batch(app: App, member: Membership, batch: Sequence[Asked]) -> Accepted:
@@ -65,6 +80,7 @@ def run_batch(app: App, member: Membership, batch: Sequence[Asked]) -> Accepted:
     return app.custody.execute_batch(
         [command_of(app, member, asked) for asked in batch],
         [asked.confirmations for asked in batch],
+        channel=channel_of(member),
     )
 
 

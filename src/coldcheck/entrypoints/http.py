@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -152,9 +153,16 @@ def create_app(app: App) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_watch_overdue(app))
+        stop = threading.Event()
+        submitter = threading.Thread(
+            target=_submit_to_witnesses, args=(app, stop), name="witnesses", daemon=True
+        )
+        submitter.start()
         try:
             yield
         finally:
+            stop.set()
+            app.witnessing.poke()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -243,6 +251,24 @@ def create_app(app: App) -> FastAPI:
     web.include_router(pages.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     return web
+
+
+def _submit_to_witnesses(app: App, stop: threading.Event, every: float = 5.0) -> None:
+    """In the background: send each new checkpoint to the witnesses (never on a command's path).
+
+    Poked after every commit; otherwise every ``every`` seconds, so heads written by a
+    CLI command and retries after a back-off go out too.
+    """
+    while not stop.is_set():
+        try:
+            for line in app.witnessing.submit_due():
+                if line.startswith("FORK"):
+                    LOG.error("witness: %s", line)
+                else:
+                    LOG.info("witness: %s", line)
+        except Exception:  # the submitter must outlive a passing database or network error
+            LOG.exception("submitting to the witnesses failed; trying again in %s s", every)
+        app.witnessing.wait(every)
 
 
 async def _watch_overdue(app: App, every: float = 60.0) -> None:

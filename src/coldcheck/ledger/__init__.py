@@ -10,7 +10,12 @@ Pure: bytes in, bytes out; depends on the standard library and
   ``verify_consistency``
 - :mod:`.merkle_log` ``MerkleLog`` over any ``HashReader``; ``MemoryHashStore``
 - :mod:`.heads`      ``SignedTreeHead``, ``sign_head``, ``verify_head``
-- :mod:`.bundle`     ``build_bundle``, ``verify_bundle`` -> ``BundleReport``
+- :mod:`.bundle`     the evidence bundle's zip (``build_zip``); :mod:`.verify_bundle`, the
+  single-file verifier every bundle carries (``verify`` -> ``Report``)
+- :mod:`.records`    ledger records that are not events: commit, subject-index, security
+- :mod:`.chain`      heads that cannot be dropped: ``check_extends``, ``commit_time``,
+  ``ChainCheck``
+- :mod:`.paper`      the checkpoint fingerprint people read aloud
 - :mod:`.errors`     ``LedgerError`` and its subclasses
 
 The C2SP formats (see README "Witnesses (C2SP)"):
@@ -29,7 +34,6 @@ The C2SP formats (see README "Witnesses (C2SP)"):
 - :mod:`.c2sp_errors` ``C2spFormatError``, ``UntrustedNote``, ``BadNoteSignature``
 """
 
-from coldcheck.ledger.bundle import BundleEntry, BundleReport, build_bundle, verify_bundle
 from coldcheck.ledger.c2sp_errors import BadNoteSignature, C2spFormatError, UntrustedNote
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.ledger.checkpoint import (
@@ -104,9 +108,7 @@ __all__ = [
     "AddCheckpointRequest",
     "BadNoteSignature",
     "BadSignature",
-    "BundleEntry",
     "BundleError",
-    "BundleReport",
     "C2spFormatError",
     "CanonicalJsonError",
     "Checkpoint",
@@ -136,7 +138,6 @@ __all__ = [
     "VerifierKey",
     "WrongLog",
     "build_add_checkpoint_request",
-    "build_bundle",
     "build_tlog_proof",
     "canonical_json",
     "check_origin",
@@ -158,7 +159,6 @@ __all__ = [
     "sign_head",
     "sign_note",
     "verified_cosignatures",
-    "verify_bundle",
     "verify_consistency",
     "verify_cosignature",
     "verify_head",

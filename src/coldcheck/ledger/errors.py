@@ -18,6 +18,8 @@ generically still catch it.
 
 from __future__ import annotations
 
+import base64
+
 __all__ = [
     "BadSignature",
     "BundleError",
@@ -49,7 +51,10 @@ class RootMismatch(ProofError):
     def __init__(self, expected: bytes, calculated: bytes) -> None:
         self.expected = expected
         self.calculated = calculated
-        super().__init__(f"root mismatch: expected {expected.hex()}, calculated {calculated.hex()}")
+        super().__init__(
+            f"root mismatch: expected {base64.b64encode(expected).decode()},"
+            f" calculated {base64.b64encode(calculated).decode()}"
+        )
 
 
 class BadSignature(LedgerError):

@@ -294,6 +294,8 @@ class AuthEvent:
     login: str | None = None
     detail: str = ""
     id: int | None = None
+    session: str | None = field(default=None, repr=False)
+    """The stored SHA-256 of the session's token, for session events (never the token)."""
 
 
 class PinFailure(NamedTuple):

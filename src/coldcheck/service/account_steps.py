@@ -274,7 +274,14 @@ class AccountSteps:
             last_seen_at=now,
         )
         store.add_session(session)
-        self._event(store, now, AuthEventKind.SESSION_OPENED, user, f"{kind.value} session")
+        self._event(
+            store,
+            now,
+            AuthEventKind.SESSION_OPENED,
+            user,
+            f"{kind.value} session",
+            session=session.token_hash,
+        )
         return raw, session
 
     def session_for_token(
@@ -337,7 +344,14 @@ class AccountSteps:
         if gone is None:
             return False
         user = store.user_by_id(gone.user_id)
-        self._event(store, now, AuthEventKind.SESSION_REVOKED, user, f"{gone.kind.value} session")
+        self._event(
+            store,
+            now,
+            AuthEventKind.SESSION_REVOKED,
+            user,
+            f"{gone.kind.value} session",
+            session=gone.token_hash,
+        )
         return True
 
     def revoke_user_sessions(
@@ -379,6 +393,8 @@ class AccountSteps:
         user: User | None,
         detail: str = "",
         login: str | None = None,
+        *,
+        session: str | None = None,
     ) -> None:
         store.add_event(
             AuthEvent(
@@ -387,6 +403,7 @@ class AccountSteps:
                 user_id=user.id if user is not None else None,
                 login=user.login if user is not None else login,
                 detail=detail,
+                session=session,
             )
         )
 

@@ -35,9 +35,9 @@ from coldcheck.domain.ids import PersonId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState
 from coldcheck.domain.model import PermitKind, RoundClass
 from coldcheck.domain.state import Custody, ProductionState, apply, empty_state
-from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
+    ClosingCheckpoint,
     Heading,
     HeadPrint,
     day_bounds,
@@ -45,6 +45,7 @@ from coldcheck.service.reports import (
     report_heading,
     report_zone,
 )
+from coldcheck.service.witnessing import WitnessService
 
 MET, NOT_MET, NOT_RECORDED = "met", "not met", "not recorded"
 
@@ -254,9 +255,10 @@ def compliance_report(
     items: Sequence[TimelineItem],
     day: date,
     now: datetime,
-    head: SignedTreeHead | None,
+    head: ClosingCheckpoint | None,
 ) -> ComplianceReport:
-    """The §9153 compliance report of shoot ``day``, from the production's events."""
+    """The §9153 compliance report of shoot ``day``, from the production's events; ``head``
+    is the checkpoint that closes the day (the newest, marked not final, before its end)."""
     heading = report_heading(state_now, now)
     tz = report_zone(state_now)
     start, end = day_bounds(day, tz)
@@ -299,16 +301,25 @@ def compliance_report(
 
 
 def day_compliance(
-    state: ProductionState, reads: ReadModel, day: date, now: datetime
+    state: ProductionState,
+    reads: ReadModel,
+    witnessing: WitnessService,
+    vkey: str,
+    day: date,
+    now: datetime,
 ) -> ComplianceReport:
-    """The report of ``day`` from the read side: every event, and the head that closes the day
-    (the newest head when the day is not over yet)."""
+    """The report of ``day`` from the read side: every event, and the checkpoint (with the
+    cosignatures held) that closes the day (the newest when the day is not over yet)."""
     from coldcheck.service.evidence import closing_head
 
     _, end = day_bounds(day, report_zone(state))
     head = closing_head(reads, end if now >= end else None)
+    closing = None
+    if head is not None:
+        note = witnessing.cosigned_checkpoint(head).decode("utf-8")
+        closing = ClosingCheckpoint(head, note, vkey)
     items = reads.timeline(state.production, None, limit=2**62)
-    return compliance_report(state, items, day, now, head)
+    return compliance_report(state, items, day, now, closing)
 
 
 def _line(

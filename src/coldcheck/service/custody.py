@@ -1,25 +1,32 @@
 """The custody use case: a command goes through the rules into the log, or nowhere.
 
-``execute`` opens one write transaction, loads the production's current
-state, stamps the command with the clock, lets ``decide`` judge it, and on
-acceptance appends the events (ledger entries, index, read tables) and a
-new signed head before committing. A refusal or any failure writes nothing.
-Alerts go out only after the commit.
+``execute`` opens one write transaction, checks that the log still extends its
+own newest signed head (``begin``: the server never signs over entries it did not
+write) and takes the commit's time, loads the production's current state, writes the
+production's subject index first when a new local day began, stamps the command with
+that time, lets ``decide`` judge it, and on acceptance appends the events (ledger
+entries recording their channel, index, read tables), the commit record and a new
+signed head before committing. A refusal or any failure writes nothing. Alerts go out
+only after the commit, and ``on_new_head`` (the witnesses' submitter) is poked.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from coldcheck.domain import commands as c
+from coldcheck.domain.codec import refs_by_type
 from coldcheck.domain.commands import Command
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import (
     ContainerId,
+    IncidentId,
     LotId,
     MeetingId,
     PersonId,
@@ -37,8 +44,10 @@ from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
 from coldcheck.service.confirmations import consume_confirmations
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.subject_index import index_due
 
 
 @dataclass(frozen=True)
@@ -54,25 +63,37 @@ class Accepted:
 class CustodyService:
     """Runs commands through the safety rules into the tamper-evident log."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, alerts: AlertHub | None = None):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        alerts: AlertHub | None = None,
+        on_new_head: Callable[[SignedTreeHead], None] = lambda _: None,
+    ):
         self._uow = uow
         self.clock = clock
         self.alerts = alerts or AlertHub()
+        self.on_new_head = on_new_head
 
-    def execute(self, command: Command, confirmations: Sequence[str] = ()) -> Accepted:
+    def execute(
+        self, command: Command, confirmations: Sequence[str] = (), *, channel: Channel
+    ) -> Accepted:
         """Decide and record ``command``; raise ``Refused`` with every reason otherwise.
 
         ``confirmations`` are the ids of confirmations given against a challenge for
         this very command (``service.confirmations``); they are checked and used up
         in the same transaction. Without them the command keeps the confirmations it
         carries (in-process callers that verified them: the demo, tests, imports).
+        ``channel`` is the door it came through, recorded with its entry.
         """
-        return self.execute_batch([command], [confirmations])
+        return self.execute_batch([command], [confirmations], channel=channel)
 
     def execute_batch(
         self,
         commands: Sequence[Command],
         confirmations: Sequence[Sequence[str]] | None = None,
+        *,
+        channel: Channel,
     ) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
@@ -93,8 +114,9 @@ class CustodyService:
             raise ValueError("one list of confirmations per command")
         asked = {i: list(ids) for i, ids in enumerate(given) if ids}
         with self._uow() as uow:
-            now = self.clock.now()
+            now = uow.begin(self.clock.now())
             before = uow.state(production)
+            index_if_due(uow, before, now)
             store = uow.confirmations() if asked else None
             position = iter(range(len(commands)))
 
@@ -103,6 +125,8 @@ class CustodyService:
                 if ids and store is not None:
                     people = consume_confirmations(store, command, ids, before, state, now)
                     command = dataclasses.replace(command, confirmations=people)
+                if isinstance(command, c.Correct):
+                    command = _with_subjects(uow, command)
                 return fill_ids(state, dataclasses.replace(command, at=now))
 
             def check(_: ProductionState, command: Command) -> Refusal | None:
@@ -112,7 +136,7 @@ class CustodyService:
             if isinstance(folded, RefusedAt):
                 raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
             events = list(folded.all_events)
-            seqs = uow.append(before, events, folded.state)
+            seqs = uow.append(before, events, folded.state, channel)
             if store is not None:
                 used = [cid for ids in asked.values() for cid in ids]
                 if store.consume(used, now, seqs[0]) != len(used):
@@ -120,9 +144,10 @@ class CustodyService:
                         "A confirmation was used by another command at the same moment — "
                         "ask for a new one; nothing was recorded."
                     )
-            head = uow.sign_head(now)
+            head = uow.seal(now)
             uow.commit()
         self.alerts.publish(alerts_for(events, seqs, folded.state))
+        self.on_new_head(head)
         return Accepted(tuple(events), tuple(seqs), head, folded.state)
 
     def create_production(
@@ -137,6 +162,7 @@ class CustodyService:
         location: str = "",
         roles: Sequence[Role] = (Role.PRODUCER,),
         settings: Settings | None = None,
+        channel: Channel,
     ) -> Accepted:
         """Start a production with ``actor`` as its first member holding ``roles``.
 
@@ -179,7 +205,8 @@ class CustodyService:
                 settings=settings or Settings(),
                 actor_name=actor_name,
                 roles=tuple(dict.fromkeys(roles)),
-            )
+            ),
+            channel=channel,
         )
 
     def grant_commands(
@@ -211,6 +238,8 @@ class CustodyService:
         name: str,
         roles: Sequence[Role],
         confirmations: Sequence[Sequence[str]] | None = None,
+        *,
+        channel: Channel,
     ) -> Accepted:
         """Give ``person`` ``roles`` (adding them to the production first if needed), atomically.
 
@@ -218,7 +247,7 @@ class CustodyService:
         (a role that checks others needs a second person's).
         """
         commands = self.grant_commands(production, actor, person, name, roles)
-        return self.execute_batch(commands, confirmations)
+        return self.execute_batch(commands, confirmations, channel=channel)
 
     def active_states(self) -> list[ProductionState]:
         """States already in memory: the productions this process is serving."""
@@ -233,6 +262,36 @@ class CustodyService:
         """The production's current state (read-only use)."""
         with self._uow(write=False) as uow:
             return uow.state(production)
+
+
+def index_if_due(uow: UnitOfWork, before: ProductionState, now: datetime) -> None:
+    """Index the production's entries first when this is its first commit of a local day."""
+    if before.info is None:
+        return
+    try:
+        tz = ZoneInfo(before.info.time_zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    if index_due(uow.index_mark(before.production), now, tz):
+        uow.write_subject_index(before.production, now)
+
+
+def _with_subjects(uow: UnitOfWork, command: c.Correct) -> c.Correct:
+    """The correction naming what the event it corrects concerns, read from the log.
+
+    Whatever the caller sent is replaced: a bundle about W-0001 then holds every
+    correction of an entry about W-0001, and a correction cannot claim another subject.
+    """
+    corrected = uow.event_at(command.production, command.corrects)
+    found = refs_by_type(corrected) if corrected is not None else {}
+    return dataclasses.replace(
+        command,
+        weapons=tuple(WeaponId(x) for x in found.get(WeaponId, ())),
+        lots=tuple(LotId(x) for x in found.get(LotId, ())),
+        containers=tuple(ContainerId(x) for x in found.get(ContainerId, ())),
+        incidents=tuple(IncidentId(x) for x in found.get(IncidentId, ())),
+        people=tuple(PersonId(x) for x in found.get(PersonId, ())),
+    )
 
 
 def _correction_names_an_event(uow: UnitOfWork, command: Command) -> Refusal | None:

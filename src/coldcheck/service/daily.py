@@ -19,10 +19,10 @@ from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
 from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state
 from coldcheck.domain.status import label
-from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
 from coldcheck.service.queries import TimelineItem
 from coldcheck.service.reports import (
+    ClosingCheckpoint,
     Heading,
     HeadPrint,
     ReportError,
@@ -176,7 +176,7 @@ def daily_report(
     items: Sequence[TimelineItem],
     day: date,
     now: datetime,
-    head: SignedTreeHead | None,
+    head: ClosingCheckpoint | None,
 ) -> DailyReport:
     """The armory log of ``day``; ``head`` is the newest signed head at the end of that day."""
     heading = report_heading(state_now, now)

@@ -41,6 +41,7 @@ from coldcheck.domain.model import (
 )
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.custody import CustodyService
+from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
 
 PRODUCTION = ProductionId("dry-gulch")
@@ -94,6 +95,11 @@ def load_demo(custody: CustodyService, accounts: AccountService, now: datetime) 
     today = now.astimezone(tz).date()
     yesterday = today - timedelta(days=1)
 
+    # The history first (it starts yesterday): the log never records anything before
+    # what it already holds, and the accounts are created now.
+    for at, command in _script(yesterday, today, now, tz):
+        clock.set(at)
+        custody.execute(command, channel=Channel.demo())
     for p in PEOPLE:
         accounts.create_user(
             login=p.login,
@@ -102,10 +108,6 @@ def load_demo(custody: CustodyService, accounts: AccountService, now: datetime) 
             password=DEMO_PASSWORD,
             pin=p.pin,
         )
-
-    for at, command in _script(yesterday, today, now, tz):
-        clock.set(at)
-        custody.execute(command)
     return list(PEOPLE)
 
 

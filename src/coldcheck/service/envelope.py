@@ -1,13 +1,18 @@
 """The ledger entry of an event: its envelope as RFC 8785 canonical JSON.
 
-``{seq, production, type, version, at, by, witnesses, payload}`` — the
-fields of DESIGN.md's entry plus ``version``, the payload's schema version
-(so an upcaster can lift it on read without rewriting the log).
+``{seq, production, type, version, at, by, witnesses, channel, payload}`` — the fields
+of DESIGN.md's entry plus ``version``, the payload's schema version (so an upcaster can
+lift it on read without rewriting the log), and ``channel``: how the command came in
+(:class:`Channel` — ``web``, ``api``, ``cli:<OS user>`` or ``demo``), so a reader can
+tell a person's own decision, made with their session or token, from an operator's at
+the command line (``--as``). Entries written before channels existed have none.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -15,9 +20,82 @@ from coldcheck.domain.codec import event_from_envelope, event_payload, event_ref
 from coldcheck.domain.events import Event
 from coldcheck.service.fastjson import canonical_json
 
+__all__ = [
+    "CHANNEL_WORDS",
+    "Channel",
+    "decode_entry",
+    "decode_entry_with_channel",
+    "encode_entry",
+    "entry_channel",
+    "envelope",
+    "refs",
+]
 
-def envelope(seq: int, event: Event) -> dict[str, Any]:
-    """The envelope dict of ``event`` at log position ``seq``."""
+CHANNEL_WORDS = {
+    "web": "web page (the person's own session)",
+    "api": "API token (the person's own token)",
+    "cli": "command line",
+    "demo": "demo loader",
+}
+"""What each channel means, in words (bundles and reports)."""
+
+_DETAIL = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How a command reached coldcheck: ``web``, ``api``, ``cli`` (with the OS user), ``demo``."""
+
+    kind: str
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHANNEL_WORDS:
+            raise ValueError(f"unknown channel {self.kind!r}")
+        if len(self.detail) > 32 or _DETAIL.search(self.detail):
+            raise ValueError("a channel's detail is at most 32 of A-Z a-z 0-9 . _ -")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.detail}" if self.detail else self.kind
+
+    @classmethod
+    def web(cls) -> Channel:
+        """A page, with the person's own session (or an anonymous page)."""
+        return cls("web")
+
+    @classmethod
+    def api(cls) -> Channel:
+        """The JSON API with the person's own bearer token."""
+        return cls("api")
+
+    @classmethod
+    def cli(cls, os_user: str) -> Channel:
+        """The command line, run by this operating-system user."""
+        cleaned = _DETAIL.sub("-", os_user)[:32].strip("-") or "unknown"
+        return cls("cli", cleaned)
+
+    @classmethod
+    def demo(cls) -> Channel:
+        """The demo loader."""
+        return cls("demo")
+
+    @classmethod
+    def parse(cls, text: str) -> Channel:
+        """The channel written in an entry."""
+        kind, _, detail = text.partition(":")
+        return cls(kind, detail)
+
+    def words(self) -> str:
+        """E.g. ``command line (OS user tom)``."""
+        base = CHANNEL_WORDS[self.kind]
+        return f"{base} (OS user {self.detail})" if self.kind == "cli" else base
+
+
+def envelope(seq: int, event: Event, channel: Channel | None) -> dict[str, Any]:
+    """The envelope dict of ``event`` at log position ``seq``, come in by ``channel``.
+
+    (None only to show an entry written before channels existed; never written.)
+    """
     return {
         "seq": seq,
         "production": event.production,
@@ -26,17 +104,24 @@ def envelope(seq: int, event: Event) -> dict[str, Any]:
         "at": event.at.astimezone(UTC).isoformat(),
         "by": event.by,
         "witnesses": list(event.witnesses),
+        "channel": None if channel is None else str(channel),
         "payload": event_payload(event),
     }
 
 
-def encode_entry(seq: int, event: Event) -> bytes:
+def encode_entry(seq: int, event: Event, channel: Channel) -> bytes:
     """The exact bytes that are hashed into the ledger for ``event``."""
-    return canonical_json(envelope(seq, event))
+    return canonical_json(envelope(seq, event, channel))
 
 
 def decode_entry(entry: bytes) -> tuple[int, Event]:
-    """The log position and the event (upcast to the newest version) of an entry."""
+    """The log position and the event (upcast to the newest version) of an event entry."""
+    seq, event, _ = decode_entry_with_channel(entry)
+    return seq, event
+
+
+def decode_entry_with_channel(entry: bytes) -> tuple[int, Event, Channel | None]:
+    """The log position, the event and the channel (None before channels) of an event entry."""
     env = json.loads(entry)
     event = event_from_envelope(
         env["type"],
@@ -47,7 +132,14 @@ def decode_entry(entry: bytes) -> tuple[int, Event]:
         env["witnesses"],
         env["payload"],
     )
-    return int(env["seq"]), event
+    channel = env.get("channel")
+    return int(env["seq"]), event, Channel.parse(channel) if isinstance(channel, str) else None
+
+
+def entry_channel(entry: bytes) -> Channel | None:
+    """The channel an event entry records (None for entries written before channels)."""
+    value = json.loads(entry).get("channel")
+    return Channel.parse(value) if isinstance(value, str) else None
 
 
 def refs(event: Event) -> frozenset[str]:

@@ -6,6 +6,8 @@ ServiceError
 ├── Forbidden          this person's role may not ask for this: 403
 ├── Unconfirmed        a confirmation (a PIN) was wrong, locked or missing: 403
 └── StorageUnavailable the data folder or database cannot be written safely now: 503
+     └── NotSigned     the server refuses to sign: its log does not extend its own last
+                       signed head, or its clock is behind it: 503
 """
 
 from __future__ import annotations
@@ -50,3 +52,12 @@ class Unconfirmed(ServiceError):
 class StorageUnavailable(ServiceError):
     """The store cannot take writes safely now (e.g. its database file was replaced); nothing
     was recorded. The message says what is wrong and what to do."""
+
+
+class NotSigned(StorageUnavailable):
+    """The server will not sign (and so record) anything now; the message says why.
+
+    Either the stored log is not exactly the tree of the newest signed head (entries or
+    heads changed outside coldcheck: run ``coldcheck verify``), or the clock reads well
+    before the newest signed record (it was set back: correct it). Nothing was recorded.
+    """

@@ -41,6 +41,7 @@ from coldcheck.domain.model import BlankLoad, Role, RoundClass, WeaponKind
 from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.service.custody import CustodyService, fill_ids
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.ports import SourceRow, Table
 
@@ -547,7 +548,7 @@ def plan_import(
     return ImportPlan(kind, ctx.production, tuple(planned), tuple(problems), tuple(skipped))
 
 
-def run_import(plan: ImportPlan, custody: CustodyService) -> ImportResult:
+def run_import(plan: ImportPlan, custody: CustodyService, channel: Channel) -> ImportResult:
     """Record a plan with no problems in ONE transaction, every command through the rules.
 
     The rules decide again against the production as it is now; if someone
@@ -560,7 +561,7 @@ def run_import(plan: ImportPlan, custody: CustodyService) -> ImportResult:
         return ImportResult(plan.kind, plan.production, (), 0, None, None, None)
     lines = [row.line for row in plan.rows for _ in row.commands]
     try:
-        accepted = custody.execute_batch(plan.commands)
+        accepted = custody.execute_batch(plan.commands, channel=channel)
     except Refused as refused:
         line = lines[refused.index] if refused.index is not None else lines[0]
         raise ImportInterrupted(line, refused) from None

@@ -3,11 +3,13 @@
 - ``Clock``                where the time comes from (one injectable clock).
 - ``UnitOfWork`` / ``UnitOfWorkFactory``
                            one write transaction over the log, its index and the
-                           read tables: the service asks it for a production's
-                           current state, decides, and hands it the accepted
-                           events; it appends their ledger entries, stored hashes,
-                           index rows and read-table rows, signs a new tree head,
-                           and commits — or leaves nothing.
+                           read tables: it checks the log extends its newest signed
+                           head and gives the commit's time (``begin``), the service
+                           asks it for a production's current state, decides, and
+                           hands it the accepted events; it appends their ledger
+                           entries, stored hashes, index rows and read-table rows,
+                           ends the batch with a commit record and a new signed head
+                           (``seal``), and commits — or leaves nothing.
 - ``AccountUnitOfWork``    one transaction over accounts, sessions and auth events.
 - ``ConfirmationTransactions`` / ``ConfirmationStore``
                            challenges and the single-use confirmations given
@@ -34,7 +36,9 @@ from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead, b64encode
+from coldcheck.ledger.records import IndexLink
 from coldcheck.service.account_model import AccountStore
+from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
     from coldcheck.service.compliance import ComplianceReport
@@ -85,6 +89,28 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class IndexMark:
+    """Where a production's subject index stands: its newest index record, its newest entry."""
+
+    last: IndexLink | None
+    last_seq: int
+    """Position of the production's newest entry (-1: none yet)."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A tree held outside the server (a saved head, a checkpoint a witness holds).
+
+    Its signature was checked by whoever made the anchor; the log must extend it.
+    """
+
+    tree_size: int
+    root_hash: bytes
+    source: str
+    """In words: where the anchor comes from (shown when the log does not extend it)."""
+
+
+@dataclass(frozen=True)
 class VerifyReport:
     """Result of :func:`verify_store`; ``ok`` is True only if nothing was wrong."""
 
@@ -94,6 +120,10 @@ class VerifyReport:
     root_hash: bytes
     latest_head: SignedTreeHead | None
     problem: Problem | None = None
+    warnings: tuple[str, ...] = ()
+    """What is flagged but not a failure (times running backwards before commit records)."""
+    commits: int = 0
+    """Commit records checked (0 for a log written before they existed)."""
 
     @property
     def ok(self) -> bool:
@@ -290,18 +320,42 @@ class UnitOfWork(Protocol):
         """True when log position ``seq`` holds an event of ``production``."""
         ...
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s (else None)."""
+        ...
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         ...
 
+    def begin(self, now: datetime) -> datetime:
+        """Check the log extends its newest signed head; the commit's time (``NotSigned``).
+
+        The time is ``now`` in whole milliseconds, strictly after the newest head's; a
+        clock well behind that head is refused.
+        """
+        ...
+
+    def index_mark(self, production: ProductionId) -> IndexMark:
+        """Where the production's subject index stands."""
+        ...
+
+    def write_subject_index(self, production: ProductionId, at: datetime) -> int:
+        """Append subject-index records covering the production up to now; how many."""
+        ...
+
     def append(
-        self, before: ProductionState, events: Sequence[Event], after: ProductionState
+        self,
+        before: ProductionState,
+        events: Sequence[Event],
+        after: ProductionState,
+        channel: Channel,
     ) -> list[int]:
         """Write ``events`` (ledger entries, index, read tables); their log positions."""
         ...
 
-    def sign_head(self, now: datetime) -> SignedTreeHead:
-        """Sign and keep a tree head over everything appended so far."""
+    def seal(self, at: datetime) -> SignedTreeHead:
+        """End the batch: its commit record, and the signed head over everything (time ``at``)."""
         ...
 
     def confirmations(self) -> ConfirmationStore:
@@ -373,9 +427,16 @@ class LedgerAudit(Protocol):
     """Re-checks the stored log and rebuilds what is derived from it."""
 
     def verify(
-        self, trusted_head: SignedTreeHead | None, progress: Progress | None = None
+        self,
+        trusted_head: SignedTreeHead | None,
+        progress: Progress | None = None,
+        anchors: Sequence[Anchor] = (),
     ) -> VerifyOutcome:
-        """Re-hash every entry, check every head, compare derived tables with a replay."""
+        """Re-hash every entry, check every head, compare derived tables with a replay.
+
+        ``anchors`` are trees held outside the server (already signature-checked): the
+        log must extend each.
+        """
         ...
 
     def rebuild(self) -> int:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.ledger.records import SubjectIndexRecord
+from coldcheck.service.envelope import Channel
 
 
 @dataclass(frozen=True)
@@ -24,20 +28,38 @@ class ProductionSummary:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One ledger entry: index, exact canonical bytes, leaf hash, and its production."""
+    """One ledger entry: index, exact canonical bytes, leaf hash, and its production.
+
+    ``production`` is empty for a record of no production (a security record: served to
+    nobody); ``public`` marks a commit record (only head links: served to anyone).
+    """
 
     index: int
     entry: bytes
     leaf_hash: bytes
     production: ProductionId
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class SecurityEvent:
+    """One line of the security log: when, what, whose account, and its log position."""
+
+    seq: int | None
+    at: datetime
+    kind: str
+    login: str | None
+    person: str | None
+    detail: str
 
 
 @dataclass(frozen=True)
 class TimelineItem:
-    """An event with its log position."""
+    """An event with its log position (and how it came in, when the entry says)."""
 
     seq: int
     event: Event
+    channel: Channel | None = None
 
 
 class ReadModel(Protocol):
@@ -69,8 +91,26 @@ class ReadModel(Protocol):
         """The newest head signed before ``timestamp_ms`` (ms since the epoch, UTC)."""
         ...
 
+    def ledger_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        """The head signed at exactly ``tree_size`` entries, if there is one."""
+        ...
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive (at most 1000)."""
+        ...
+
+    def ledger_entries_at(self, indices: Sequence[int]) -> list[bytes]:
+        """The exact bytes of the entries at ``indices``, in that order (``OutOfRange``)."""
+        ...
+
+    def subject_index(self, production: ProductionId) -> list[SubjectIndexRecord]:
+        """Every subject-index record of the production, oldest first."""
+        ...
+
+    def security_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str]
+    ) -> list[SecurityEvent]:
+        """The security log's events of these kinds between two times, oldest first."""
         ...
 
     def ledger_root(self, tree_size: int) -> bytes:

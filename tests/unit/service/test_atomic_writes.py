@@ -30,6 +30,7 @@ from coldcheck.service.account_model import (
 )
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.custody import CustodyService
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.exchange import ImportInterrupted, plan_import, run_import, table_from_rows
 from coldcheck.service.ports import FixedClock
@@ -93,11 +94,12 @@ def test_an_import_refused_at_its_last_row_records_nothing(world) -> None:
             kind=WeaponKind.FIREARM,
             action=ActionType.DOUBLE_ACTION_REVOLVER,
             capacity=6,
-        )
+        ),
+        channel=Channel.web(),
     )
     before = len(db.entries)
     with pytest.raises(ImportInterrupted) as refused:
-        run_import(plan, custody)
+        run_import(plan, custody, Channel.cli("mara"))
     assert refused.value.line == plan.rows[-1].line
     assert len(db.entries) == before, "a refused import must leave no row recorded"
 
@@ -106,7 +108,9 @@ def test_a_grant_refused_at_its_last_role_records_no_role(world) -> None:
     custody, db = world
     before = len(db.entries)
     with pytest.raises(Refused) as refused:
-        custody.grant_roles(DEMO, MARA, JACK, "Jack Hale", [Role.CREW, Role.PERFORMER])
+        custody.grant_roles(
+            DEMO, MARA, JACK, "Jack Hale", [Role.CREW, Role.PERFORMER], channel=Channel.web()
+        )
     assert refused.value.index == 1
     assert "command 2 of 2" in str(refused.value)
     assert len(db.entries) == before
@@ -116,7 +120,9 @@ def test_a_grant_refused_at_its_last_role_records_no_role(world) -> None:
 def test_a_grant_adds_the_person_and_every_role_in_one_transaction(world) -> None:
     custody, db = world
     heads = len(db.heads)
-    accepted = custody.grant_roles(DEMO, MARA, PersonId("new-grip"), "Nu Grip", [Role.CREW])
+    accepted = custody.grant_roles(
+        DEMO, MARA, PersonId("new-grip"), "Nu Grip", [Role.CREW], channel=Channel.web()
+    )
     assert [e.type_name for e in accepted.events] == ["PersonAdded", "RoleAssigned"]
     assert len(db.heads) == heads + 1
 

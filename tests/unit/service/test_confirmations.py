@@ -28,6 +28,7 @@ from coldcheck.service.confirmations import (
     describe_command,
 )
 from coldcheck.service.custody import CustodyService
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import FixedClock
 
@@ -68,7 +69,7 @@ class World:
         capacity = self.custody.state(DEMO).weapons[weapon].weapon.capacity
         from coldcheck.domain.mechanics import load_positions
 
-        self.custody.execute(self.cmd(c.TakeOutOfStorage, weapon=weapon))
+        self.custody.execute(self.cmd(c.TakeOutOfStorage, weapon=weapon), channel=Channel.web())
         self.custody.execute(
             self.cmd(
                 c.InspectWeapon,
@@ -78,7 +79,8 @@ class World:
                 ),
                 bore=BoreFinding.CLEAR,
                 checklist=inspection_checklist(action),
-            )
+            ),
+            channel=Channel.web(),
         )
 
     def confirmed(self, command: c.Command, *people: PersonId) -> list[str]:
@@ -105,7 +107,7 @@ def test_a_handoff_confirmed_against_its_challenge_records_both_witnesses(world:
     ids = [
         world.confirmations.confirm(DEMO, issued.challenge.id, p, PINS[p]).id for p in (ROSA, DANA)
     ]
-    accepted = world.custody.execute(handover, ids)
+    accepted = world.custody.execute(handover, ids, channel=Channel.web())
     assert accepted.events[0].witnesses == (DANA, ROSA)
 
 
@@ -114,7 +116,7 @@ def test_confirmations_replayed_for_another_weapon_are_refused(world: World):
     world.ready(W1)
     ids = world.confirmed(world.cmd(c.HandOver, weapon=W2, to=ROSA), ROSA, DANA)
     with pytest.raises(Unconfirmed, match="another command"):
-        world.custody.execute(world.cmd(c.HandOver, weapon=W1, to=ROSA), ids)
+        world.custody.execute(world.cmd(c.HandOver, weapon=W1, to=ROSA), ids, channel=Channel.web())
     assert world.custody.state(DEMO).weapons[W1].holder == MARA
 
 
@@ -122,9 +124,9 @@ def test_a_confirmation_is_used_once(world: World):
     world.ready()
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ids = world.confirmed(handover, ROSA, DANA)
-    world.custody.execute(handover, ids)
+    world.custody.execute(handover, ids, channel=Channel.web())
     back = world.cmd(c.TakeBack, weapon=W2)
-    world.custody.execute(back, world.confirmed(back, ROSA))
+    world.custody.execute(back, world.confirmed(back, ROSA), channel=Channel.web())
     world.custody.execute(
         world.cmd(
             c.InspectWeapon,
@@ -132,10 +134,11 @@ def test_a_confirmation_is_used_once(world: World):
             findings=tuple(Finding(f"chamber {i}", RoundState.EMPTY) for i in range(1, 7)),
             bore=BoreFinding.CLEAR,
             checklist=inspection_checklist(ActionType.DOUBLE_ACTION_REVOLVER),
-        )
+        ),
+        channel=Channel.web(),
     )
     with pytest.raises(Unconfirmed):  # the same handoff, the same confirmations: refused
-        world.custody.execute(handover, ids)
+        world.custody.execute(handover, ids, channel=Channel.web())
     assert world.custody.state(DEMO).weapons[W2].holder == MARA
 
 
@@ -151,18 +154,21 @@ def test_a_confirmation_for_a_weapon_that_changed_since_is_void(world: World):
             findings=tuple(Finding(f"chamber {i}", RoundState.EMPTY) for i in range(1, 7)),
             bore=BoreFinding.OBSTRUCTED,
             checklist=inspection_checklist(ActionType.DOUBLE_ACTION_REVOLVER),
-        )
+        ),
+        channel=Channel.web(),
     )
     with pytest.raises(Unconfirmed, match="has changed since"):
-        world.custody.execute(handover, ids)
+        world.custody.execute(handover, ids, channel=Channel.web())
 
 
 def test_the_log_moving_on_elsewhere_leaves_a_confirmation_valid(world: World):
     world.ready()
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ids = world.confirmed(handover, ROSA, DANA)
-    world.custody.execute(world.cmd(c.TakeOutOfStorage, weapon=W1))  # another weapon
-    world.custody.execute(handover, ids)
+    world.custody.execute(
+        world.cmd(c.TakeOutOfStorage, weapon=W1), channel=Channel.web()
+    )  # another weapon
+    world.custody.execute(handover, ids, channel=Channel.web())
 
 
 def test_a_confirmation_expires_after_a_few_minutes(world: World):
@@ -171,7 +177,7 @@ def test_a_confirmation_expires_after_a_few_minutes(world: World):
     ids = world.confirmed(handover, ROSA, DANA)
     world.clock.set(world.clock.now() + CHALLENGE_TTL + timedelta(seconds=1))
     with pytest.raises(Unconfirmed, match="expired"):
-        world.custody.execute(handover, ids)
+        world.custody.execute(handover, ids, channel=Channel.web())
 
 
 def test_a_command_the_rules_refuse_anyway_gets_no_challenge(world: World):
@@ -188,9 +194,9 @@ def test_a_refused_command_uses_no_confirmation(world: World):
     world.ready()
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
     ids = world.confirmed(handover, ROSA, DANA)
-    world.custody.execute(world.cmd(c.StopWork, reason="wind"))
+    world.custody.execute(world.cmd(c.StopWork, reason="wind"), channel=Channel.web())
     with pytest.raises(Refused):
-        world.custody.execute(handover, ids)
+        world.custody.execute(handover, ids, channel=Channel.web())
     assert all(conf.consumed_at is None for conf, _ in world.db.confirmations.confirmations(ids))
 
 
@@ -228,10 +234,12 @@ def test_wrong_pins_on_one_production_never_lock_the_pin_on_another(world: World
 
 def test_a_refused_pin_never_says_whether_the_person_has_an_account(world: World):
     world.custody.execute(
-        world.cmd(c.AddPerson, actor=PersonId("tom-reyes"), person="vic", name="Vic")
+        world.cmd(c.AddPerson, actor=PersonId("tom-reyes"), person="vic", name="Vic"),
+        channel=Channel.web(),
     )
     world.custody.execute(
-        world.cmd(c.AssignRole, actor=PersonId("tom-reyes"), person="vic", role=Role.FIRST_AD)
+        world.cmd(c.AssignRole, actor=PersonId("tom-reyes"), person="vic", role=Role.FIRST_AD),
+        channel=Channel.web(),
     )
     world.ready()
     handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
@@ -268,7 +276,9 @@ def test_a_challenge_can_follow_the_earlier_commands_of_its_batch(world: World):
     ids = [
         world.confirmations.confirm(DEMO, issued.challenge.id, p, PINS[p]).id for p in (ROSA, DANA)
     ]
-    accepted = world.custody.execute_batch([take_out, inspect, handover], [(), (), ids])
+    accepted = world.custody.execute_batch(
+        [take_out, inspect, handover], [(), (), ids], channel=Channel.web()
+    )
     assert accepted.events[-1].witnesses == (DANA, ROSA)
 
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from coldcheck.domain.events import EVENT_TYPES
 from coldcheck.ledger.canonical import canonical_json as reference
 from coldcheck.ledger.errors import CanonicalJsonError
-from coldcheck.service.envelope import encode_entry, envelope
+from coldcheck.service.envelope import Channel, encode_entry, envelope
 from coldcheck.service.fastjson import canonical_json as fast
 from coldcheck.service.fastjson import is_plain
 
@@ -117,9 +117,9 @@ def test_every_event_type_is_encoded_byte_for_byte_as_the_reference_encodes_it(
 ) -> None:
     event = data.draw(dataclass_strategy(EVENT_TYPES[type_name]), label="event")
     seq = data.draw(integers, label="seq")
-    env = envelope(seq, event)
+    env = envelope(seq, event, Channel.cli("mara"))
     assert is_plain(env), "an envelope must take the fast path, or this test proves nothing"
-    same_as_reference(env, lambda: encode_entry(seq, event))
+    same_as_reference(env, lambda: encode_entry(seq, event, Channel.cli("mara")))
 
 
 # keys where UTF-16 and UTF-8 order part: BMP above the surrogates vs the supplementary planes

@@ -2,19 +2,25 @@
 
 Portable SQLAlchemy Core for SQLite and PostgreSQL. ``SqlAccountStore``
 works on a ``Connection`` whose transaction the caller owns; it never
-commits. Times go in and come out timezone-aware UTC on both databases
-(``UtcDateTime``). Raw session tokens are never stored: ``sessions`` is
-keyed by the hex SHA-256 of the token.
+commits. Given a ``SecurityRecorder`` (as ``SqlAccountTransactions`` gives it),
+every audit event is also a ``security`` record in the ledger, and the
+``auth_events`` row names its log position (``seq``): the audit trail is then
+evidence (see ``service.security_log``). Times go in and come out
+timezone-aware UTC on both databases (``UtcDateTime``). Raw session tokens are
+never stored: ``sessions`` is keyed by the hex SHA-256 of the token.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Dialect,
@@ -39,7 +45,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
+from coldcheck.adapters.sql.security_log_store import SecurityRecorder
 from coldcheck.adapters.sql.tables import metadata
+from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.account_model import (
     AuthEvent,
     AuthEventKind,
@@ -127,7 +135,9 @@ auth_events = Table(
     Column("login", String(80), nullable=True),
     Column("kind", String(32), nullable=False),
     Column("detail", Text, nullable=False, server_default=""),
+    Column("seq", BigInteger, nullable=True),
     Index("ix_auth_events_user_id", "user_id"),
+    Index("ix_auth_events_seq", "seq", unique=True),
 )
 
 pin_lockouts = Table(
@@ -184,8 +194,9 @@ _USER_COLUMNS = (
 class SqlAccountStore:
     """``AccountStore`` on one SQLAlchemy connection; the caller begins and commits."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, recorder: SecurityRecorder | None = None) -> None:
         self._conn = conn
+        self._recorder = recorder
 
     def __repr__(self) -> str:
         return "SqlAccountStore(<connection>)"
@@ -439,14 +450,17 @@ class SqlAccountStore:
     # -- audit -------------------------------------------------------------
 
     def add_event(self, event: AuthEvent) -> None:
-        """Append an audit event; the database numbers it."""
+        """Append an audit event (and its security record, with a recorder); numbered here."""
+        event = replace(event, login=event.login[:80] if event.login is not None else None)
+        seq = self._recorder.record(event, self) if self._recorder is not None else None
         self._conn.execute(
             insert(auth_events).values(
                 at=event.at,
                 user_id=event.user_id,
-                login=event.login[:80] if event.login is not None else None,
+                login=event.login,
                 kind=event.kind.value,
                 detail=event.detail,
+                seq=seq,
             )
         )
 
@@ -477,10 +491,23 @@ class SqlAccountTransactions:
 
     Write transactions queue on the engine's writer lock and, on SQLite, start
     with ``BEGIN IMMEDIATE`` (see ``engine.WRITE``), as the custody writes do.
+    With the log's ``key``, every audit event is a security record in the ledger
+    and a transaction that wrote any ends with a commit record and a signed head
+    (then ``on_new_head`` is called, after the commit); ``channel`` says which
+    program wrote them (``server``, ``cli:<OS user>``, ``demo``).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: Ed25519PrivateKey | None = None,
+        channel: str = "server",
+        on_new_head: Callable[[SignedTreeHead], None] = lambda _: None,
+    ) -> None:
         self._engine = engine
+        self._key = key
+        self.channel = channel
+        self.on_new_head = on_new_head
 
     @contextmanager
     def __call__(self, *, write: bool = True) -> Iterator[SqlAccountStore]:
@@ -488,5 +515,13 @@ class SqlAccountTransactions:
             with self._engine.begin() as conn:
                 yield SqlAccountStore(conn)
             return
+        head = None
         with writer_lock(self._engine), self._engine.execution_options(**WRITE).begin() as conn:
-            yield SqlAccountStore(conn)
+            recorder = (
+                SecurityRecorder(conn, self._key, self.channel) if self._key is not None else None
+            )
+            yield SqlAccountStore(conn, recorder)
+            if recorder is not None:
+                head = recorder.seal()
+        if head is not None:
+            self.on_new_head(head)

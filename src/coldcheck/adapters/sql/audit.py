@@ -1,17 +1,20 @@
 """The ``LedgerAudit`` port on SQL: re-check the whole stored log, rebuild what derives from it.
 
-``verify`` re-hashes every entry and checks every signed head
-(``ledger_verify.verify_store``), then replays the log and compares the event
-index, read tables and snapshots with what is stored
-(``projections.check``). ``rebuild`` writes them anew from the log.
+``verify`` re-hashes every entry and checks every signed head and the chain of
+commits (``ledger_verify.verify_store``), then replays the log and compares the
+event and subject indexes, read tables, snapshots, audit rows and accounts with
+what the log says (``projections.check``). ``rebuild`` writes the derived tables
+anew from the log. :func:`verify_connection` is the same check on any
+connection (``restore`` runs it on the staged copy of a backup).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from coldcheck.adapters.sql import projections
 from coldcheck.adapters.sql.engine import WRITE
@@ -19,9 +22,35 @@ from coldcheck.adapters.sql.ledger_store import SqlLedger
 from coldcheck.adapters.sql.ledger_verify import verify_store
 from coldcheck.adapters.sql.store import snapshot_key
 from coldcheck.ledger.heads import SignedTreeHead, public_key_raw
-from coldcheck.service.ports import Progress, VerifyOutcome
+from coldcheck.service.ports import Anchor, Progress, VerifyOutcome
 
-__all__ = ["SqlLedgerAudit"]
+__all__ = ["SqlLedgerAudit", "verify_connection"]
+
+
+def verify_connection(
+    conn: Connection,
+    key: Ed25519PrivateKey,
+    trusted_head: SignedTreeHead | None = None,
+    progress: Progress | None = None,
+    anchors: Sequence[Anchor] = (),
+) -> VerifyOutcome:
+    """The whole check of ``coldcheck verify`` on one connection (read only)."""
+    total = SqlLedger(conn).size()
+    report = verify_store(
+        conn,
+        public_key_raw(key),
+        trusted_head,
+        progress=(lambda done, n: progress("ledger", done, n)) if progress else None,
+        anchors=anchors,
+    )
+    if not report.ok:
+        return VerifyOutcome(report, ())
+    derived = projections.check(
+        conn,
+        snapshot_key(key),
+        (lambda done: progress("replay", done, total)) if progress else None,
+    )
+    return VerifyOutcome(report, tuple(derived))
 
 
 class SqlLedgerAudit:
@@ -38,25 +67,14 @@ class SqlLedgerAudit:
         self._on_rebuilt = on_rebuilt
 
     def verify(
-        self, trusted_head: SignedTreeHead | None, progress: Progress | None = None
+        self,
+        trusted_head: SignedTreeHead | None,
+        progress: Progress | None = None,
+        anchors: Sequence[Anchor] = (),
     ) -> VerifyOutcome:
         """Re-check the whole log, its heads, and the derived tables against a replay."""
         with self._engine.connect() as conn, conn.begin():
-            total = SqlLedger(conn).size()
-            report = verify_store(
-                conn,
-                public_key_raw(self._key),
-                trusted_head,
-                progress=(lambda done, n: progress("ledger", done, n)) if progress else None,
-            )
-            if not report.ok:
-                return VerifyOutcome(report, ())
-            derived = projections.check(
-                conn,
-                snapshot_key(self._key),
-                (lambda done: progress("replay", done, total)) if progress else None,
-            )
-        return VerifyOutcome(report, tuple(derived))
+            return verify_connection(conn, self._key, trusted_head, progress, anchors)
 
     def rebuild(self) -> int:
         """Rebuild the event index, read tables and snapshots from the log; events replayed."""

@@ -20,6 +20,12 @@ Tables (on the shared ``tables.metadata``):
 ``ledger_heads(tree_size, root_hash, timestamp_ms, signature, log_id)``
     every signed tree head, one per tree size, never updated.
 
+Committing (see :mod:`coldcheck.ledger.chain`): :meth:`SqlLedger.prepare_commit` checks
+that the stored log is exactly the tree of the newest signed head and picks the commit's
+time; :meth:`SqlLedger.append` writes the batch; :meth:`SqlLedger.seal` appends the commit
+record naming the previous head and signs the head over it. A single writer calls
+``prepare_commit`` and ``seal`` once per group.
+
 Costs: ``append`` of k entries reads O(log n) node rows and writes k entries
 and < k nodes; ``root``, ``inclusion_proof`` and ``consistency_proof`` read
 O(log n) node rows in a single query. Nothing ever scans the log except
@@ -63,15 +69,18 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from coldcheck.adapters.sql.tables import metadata
+from coldcheck.ledger.chain import check_extends, commit_time
 from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.hashing import leaf_hash
 from coldcheck.ledger.heads import SignedTreeHead, sign_head
 from coldcheck.ledger.merkle_log import MerkleLog
+from coldcheck.ledger.records import commit_record
 from coldcheck.ledger.tree import NodeId
 
 __all__ = [
     "LEDGER_TABLES",
     "MAX_ENTRIES_PER_READ",
+    "CommitBase",
     "DriverStatement",
     "SqlLedger",
     "StoredEntry",
@@ -115,6 +124,15 @@ LEDGER_TABLES = (ledger_entries, ledger_nodes, ledger_heads)
 
 MAX_ENTRIES_PER_READ = 1000
 """Most entries :meth:`SqlLedger.entries` returns at once (the HTTP limit)."""
+
+
+@dataclass(frozen=True)
+class CommitBase:
+    """Where a commit starts: the newest signed head (checked), the log's size, its time (ms)."""
+
+    newest: SignedTreeHead | None
+    size: int
+    timestamp_ms: int
 
 
 @dataclass(frozen=True)
@@ -239,8 +257,9 @@ class SqlLedger:
 
         with engine.begin() as conn:
             ledger = SqlLedger(conn)
+            base = ledger.prepare_commit(public_key, clock_ms)
             ledger.append([canonical_json(envelope) for envelope in new_events])
-            ledger.sign_and_store_head(private_key, clock.now_ms())
+            ledger.seal(base, private_key)
 
     Two writers appending at once both try to insert the same ``idx``: the
     second fails on the primary key (``IntegrityError``) and its transaction
@@ -404,10 +423,54 @@ class SqlLedger:
             _insert_rows(self.conn, ledger_nodes, nodes)
         return list(range(size, size + len(entries)))
 
+    def prepare_commit(self, public_key: bytes, clock_ms: int) -> CommitBase:
+        """Check the log may be extended and pick the commit's time (before appending).
+
+        Raises ``DoesNotExtend`` when the stored entries are not exactly the tree of the
+        newest signed head (written, changed or deleted outside coldcheck, or a head
+        deleted) and ``ClockBehind`` when the clock reads well before that head. O(log n).
+        """
+        newest = self.latest_head()
+        size = self.size()
+        root = None
+        if newest is not None and newest.tree_size <= size:
+            root = self._log.root(newest.tree_size)
+        check_extends(newest, size, root, public_key)
+        return CommitBase(newest, size, commit_time(clock_ms, newest))
+
+    def seal(self, base: CommitBase, private_key: Ed25519PrivateKey) -> SignedTreeHead:
+        """End the commit: append its commit record, sign and store the head over it.
+
+        ``base`` is what :meth:`prepare_commit` returned in this transaction; the entries
+        appended since are the batch (at least one).
+        """
+        size = self.size()
+        if size <= base.size:
+            raise LedgerError("nothing was appended since prepare_commit: there is nothing to seal")
+        self.append([commit_record(size, base.timestamp_ms, base.newest)])
+        head = sign_head(private_key, size + 1, self._log.root(size + 1), base.timestamp_ms)
+        self._store_head(head)
+        return head
+
+    def _store_head(self, head: SignedTreeHead) -> None:
+        self.conn.execute(
+            insert(ledger_heads).values(
+                tree_size=head.tree_size,
+                root_hash=head.root_hash,
+                timestamp_ms=head.timestamp,
+                signature=head.signature,
+                log_id=head.log_id,
+            )
+        )
+
     def sign_and_store_head(
         self, private_key: Ed25519PrivateKey, timestamp_ms: int
     ) -> SignedTreeHead:
-        """Sign the current size and root, store the head, and return it.
+        """Sign the current size and root *without* a commit record (a legacy head).
+
+        Kept for logs written before commit records (tests build such logs with it);
+        everything coldcheck commits now goes through :meth:`prepare_commit` and
+        :meth:`seal`.
 
         If the newest stored head already covers every entry it is returned
         unchanged (heads are never rewritten). Before signing, the previous
@@ -429,13 +492,5 @@ class SqlLedger:
             if latest.tree_size == size:
                 return latest
         head = sign_head(private_key, size, self._log.root(size), timestamp_ms)
-        self.conn.execute(
-            insert(ledger_heads).values(
-                tree_size=head.tree_size,
-                root_hash=head.root_hash,
-                timestamp_ms=head.timestamp,
-                signature=head.signature,
-                log_id=head.log_id,
-            )
-        )
+        self._store_head(head)
         return head

@@ -14,7 +14,13 @@ What it checks, in one pass in index order (entries read in chunks):
    a head beyond them, mean entries were added outside the ledger or deleted);
 6. if a ``trusted_head`` (saved outside the server) is given, its signature
    verifies and the log extends it: its size is at most n and its root equals
-   the recomputed root at that size.
+   the recomputed root at that size; the same for every ``anchor`` (a checkpoint
+   a witness holds, or one printed on paper: its signature checked by the caller);
+7. the chain of heads (``coldcheck.ledger.chain.ChainCheck``): every commit record
+   names the head before it and is followed by its own head, signed at its time;
+   no head stands where no commit ended; times never run backwards (before the
+   first commit record — a log written by an older coldcheck — a time running
+   backwards is a warning).
 
 The first problem ends the run and is named in :attr:`VerifyReport.problem`,
 e.g. ``entry 41: stored leaf hash does not match its bytes``.
@@ -36,11 +42,13 @@ from coldcheck.adapters.sql.ledger_store import (
     ledger_entries,
     ledger_nodes,
 )
+from coldcheck.ledger.chain import ChainBroken, ChainCheck
 from coldcheck.ledger.errors import LedgerError
 from coldcheck.ledger.hashing import EMPTY_ROOT
 from coldcheck.ledger.heads import SignedTreeHead, verify_head
+from coldcheck.ledger.records import parse_record
 from coldcheck.ledger.tree import CompactRange, NodeId, coverage
-from coldcheck.service.ports import Problem, VerifyReport
+from coldcheck.service.ports import Anchor, Problem, VerifyReport
 
 __all__ = ["CHUNK", "Problem", "VerifyReport", "verify_store"]
 
@@ -120,11 +128,19 @@ class _Checkpoints:
     """Stored heads (in tree-size order) and the trusted head, checked as sizes are reached."""
 
     def __init__(
-        self, ledger: SqlLedger, public_key: bytes, trusted: SignedTreeHead | None
+        self,
+        ledger: SqlLedger,
+        public_key: bytes,
+        trusted: SignedTreeHead | None,
+        anchors: Sequence[Anchor] = (),
     ) -> None:
         self._iter: Iterator[SignedTreeHead] = ledger.heads()
         self._key = public_key
         self.trusted = trusted
+        self.anchors = list(anchors)
+        if trusted is not None:
+            self.anchors.append(Anchor(trusted.tree_size, trusted.root_hash, "the trusted head"))
+        self.chain = ChainCheck()
         self.checked = 0
         self.latest: SignedTreeHead | None = None
         self.last_good_size = 0
@@ -141,17 +157,20 @@ class _Checkpoints:
 
     def next_stop(self, after: int) -> int:
         """The next tree size greater than ``after`` at which something must be checked."""
-        stops = [-1]
+        stops = [-1, *(a.tree_size for a in self.anchors)]
         if self.next is not None:
             stops.append(self.next.tree_size)
-        if self.trusted is not None and self.trusted.tree_size > after:
-            stops.append(self.trusted.tree_size)
+        expected = self.chain.expected_head
+        if expected is not None:
+            stops.append(expected)
         candidates = [s for s in stops if s > after]
         return min(candidates) if candidates else -1
 
     def check_at(self, size: int, root: bytes) -> None:
-        """Check the stored head and the trusted head for ``size`` entries, if any."""
+        """Check the stored head, the chain and the anchors for ``size`` entries, if any."""
         head = self.next
+        if self.chain.expected_head == size and (head is None or head.tree_size != size):
+            _chain(lambda: self.chain.missing_head(size))
         if head is not None and head.tree_size == size:
             try:
                 verify_head(head, self._key)
@@ -168,19 +187,28 @@ class _Checkpoints:
                         last=size - 1,
                     )
                 )
+            _chain(lambda: self.chain.head(head))
             self.checked += 1
             self.latest = head
             self.last_good_size = size
             self._advance()
-        trusted = self.trusted
-        if trusted is not None and trusted.tree_size == size and trusted.root_hash != root:
-            raise _Tampered(
-                Problem(
-                    None,
-                    f"the log does not extend the trusted head at tree size {size}: "
-                    "an entry before it was changed",
+        for anchor in self.anchors:
+            if anchor.tree_size == size and anchor.root_hash != root:
+                raise _Tampered(
+                    Problem(
+                        None,
+                        f"the log does not extend {anchor.source} at tree size {size}: "
+                        "an entry before it was changed (or the log was rewritten)",
+                    )
                 )
-            )
+
+
+def _chain(step: Callable[[], None]) -> None:
+    """Run a ``ChainCheck`` step; a break is the report's problem."""
+    try:
+        step()
+    except ChainBroken as exc:
+        raise _Tampered(Problem(exc.index, exc.what)) from None
 
 
 def verify_store(
@@ -189,6 +217,7 @@ def verify_store(
     trusted_head: SignedTreeHead | None = None,
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    anchors: Sequence[Anchor] = (),
 ) -> VerifyReport:
     """Re-hash and re-check every stored entry, node and head; stop at the first problem.
 
@@ -213,7 +242,16 @@ def verify_store(
                         f"but the log holds only {total} (newest entries deleted)",
                     )
                 )
-        checks = _Checkpoints(ledger, public_key_raw, trusted_head)
+        for anchor in anchors:
+            if anchor.tree_size > total:
+                raise _Tampered(
+                    Problem(
+                        total,
+                        f"missing: {anchor.source} covers {anchor.tree_size} entries but the"
+                        f" log holds only {total} (newest entries deleted, or the log cut back)",
+                    )
+                )
+        checks = _Checkpoints(ledger, public_key_raw, trusted_head, anchors)
         checks.check_at(0, EMPTY_ROOT)
         # The scan reads through the DBAPI cursor of this same connection and
         # transaction: SQLAlchemy's per-row result processing would cost more
@@ -241,6 +279,7 @@ def verify_store(
         finally:
             cursor.close()
         checked = cr.size
+        _chain(lambda: checks.chain.finish(checked))
         if checks.next is not None:
             raise _Tampered(
                 Problem(
@@ -271,8 +310,18 @@ def verify_store(
             root_hash=cr.root(),
             latest_head=None if checks is None else checks.latest,
             problem=exc.problem,
+            warnings=() if checks is None else tuple(checks.chain.warnings),
+            commits=0 if checks is None else checks.chain.commits,
         )
-    return VerifyReport(cr.size, checks.checked, cr.size, cr.root(), checks.latest)
+    return VerifyReport(
+        cr.size,
+        checks.checked,
+        cr.size,
+        cr.root(),
+        checks.latest,
+        warnings=tuple(checks.chain.warnings),
+        commits=checks.chain.commits,
+    )
 
 
 def _walk(
@@ -294,6 +343,7 @@ def _walk(
     stop = checks.next_stop(size)
     by_level: list[list[tuple[int, int, bytes]]] = [[] for _ in range(64)]
     sha256 = hashlib.sha256
+    chain = checks.chain
     try:
         for index, entry, stored_leaf in rows:
             h = sha256(b"\x00" + entry).digest()
@@ -307,17 +357,35 @@ def _walk(
                 i >>= 1
                 by_level[level].append((level, i, h))
             peaks.append(h)
+            if entry.startswith(b'{"at":'):
+                chain.event(index, entry)
+            else:
+                _record(chain, index, entry)
+                stop = checks.next_stop(size)  # a commit record: its head is due next
             size += 1
             if size == stop:
                 cr.size = size
                 checks.check_at(size, cr.root())
                 stop = checks.next_stop(size)
-    except _Tampered:
+    except (_Tampered, ChainBroken) as exc:
         # A stored node that went wrong earlier is the better (first) answer.
         _compare_nodes(by_level, [n for n in stored if _completed_by(n) < size + 1])
+        if isinstance(exc, ChainBroken):
+            raise _Tampered(Problem(exc.index, exc.what)) from None
         raise
     cr.size = size
     _compare_nodes(by_level, stored)
+
+
+def _record(chain: ChainCheck, index: int, entry: bytes) -> None:
+    """A record joins the chain check; an entry that is neither an event nor a record is
+    left to the heads and to the replay (which reports it)."""
+    try:
+        fields = parse_record(entry)
+    except LedgerError:
+        return
+    assert fields is not None
+    _chain(lambda: chain.record(index, fields))
 
 
 def _completed_by(node: tuple[int, int, bytes] | NodeId) -> int:

@@ -1,10 +1,16 @@
 """Everything derived from the log, checked against a replay or rebuilt from it.
 
 The ledger entries are the source of truth. The event index (``events``,
-``event_refs``), the read tables (``productions``, ``memberships``,
-``weapon_view``, ``lot_view``) and the snapshots are derived: ``check``
+``event_refs``), the subject index (``subject_index``), the read tables
+(``productions``, ``memberships``, ``weapon_view``, ``lot_view``), the
+snapshots and the audit trail's rows (``auth_events``) are derived: ``check``
 replays the log and names every row that differs; ``rebuild`` throws them
 away and writes them again from a replay. Both stream the log in order.
+
+The replay also checks the log's own records: every subject-index record must
+list exactly the positions its production's entries concern (decoded from the
+entries), and the accounts, their credential hashes and live sessions must be
+what the security records explain (``service.security_log``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
+from coldcheck.adapters.sql.evidence_tables import subject_index
 from coldcheck.adapters.sql.ledger_store import ledger_entries
 from coldcheck.adapters.sql.tables import (
     event_refs,
@@ -29,8 +37,17 @@ from coldcheck.adapters.sql.tables import (
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ProductionId
 from coldcheck.domain.state import ProductionState, apply, empty_state
+from coldcheck.ledger.errors import LedgerError
+from coldcheck.ledger.records import (
+    SECURITY,
+    SUBJECT_INDEX,
+    IndexLink,
+    SubjectIndexRecord,
+    parse_record,
+)
 from coldcheck.service import views
 from coldcheck.service.envelope import decode_entry, refs
+from coldcheck.service.security_log import SecurityReplay
 
 Progress = Callable[[int], None]
 CHUNK = 5000
@@ -47,6 +64,69 @@ class Replay:
     count: int = 0
     keep_at: dict[ProductionId, int] = field(default_factory=dict)
     kept: dict[ProductionId, ProductionState] = field(default_factory=dict)
+    index_rows: list[dict[str, Any]] = field(default_factory=list)
+    security: SecurityReplay = field(default_factory=SecurityReplay)
+    problems: list[str] = field(default_factory=list)
+    """What is wrong with the log's own records (subject index)."""
+    _unindexed: dict[ProductionId, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
+    _last_index: dict[ProductionId, IndexLink] = field(default_factory=dict)
+
+    def add_record(self, seq: int, fields: dict[str, Any]) -> None:
+        """Fold one ledger record (commit records are the ledger check's business)."""
+        if fields.get("record") == SECURITY:
+            self.security.add(seq, fields)
+        elif fields.get("record") == SUBJECT_INDEX:
+            self._check_index(seq, fields)
+
+    def _check_index(self, seq: int, fields: dict[str, Any]) -> None:
+        try:
+            record = SubjectIndexRecord.from_fields(fields)
+        except LedgerError as exc:
+            self.problems.append(f"subject index at entry {seq}: malformed: {exc}")
+            return
+        pid = ProductionId(record.production)
+        where = f"subject index of {pid} at entry {seq}"
+        self.index_rows.append(
+            {
+                "seq": seq,
+                "production": pid,
+                "first": record.first,
+                "through": record.through,
+                "timestamp_ms": record.timestamp,
+            }
+        )
+        previous = self._last_index.get(pid)
+        if record.seq != seq:
+            self.problems.append(f"{where}: says it is entry {record.seq}")
+        if record.previous != previous:
+            self.problems.append(
+                f"{where}: names {record.previous} as the production's previous index, the"
+                f" log has {previous}"
+            )
+        expected_first = previous.through + 1 if previous is not None else 0
+        if record.first != expected_first:
+            self.problems.append(f"{where}: starts at {record.first}, not at {expected_first}")
+        pending = self._unindexed.get(pid, [])
+        covered = [(s, r) for s, r in pending if s <= record.through]
+        self._unindexed[pid] = [(s, r) for s, r in pending if s > record.through]
+        want: dict[str, list[int]] = {}
+        for s, subjects in covered:
+            for ref in subjects:
+                want.setdefault(ref, []).append(s)
+        have = {ref: list(p) for ref, p in record.subjects.items()}
+        if have != want:
+            for ref in sorted(set(have) | set(want)):
+                if have.get(ref, []) != want.get(ref, []):
+                    self.problems.append(
+                        f"{where}: lists {have.get(ref, [])} as the entries about {ref},"
+                        f" the entries themselves say {want.get(ref, [])}"
+                    )
+                    break
+        if record.final and self._unindexed[pid]:
+            first_left = self._unindexed[pid][0][0]
+            if first_left < seq:
+                self.problems.append(f"{where}: leaves entry {first_left} out")
+        self._last_index[pid] = record.link
 
     def add(self, seq: int, event: Event) -> None:
         """Fold one event."""
@@ -64,7 +144,9 @@ class Replay:
                 "at": event.at.isoformat(),
             }
         )
-        self.ref_rows.extend({"production": pid, "ref": r, "seq": seq} for r in sorted(refs(event)))
+        subjects = refs(event)
+        self.ref_rows.extend({"production": pid, "ref": r, "seq": seq} for r in sorted(subjects))
+        self._unindexed.setdefault(pid, []).append((seq, subjects))
         self.count += 1
 
     def read_rows(self) -> dict[str, list[dict[str, Any]]]:
@@ -85,8 +167,9 @@ class Replay:
         return out
 
 
-def stream_log(conn: Connection) -> Iterator[tuple[int, Event]]:
-    """Every ledger entry, decoded, in log order (read in chunks)."""
+def stream_log(conn: Connection) -> Iterator[tuple[int, Event | dict[str, Any] | str]]:
+    """Every ledger entry in log order: events decoded, records as their fields, and for an
+    entry that is neither, what is wrong with it."""
     after = -1
     while True:
         rows = conn.execute(
@@ -96,9 +179,18 @@ def stream_log(conn: Connection) -> Iterator[tuple[int, Event]]:
             .limit(CHUNK)
         ).all()
         for idx, entry in rows:
-            seq, event = decode_entry(bytes(entry))
+            try:
+                fields = parse_record(bytes(entry))
+                if fields is not None:
+                    yield int(idx), fields
+                    continue
+                seq, event = decode_entry(bytes(entry))
+            except (LedgerError, ValueError, KeyError, TypeError) as exc:
+                yield int(idx), f"entry {idx}: neither an event nor a ledger record ({exc})"
+                continue
             if seq != idx:
-                raise ValueError(f"entry {idx} says it is entry {seq}")
+                yield int(idx), f"entry {idx} says it is entry {seq}"
+                continue
             yield seq, event
         if len(rows) < CHUNK:
             return
@@ -112,10 +204,15 @@ def replay_log(
 ) -> Replay:
     """Fold the whole log, keeping each production's state at ``keep_at[production]``."""
     result = Replay(keep_at=keep_at or {})
-    for seq, event in stream_log(conn):
-        result.add(seq, event)
-        if progress is not None and result.count % CHUNK == 0:
-            progress(result.count)
+    for seen, (seq, item) in enumerate(stream_log(conn), start=1):
+        if isinstance(item, dict):
+            result.add_record(seq, item)
+        elif isinstance(item, str):
+            result.problems.append(item)
+        else:
+            result.add(seq, item)
+        if progress is not None and seen % CHUNK == 0:
+            progress(seen)
     return result
 
 
@@ -126,6 +223,7 @@ TABLES = {
     "memberships": (memberships, ("production", "person")),
     "weapon_view": (weapon_view, ("production", "tag")),
     "lot_view": (lot_view, ("production", "tag")),
+    "subject_index": (subject_index, ("seq",)),
 }
 
 
@@ -152,8 +250,13 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
         if fmt == SNAPSHOT_FORMAT
     }
     replay = replay_log(conn, progress, {pid: seq for pid, (seq, _) in saved.items()})
-    expected = {"events": replay.event_rows, "event_refs": replay.ref_rows, **replay.read_rows()}
-    problems: list[str] = []
+    expected = {
+        "events": replay.event_rows,
+        "event_refs": replay.ref_rows,
+        "subject_index": replay.index_rows,
+        **replay.read_rows(),
+    }
+    problems: list[str] = list(replay.problems)
     for name, (table, key) in TABLES.items():
         stored = _keyed([dict(r._mapping) for r in conn.execute(select(table))], key)
         want = _keyed(expected[name], key)
@@ -169,6 +272,17 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
         state = open_snapshot(mac_key, blob)
         if state is None or state != replay.kept.get(pid):
             problems.append(f"snapshot of {pid} at entry {seq}: differs from the log")
+    from coldcheck.adapters.sql.security_audit import account_tables
+
+    try:
+        tables = account_tables(conn)
+    except (ValueError, TypeError, SQLAlchemyError) as exc:
+        problems.append(
+            f"auth_events or users: a row cannot even be read ({type(exc).__name__}: {exc}):"
+            " it was edited outside coldcheck"
+        )
+    else:
+        problems += replay.security.differences(*tables)
     return problems
 
 
@@ -186,4 +300,9 @@ def rebuild(conn: Connection, progress: Progress | None = None) -> int:
     for name, rows in replay.read_rows().items():
         if rows:
             conn.execute(insert(TABLES[name][0]), rows)
+    if replay.index_rows:
+        conn.execute(insert(subject_index), replay.index_rows)
+    from coldcheck.adapters.sql.security_audit import rebuild_audit_rows
+
+    rebuild_audit_rows(conn, replay.security)
     return replay.count

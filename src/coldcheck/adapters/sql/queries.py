@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
+from coldcheck.adapters.sql.account_store import auth_events, users
 from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.subject_index_store import subject_index_records
 from coldcheck.adapters.sql.tables import event_refs, events, memberships, productions
 from coldcheck.domain.ids import PersonId, ProductionId
-from coldcheck.ledger.errors import OutOfRange
+from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.heads import SignedTreeHead
-from coldcheck.service.envelope import decode_entry
-from coldcheck.service.queries import LedgerEntry, ProductionSummary, TimelineItem
+from coldcheck.ledger.records import (
+    COMMIT,
+    SUBJECT_INDEX,
+    SubjectIndexRecord,
+    is_event_entry,
+    parse_record,
+)
+from coldcheck.service.envelope import decode_entry_with_channel
+from coldcheck.service.queries import (
+    LedgerEntry,
+    ProductionSummary,
+    SecurityEvent,
+    TimelineItem,
+)
 
 T = TypeVar("T")
+
+
+def _record_fields(entry: bytes) -> dict[str, Any]:
+    """A record's fields; empty for an event or an entry that is neither (served to nobody)."""
+    if is_event_entry(entry):
+        return {}
+    try:
+        return parse_record(entry) or {}
+    except LedgerError:
+        return {}
 
 
 class SqlReadModel:
@@ -90,8 +115,8 @@ class SqlReadModel:
         def run(c: Connection) -> list[TimelineItem]:
             out = []
             for (entry,) in c.execute(q):
-                seq, event = decode_entry(bytes(entry))
-                out.append(TimelineItem(seq, event))
+                seq, event, channel = decode_entry_with_channel(bytes(entry))
+                out.append(TimelineItem(seq, event, channel))
             return out
 
         return self._read(run)
@@ -108,6 +133,10 @@ class SqlReadModel:
         """The newest head signed before ``timestamp_ms``."""
         return self._read(lambda c: SqlLedger(c).latest_head_before(timestamp_ms))
 
+    def ledger_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        """The head signed at exactly ``tree_size`` entries."""
+        return self._read(lambda c: SqlLedger(c).head_at(tree_size))
+
     def ledger_entries(self, start: int, end: int) -> list[LedgerEntry]:
         """Entries ``start..end`` inclusive, each with its production."""
 
@@ -121,12 +150,57 @@ class SqlReadModel:
                     )
                 )
             }
-            return [
-                LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owners.get(s.index, "")))
-                for s in stored
-            ]
+            out = []
+            for s in stored:
+                owner, public = owners.get(s.index), False
+                if owner is None:
+                    fields = _record_fields(s.entry)
+                    kind = fields.get("record")
+                    public = kind == COMMIT
+                    owner = str(fields.get("production", "")) if kind == SUBJECT_INDEX else ""
+                out.append(LedgerEntry(s.index, s.entry, s.leaf_hash, ProductionId(owner), public))
+            return out
 
         return self._read(run)
+
+    def ledger_entries_at(self, indices: Sequence[int]) -> list[bytes]:
+        """The exact bytes of the entries at ``indices``, in that order."""
+
+        def run(c: Connection) -> list[bytes]:
+            found = {e.index: e.entry for e in SqlLedger(c).entries_at(indices)}
+            return [found[i] for i in indices]
+
+        return self._read(run)
+
+    def subject_index(self, production: ProductionId) -> list[SubjectIndexRecord]:
+        """Every subject-index record of the production, oldest first."""
+        return self._read(lambda c: subject_index_records(c, production))
+
+    def security_events(
+        self, start: datetime, end: datetime, kinds: Sequence[str]
+    ) -> list[SecurityEvent]:
+        """Security-log events of these kinds in [start, end], with the account's person."""
+        a = auth_events.c
+        q = (
+            select(a.seq, a.at, a.kind, a.login, a.detail, users.c.person_id)
+            .select_from(auth_events.outerjoin(users, users.c.id == a.user_id))
+            .where(a.at >= start, a.at <= end, a.kind.in_(list(kinds)))
+            .order_by(a.at, a.id)
+            .limit(10_000)
+        )
+        return self._read(
+            lambda c: [
+                SecurityEvent(
+                    None if r.seq is None else int(r.seq),
+                    r.at,
+                    r.kind,
+                    r.login,
+                    r.person_id,
+                    r.detail,
+                )
+                for r in c.execute(q)
+            ]
+        )
 
     def ledger_root(self, tree_size: int) -> bytes:
         """The Merkle tree hash of the first ``tree_size`` entries."""

@@ -10,6 +10,11 @@ Production states are cached per process, keyed by the position of the
 production's newest event; a transaction that finds the cache behind reads
 only the events after it (and, on a cold start, starts from the newest
 snapshot), so no request replays the whole history.
+
+A write transaction is ``begin`` (the stored log must be exactly the tree of the
+newest signed head; the commit's time), optionally ``write_subject_index``,
+``append``, ``seal`` (commit record and signed head), ``commit``: see
+``SqlLedger.prepare_commit`` / ``SqlLedger.seal``.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
+from coldcheck.adapters.sql import subject_index_store
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationStore
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
-from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.ledger_store import CommitBase, SqlLedger, ledger_entries
 from coldcheck.adapters.sql.tables import (
     event_refs,
     events,
@@ -43,9 +49,13 @@ from coldcheck.adapters.sql.tables import (
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ProductionId
 from coldcheck.domain.state import ProductionState, apply, empty_state
-from coldcheck.ledger.heads import SignedTreeHead
+from coldcheck.ledger.chain import from_ms, ms_of
+from coldcheck.ledger.errors import LedgerError
+from coldcheck.ledger.heads import SignedTreeHead, public_key_raw
 from coldcheck.service import views
-from coldcheck.service.envelope import decode_entry, encode_entry, refs
+from coldcheck.service.envelope import Channel, decode_entry, encode_entry, refs
+from coldcheck.service.errors import NotSigned
+from coldcheck.service.ports import IndexMark
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
@@ -128,6 +138,7 @@ class SqlUnitOfWork:
         self._lock: threading.RLock | None = None
         self.conn: Connection
         self._tx: RootTransaction | None = None
+        self._base: CommitBase | None = None
 
     def __enter__(self) -> Self:
         engine = self._engine.execution_options(**WRITE) if self._write else self._engine
@@ -174,6 +185,18 @@ class SqlUnitOfWork:
         found = self.conn.execute(select(events.c.production).where(events.c.seq == seq)).scalar()
         return found == production
 
+    def event_at(self, production: ProductionId, seq: int) -> Event | None:
+        """The event at log position ``seq`` when it is one of ``production``'s."""
+        entry = self.conn.execute(
+            select(ledger_entries.c.entry)
+            .join(events, events.c.seq == ledger_entries.c.idx)
+            .where(events.c.seq == seq, events.c.production == production)
+        ).scalar()
+        if entry is None:
+            return None
+        position, event = decode_entry(bytes(entry))
+        return event if position == seq and event.production == production else None
+
     def production_exists(self, production: ProductionId) -> bool:
         """True when the production has at least one event."""
         return self._last_seq(production) >= 0
@@ -215,17 +238,43 @@ class SqlUnitOfWork:
 
     # -- writing --------------------------------------------------------------
 
+    def begin(self, now: datetime) -> datetime:
+        """Check the stored log extends the newest signed head; the commit's time."""
+        if not self._write:
+            raise RuntimeError("begin needs a write unit of work")
+        try:
+            self._base = SqlLedger(self.conn).prepare_commit(public_key_raw(self._key), ms_of(now))
+        except LedgerError as exc:
+            raise NotSigned(f"the server refuses to sign: {exc}") from None
+        return from_ms(self._base.timestamp_ms)
+
+    def index_mark(self, production: ProductionId) -> IndexMark:
+        """Where the production's subject index stands."""
+        return subject_index_store.index_mark(self.conn, production)
+
+    def write_subject_index(self, production: ProductionId, at: datetime) -> int:
+        """Append subject-index records for the production's entries not indexed yet."""
+        if self._base is None:
+            raise RuntimeError("call begin first")
+        return subject_index_store.write_subject_index(self.conn, production, at)
+
     def append(
-        self, before: ProductionState, new_events: Sequence[Event], after: ProductionState
+        self,
+        before: ProductionState,
+        new_events: Sequence[Event],
+        after: ProductionState,
+        channel: Channel,
     ) -> list[int]:
         """Append ledger entries, index rows and read-table rows for ``new_events``."""
         if not self._write:
             raise RuntimeError("append needs a write unit of work")
+        if self._base is None:
+            raise RuntimeError("call begin first")
         if not new_events:
             return []
         ledger = SqlLedger(self.conn)
         size = ledger.size()
-        entries = [encode_entry(size + i, e) for i, e in enumerate(new_events)]
+        entries = [encode_entry(size + i, e, channel) for i, e in enumerate(new_events)]
         seqs = ledger.append(entries)
         self.conn.execute(
             insert(events),
@@ -268,9 +317,13 @@ class SqlUnitOfWork:
         """Challenges and confirmations in this same transaction."""
         return SqlConfirmationStore(self.conn)
 
-    def sign_head(self, now: datetime) -> SignedTreeHead:
-        """Sign and store a head over the whole log."""
-        return SqlLedger(self.conn).sign_and_store_head(self._key, int(now.timestamp() * 1000))
+    def seal(self, at: datetime) -> SignedTreeHead:
+        """Append the commit record and sign and store the head over the whole log."""
+        if self._base is None:
+            raise RuntimeError("call begin first")
+        if ms_of(at) != self._base.timestamp_ms:
+            raise ValueError("seal with the time begin gave")
+        return SqlLedger(self.conn).seal(self._base, self._key)
 
     def commit(self) -> None:
         """Commit; then let the cache move on to the new states."""

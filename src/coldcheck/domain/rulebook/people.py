@@ -376,5 +376,14 @@ def _correct(state: ProductionState, cmd: c.Correct) -> Decision:
     if not is_written(cmd.reason):
         reasons.append(because("R27", "say what was wrong and what is right."))
     return refuse(reasons) or [
-        Env(cmd)(ev.CorrectionRecorded, corrects=cmd.corrects, reason=cmd.reason)
+        Env(cmd)(
+            ev.CorrectionRecorded,
+            corrects=cmd.corrects,
+            reason=cmd.reason,
+            weapons=cmd.weapons,
+            lots=cmd.lots,
+            containers=cmd.containers,
+            incidents=cmd.incidents,
+            people=cmd.people,
+        )
     ]

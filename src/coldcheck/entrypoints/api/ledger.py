@@ -1,10 +1,12 @@
-"""The ledger over HTTP, shaped like Certificate Transparency: head, key, entries, proofs."""
+"""The ledger over HTTP, shaped like Certificate Transparency: head, key, entries, proofs,
+and the newest checkpoint in C2SP form (c2sp.org/tlog-checkpoint) with its cosignatures."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import PlainTextResponse
 
 from coldcheck.entrypoints.deps import AppDep, OptionalViewerDep
 from coldcheck.ledger.errors import LedgerError
@@ -28,10 +30,33 @@ def ledger_head(app: AppDep) -> dict[str, Any]:
     return head.to_json()
 
 
+@router.get(
+    "/ledger/checkpoint",
+    tags=["ledger"],
+    summary="The newest checkpoint (c2sp.org/tlog-checkpoint) with every cosignature held",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def ledger_checkpoint(app: AppDep) -> PlainTextResponse:
+    """The signed note: origin, tree size, base64 root, the log's signature, then every
+    witness cosignature held for it (c2sp.org/tlog-cosignature)."""
+    head = app.reads.ledger_head()
+    if head is None:
+        raise HTTPException(404, "The log is empty: no checkpoint has been signed yet.")
+    note = app.witnessing.cosigned_checkpoint(head)
+    return PlainTextResponse(note.decode("utf-8"), media_type="text/plain; charset=utf-8")
+
+
 @router.get("/ledger/key", tags=["ledger"], summary="The log's public key")
 def ledger_key(app: AppDep) -> dict[str, str]:
-    """Raw 32-byte Ed25519 public key and ``log_id`` = SHA-256 of it, base64."""
-    return {"public_key": b64(app.public_key), "log_id": b64(app.log_id)}
+    """Raw 32-byte Ed25519 public key, ``log_id`` = SHA-256 of it (base64), the log's
+    ``origin`` and its ``vkey`` in the signed-note form a witness is configured with."""
+    return {
+        "public_key": b64(app.public_key),
+        "log_id": b64(app.log_id),
+        "origin": app.identity.origin,
+        "vkey": app.identity.vkey,
+    }
 
 
 @router.get("/ledger/entries", tags=["ledger"], summary="Log entries start..end (inclusive)")
@@ -41,7 +66,8 @@ def ledger_entries(
     start: Annotated[int, Query(ge=0)],
     end: Annotated[int, Query(ge=0)],
 ) -> dict[str, Any]:
-    """At most 1000 entries. ``entry`` bytes only for members of that entry's production."""
+    """At most 1000 entries. ``entry`` bytes only for members of that entry's production;
+    a commit record (head links) for anyone, a security record for nobody."""
     if end < start:
         raise _bad(f"end ({end}) is before start ({start}).")
     if end - start + 1 > MAX_ENTRIES:
@@ -55,7 +81,7 @@ def ledger_entries(
     out = []
     for e in app.reads.ledger_entries(start, min(end, size - 1)):
         item: dict[str, Any] = {"index": e.index, "leaf_hash": b64(e.leaf_hash)}
-        if e.production in readable:
+        if e.public or (e.production and e.production in readable):
             item["entry"] = b64(e.entry)
         out.append(item)
     return {"entries": out}

@@ -24,7 +24,7 @@ from coldcheck.domain.status import (
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep
-from coldcheck.service.envelope import envelope
+from coldcheck.service.envelope import Channel, envelope
 
 router = APIRouter()
 
@@ -65,7 +65,7 @@ class NewProduction(BaseModel):
                     "company": "Mesa Pictures",
                     "location": "Ranch, New Mexico",
                     "time_zone": "America/Denver",
-                    "roles": ["producer", "armorer"],
+                    "roles": ["armorer"],
                     "settings": {
                         "blank_load_window_minutes": 15,
                         "armorer_capacity": 6,
@@ -114,6 +114,7 @@ def create_production(body: NewProduction, app: AppDep, viewer: ViewerDep) -> di
         time_zone=body.time_zone,
         roles=body.roles,
         settings=body.settings.to_domain(),
+        channel=Channel.api() if viewer.via == "bearer" else Channel.web(),
     )
     today = app.clock.now().astimezone(zone_of(body.time_zone)).date()
     return {**accepted_json(result), "still_needed": list(still_needed(result.state, today))}
@@ -187,7 +188,10 @@ def timeline(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Events of the production, or of one weapon, lot or person, oldest first."""
-    return [envelope(item.seq, item.event) for item in app.reads.timeline(member.id, ref, limit)]
+    return [
+        envelope(item.seq, item.event, item.channel)
+        for item in app.reads.timeline(member.id, ref, limit)
+    ]
 
 
 @router.get("/productions/{production}/lots", tags=["queries"], summary="Ammunition lots")

@@ -81,20 +81,30 @@ def init(
             help="Another name or IP address of the cart for its HTTPS certificate; repeat.",
         ),
     ] = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            "--origin",
+            help="The log's name in its checkpoints, a schema-less URL such as"
+            " studio.example/coldcheck/dry-gulch (default: host name and log id); fixed once set.",
+        ),
+    ] = None,
 ) -> None:
-    """Create the data folder, the database (newest schema), the signing key and the cart's
-    HTTPS certificate."""
-    from coldcheck.bootstrap import init_data
+    """Create the data folder, the database (newest schema), the signing key, the log's
+    origin, the security log's baseline and the cart's HTTPS certificate."""
+    from coldcheck.bootstrap import InitRefused, init_data
 
     settings = _settings(ctx)
     try:
-        report = init_data(settings, address or ())
+        report = init_data(settings, address or (), origin)
+    except InitRefused as exc:
+        _fail(str(exc), EXIT_USAGE)
     except Exception as exc:
         _fail(f"could not initialise {settings.data_dir}: {exc}")
     if not report.changed:
         typer.echo(
             f"Already initialised: {report.data_dir} (schema {report.migrated_to},"
-            " signing key present). Nothing changed."
+            f" signing key present, origin {report.origin}). Nothing changed."
         )
         return
     if report.created_dir:
@@ -106,6 +116,13 @@ def init(
         )
     if report.created_key:
         typer.echo(f"Created ledger signing key {settings.key_path} (mode 0600)")
+    if report.set_origin:
+        typer.echo(f"The log's origin is {report.origin} (fixed from now on)")
+    if report.baseline is not None:
+        typer.echo(
+            "Started the security log with a baseline of the existing accounts and sessions"
+            f" (signed head at tree size {report.baseline.tree_size})"
+        )
     if report.created_tls:
         typer.echo(
             f"Made the cart's HTTPS certificate in {settings.tls_dir}"
@@ -127,7 +144,7 @@ def demo(
 
     settings = _settings(ctx)
     try:
-        app = build(settings)
+        app = build(settings, channel="demo")
     except NotInitialised as exc:
         _fail(str(exc))
     try:
@@ -140,6 +157,11 @@ def demo(
             _fail(
                 f"the database already holds {names}; the demo loads only into an empty"
                 " database (use a new --data folder)"
+            )
+        if app.reads.ledger_head() is not None:
+            _fail(
+                "the log already holds records (accounts?); the demo writes yesterday's"
+                " history and loads only into an empty database (use a new --data folder)"
             )
         people = load_demo(app)
     finally:
@@ -193,10 +215,18 @@ def serve(
 
 
 def _register_all() -> None:
-    from coldcheck.entrypoints.cli import backup, exchange, ledger, productions, reports, users
+    from coldcheck.entrypoints.cli import (
+        backup,
+        exchange,
+        ledger,
+        productions,
+        reports,
+        users,
+        witnesses,
+    )
     from coldcheck.witness.cli import witness_cli
 
-    for module in (ledger, exchange, reports, backup, users, productions):
+    for module in (ledger, exchange, reports, backup, users, productions, witnesses):
         module.register(cli)
     cli.add_typer(witness_cli, name="witness")
 

@@ -58,7 +58,7 @@ def open_app(ctx: typer.Context, as_json: bool = False) -> Iterator[App]:
     from coldcheck.bootstrap import NotInitialised, build
 
     try:
-        app = build(ctx.obj)
+        app = build(ctx.obj, channel=str(cli_channel()))
     except NotInitialised as exc:
         fail(str(exc), EXIT_FAILURE, as_json)
     try:
@@ -99,6 +99,24 @@ def stage_progress(
 
 
 # -- options and helpers the command groups share -------------------------------------
+
+
+def os_user() -> str:
+    """The operating-system user running this command (``unknown`` when it cannot be told)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in the environment and no passwd entry
+        return "unknown"
+
+
+def cli_channel() -> Any:
+    """The channel of entries this command writes: the command line, with the OS user."""
+    from coldcheck.service.envelope import Channel
+
+    return Channel.cli(os_user())
+
 
 ProductionOpt = Annotated[
     str | None,

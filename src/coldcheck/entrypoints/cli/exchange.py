@@ -15,6 +15,7 @@ from coldcheck.entrypoints.cli.common import (
     JsonOpt,
     ProductionOpt,
     actor_on,
+    cli_channel,
     fail,
     open_app,
     production_of,
@@ -104,7 +105,7 @@ def _run_import(
             )
             return
         try:
-            result = run_import(plan, app.custody)
+            result = run_import(plan, app.custody, cli_channel())
         except ImportInterrupted as exc:
             fail(
                 f"line {exc.line} was refused while writing (the production changed meanwhile);"

@@ -9,6 +9,7 @@ import typer
 from coldcheck.entrypoints.cli.common import (
     EXIT_USAGE,
     JsonOpt,
+    cli_channel,
     fail,
     open_app,
     refused,
@@ -88,6 +89,7 @@ def production_create(
                 time_zone=timezone,
                 roles=roles,
                 settings=Settings(compliance_contact=compliance_contact.strip()),
+                channel=cli_channel(),
             )
         except Refused as exc:
             refused(exc.reasons, as_json, "production create")

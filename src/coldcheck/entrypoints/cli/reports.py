@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -71,11 +70,35 @@ def _head_json(report: Any) -> dict[str, Any] | None:
         return None
     return {
         "tree_size": head.tree_size,
-        "root_hash_hex": head.root_hex,
+        "root_hash": head.root_b64,
+        "fingerprint": head.fingerprint,
         "signed_at": head.signed_at.isoformat(),
         "final": head.final,
-        "head": json.loads(head.qr_text),
+        "witnesses": list(head.witnesses),
+        "checkpoint": head.checkpoint,
+        "vkey": head.vkey,
     }
+
+
+def _closing(app: Any, head: Any) -> Any:
+    """The head with its checkpoint (and every cosignature held) and the log's vkey."""
+    from coldcheck.service.reports import ClosingCheckpoint
+
+    if head is None:
+        return None
+    note = app.witnessing.cosigned_checkpoint(head).decode("utf-8")
+    return ClosingCheckpoint(head, note, app.identity.vkey)
+
+
+def _security(app: Any, start: Any, end: Any) -> Any:
+    """The security log's PIN failures between two times (bounded to what a report shows)."""
+    from datetime import UTC, datetime
+
+    from coldcheck.service.reports import PIN_KINDS
+
+    lo = start or datetime(1970, 1, 1, tzinfo=UTC)
+    hi = end or app.clock.now()
+    return app.reads.security_events(lo, hi, PIN_KINDS)
 
 
 @report_cli.command("daily")
@@ -104,7 +127,7 @@ def report_daily(
 
         assert state.info is not None
         _, end = day_bounds(the_day, ZoneInfo(state.info.time_zone))
-        head = closing_head(app.reads, end if now >= end else None)
+        head = _closing(app, closing_head(app.reads, end if now >= end else None))
         try:
             report = daily_report(state, all_events(app, prod), the_day, now, head)
         except ReportError as exc:
@@ -136,7 +159,8 @@ def report_daily(
         [
             f"Daily armory log of {prod} for {the_day}: {target}"
             + (f" (CSV {csv_out})" if csv_out else ""),
-            f"  closing head: tree size {report.head.tree_size}, root {report.head.root_hex}"
+            f"  closing checkpoint: tree size {report.head.tree_size}, root"
+            f" {report.head.root_b64}, fingerprint {report.head.fingerprint}"
             if report.head
             else "  no signed head yet",
         ],
@@ -183,9 +207,20 @@ def report_custody(
         start = day_bounds(first, tz)[0] if first else None
         end = day_bounds(last, tz)[1] if last else None
         now = app.clock.now()
-        head = closing_head(app.reads, end if end is not None and now >= end else None)
+        head = _closing(
+            app, closing_head(app.reads, end if end is not None and now >= end else None)
+        )
         try:
-            report = custody_report(state, all_events(app, prod), ref, start, end, now, head)
+            report = custody_report(
+                state,
+                all_events(app, prod),
+                ref,
+                start,
+                end,
+                now,
+                head,
+                _security(app, start, end),
+            )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     target = out or Path(f"custody-{prod}-{ref}.pdf")
@@ -235,13 +270,17 @@ def report_incident(
         state = app.custody.state(prod)
         now = app.clock.now()
         try:
+            found = state.incidents.get(incident)  # type: ignore[call-overload]
+            span = timedelta(minutes=window)
+            security = _security(app, found.at - span, found.at + span) if found is not None else ()
             report = incident_report(
                 state,
                 all_events(app, prod),
                 incident,
-                timedelta(minutes=window),
+                span,
                 now,
-                closing_head(app.reads, None),
+                _closing(app, closing_head(app.reads, None)),
+                security,
             )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
@@ -291,7 +330,9 @@ def report_compliance(
         state = app.custody.state(prod)
         the_day = parse_day(day, "--day", as_json) or today_of(app, state)
         try:
-            report = day_compliance(state, app.reads, the_day, app.clock.now())
+            report = day_compliance(
+                state, app.reads, app.witnessing, app.identity.vkey, the_day, app.clock.now()
+            )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     target = out or Path(f"compliance-{prod}-{the_day}.pdf")

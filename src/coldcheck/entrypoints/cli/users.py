@@ -15,6 +15,7 @@ from coldcheck.entrypoints.cli.common import (
     JsonOpt,
     ProductionOpt,
     actor_on,
+    cli_channel,
     fail,
     open_app,
     production_of,
@@ -228,7 +229,13 @@ def user_grant(
                     )
                     ids[i].append(given.id)
             accepted = app.custody.grant_roles(
-                prod, PersonId(actor), person, user.display_name, roles, ids
+                prod,
+                PersonId(actor),
+                person,
+                user.display_name,
+                roles,
+                ids,
+                channel=cli_channel(),
             )
         except Refused as exc:
             refused(exc.reasons, as_json, "user grant")

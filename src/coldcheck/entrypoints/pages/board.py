@@ -99,6 +99,9 @@ class BoardPage(ProductionPage):
     scenes: tuple[str, ...]
     filters: Mapping[str, str]
     still_needed: tuple[str, ...] = ()
+    witnesses: str | None = None
+    """How far behind the witnesses' copy of the log is, in words (None: no witnesses)."""
+    witnesses_stale: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +119,10 @@ def board_page(app: App, member: Membership, request: Request) -> BoardPage:
     state = app.custody.state(member.id)
     day = today(app, member)
     q = request.query_params
+    fresh = app.witnessing.freshness()
     return BoardPage(
+        witnesses=fresh.words if fresh is not None else None,
+        witnesses_stale=fresh is not None and fresh.stale,
         **production_page(app, member, state, "board"),
         cards=tuple(board_cards(app, member, state, q)),
         total=sum(1 for w in state.weapons.values() if not w.retired),

@@ -150,7 +150,8 @@ TEMPLATES.env.globals["label_words"] = LABEL_WORDS
 TEMPLATES.env.globals["short_label"] = SHORT_LABEL
 
 #: What ``page`` adds to every context: the same on every page, never set by a route.
-CHROME = frozenset({"viewer", "csrf", "done"})
+#: ``fork_alert``: a witness reported that this log was forked or rewritten (red, everywhere).
+CHROME = frozenset({"viewer", "csrf", "done", "fork_alert"})
 
 
 # -- typed page contexts ---------------------------------------------------------------
@@ -329,10 +330,12 @@ def page(request: Request, ctx: Page, *, partial: str | None = None, status: int
         raise ValueError(f"{type(ctx).__name__} does not render {partial}")
     viewer: Viewer | None = getattr(request.state, "viewer", None)
     values = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    app: App | None = getattr(request.app.state, "coldcheck", None)
     values.update(
         viewer=viewer,
         csrf=viewer.session.csrf_token if viewer else "",
         done=DONE.get(request.query_params.get("ok", "")),
+        fork_alert=app.witnessing.fork_alert() if app is not None else None,
     )
     return TEMPLATES.TemplateResponse(request, partial or ctx.template, values, status_code=status)
 

@@ -67,7 +67,7 @@ def _guard(request: Request, app: App, member: Membership) -> date | Response:
 
 def _report(app: App, member: Membership, day: date) -> ComplianceReport:
     state = app.custody.state(member.id)
-    return day_compliance(state, app.reads, day, app.clock.now())
+    return day_compliance(state, app.reads, app.witnessing, app.identity.vkey, day, app.clock.now())
 
 
 @router.get("/p/{production}/reports", response_class=HTMLResponse)
@@ -80,7 +80,9 @@ def reports(request: Request, app: AppDep, member: PageMember) -> Response:
     ctx = ReportsPage(
         **production_page(app, member, state, "reports"),
         day=day,
-        report=day_compliance(state, app.reads, day, app.clock.now()),
+        report=day_compliance(
+            state, app.reads, app.witnessing, app.identity.vkey, day, app.clock.now()
+        ),
     )
     return page(request, ctx)
 

@@ -50,6 +50,7 @@ from coldcheck.entrypoints.pages.common import (
     texts,
     typed,
 )
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 
 router = APIRouter(include_in_schema=False)
@@ -240,7 +241,7 @@ def file_anonymously(app: App, production: ProductionId, words: str) -> Outcome:
         anonymous=True,
     )
     try:
-        app.custody.execute(command)
+        app.custody.execute(command, channel=Channel.web())
     except Refused as exc:
         return Outcome(exc.reasons)
     return Outcome()

@@ -36,6 +36,7 @@ from coldcheck.entrypoints.pages.common import (
 )
 from coldcheck.service.account_model import CredentialRefused, PinRefused, SessionKind
 from coldcheck.service.accounts import SignedIn
+from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.queries import ProductionSummary
 
@@ -148,6 +149,7 @@ def new_production(request: Request, app: AppDep, viewer: PageViewer, form: Form
             location=text(form, "location"),
             time_zone=text(form, "time_zone"),
             roles=roles,
+            channel=Channel.web(),
         )
     except ValueError as exc:
         reasons: tuple[Reason, ...] = (Reason("INPUT", str(exc)),)
