@@ -55,11 +55,34 @@ def _stop_work_lifted_v1(payload: Payload) -> Payload:
     return {**payload, "carried_over": [], "reason": ""}
 
 
+def _no_context(payload: Payload) -> Payload:
+    """→ issue 18: no scene, setup, take or rehearsal was recorded (None says so)."""
+    return {**payload, "context": None}
+
+
+def _loaded_v1(payload: Payload) -> Payload:
+    """v1 → v2: no take context and no authorising meeting were recorded."""
+    return {**payload, "context": None, "meeting": None}
+
+
+def _training_v1(payload: Payload) -> Payload:
+    """v1 → v2: no course, date or expiry was recorded."""
+    return {**payload, "course": "", "trained_on": None, "expires": None}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
     ("IncidentOpened", 1): _incident_opened_v1,
     ("StopWorkLifted", 1): _stop_work_lifted_v1,
+    ("WeaponHandedOver", 2): _no_context,
+    ("WeaponLoaded", 1): _loaded_v1,
+    ("WeaponTakenBack", 1): _no_context,
+    ("BlanksFired", 1): _no_context,
+    ("MisfireRecorded", 1): _no_context,
+    ("UnplannedDischargeRecorded", 1): _no_context,
+    ("IncidentOpened", 2): _no_context,
+    ("TrainingRecorded", 1): _training_v1,
 }
 
 

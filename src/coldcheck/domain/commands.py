@@ -47,6 +47,7 @@ from coldcheck.domain.model import (
     Settings,
     Severity,
     StorageLocation,
+    TakeContext,
     WeaponKind,
 )
 
@@ -162,6 +163,10 @@ class RecordTraining(BaseCommand):
     person: PersonId
     action: ActionType
     note: str = ""
+    course: str = ""
+    trained_on: date | None = None
+    expires: date | None = None
+    """After this date the training no longer counts (R14); None: no expiry was given."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -391,6 +396,9 @@ class LoadWeapon(BaseCommand):
     scene: SceneId | None = None
     take_at: datetime | None = None
     hammer_over: str | None = None
+    context: TakeContext | None = None
+    meeting: MeetingId | None = None
+    """The safety meeting that authorised a blank load (R17); None: the rules find it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,6 +426,7 @@ class HandOver(BaseCommand):
 
     weapon: WeaponId
     to: PersonId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -425,6 +434,7 @@ class TakeBack(BaseCommand):
     """An armorer takes a weapon back from whoever holds it (R08, R15)."""
 
     weapon: WeaponId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -433,6 +443,7 @@ class RecordFiring(BaseCommand):
 
     weapon: WeaponId
     positions: tuple[str, ...]
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -441,6 +452,7 @@ class RecordMisfire(BaseCommand):
 
     weapon: WeaponId
     position: str
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -450,6 +462,7 @@ class RecordUnplannedDischarge(BaseCommand):
     weapon: WeaponId
     position: str | None = None
     description: str = ""
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -510,6 +523,7 @@ class OpenIncident(BaseCommand):
     lots: tuple[LotId, ...] = ()
     scene: SceneId | None = None
     people: tuple[PersonId, ...] = ()
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

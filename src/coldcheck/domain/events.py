@@ -45,6 +45,7 @@ from coldcheck.domain.model import (
     Settings,
     Severity,
     StorageLocation,
+    TakeContext,
     WeaponKind,
 )
 
@@ -123,10 +124,16 @@ class DutyEnded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRecorded(BaseEvent):
+    """v2 adds the ``course``, the day of the training and its expiry (v1: none recorded)."""
+
     type_name: ClassVar[str] = "TrainingRecorded"
+    version: ClassVar[int] = 2
     person: PersonId
     action: ActionType
     note: str
+    course: str = ""
+    trained_on: date | None = None
+    expires: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,6 +339,7 @@ class WeaponLoaded(BaseEvent):
     """Rounds went in; ``announce`` is True for blanks: tell every screen on set (R13)."""
 
     type_name: ClassVar[str] = "WeaponLoaded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     container: ContainerId
     loads: tuple[PositionLoad, ...]
@@ -339,6 +347,10 @@ class WeaponLoaded(BaseEvent):
     take_at: datetime | None
     hammer_over: str | None
     announce: bool
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
+    meeting: MeetingId | None = None
+    """v2: the safety meeting that authorised a blank load (R17); None for other loads."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,44 +369,58 @@ class WeaponHandedOver(BaseEvent):
     v2: ``as_armorer`` says whether ``to`` took custody as an armorer (True) or
     as a performer (False); a person holding a performer role is a performer
     whatever else they hold. v1 entries have None: the receiver's armorer role
-    at the time decided, as it did then.
+    at the time decided, as it did then. v3: ``context`` (issue 18).
     """
 
     type_name: ClassVar[str] = "WeaponHandedOver"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     to: PersonId
     warnings: tuple[Reason, ...] = ()
     as_armorer: bool | None = None
+    context: TakeContext | None = None
+    """v3: scene, setup, take and rehearsal (issue 18); None when not given or before v3."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponTakenBack(BaseEvent):
     type_name: ClassVar[str] = "WeaponTakenBack"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     from_person: PersonId | None
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class BlanksFired(BaseEvent):
     type_name: ClassVar[str] = "BlanksFired"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     positions: tuple[str, ...]
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class MisfireRecorded(BaseEvent):
     type_name: ClassVar[str] = "MisfireRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     position: str
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class UnplannedDischargeRecorded(BaseEvent):
     type_name: ClassVar[str] = "UnplannedDischargeRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     position: str | None
     description: str
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -444,10 +470,11 @@ class WeaponQuarantineCleared(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentOpened(BaseEvent):
-    """v2 adds ``weapons`` (every weapon named, ``weapon`` first), ``scene`` and ``people``."""
+    """v2 adds ``weapons`` (every weapon named, ``weapon`` first), ``scene`` and ``people``;
+    v3 adds ``context`` (scene, setup, take, rehearsal)."""
 
     type_name: ClassVar[str] = "IncidentOpened"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     incident: IncidentId
     kind: str
     severity: Severity
@@ -457,6 +484,7 @@ class IncidentOpened(BaseEvent):
     weapons: tuple[WeaponId, ...]
     scene: SceneId | None
     people: tuple[PersonId, ...]
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

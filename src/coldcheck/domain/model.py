@@ -6,7 +6,7 @@ Choices made where DESIGN.md is silent:
   "armorer roles"; either needs an unexpired armorer permit to be qualified
   (R06, R26).  A permit is valid through the UTC date it expires on.
 * Settings are whole numbers (minutes, feet, seconds, hours) so they travel
-  as JSON unchanged.
+  as JSON unchanged; the one text setting is the compliance contact (R29).
 * ``Weapon.capacity`` counts magazine/tube/belt slots for actions that also
   have a chamber; for revolvers it is the number of chambers, for
   break-actions the number of barrels, for replicas 0.
@@ -129,6 +129,9 @@ class Settings:
     escalation_hours: int = 24
     overdue_minutes: int = 120
     passkeys_required_for_handoffs: bool = False
+    compliance_contact: str = ""
+    """Who answers for firearm safety compliance (California Labor Code §9153): a name and
+    how to reach them, one line. Required before the first weapon is issued (R29)."""
 
     @property
     def blank_load_window(self) -> timedelta:
@@ -320,6 +323,53 @@ class BoreFinding(StrEnum):
 
     CLEAR = "clear"
     OBSTRUCTED = "obstructed"
+
+
+@dataclass(frozen=True)
+class TakeContext:
+    """Where in the shooting a firearm event happened: scene, setup, take, rehearsal.
+
+    Every field is optional (None or ""): the record says what was said, never a guess.
+    On *Rust* the discharge happened during a rehearsal, which a record must be able to show.
+    """
+
+    scene: SceneId | None = None
+    setup: str = ""
+    take: int | None = None
+    rehearsal: bool | None = None
+
+    def words(self) -> str:
+        """``scene 41, setup 41A, take 3, rehearsal`` (only what was recorded)."""
+        parts = []
+        if self.scene:
+            parts.append(f"scene {self.scene}")
+        if self.setup:
+            parts.append(f"setup {self.setup}")
+        if self.take is not None:
+            parts.append(f"take {self.take}")
+        if self.rehearsal is True:
+            parts.append("rehearsal")
+        elif self.rehearsal is False:
+            parts.append("not a rehearsal")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """A person's training on an action type (R14, Labor Code §9156): course, date, expiry.
+
+    Training recorded before issue 18 has no course, date or expiry (all empty).
+    """
+
+    person: PersonId
+    action: ActionType
+    course: str
+    trained_on: date | None
+    expires: date | None
+
+    def expired_on(self, day: date) -> bool:
+        """True when the training had expired by ``day`` (valid through its expiry date)."""
+        return self.expires is not None and day > self.expires
 
 
 @dataclass(frozen=True)

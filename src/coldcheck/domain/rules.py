@@ -1,4 +1,4 @@
-"""The safety rules R01-R28: ``decide(state, command) -> list[Event] | Refusal``.
+"""The safety rules R01-R29: ``decide(state, command) -> list[Event] | Refusal``.
 
 Each rule is a small function named as a sentence that yields the
 :class:`Reason` s a command breaks; a handler runs every rule that guards its

@@ -73,6 +73,7 @@ from coldcheck.domain.model import (
     SafetyMeeting,
     SafetyReport,
     ScenePlan,
+    TrainingRecord,
     Weapon,
 )
 
@@ -288,6 +289,17 @@ class ProductionState:
     corrections: tuple[CorrectionNote, ...] = ()
     passkeys: Mapping[str, PasskeyRecord] = field(default_factory=dict)
     event_count: int = 0
+    training_records: tuple[TrainingRecord, ...] = ()
+    """The newest training of each person on each action, when it was recorded with a
+    course, date or expiry (v2); a newer training without them removes it. A plain
+    default, so that a state pickled before it existed reads as none (R14, §9156)."""
+
+    def training_for(self, person: PersonId, action: ActionType) -> TrainingRecord | None:
+        """The newest training of ``person`` on ``action`` if it has a course, date or expiry."""
+        for record in reversed(self.training_records):
+            if record.person == person and record.action is action:
+                return record
+        return None
 
     def name_of(self, person: PersonId | None) -> str:
         """A person's display name, or their id when unknown."""
@@ -425,7 +437,13 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, duties=_put(s.duties, e.person, duties))
         case ev.TrainingRecorded():
             trained = s.training.get(e.person, frozenset()) | {e.action}
-            return replace(s, training=_put(s.training, e.person, trained))
+            s = replace(s, training=_put(s.training, e.person, trained))
+            records = tuple(
+                r for r in s.training_records if not (r.person == e.person and r.action is e.action)
+            )
+            if e.course or e.trained_on or e.expires:
+                records += (TrainingRecord(e.person, e.action, e.course, e.trained_on, e.expires),)
+            return replace(s, training_records=records)
         case ev.PermitRecorded():
             kept = tuple(p for p in s.permits.get(e.person, ()) if p.kind is not e.kind)
             permit = Permit(e.kind, e.number, e.expires)

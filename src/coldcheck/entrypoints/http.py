@@ -178,7 +178,7 @@ def create_app(app: App) -> FastAPI:
         version=__version__,
         description=(
             "Custody of prop firearms and ammunition on set. Every accepted command is a"
-            " ledger entry; refusals name their safety rule (R01-R28)."
+            " ledger entry; refusals name their safety rule (R01-R29)."
         ),
     )
     web.state.coldcheck = app

@@ -42,6 +42,7 @@ from coldcheck.service.account_model import AccountStore
 from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
+    from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
 
@@ -410,6 +411,10 @@ class Documents(Protocol):
         self, report: DailyReport | CustodyReport | IncidentReport, path: Path, paper: str
     ) -> None:
         """Write a report as PDF on ``a4`` or ``letter`` paper."""
+        ...
+
+    def render_compliance(self, report: ComplianceReport, path: Path, paper: str) -> None:
+        """Write the §9153 compliance report as PDF on ``a4`` or ``letter`` paper."""
         ...
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:

@@ -11,6 +11,7 @@
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
 - ``passkeys`` your passkeys, enrolment and revocation, confirming with a passkey
+- ``reports``  the §9153 daily compliance report, on screen, PDF and CSV
 - ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
@@ -30,6 +31,7 @@ from coldcheck.entrypoints.pages import (
     mine,
     passkeys,
     people,
+    reports,
     safety,
     signin,
     status,
@@ -52,6 +54,7 @@ for _module in (
     safety,
     people,
     passkeys,
+    reports,
 ):
     router.include_router(_module.router)
 

@@ -43,9 +43,9 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason
-from coldcheck.domain.ids import PersonId
+from coldcheck.domain.ids import PersonId, SceneId
 from coldcheck.domain.localtime import zone_of
-from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.model import ARMORER_ROLES, Role, TakeContext
 from coldcheck.domain.state import Custody, ProductionState, StopWorkState
 from coldcheck.domain.status import (
     LoadLabel,
@@ -173,6 +173,8 @@ class Page:
     #: the newest alert's id when the page was made: its stream starts from there
     alert_id: str = ""
     nav: str = ""
+    #: the navigation offers the Reports screen (producer, armorers, 1st AD, safety supervisor)
+    reports_link: bool = False
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
         """The same page, listing every reason a form was refused."""
@@ -233,6 +235,10 @@ def allowed_commands(member: Membership) -> frozenset[str]:
     return frozenset(cls.__name__ for cls in COMMAND_ROLES if may_ask(member.roles, cls))
 
 
+#: Who sees the Reports screen (a performer's own record is on their own screen).
+REPORT_ROLES = frozenset({Role.PRODUCER, Role.FIRST_AD, Role.SAFETY_SUPERVISOR, *ARMORER_ROLES})
+
+
 def production_page(
     app: App, member: Membership, state: ProductionState | None = None, nav: str = ""
 ) -> dict[str, Any]:
@@ -252,6 +258,7 @@ def production_page(
         "name_of": st.name_of,
         "nav": nav,
         "can": allowed_commands(member),
+        "reports_link": bool(member.roles & REPORT_ROLES),
     }
 
 
@@ -356,6 +363,27 @@ def text(form: FormData, name: str, default: str = "") -> str:
     """One text field, stripped; ``default`` when absent."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else default
+
+
+def take_context(form: FormData, *, with_scene: bool = True) -> TakeContext | None:
+    """The take context typed into a firearm form (``take_scene``, ``take_setup``,
+    ``take_number``, ``take_rehearsal`` yes/no); None when nothing was typed (issue 18)."""
+    scene = text(form, "take_scene") if with_scene else ""
+    setup, number, rehearsal = (
+        text(form, n) for n in ("take_setup", "take_number", "take_rehearsal")
+    )
+    if not (scene or setup or number or rehearsal):
+        return None
+    if number and not number.isdigit():
+        raise ValueError(f"take {number[:20]!r}: type the take number in digits (1, 2, 3 ...).")
+    if rehearsal not in ("", "yes", "no"):
+        raise ValueError("say whether it was a rehearsal: yes or no.")
+    return TakeContext(
+        scene=SceneId(scene) if scene else None,
+        setup=setup,
+        take=int(number[:9]) if number else None,
+        rehearsal=None if not rehearsal else rehearsal == "yes",
+    )
 
 
 def texts(form: FormData, name: str) -> list[str]:

@@ -57,6 +57,7 @@ from coldcheck.entrypoints.pages.common import (
     done,
     page,
     production_page,
+    take_context,
     take_time,
     text,
     texts,
@@ -521,6 +522,7 @@ def load(tag: str, request: Request, app: AppDep, member: PostedMember, form: Fo
             "scene": SceneId(scene) if scene else None,
             "take_at": take_time(app, member, text(form, "take_at")),
             "hammer_over": text(form, "hammer_over") or None,
+            "context": take_context(form, with_scene=False),
         }
 
     result = attempt(app, member, c.LoadWeapon, build)
@@ -673,7 +675,11 @@ def fire(tag: str, request: Request, app: AppDep, member: PostedMember, form: Fo
     """RecordFiring."""
 
     def build() -> dict[str, Any]:
-        return {"weapon": WeaponId(tag.upper()), "positions": tuple(texts(form, "position"))}
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "positions": tuple(texts(form, "position")),
+            "context": take_context(form),
+        }
 
     result = attempt(app, member, c.RecordFiring, build)
     return _after(request, app, member, tag, result, "fired", lambda: fire_page(app, member, tag))
@@ -686,7 +692,11 @@ def misfire(
     """RecordMisfire; the weapon page then counts the wait down (R19)."""
 
     def build() -> dict[str, Any]:
-        return {"weapon": WeaponId(tag.upper()), "position": text(form, "position")}
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "position": text(form, "position"),
+            "context": take_context(form),
+        }
 
     result = attempt(app, member, c.RecordMisfire, build)
     return _after(request, app, member, tag, result, "misfire", lambda: fire_page(app, member, tag))
@@ -709,6 +719,7 @@ def discharge(
             "weapon": WeaponId(tag.upper()),
             "position": text(form, "position") or None,
             "description": text(form, "description"),
+            "context": take_context(form),
         }
 
     result = attempt(app, member, c.RecordUnplannedDischarge, build)
