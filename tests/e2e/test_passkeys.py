@@ -111,7 +111,8 @@ def test_a_passkey_enrolled_at_the_cart_confirms_a_handoff(
     handed = next(json.loads(e) for (e,) in rows if b"WeaponHandedOver" in e)
     (sig,) = handed["signatures"]
     assert sig["person"] == "rosa-lind" and handed["witnesses"] == ["dana-ortiz", "rosa-lind"]
-    assert json.loads(sig["command_json"])["fields"] == {"to": "rosa-lind", "weapon": "W-0002"}
+    fields = json.loads(sig["command_json"])["fields"]
+    assert fields == {"to": "rosa-lind", "weapon": "W-0002", "context": None}  # no take named
 
 
 def test_a_performer_confirms_a_handoff_on_her_own_phone(
