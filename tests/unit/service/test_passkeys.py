@@ -32,6 +32,7 @@ from coldcheck.service.envelope import Channel, decode_entry, encode_entry
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.passkeys import PasskeyService, check_signatures
 from coldcheck.service.ports import FixedClock
+from tests.factories import COMPLIANCE_CONTACT
 from tests.webauthn_device import Device, b64url, unb64url
 
 NOW = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)
@@ -203,7 +204,7 @@ def test_a_handoff_confirmed_with_a_passkey_keeps_the_assertion_in_its_entry(wor
     assert event.witnesses == (DANA, ROSA)
     (sig,) = event.signatures
     assert (sig.person, sig.credential) == (ROSA, device.credential)
-    assert json.loads(sig.command_json)["fields"] == {"to": ROSA, "weapon": W2}
+    assert json.loads(sig.command_json)["fields"] == {"to": ROSA, "weapon": W2, "context": None}
     stored = json.loads(world.db.entries[accepted.seqs[0]])
     assert stored["seq"] == accepted.seqs[0]
     assert stored["signatures"][0]["signature"] == sig.signature
@@ -318,7 +319,11 @@ def test_a_tampered_stored_assertion_fails_the_log_check(world: World):
 def test_a_production_requiring_passkeys_refuses_a_pin_only_handoff(world: World):
     world.custody.execute(
         world.cmd(
-            c.ChangeSettings, actor=TOM, settings=Settings(passkeys_required_for_handoffs=True)
+            c.ChangeSettings,
+            actor=TOM,
+            settings=Settings(
+                passkeys_required_for_handoffs=True, compliance_contact=COMPLIANCE_CONTACT
+            ),
         ),
         channel=Channel.web(),
     )
