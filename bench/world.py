@@ -25,6 +25,7 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.ids import PersonId, ProductionId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import BoreFinding, Finding, PermitKind, Role, WeaponKind
+from coldcheck.domain.model import Settings as ProductionSettings
 from coldcheck.service.account_model import SecretHasher
 from coldcheck.service.envelope import Channel
 from coldcheck.service.ports import FixedClock
@@ -161,6 +162,7 @@ def setup_commands(spec: Spec) -> Iterator[c.Command]:
         time_zone="UTC",
         actor_name="Pat Producer",
         roles=(Role.PRODUCER,),
+        settings=ProductionSettings(compliance_contact="Pat Producer, stage 4 office"),
     )
     people = [(AD, "Alex First-AD", Role.FIRST_AD)]
     people += [(armorer(i), f"Armorer {i}", Role.ARMORER) for i in range(spec.armorers)]

@@ -35,6 +35,7 @@ from coldcheck.domain.model import (
     Role,
     RoundCheck,
     RoundClass,
+    Settings,
     WeaponKind,
 )
 from coldcheck.domain.rules import decide
@@ -58,6 +59,8 @@ SAM = PersonId("sam")  # performer
 PRIYA = PersonId("priya")  # safety supervisor
 TOM = PersonId("tom")  # producer
 PROPS = PersonId("pat")  # crew (props)
+#: Who answers for firearm compliance (Labor Code §9153, R29).
+COMPLIANCE_CONTACT = "Tom Reyes, producer, +1 505 555 0190"
 
 PEOPLE: dict[PersonId, tuple[str, Role]] = {
     MARA: ("Mara Voss", Role.ARMORER),
@@ -275,6 +278,7 @@ def dry_gulch(*, with_scene: bool = True) -> Shoot:
         time_zone="America/Denver",
         actor_name="Tom Reyes",
         roles=(Role.PRODUCER,),
+        settings=Settings(compliance_contact=COMPLIANCE_CONTACT),
     )
     # The 1st AD first: every role that checks others is then given with Dana confirming.
     for person in (DANA, *(p for p in PEOPLE if p != DANA)):

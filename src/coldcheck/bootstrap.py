@@ -9,6 +9,7 @@ folder, even before a database exists.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,31 +20,37 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coldcheck.adapters import datafiles, keyfile, tls, witness_list
-from coldcheck.adapters.argon2 import Argon2Hasher
+from coldcheck.adapters.argon2 import Argon2Hasher, PepperedHasher, pin_pepper
 from coldcheck.adapters.documents import FileDocuments
 from coldcheck.adapters.sql import log_meta, migrate
 from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.audit import SqlLedgerAudit
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationTransactions
 from coldcheck.adapters.sql.engine import WRITE, make_engine
+from coldcheck.adapters.sql.held_store import SqlHeldReportTransactions
 from coldcheck.adapters.sql.queries import SqlReadModel
 from coldcheck.adapters.sql.security_log_store import write_baseline
+from coldcheck.adapters.sql.storage_health import probe_write, storage_health, watch_storage
 from coldcheck.adapters.sql.store import SqlUnitOfWorkFactory
 from coldcheck.adapters.sql.witness_store import SqlWitnessStore
+from coldcheck.adapters.webauthn import PyWebAuthn
 from coldcheck.adapters.witness_client import HttpWitnessClient
 from coldcheck.config import DB_FILE_NAME, Settings
+from coldcheck.domain.ids import PersonId
 from coldcheck.ledger.chain import ms_of
 from coldcheck.ledger.checkpoint import check_origin
 from coldcheck.ledger.heads import SignedTreeHead, log_id_for, public_key_raw
 from coldcheck.service import demo
-from coldcheck.service.account_model import SecretHasher
-from coldcheck.service.accounts import AccountService
-from coldcheck.service.alerts import AlertHub
+from coldcheck.service.account_model import PinHeld, SecretHasher
+from coldcheck.service.accounts import AccountService, Throttled
+from coldcheck.service.alerts import AlertHub, pin_held_alerts, throttle_alerts
 from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import CustodyService
 from coldcheck.service.demo import DemoPerson
 from coldcheck.service.evidence import EvidenceService
+from coldcheck.service.held_reports import HeldReports
+from coldcheck.service.passkeys import PasskeyService
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -167,12 +174,29 @@ class App:
     audit: LedgerAudit
     documents: Documents
     confirmations: ConfirmationService
+    held_reports: HeldReports
     identity: LogIdentity
     witnessing: WitnessService
     evidence: EvidenceService
+    passkeys: PasskeyService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
+    _probed_ok: float = field(default=0.0, repr=False)
+
+    @property
+    def public_hosts(self) -> tuple[str, ...]:
+        """The host names links and QR codes may use, first the one used for any other Host:
+        ``COLDCHECK_PUBLIC_HOSTS``, else the cart certificate's addresses (its LAN ones
+        first), the serving host and the loopback names."""
+        if self.settings.public_hosts:
+            return self.settings.public_hosts
+        loopback = ("localhost", "127.0.0.1", "::1")
+        cert = tuple(self.tls.addresses) if self.tls is not None else ()
+        lan = tuple(a for a in cert if a not in loopback)
+        host = self.settings.host
+        serving = (host,) if host not in ("0.0.0.0", "::", "") else ()
+        return tuple(dict.fromkeys(h.lower() for h in (*lan, *serving, *loopback, *cert)))
 
     @property
     def public_key(self) -> bytes:
@@ -183,6 +207,22 @@ class App:
     def log_id(self) -> bytes:
         """SHA-256 of the public key."""
         return log_id_for(self.public_key)
+
+    def try_write(self) -> str | None:
+        """Commit one real write (``/readyz``); None when it worked, else what is wrong and
+        what to do. A write that worked less than a second ago answers for itself (a flood
+        of ``/readyz`` does not queue writes in front of real commands), unless a storage
+        fault was seen since."""
+        now = time.monotonic()
+        if now - self._probed_ok < 1.0 and self.storage_problem() is None:
+            return None
+        answer = probe_write(self.engine)
+        self._probed_ok = now if answer is None else 0.0
+        return answer
+
+    def storage_problem(self) -> str | None:
+        """The last storage fault, until a write commits again (the status strip shows it)."""
+        return storage_health(self.engine).problem()
 
     def close(self) -> None:
         """Release the database connections (and a server's hold on the data folder)."""
@@ -278,14 +318,15 @@ def _open(
     except WitnessConfigError as exc:
         engine.dispose()
         raise NotInitialised(str(exc)) from None
+    watch_storage(engine)
     watched = datafiles.sqlite_file(settings)
     if watched is not None and watched.exists():
         datafiles.watch_database_file(engine, watched)
     clock = clock or SystemClock()
     alerts = AlertHub()
     uow = SqlUnitOfWorkFactory(engine, key)
-    identity = LogIdentity(origin, key)
     reads = SqlReadModel(engine)
+    identity = LogIdentity(origin, key)
     witnessing = WitnessService(
         witnesses,
         SqlWitnessStore(engine),
@@ -295,25 +336,62 @@ def _open(
         clock,
         timedelta(minutes=settings.witness_stale_minutes),
     )
+    now = clock.now
+
+    def pin_held(held: PinHeld) -> None:
+        where = [held.production] if held.production else []
+        where = where or [p.id for p in reads.productions_for(PersonId(held.person))]
+        alerts.publish(pin_held_alerts(held.person, where, now()))
+
+    def throttled(t: Throttled) -> None:
+        if t.kind == "login":  # the account's productions; an unknown login tells nobody
+            where = [p.id for p in reads.productions_for(PersonId(t.person))] if t.person else []
+            who = t.person or ""
+        else:  # a device: every production on this server
+            where, who = [p.id for p in reads.all_productions()], t.who
+        alerts.publish(throttle_alerts(t.kind, who, t.failures, t.until, where, now()))
+
     accounts = AccountService(
         SqlAccountTransactions(engine, key, channel, on_new_head=witnessing.poke),
         clock,
         hasher or Argon2Hasher(),
-        pin_hasher=pin_hasher or hasher or Argon2Hasher.for_pins(),
+        pin_hasher=PepperedHasher(
+            pin_hasher or hasher or Argon2Hasher.for_pins(),
+            pin_pepper(keyfile.private_raw(key)),
+        ),
         web_session_ttl=timedelta(hours=settings.session_hours),
+        on_pin_held=pin_held,
+        on_throttled=throttled,
     )
+    custody = CustodyService(uow, clock, alerts, on_new_head=witnessing.poke)
+    confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
     return App(
         settings=settings,
+        held_reports=HeldReports(
+            SqlHeldReportTransactions(engine),
+            custody.production_exists,
+            custody.state,
+            lambda command, channel: custody.execute(command, channel=channel),
+            clock.now,
+        ),
         engine=engine,
         signing_key=key,
         uow=uow,
-        custody=CustodyService(uow, clock, alerts, on_new_head=witnessing.poke),
+        custody=custody,
         reads=reads,
         accounts=accounts,
         alerts=alerts,
         audit=SqlLedgerAudit(engine, key, on_rebuilt=uow.cache.clear),
         documents=documents(settings),
-        confirmations=ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock),
+        confirmations=confirmations,
+        passkeys=PasskeyService(
+            custody,
+            confirmations,
+            SqlConfirmationTransactions(engine),
+            PyWebAuthn(),
+            clock,
+            reads=reads,
+        ),
         identity=identity,
         witnessing=witnessing,
         evidence=EvidenceService(uow, reads, identity, witnessing, clock),

@@ -39,6 +39,9 @@ class Settings:
     secure_cookies: bool = False
     session_hours: float = DEFAULT_SESSION_HOURS
     tls: bool = False
+    public_hosts: tuple[str, ...] = ()
+    """``COLDCHECK_PUBLIC_HOSTS``: the names and addresses links and QR codes may use
+    (empty: localhost, the loopback addresses, ``host`` and the cart certificate's)."""
     witnesses: str = ""
     """``COLDCHECK_WITNESSES``: comma-separated ``VKEY@URL`` of the witnesses to submit to."""
     witness_stale_minutes: int = DEFAULT_WITNESS_STALE_MINUTES
@@ -100,6 +103,15 @@ class Settings:
                 f"COLDCHECK_SESSION_HOURS={hours_text!r} must be a number of hours from"
                 f" {low} to {high:g} (e.g. 16 for a shoot day)"
             )
+        hosts = tuple(
+            h.strip().lower() for h in env.get("COLDCHECK_PUBLIC_HOSTS", "").split(",") if h.strip()
+        )
+        for h in hosts:
+            if len(h) > 253 or not all(ch.isalnum() or ch in ".-:" for ch in h):
+                raise ConfigError(
+                    f"COLDCHECK_PUBLIC_HOSTS: {h[:60]!r} is not a host name or IP address;"
+                    " list them separated by commas, e.g. cart.local,192.168.1.20"
+                )
         stale_text = env.get("COLDCHECK_WITNESS_STALE_MINUTES", str(DEFAULT_WITNESS_STALE_MINUTES))
         if not stale_text.isdigit() or not 1 <= int(stale_text) <= 10_080:
             raise ConfigError(
@@ -111,6 +123,7 @@ class Settings:
             raise ConfigError("COLDCHECK_WITNESSES is longer than 32000 characters")
         return cls(
             data_dir=Path(env.get("COLDCHECK_DATA", DEFAULT_DATA)),
+            public_hosts=hosts,
             session_hours=hours,
             witnesses=witnesses,
             witness_stale_minutes=int(stale_text),

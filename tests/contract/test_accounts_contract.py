@@ -666,3 +666,26 @@ def test_a_person_without_an_account_costs_a_pin_hash_too(store: AccountStore) -
     with pytest.raises(NoPinSet):
         steps.verify_pin(store, "P-4040", PIN, T0, "dry-gulch")
     assert counted == [PIN]
+
+
+def test_three_lock_periods_in_a_day_hold_the_pin_on_every_production_until_cleared(
+    accounts: AccountSteps, store: AccountStore
+) -> None:
+    from coldcheck.service.account_model import PIN_HELD_UNTIL, PinHeld
+
+    user = make_user(accounts, store)
+    at = T0
+    for n in range(3):
+        for _ in range(4):
+            with pytest.raises(WrongPin):
+                accounts.verify_pin(store, "P-0001", "9999", at, "P-1")
+        with pytest.raises(PinLocked) as locked:
+            accounts.verify_pin(store, "P-0001", "9999", at, "P-1")
+        assert isinstance(locked.value, PinHeld) == (n == 2)
+        at += PIN_LOCK_DURATION + timedelta(minutes=1)
+    assert store.pin_lockout(user.id, "*") == (0, PIN_HELD_UNTIL)
+    with pytest.raises(PinHeld):
+        accounts.verify_pin(store, "P-0001", PIN, at + timedelta(days=2), "P-2")
+    assert accounts.clear_pin_hold(store, user.id, at, "producer P-9 on P-1", "P-1")
+    assert accounts.verify_pin(store, "P-0001", PIN, at, "P-2") is True
+    assert AuthEventKind.PIN_HOLD_CLEARED in kinds(store, user)

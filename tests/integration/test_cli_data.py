@@ -186,7 +186,7 @@ def test_daily_report_has_custody_loads_firing_reconciliation_and_the_head_qr(
         "Dry Gulch",
         "W-0001",
         "handed to Jack Hale",
-        "confirmed: Dana Ortiz, Jack",
+        "confirmed: Dana Ortiz (PIN),",  # the line wraps before Jack Hale (PIN)
         "loaded with 4 blank(s) from L-0001 for scene 41",
         "misfire",
         "unplanned discharge",

@@ -230,7 +230,7 @@ def test_the_daily_log_says_closed_names_signers_marks_discrepancies_retired_and
     l1 = next(lot for lot in report.lots if lot.tag == L1)
     assert l1.conserved and not l1.balances and "L-0001" in l1.discrepancy
     assert next(w for w in report.weapons if w.tag == W5).retired
-    assert report.wrap.closed_by == "Mara Voss" and report.wrap.confirmed_by == "Tom Reyes"
+    assert report.wrap.closed_by == "Mara Voss" and report.wrap.confirmed_by == "Tom Reyes (PIN)"
     (fix,) = [r for r in report.events if r.event == "CorrectionRecorded"]
     assert "recorded: Weapon retired: W-0005 retired" in fix.what and "owner took it" in fix.what
     (meeting,) = [r for r in report.events if r.event == "SafetyMeetingHeld"]

@@ -61,6 +61,7 @@ COMMANDS = {
 }
 PUBLIC = {
     "/healthz",
+    "/readyz",
     "/api/v1/ledger/head",
     "/api/v1/ledger/key",
     "/api/v1/ledger/checkpoint",

@@ -16,6 +16,7 @@ from coldcheck.adapters.backup import DataFolder
 from coldcheck.service.ports import BackupReport, Progress, RestoreReport
 
 if TYPE_CHECKING:
+    from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.ports import Table
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
@@ -55,6 +56,12 @@ class FileDocuments:
             pdf.custody_pdf(report, path, paper)
         else:
             pdf.incident_pdf(report, path, paper)
+
+    def render_compliance(self, report: ComplianceReport, path: Path, paper: str) -> None:
+        """Write the §9153 compliance report as PDF."""
+        from coldcheck.adapters.compliance_pdf import compliance_pdf
+
+        compliance_pdf(report, path, paper)
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:
         """Write QR label sheets as PDF; the number of pages."""

@@ -63,6 +63,13 @@ def load_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def private_raw(key: Ed25519PrivateKey) -> bytes:
+    """The raw 32-byte private key (what the PIN pepper is derived from)."""
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
 def public_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     """The raw 32-byte public key (its SHA-256 is the log id)."""
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key

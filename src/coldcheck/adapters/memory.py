@@ -75,6 +75,11 @@ class MemoryConfirmations:
                 self.given[i] = replace(self.given[i], consumed_at=at, consumed_seq=seq)
             return len(fresh)
 
+    def confirmations_of(self, challenge_id: str) -> list[Confirmation]:
+        """Every confirmation given against this challenge, used or not."""
+        with self.lock:
+            return [c for c in self.given.values() if c.challenge == challenge_id]
+
     def delete_expired(self, now: datetime) -> int:
         """Forget challenges that expired a day ago and were never used."""
         with self.lock:
@@ -127,6 +132,9 @@ class _PendingConfirmations:
             ]
         self.pending.append((fresh, at, seq))
         return len(fresh)
+
+    def confirmations_of(self, challenge_id: str) -> list[Confirmation]:
+        return self._data.confirmations_of(challenge_id)
 
     def delete_expired(self, now: datetime) -> int:
         return self._data.delete_expired(now)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from coldcheck.service.account_model import (
     AuthEvent,
+    AuthEventKind,
     Credentials,
     LoginTaken,
     PersonAlreadyHasAccount,
@@ -136,6 +137,13 @@ class MemoryAccountStore:
                     self._creds[user_id], pin_failures=0, pin_locked_until=None
                 )
 
+    def set_pin_lock(self, user_id: str, production: str, until: datetime) -> None:
+        """Lock the PIN on this production key until ``until``."""
+        if not production:
+            raise ValueError("set_pin_lock needs a production key")
+        with self._lock:
+            self._lockouts[(user_id, production)] = (0, until)
+
     # -- sessions ----------------------------------------------------------
 
     def add_session(self, session: Session) -> None:
@@ -191,6 +199,17 @@ class MemoryAccountStore:
         with self._lock:
             found = [e for e in self._events if user_id is None or e.user_id == user_id]
         return found if limit is None else found[max(0, len(found) - limit) :]
+
+    def events_since(
+        self, user_id: str, since: datetime, kinds: frozenset[AuthEventKind]
+    ) -> list[AuthEvent]:
+        """One user's audit events of these kinds at or after ``since``, oldest first."""
+        with self._lock:
+            return [
+                e
+                for e in self._events
+                if e.user_id == user_id and e.kind in kinds and e.at >= since
+            ]
 
 
 class MemoryAccountTransactions:

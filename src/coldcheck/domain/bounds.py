@@ -74,6 +74,19 @@ LONG_FIELDS = frozenset(
     }
 )
 
+#: Text fields with a bound of their own (passkeys, issue 17: WebAuthn allows credential ids
+#: of up to 1023 bytes; an RSA COSE key is ~270 bytes; base64url is 4/3 of that).
+TEXT_LIMITS = {
+    "credential": 1400,
+    "public_key": 1400,
+    "authenticator_data": 1400,
+    "client_data_json": 4000,
+    "signature": 1400,
+    "command_json": 16000,
+    "nonce": 64,
+    "rp_id": 253,
+}
+
 #: Lists with their own bound.
 ITEM_LIMITS = {"rounds": MAX_LOT_COUNT, "protection": 20}
 
@@ -166,6 +179,8 @@ def text_limit(name: str, annotation: Any) -> int:
     base = _strip_optional(annotation)
     if base in ID_TYPES:
         return ID_LENGTH
+    if name in TEXT_LIMITS:
+        return TEXT_LIMITS[name]
     return LONG_TEXT if name in LONG_FIELDS else SHORT_TEXT
 
 

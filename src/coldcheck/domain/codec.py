@@ -28,6 +28,7 @@ from coldcheck.domain.ids import (
     ProductionId,
     WeaponId,
 )
+from coldcheck.domain.model import PasskeySignature
 
 JSON: TypeAlias = str | int | float | bool | list["JSON"] | dict[str, "JSON"] | None
 
@@ -54,15 +55,38 @@ def _stop_work_lifted_v1(payload: Payload) -> Payload:
     return {**payload, "carried_over": [], "reason": ""}
 
 
+def _no_context(payload: Payload) -> Payload:
+    """→ issue 18: no scene, setup, take or rehearsal was recorded (None says so)."""
+    return {**payload, "context": None}
+
+
+def _loaded_v1(payload: Payload) -> Payload:
+    """v1 → v2: no take context and no authorising meeting were recorded."""
+    return {**payload, "context": None, "meeting": None}
+
+
+def _training_v1(payload: Payload) -> Payload:
+    """v1 → v2: no course, date or expiry was recorded."""
+    return {**payload, "course": "", "trained_on": None, "expires": None}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
     ("IncidentOpened", 1): _incident_opened_v1,
     ("StopWorkLifted", 1): _stop_work_lifted_v1,
+    ("WeaponHandedOver", 2): _no_context,
+    ("WeaponLoaded", 1): _loaded_v1,
+    ("WeaponTakenBack", 1): _no_context,
+    ("BlanksFired", 1): _no_context,
+    ("MisfireRecorded", 1): _no_context,
+    ("UnplannedDischargeRecorded", 1): _no_context,
+    ("IncidentOpened", 2): _no_context,
+    ("TrainingRecorded", 1): _training_v1,
 }
 
 
-_COMMON = frozenset({"production", "at", "by", "witnesses"})
+_COMMON = frozenset({"production", "at", "by", "witnesses", "signatures"})
 
 
 def to_json(value: object) -> JSON:
@@ -185,6 +209,7 @@ def event_from_envelope(
     by: str | None,
     witnesses: list[str],
     payload: Payload,
+    signatures: list[Any] | None = None,
 ) -> Event:
     """Rebuild an event from its stored envelope (inverse of :func:`event_payload`)."""
     cls = EVENT_TYPES.get(type_name)
@@ -198,6 +223,8 @@ def event_from_envelope(
         "by": None if by is None else PersonId(by),
         "witnesses": tuple(PersonId(w) for w in witnesses),
     }
+    if signatures:
+        kwargs["signatures"] = _from_json(signatures, tuple[PasskeySignature, ...])
     for f in dataclasses.fields(cls):
         if f.name in _COMMON:
             continue

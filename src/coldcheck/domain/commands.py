@@ -38,6 +38,7 @@ from coldcheck.domain.model import (
     Finding,
     LockUpKind,
     LotCount,
+    PasskeySignature,
     PermitKind,
     PositionLoad,
     Role,
@@ -46,6 +47,7 @@ from coldcheck.domain.model import (
     Settings,
     Severity,
     StorageLocation,
+    TakeContext,
     WeaponKind,
 )
 
@@ -58,6 +60,7 @@ class BaseCommand:
     actor: PersonId | None
     at: datetime
     confirmations: frozenset[PersonId] = field(default_factory=frozenset)
+    signatures: tuple[PasskeySignature, ...] = ()
 
     def __post_init__(self) -> None:
         """Accept enum values given as their strings (``"blank"``) and any set of confirmers."""
@@ -160,6 +163,10 @@ class RecordTraining(BaseCommand):
     person: PersonId
     action: ActionType
     note: str = ""
+    course: str = ""
+    trained_on: date | None = None
+    expires: date | None = None
+    """After this date the training no longer counts (R14); None: no expiry was given."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -389,6 +396,9 @@ class LoadWeapon(BaseCommand):
     scene: SceneId | None = None
     take_at: datetime | None = None
     hammer_over: str | None = None
+    context: TakeContext | None = None
+    meeting: MeetingId | None = None
+    """The safety meeting that authorised a blank load (R17); None: the rules find it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -416,6 +426,7 @@ class HandOver(BaseCommand):
 
     weapon: WeaponId
     to: PersonId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,6 +434,7 @@ class TakeBack(BaseCommand):
     """An armorer takes a weapon back from whoever holds it (R08, R15)."""
 
     weapon: WeaponId
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -431,6 +443,7 @@ class RecordFiring(BaseCommand):
 
     weapon: WeaponId
     positions: tuple[str, ...]
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -439,6 +452,7 @@ class RecordMisfire(BaseCommand):
 
     weapon: WeaponId
     position: str
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -448,6 +462,7 @@ class RecordUnplannedDischarge(BaseCommand):
     weapon: WeaponId
     position: str | None = None
     description: str = ""
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -508,6 +523,7 @@ class OpenIncident(BaseCommand):
     lots: tuple[LotId, ...] = ()
     scene: SceneId | None = None
     people: tuple[PersonId, ...] = ()
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -601,6 +617,30 @@ class Correct(BaseCommand):
     people: tuple[PersonId, ...] = ()
 
 
+# -- passkeys (issue 17) -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolPasskey(BaseCommand):
+    """Record ``person``'s passkey: its credential id and COSE public key (base64url), for the
+    relying party ``rp_id``. The person enrols their own; an armorer enrols one for a person
+    present at the cart, that person confirming with their PIN."""
+
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokePasskey(BaseCommand):
+    """A lost or compromised passkey stops counting: an armorer and the producer together."""
+
+    credential: str
+    reason: str
+
+
 Command = (
     CreateProduction
     | ChangeSettings
@@ -650,5 +690,7 @@ Command = (
     | CloseDay
     | ResolveDiscrepancy
     | Correct
+    | EnrolPasskey
+    | RevokePasskey
 )
 """Any command ``decide`` accepts."""

@@ -134,6 +134,14 @@ def confirmation_slots(state: ProductionState, cmd: c.BaseCommand) -> tuple[Slot
             c.DestroyRounds() | c.ReturnLot() | c.SealRoundsAsEvidence() | c.SealWeaponAsEvidence()
         ):
             return (_disposition_witness(state, actor),)
+        case c.EnrolPasskey():
+            if cmd.person == actor or cmd.person not in state.people:
+                return ()
+            return (Slot("the person whose passkey it is, with their PIN", (cmd.person,)),)
+        case c.RevokePasskey():
+            wanted = (Role.PRODUCER,) if state.is_armorer(actor) else tuple(ARMORER_ROLES)
+            words = "the producer" if state.is_armorer(actor) else "an armorer"
+            return (Slot(f"{words}, revoking it together", _holding(state, wanted, but=(actor,))),)
         case c.UnloadWeapon() if cmd.disposition is Disposition.DESTROY:
             ws = state.weapons.get(cmd.weapon)
             rounds = ws is not None and any(

@@ -10,7 +10,7 @@ for programming and data errors only::
      └── InvalidEvent        an envelope could not be turned back into an event
           └── UnknownEventType
 
-Reason codes: ``R01``..``R28`` (DESIGN.md), ``INPUT`` (the command itself is
+Reason codes: ``R01``..``R29`` (DESIGN.md), ``INPUT`` (the command itself is
 malformed or names something unknown) and ``AUTH`` (the actor's roles do not
 allow the command and no safety rule is more specific).
 """

@@ -37,6 +37,7 @@ from coldcheck.domain.model import (
     Disposition,
     Finding,
     LotCount,
+    PasskeySignature,
     PermitKind,
     PositionLoad,
     Role,
@@ -44,6 +45,7 @@ from coldcheck.domain.model import (
     Settings,
     Severity,
     StorageLocation,
+    TakeContext,
     WeaponKind,
 )
 
@@ -59,6 +61,7 @@ class BaseEvent:
     at: datetime
     by: PersonId | None
     witnesses: tuple[PersonId, ...] = ()
+    signatures: tuple[PasskeySignature, ...] = ()
 
 
 # -- production and people ---------------------------------------------------
@@ -121,10 +124,16 @@ class DutyEnded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRecorded(BaseEvent):
+    """v2 adds the ``course``, the day of the training and its expiry (v1: none recorded)."""
+
     type_name: ClassVar[str] = "TrainingRecorded"
+    version: ClassVar[int] = 2
     person: PersonId
     action: ActionType
     note: str
+    course: str = ""
+    trained_on: date | None = None
+    expires: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,6 +339,7 @@ class WeaponLoaded(BaseEvent):
     """Rounds went in; ``announce`` is True for blanks: tell every screen on set (R13)."""
 
     type_name: ClassVar[str] = "WeaponLoaded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     container: ContainerId
     loads: tuple[PositionLoad, ...]
@@ -337,6 +347,10 @@ class WeaponLoaded(BaseEvent):
     take_at: datetime | None
     hammer_over: str | None
     announce: bool
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
+    meeting: MeetingId | None = None
+    """v2: the safety meeting that authorised a blank load (R17); None for other loads."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -355,44 +369,58 @@ class WeaponHandedOver(BaseEvent):
     v2: ``as_armorer`` says whether ``to`` took custody as an armorer (True) or
     as a performer (False); a person holding a performer role is a performer
     whatever else they hold. v1 entries have None: the receiver's armorer role
-    at the time decided, as it did then.
+    at the time decided, as it did then. v3: ``context`` (issue 18).
     """
 
     type_name: ClassVar[str] = "WeaponHandedOver"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     to: PersonId
     warnings: tuple[Reason, ...] = ()
     as_armorer: bool | None = None
+    context: TakeContext | None = None
+    """v3: scene, setup, take and rehearsal (issue 18); None when not given or before v3."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponTakenBack(BaseEvent):
     type_name: ClassVar[str] = "WeaponTakenBack"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     from_person: PersonId | None
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class BlanksFired(BaseEvent):
     type_name: ClassVar[str] = "BlanksFired"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     positions: tuple[str, ...]
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class MisfireRecorded(BaseEvent):
     type_name: ClassVar[str] = "MisfireRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     position: str
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class UnplannedDischargeRecorded(BaseEvent):
     type_name: ClassVar[str] = "UnplannedDischargeRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     position: str | None
     description: str
+    context: TakeContext | None = None
+    """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -442,10 +470,11 @@ class WeaponQuarantineCleared(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentOpened(BaseEvent):
-    """v2 adds ``weapons`` (every weapon named, ``weapon`` first), ``scene`` and ``people``."""
+    """v2 adds ``weapons`` (every weapon named, ``weapon`` first), ``scene`` and ``people``;
+    v3 adds ``context`` (scene, setup, take, rehearsal)."""
 
     type_name: ClassVar[str] = "IncidentOpened"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     incident: IncidentId
     kind: str
     severity: Severity
@@ -455,6 +484,7 @@ class IncidentOpened(BaseEvent):
     weapons: tuple[WeaponId, ...]
     scene: SceneId | None
     people: tuple[PersonId, ...]
+    context: TakeContext | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -540,6 +570,29 @@ class CorrectionRecorded(BaseEvent):
     people: tuple[PersonId, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class PasskeyEnrolled(BaseEvent):
+    """``person``'s passkey (credential id, COSE public key, base64url) counts from here on;
+    ``by`` enrolled it (the person, or an armorer with the person's PIN as witness)."""
+
+    type_name: ClassVar[str] = "PasskeyEnrolled"
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyRevoked(BaseEvent):
+    """The passkey no longer confirms anything from here on (what it signed before stands)."""
+
+    type_name: ClassVar[str] = "PasskeyRevoked"
+    person: PersonId
+    credential: str
+    reason: str
+
+
 Event: TypeAlias = (
     ProductionCreated
     | SettingsChanged
@@ -591,6 +644,8 @@ Event: TypeAlias = (
     | DayClosed
     | DiscrepancyResolved
     | CorrectionRecorded
+    | PasskeyEnrolled
+    | PasskeyRevoked
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}

@@ -6,7 +6,7 @@ Choices made where DESIGN.md is silent:
   "armorer roles"; either needs an unexpired armorer permit to be qualified
   (R06, R26).  A permit is valid through the UTC date it expires on.
 * Settings are whole numbers (minutes, feet, seconds, hours) so they travel
-  as JSON unchanged.
+  as JSON unchanged; the one text setting is the compliance contact (R29).
 * ``Weapon.capacity`` counts magazine/tube/belt slots for actions that also
   have a chamber; for revolvers it is the number of chambers, for
   break-actions the number of barrels, for replicas 0.
@@ -128,6 +128,10 @@ class Settings:
     armorer_capacity: int = 6
     escalation_hours: int = 24
     overdue_minutes: int = 120
+    passkeys_required_for_handoffs: bool = False
+    compliance_contact: str = ""
+    """Who answers for firearm safety compliance (California Labor Code §9153): a name and
+    how to reach them, one line. Required before the first weapon is issued (R29)."""
 
     @property
     def blank_load_window(self) -> timedelta:
@@ -322,6 +326,53 @@ class BoreFinding(StrEnum):
 
 
 @dataclass(frozen=True)
+class TakeContext:
+    """Where in the shooting a firearm event happened: scene, setup, take, rehearsal.
+
+    Every field is optional (None or ""): the record says what was said, never a guess.
+    On *Rust* the discharge happened during a rehearsal, which a record must be able to show.
+    """
+
+    scene: SceneId | None = None
+    setup: str = ""
+    take: int | None = None
+    rehearsal: bool | None = None
+
+    def words(self) -> str:
+        """``scene 41, setup 41A, take 3, rehearsal`` (only what was recorded)."""
+        parts = []
+        if self.scene:
+            parts.append(f"scene {self.scene}")
+        if self.setup:
+            parts.append(f"setup {self.setup}")
+        if self.take is not None:
+            parts.append(f"take {self.take}")
+        if self.rehearsal is True:
+            parts.append("rehearsal")
+        elif self.rehearsal is False:
+            parts.append("not a rehearsal")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """A person's training on an action type (R14, Labor Code §9156): course, date, expiry.
+
+    Training recorded before issue 18 has no course, date or expiry (all empty).
+    """
+
+    person: PersonId
+    action: ActionType
+    course: str
+    trained_on: date | None
+    expires: date | None
+
+    def expired_on(self, day: date) -> bool:
+        """True when the training had expired by ``day`` (valid through its expiry date)."""
+        return self.expires is not None and day > self.expires
+
+
+@dataclass(frozen=True)
 class PositionLoad:
     """One round put into one position, from a lot."""
 
@@ -353,3 +404,23 @@ class LotCount:
     lot: LotId
     in_store: int
     spent_cases: int = 0
+
+
+@dataclass(frozen=True)
+class PasskeySignature:
+    """A confirmer's own passkey assertion (WebAuthn) over one challenge, kept on the entry.
+
+    ``command_json`` is the RFC 8785 JSON whose SHA-256 is the command's digest; the
+    WebAuthn challenge the authenticator signed is derived from that digest, ``log_size``
+    and ``nonce`` (``service.passkeys.webauthn_challenge``). The byte fields are base64url
+    without padding, exactly as the authenticator returned them.
+    """
+
+    person: PersonId
+    credential: str
+    authenticator_data: str
+    client_data_json: str
+    signature: str
+    command_json: str
+    log_size: int
+    nonce: str

@@ -1,4 +1,4 @@
-"""The safety rules R01-R28: ``decide(state, command) -> list[Event] | Refusal``.
+"""The safety rules R01-R29: ``decide(state, command) -> list[Event] | Refusal``.
 
 Each rule is a small function named as a sentence that yields the
 :class:`Reason` s a command breaks; a handler runs every rule that guards its
@@ -72,6 +72,7 @@ from coldcheck.domain.rulebook import (
     custody,
     evidence,
     loading,
+    passkeys,
     people,
     scenes,
     wrap,
@@ -93,7 +94,7 @@ from coldcheck.domain.state import ProductionState, apply
 __all__ = ["Decision", "Folded", "Reason", "Refusal", "RefusedAt", "decide", "decide_all"]
 
 #: The rule modules; importing them registers their handlers.
-RULE_MODULES = (people, ammunition, scenes, custody, loading, evidence, wrap)
+RULE_MODULES = (people, ammunition, scenes, custody, loading, evidence, wrap, passkeys)
 
 
 def confirmations_are_asked_for(state: ProductionState, cmd: c.Command) -> Reasons:
@@ -124,7 +125,12 @@ def decide(state: ProductionState, command: c.Command) -> Decision:
         ]
     )
     if basic is None:
-        basic = refuse(confirmations_are_asked_for(state, command))
+        basic = refuse(
+            [
+                *confirmations_are_asked_for(state, command),
+                *passkeys.passkey_signatures_count(state, command),
+            ]
+        )
     if basic is not None:
         return basic
     return handler(state, command)

@@ -73,6 +73,7 @@ from coldcheck.domain.model import (
     SafetyMeeting,
     SafetyReport,
     ScenePlan,
+    TrainingRecord,
     Weapon,
 )
 
@@ -245,6 +246,25 @@ class CorrectionNote:
 
 
 @dataclass(frozen=True)
+class PasskeyRecord:
+    """An enrolled passkey: whose, its COSE public key, who enrolled it and when, and when
+    it was revoked (None while it counts)."""
+
+    person: PersonId
+    credential: str
+    public_key: str
+    rp_id: str
+    label: str
+    enrolled_by: PersonId | None
+    enrolled_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
 class ProductionState:
     """Everything the rules need about one production."""
 
@@ -267,7 +287,19 @@ class ProductionState:
     days: Mapping[date, DayRecord] = field(default_factory=dict)
     armory_locked: bool = False
     corrections: tuple[CorrectionNote, ...] = ()
+    passkeys: Mapping[str, PasskeyRecord] = field(default_factory=dict)
     event_count: int = 0
+    training_records: tuple[TrainingRecord, ...] = ()
+    """The newest training of each person on each action, when it was recorded with a
+    course, date or expiry (v2); a newer training without them removes it. A plain
+    default, so that a state pickled before it existed reads as none (R14, §9156)."""
+
+    def training_for(self, person: PersonId, action: ActionType) -> TrainingRecord | None:
+        """The newest training of ``person`` on ``action`` if it has a course, date or expiry."""
+        for record in reversed(self.training_records):
+            if record.person == person and record.action is action:
+                return record
+        return None
 
     def name_of(self, person: PersonId | None) -> str:
         """A person's display name, or their id when unknown."""
@@ -385,6 +417,12 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, info=replace(s.info, settings=e.settings))
         case ev.PersonAdded():
             return replace(s, people=_put(s.people, e.person, Person(e.person, e.name)))
+        case ev.PasskeyEnrolled():
+            key = PasskeyRecord(e.person, e.credential, e.public_key, e.rp_id, e.label, e.by, e.at)
+            return replace(s, passkeys=_put(s.passkeys, e.credential, key))
+        case ev.PasskeyRevoked():
+            revoked = replace(s.passkeys[e.credential], revoked_at=e.at)
+            return replace(s, passkeys=_put(s.passkeys, e.credential, revoked))
         case ev.RoleAssigned():
             roles = s.roles.get(e.person, frozenset()) | {e.role}
             return replace(s, roles=_put(s.roles, e.person, roles))
@@ -399,7 +437,13 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, duties=_put(s.duties, e.person, duties))
         case ev.TrainingRecorded():
             trained = s.training.get(e.person, frozenset()) | {e.action}
-            return replace(s, training=_put(s.training, e.person, trained))
+            s = replace(s, training=_put(s.training, e.person, trained))
+            records = tuple(
+                r for r in s.training_records if not (r.person == e.person and r.action is e.action)
+            )
+            if e.course or e.trained_on or e.expires:
+                records += (TrainingRecord(e.person, e.action, e.course, e.trained_on, e.expires),)
+            return replace(s, training_records=records)
         case ev.PermitRecorded():
             kept = tuple(p for p in s.permits.get(e.person, ()) if p.kind is not e.kind)
             permit = Permit(e.kind, e.number, e.expires)

@@ -328,7 +328,7 @@ def days_blocking_issue(state: ProductionState, today: date) -> list[tuple[date,
 def still_needed(state: ProductionState, today: date) -> tuple[str, ...]:
     """What a production still lacks before the first weapon can be issued, in words.
 
-    The rules would refuse custody without these (R06, R12, R14, R21, R26); a new
+    The rules would refuse custody without these (R06, R12, R14, R21, R26, R29); a new
     production's first screen lists them so nobody learns it from a refusal.
     """
     from coldcheck.domain.model import ARMORER_ROLES, PermitKind, Role
@@ -355,4 +355,9 @@ def still_needed(state: ProductionState, today: date) -> tuple[str, ...]:
         out.append("Weapons: register them (Board, Register a weapon).")
     if not state.lots:
         out.append("Ammunition: receive the lots (Ammunition screen, R02).")
+    if not (state.info and state.info.settings.compliance_contact.strip()):
+        out.append(
+            "A compliance contact (California Labor Code §9153): the producer names one "
+            "in the production's settings (R29)."
+        )
     return tuple(out)

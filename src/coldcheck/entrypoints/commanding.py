@@ -100,7 +100,8 @@ def ask_confirmations(
 
 
 def give_confirmation(
-    app: App, member: Membership, challenge: str, person: str, pin: str
+    app: App, member: Membership, challenge: str, person: str, pin: str, client: str = ""
 ) -> Confirmation:
-    """``person`` confirms the challenge with their PIN (``Unconfirmed`` if refused)."""
-    return app.confirmations.confirm(member.id, challenge, person, pin)
+    """``person`` confirms the challenge with their PIN (``Unconfirmed`` if refused);
+    ``client``: the caller's address, whose wrong PINs are throttled."""
+    return app.confirmations.confirm(member.id, challenge, person, pin, client)

@@ -192,3 +192,30 @@ def posted_member(
 
 PageMember = Annotated[Membership, Depends(page_member)]
 PostedMember = Annotated[Membership, Depends(posted_member)]
+
+
+def client_of(request: Request) -> str:
+    """The caller's address (what sign-in and PIN throttles count per), or "" if unknown."""
+    return request.client.host if request.client is not None else ""
+
+
+def refuse_cross_site(request: Request, message: str) -> None:
+    """403 for a form post from another site: ``Sec-Fetch-Site: cross-site``, or an
+    ``Origin`` other than this server's (for forms that have no session's CSRF token yet:
+    the anonymous report form and sign-in)."""
+    origin = request.headers.get("origin", "null")
+    own = str(request.base_url).rstrip("/")
+    if request.headers.get("sec-fetch-site") == "cross-site" or origin not in ("null", own):
+        raise HTTPException(403, message)
+
+
+def public_base(request: Request, app: App) -> str:
+    """``scheme://host[:port]`` for links and QR codes: the request's Host when it names one
+    of ``app.public_hosts``, else the first of them (a forged Host never reaches a label)."""
+    allowed = app.public_hosts
+    host = (request.url.hostname or "").lower()
+    if host not in allowed:
+        host = allowed[0]
+    shown = f"[{host}]" if ":" in host else host
+    port = request.url.port
+    return f"{request.url.scheme}://{shown}{f':{port}' if port else ''}"

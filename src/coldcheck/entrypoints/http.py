@@ -136,7 +136,12 @@ def _wants_page(request: Request) -> bool:
     )
 
 
-ERROR_HEADINGS = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}
+ERROR_HEADINGS = {
+    401: "Sign in first",
+    403: "Not allowed",
+    404: "Not found",
+    503: "Cannot save now",
+}
 #: The status of each service error (``Refused`` has its own handler: 409 with every reason).
 SERVICE_STATUS: dict[type[ServiceError], int] = {
     NotFound: 404,
@@ -173,7 +178,7 @@ def create_app(app: App) -> FastAPI:
         version=__version__,
         description=(
             "Custody of prop firearms and ammunition on set. Every accepted command is a"
-            " ledger entry; refusals name their safety rule (R01-R28)."
+            " ledger entry; refusals name their safety rule (R01-R29)."
         ),
     )
     web.state.coldcheck = app
@@ -182,7 +187,7 @@ def create_app(app: App) -> FastAPI:
     def error(
         request: Request, status: int, detail: Any, headers: Mapping[str, str] | None = None
     ) -> Response:
-        if status in (401, 403, 404, 405, 413) and _wants_page(request):
+        if status in (401, 403, 404, 405, 413, 503) and _wants_page(request):
             heading = ERROR_HEADINGS.get(status, "Cannot do that")
             return pages.error_page(request, heading, str(detail), status)
         return JSONResponse(
@@ -246,6 +251,27 @@ def create_app(app: App) -> FastAPI:
     def healthz() -> dict[str, str]:
         """200 with the version and the kind of database."""
         return {"status": "ok", "version": __version__, "database": app.settings.database_kind}
+
+    @web.get(
+        "/readyz",
+        tags=["health"],
+        summary="Ready: a real write reaches the database",
+        responses={503: {"description": "The storage cannot take a write; says what to do"}},
+    )
+    def readyz() -> Response:
+        """200 when a write in the ``readiness`` table commits; 503 with what is wrong and
+        what to do (a full disk, a read-only data folder, a replaced database) otherwise."""
+        problem = app.try_write()
+        if problem is not None:
+            return JSONResponse(
+                {"status": "unavailable", "problem": problem},
+                status_code=503,
+                headers={"Retry-After": "30", "Cache-Control": "no-store"},
+            )
+        return JSONResponse(
+            {"status": "ready", "version": __version__, "database": app.settings.database_kind},
+            headers={"Cache-Control": "no-store"},
+        )
 
     web.include_router(api.router)
     web.include_router(pages.router)

@@ -23,10 +23,12 @@ Exceptions::
      │    └── PersonAlreadyHasAccount
      ├── UnknownUser
      ├── NoPinSet
+     ├── TriesThrottled         too many wrong tries from this device or for this login: wait
      └── CredentialRefused          the failure is recorded and committed before it is raised
           ├── InvalidCredentials
           ├── WrongPin(remaining_attempts)
           ├── PinLocked(until)
+          │    └── PinHeld           locked until the armorer or producer clears it
           └── PinRefused(person, cause)  one PIN of several, and why
 
 Nothing here logs a secret, and no value holds one in its ``repr``: hashes
@@ -40,7 +42,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
@@ -49,6 +51,10 @@ __all__ = [
     "LOGIN_PATTERN",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "PIN_HELD_UNTIL",
+    "PIN_HOLD_AFTER_LOCKS",
+    "PIN_HOLD_KEY",
+    "PIN_HOLD_WINDOW",
     "PIN_LOCK_DURATION",
     "PIN_MAX_FAILURES",
     "PIN_PATTERN",
@@ -72,11 +78,13 @@ __all__ = [
     "NoPinSet",
     "PersonAlreadyHasAccount",
     "PinFailure",
+    "PinHeld",
     "PinLocked",
     "PinRefused",
     "SecretHasher",
     "Session",
     "SessionKind",
+    "TriesThrottled",
     "UnknownUser",
     "User",
     "WrongPin",
@@ -94,6 +102,18 @@ PIN_MAX_FAILURES = 5
 
 PIN_LOCK_DURATION = timedelta(minutes=15)
 """How long a locked PIN refuses everything, even the right PIN."""
+
+PIN_HOLD_AFTER_LOCKS = 3
+"""Lock periods within ``PIN_HOLD_WINDOW`` after which the PIN is held (issue 15)."""
+
+PIN_HOLD_WINDOW = timedelta(hours=24)
+"""The window in which lock periods count towards a hold."""
+
+PIN_HOLD_KEY = "*"
+"""The ``pin_lockouts`` production key of a hold: it applies on every production."""
+
+PIN_HELD_UNTIL = datetime(9999, 12, 31, tzinfo=UTC)
+"""The lock time a hold is stored with: it ends only when someone clears it."""
 
 WEB_SESSION_TTL = timedelta(hours=16)
 """A page session lasts one shooting day (``COLDCHECK_SESSION_HOURS`` changes it)."""
@@ -173,6 +193,22 @@ class NoPinSet(AccountError):
     """The person has an account but no PIN (or no account at all)."""
 
 
+class TriesThrottled(AccountError):
+    """Too many wrong passwords or PINs for a login or from a client: nothing was checked.
+
+    ``retry_after`` is the whole seconds to wait; ``until`` when the next try is taken.
+    The words are the same whether the login exists or not.
+    """
+
+    def __init__(self, what: str, until: datetime, retry_after: int) -> None:
+        self.until = until
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many wrong {what}. Nothing was checked: try again in {retry_after} "
+            f"second{'' if retry_after == 1 else 's'} (at {until.strftime('%H:%M:%S')} UTC)."
+        )
+
+
 class CredentialRefused(AccountError):
     """A password or PIN was refused and the refusal was recorded: commit, then answer."""
 
@@ -207,6 +243,27 @@ class PinLocked(CredentialRefused):
             f"{until.strftime('%H:%M')} UTC. Wait until then; an administrator "
             "can set a new PIN to unlock it sooner."
         )
+
+
+class PinHeld(PinLocked):
+    """The PIN was locked ``PIN_HOLD_AFTER_LOCKS`` times within ``PIN_HOLD_WINDOW``: it stays
+    locked, on every production, until the armorer or the producer clears it.
+
+    ``newly`` is True on the try that set the hold (the service alerts them then);
+    ``person`` and ``production`` say whose PIN and where the last lock happened.
+    """
+
+    def __init__(self, person: str = "", production: str = "", *, newly: bool = False) -> None:
+        self.person = person
+        self.production = production
+        self.newly = newly
+        CredentialRefused.__init__(
+            self,
+            f"This PIN is locked after {PIN_HOLD_AFTER_LOCKS} lock periods within "
+            f"{int(PIN_HOLD_WINDOW.total_seconds() // 3600)} hours, until the armorer or "
+            "the producer clears it (coldcheck user clear-pin-hold). Ask them.",
+        )
+        self.until = PIN_HELD_UNTIL
 
 
 class PinRefused(CredentialRefused):
@@ -247,6 +304,9 @@ class AuthEventKind(StrEnum):
     PIN_CHANGED = "pin_changed"
     SESSION_OPENED = "session_opened"
     SESSION_REVOKED = "session_revoked"
+    PIN_HELD = "pin_held"
+    PIN_HOLD_CLEARED = "pin_hold_cleared"
+    SIGNIN_THROTTLED = "signin_throttled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +425,10 @@ class AccountStore(Protocol):
         """Zero the failure count and clear the lock on this production."""
         ...
 
+    def set_pin_lock(self, user_id: str, production: str, until: datetime) -> None:
+        """Lock the PIN on ``production`` (a non-empty key, e.g. ``PIN_HOLD_KEY``) until then."""
+        ...
+
     def add_session(self, session: Session) -> None:
         """Insert a session."""
         ...
@@ -395,6 +459,12 @@ class AccountStore(Protocol):
 
     def events(self, user_id: str | None = None, limit: int | None = None) -> list[AuthEvent]:
         """Audit events, oldest first; the latest ``limit`` if given; one user's if given."""
+        ...
+
+    def events_since(
+        self, user_id: str, since: datetime, kinds: frozenset[AuthEventKind]
+    ) -> list[AuthEvent]:
+        """One user's audit events of these kinds at or after ``since``, oldest first."""
         ...
 
 

@@ -25,6 +25,10 @@ from coldcheck.service.account_model import (
     MAX_PERSON_ID_LENGTH,
     MAX_TOKEN_LENGTH,
     MIN_PASSWORD_LENGTH,
+    PIN_HELD_UNTIL,
+    PIN_HOLD_AFTER_LOCKS,
+    PIN_HOLD_KEY,
+    PIN_HOLD_WINDOW,
     PIN_LOCK_DURATION,
     PIN_MAX_FAILURES,
     PIN_PATTERN,
@@ -43,6 +47,7 @@ from coldcheck.service.account_model import (
     LoginTaken,
     NoPinSet,
     PersonAlreadyHasAccount,
+    PinHeld,
     PinLocked,
     SecretHasher,
     Session,
@@ -214,6 +219,9 @@ class AccountSteps:
                 "(coldcheck user set-pin)."
             )
         where = f" on {production}" if production else ""
+        if store.pin_lockout(user.id, PIN_HOLD_KEY)[1] is not None:
+            self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, f"held{where}")
+            raise PinHeld(user.person_id, production)
         failures, locked = store.pin_lockout(user.id, production)
         if locked is not None and locked > now:
             self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, where.strip())
@@ -247,8 +255,83 @@ class AccountSteps:
                 user,
                 f"locked until {failure.locked_until.isoformat()}{where}",
             )
+            locks = self._locks_since_cleared(store, user.id, now)
+            if locks >= PIN_HOLD_AFTER_LOCKS:
+                store.set_pin_lock(user.id, PIN_HOLD_KEY, PIN_HELD_UNTIL)
+                self._event(
+                    store,
+                    now,
+                    AuthEventKind.PIN_HELD,
+                    user,
+                    f"held after {locks} lock periods within 24 hours{where}",
+                )
+                raise PinHeld(user.person_id, production, newly=True)
             raise PinLocked(failure.locked_until)
         raise WrongPin(PIN_MAX_FAILURES - failure.failures)
+
+    @staticmethod
+    def _locks_since_cleared(store: AccountStore, user_id: str, now: datetime) -> int:
+        """Lock periods of this PIN within ``PIN_HOLD_WINDOW``, after its last clearing."""
+        kinds = frozenset(
+            {AuthEventKind.PIN_LOCKED, AuthEventKind.PIN_HOLD_CLEARED, AuthEventKind.PIN_CHANGED}
+        )
+        locks = 0
+        for event in store.events_since(user_id, now - PIN_HOLD_WINDOW, kinds):
+            locks = locks + 1 if event.kind is AuthEventKind.PIN_LOCKED else 0
+        return locks
+
+    def pin_held(self, store: AccountStore, user_id: str) -> bool:
+        """True while the PIN is held (locked until the armorer or producer clears it)."""
+        return store.pin_lockout(self._user(store, user_id).id, PIN_HOLD_KEY)[1] is not None
+
+    def clear_pin_hold(
+        self, store: AccountStore, user_id: str, now: datetime, by: str, production: str = ""
+    ) -> bool:
+        """End a hold (and the lock on ``production``); False if the PIN was not held.
+
+        ``by`` says who cleared it (e.g. "armorer mara-voss on P-1"), recorded in the
+        audit trail; the lock periods before it no longer count towards a new hold.
+        """
+        now = _utc(now)
+        user = self._user(store, user_id)
+        if store.pin_lockout(user.id, PIN_HOLD_KEY)[1] is None:
+            return False
+        store.reset_pin_failures(user.id, PIN_HOLD_KEY)
+        store.reset_pin_failures(user.id, production)
+        self._event(store, now, AuthEventKind.PIN_HOLD_CLEARED, user, f"cleared by {by}")
+        return True
+
+    def record_throttle(
+        self,
+        store: AccountStore,
+        now: datetime,
+        kind: str,
+        who: str,
+        failures: int,
+        until: datetime,
+    ) -> None:
+        """Record that wrong tries began a wait (``kind``: login, client or pin)."""
+        now = _utc(now)
+        login: str | None = None
+        if kind == "login":
+            try:
+                login = normalise_login(who)
+            except InvalidLogin:
+                login = None
+            what = "wrong passwords for this login"
+        elif kind == "client":
+            what = f"wrong passwords from {who}"
+        else:
+            what = f"wrong PINs from {who}"
+        user = store.user_by_login(login) if login else None
+        self._event(
+            store,
+            now,
+            AuthEventKind.SIGNIN_THROTTLED,
+            user,
+            f"{failures} {what}; next try at {until.isoformat(timespec='seconds')}",
+            login,
+        )
 
     # -- sessions ----------------------------------------------------------
 

@@ -16,7 +16,7 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from coldcheck.domain.ids import PersonId
@@ -27,18 +27,27 @@ from coldcheck.service.account_model import (
     InvalidCredentials,
     InvalidLogin,
     NoPinSet,
+    PinHeld,
     PinRefused,
     SecretHasher,
     Session,
     SessionKind,
+    TriesThrottled,
     User,
     normalise_login,
 )
 from coldcheck.service.account_steps import AccountSteps
 from coldcheck.service.ports import AccountUnitOfWork, Clock
 from coldcheck.service.session_cache import SessionCache
+from coldcheck.service.throttle import (
+    LOGIN_THROTTLE,
+    PASSWORD_CLIENT_THROTTLE,
+    PIN_CLIENT_THROTTLE,
+    Throttle,
+    Waiting,
+)
 
-__all__ = ["AccountService", "SignedIn"]
+__all__ = ["AccountService", "SignedIn", "Throttled"]
 
 T = TypeVar("T")
 
@@ -57,6 +66,22 @@ class SignedIn:
         return f"SignedIn(user={self.user.login!r}, kind={self.session.kind.value!r})"
 
 
+class Throttled:
+    """A sign-in or PIN wait that just began: what for (``login``, ``client`` or ``pin``),
+    whose (the login, or the client address), how many failures, and the account if known."""
+
+    __slots__ = ("failures", "kind", "person", "until", "who")
+
+    def __init__(
+        self, kind: str, who: str, failures: int, until: datetime, person: str | None
+    ) -> None:
+        self.kind = kind
+        self.who = who
+        self.failures = failures
+        self.until = until
+        self.person = person
+
+
 class AccountService:
     """Accounts, sign-in, sessions and PIN checks; each call is one transaction."""
 
@@ -69,8 +94,15 @@ class AccountService:
         pin_hasher: SecretHasher | None = None,
         sessions: SessionCache | None = None,
         web_session_ttl: timedelta | None = None,
+        on_pin_held: Callable[[PinHeld], None] | None = None,
+        on_throttled: Callable[[Throttled], None] | None = None,
     ) -> None:
         self._tx = transactions
+        self._on_pin_held = on_pin_held
+        self._on_throttled = on_throttled
+        self.logins = Throttle(LOGIN_THROTTLE)
+        self.password_clients = Throttle(PASSWORD_CLIENT_THROTTLE)
+        self.pin_clients = Throttle(PIN_CLIENT_THROTTLE)
         self._clock = clock
         extra = {} if web_session_ttl is None else {"web_session_ttl": web_session_ttl}
         self.steps = AccountSteps(hasher, pin_hasher=pin_hasher, **extra)
@@ -84,6 +116,9 @@ class AccountService:
                 return work(store)
             except CredentialRefused as exc:
                 refused = exc  # leave the block normally: the failure is committed
+        held = refused.cause if isinstance(refused, PinRefused) else refused
+        if isinstance(held, PinHeld) and held.newly and self._on_pin_held is not None:
+            self._on_pin_held(held)  # after the commit: the alert never outruns the record
         raise refused
 
     # -- accounts ------------------------------------------------------------------
@@ -136,16 +171,55 @@ class AccountService:
 
     # -- signing in and out --------------------------------------------------------
 
-    def sign_in(self, login: str, password: str, kind: SessionKind) -> SignedIn:
-        """Check login and password and open a session; ``InvalidCredentials`` (committed)."""
+    def sign_in(self, login: str, password: str, kind: SessionKind, client: str = "") -> SignedIn:
+        """Check login and password and open a session; ``InvalidCredentials`` (committed).
+
+        Wrong passwords are throttled per login (known or not) and per ``client`` (the
+        caller's address): past the free tries, ``TriesThrottled`` says how long to wait,
+        and nothing is checked until then.
+        """
         now = self._clock.now()
+        login_key = "login:" + login.strip().lower()[:80]
+        client_key = "client:" + client[:64]
+        waits = [self.logins.waiting(login_key, now)]
+        if client:
+            waits.append(self.password_clients.waiting(client_key, now))
+        self._refuse_while_waiting(waits, now, "sign-ins for this login or from this device")
 
         def work(store: AccountStore) -> SignedIn:
             user = self.steps.authenticate(store, login, password, now)
             raw, session = self.steps.open_session(store, user, kind, now)
             return SignedIn(raw, session, user)
 
-        return self._recorded(work)
+        try:
+            signed = self._recorded(work)
+        except InvalidCredentials:
+            self._count(self.logins, login_key, now, "login", login.strip().lower()[:80])
+            if client:
+                self._count(self.password_clients, client_key, now, "client", client[:64])
+            raise
+        self.logins.succeeded(login_key)
+        return signed
+
+    @staticmethod
+    def _refuse_while_waiting(waits: Sequence[Waiting | None], now: datetime, what: str) -> None:
+        longest = max((w for w in waits if w is not None), key=lambda w: w.until, default=None)
+        if longest is not None:
+            raise TriesThrottled(what, longest.until, longest.seconds(now))
+
+    def _count(self, throttle: Throttle, key: str, now: datetime, kind: str, who: str) -> None:
+        """Count a failure; when it starts a wait, record it and tell the callback."""
+        began = throttle.failed(key, now)
+        if began is None:
+            return
+        person = None
+        if kind == "login":
+            user = self.user_by_login(who)
+            person = user.person_id if user is not None else None
+        with self._tx() as store:
+            self.steps.record_throttle(store, now, kind, who, began.failures, began.until)
+        if self._on_throttled is not None:
+            self._on_throttled(Throttled(kind, who, began.failures, began.until, person))
 
     def session_for_token(self, raw: str | None, kind: SessionKind) -> tuple[Session, User] | None:
         """The live session of a raw token of this kind, or None; cached for a few seconds."""
@@ -167,7 +241,7 @@ class AccountService:
             found = self.steps.resumable(store, raw, self._clock.now())
         return found[1] if found else None
 
-    def resume_session(self, raw: str | None, pin: str) -> SignedIn:
+    def resume_session(self, raw: str | None, pin: str, client: str = "") -> SignedIn:
         """Open a new page session for the ended one of ``raw`` with its person's PIN.
 
         The PIN is checked like any confirmation (a wrong one counts towards the lock and
@@ -189,7 +263,7 @@ class AccountService:
             token, new = self.steps.open_session(store, user, SessionKind.WEB, now)
             return SignedIn(token, new, user)
 
-        return self._recorded(work)
+        return self._pin_throttled(client, now, lambda: self._recorded(work))
 
     def revoke_session(self, raw: str | None) -> bool:
         """Sign out: end the session of this raw token at once; True if there was one."""
@@ -199,8 +273,36 @@ class AccountService:
 
     # -- PINs ------------------------------------------------------------------------
 
+    def pin_held(self, user_id: str) -> bool:
+        """True while this account's PIN is held until the armorer or producer clears it."""
+        with self._tx(write=False) as store:
+            return self.steps.pin_held(store, user_id)
+
+    def clear_pin_hold(self, user_id: str, by: str, production: str = "") -> bool:
+        """Clear a held PIN (recorded with ``by``); False when it was not held.
+
+        Who may clear it (the armorer or the producer of a production the person is on)
+        is checked by the caller, which knows the production's roles.
+        """
+        with self._tx() as store:
+            return self.steps.clear_pin_hold(store, user_id, self._clock.now(), by, production)
+
+    def _pin_throttled(self, client: str, now: datetime, check: Callable[[], T]) -> T:
+        """Run a PIN check unless ``client`` must wait; count its refusal against the client."""
+        key = "pin:" + client[:64]
+        if client:
+            self._refuse_while_waiting(
+                [self.pin_clients.waiting(key, now)], now, "PINs from this device"
+            )
+        try:
+            return check()
+        except CredentialRefused:
+            if client:
+                self._count(self.pin_clients, key, now, "pin", client[:64])
+            raise
+
     def verify_pins(
-        self, pins: Sequence[tuple[str, str]], production: str = ""
+        self, pins: Sequence[tuple[str, str]], production: str = "", client: str = ""
     ) -> frozenset[PersonId]:
         """Check ``(person, pin)`` pairs in one transaction; the people whose PIN was right.
 
@@ -208,6 +310,8 @@ class AccountService:
         refusal stops the check and is raised as ``PinRefused`` (whose PIN, and
         the ``WrongPin``, ``PinLocked`` or ``NoPinSet`` behind it) after the
         commit, so wrong and locked PINs count; PINs after it are not tried.
+        Refused PINs also count against ``client`` (the caller's address): past
+        the free tries it waits (``TriesThrottled``), whoever's PIN it types.
         """
         if not pins:
             return frozenset()
@@ -223,4 +327,4 @@ class AccountService:
                 confirmed.add(PersonId(person))
             return frozenset(confirmed)
 
-        return self._recorded(work)
+        return self._pin_throttled(client, now, lambda: self._recorded(work))

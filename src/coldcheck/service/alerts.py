@@ -65,6 +65,41 @@ def alerts_for(events: Sequence[Event], seqs: Sequence[int], state: ProductionSt
     return out
 
 
+def pin_held_alerts(person: str, productions: Sequence[str], at: datetime) -> list[Alert]:
+    """The alert each production of ``person`` gets when their PIN is held (issue 15): the
+    armorer or the producer must clear it; until then nobody can confirm with that PIN."""
+    message = (
+        f"PIN HELD — the PIN of {person} was locked again and again (someone may be guessing"
+        " it). It stays locked until the armorer or the producer clears it: "
+        "coldcheck user clear-pin-hold."
+    )
+    return [Alert(ProductionId(p), "pin_held", message, at, -1) for p in productions]
+
+
+def throttle_alerts(
+    kind: str, who: str, failures: int, until: datetime, productions: Sequence[str], at: datetime
+) -> list[Alert]:
+    """The ``sign_in_wait`` alert when wrong passwords or PINs began a wait (issue 15):
+    ``kind`` is login (``who``: the account's person), client or pin (``who``: an address)."""
+    when = until.strftime("%H:%M:%S")
+    if kind == "login":
+        message = (
+            f"SIGN-IN WAIT — {failures} wrong passwords for the account of {who}; its next"
+            f" try waits until {when} UTC. If that was not them, someone may be guessing."
+        )
+    elif kind == "client":
+        message = (
+            f"SIGN-IN WAIT — {failures} wrong passwords from the device at {who}; it waits"
+            f" until {when} UTC before the next try."
+        )
+    else:
+        message = (
+            f"PIN WAIT — {failures} wrong PINs from the device at {who}; it waits until"
+            f" {when} UTC before the next try."
+        )
+    return [Alert(ProductionId(p), "sign_in_wait", message, at, -1) for p in productions]
+
+
 @dataclass(frozen=True)
 class Numbered:
     """An alert as a stream sends it: ``id`` is ``<hub>-<n>``, ``n`` rising per hub."""

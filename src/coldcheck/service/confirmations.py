@@ -49,11 +49,12 @@ from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason, Refusal
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.localtime import zone_of
-from coldcheck.domain.model import Disposition
+from coldcheck.domain.model import Disposition, PasskeySignature
+from coldcheck.domain.rulebook.passkeys import PASSKEYS_REQUIRED
 from coldcheck.domain.rules import RefusedAt, decide, decide_all
 from coldcheck.domain.state import EMPTY, Load, ProductionState, WeaponState
 from coldcheck.ledger.canonical import canonical_json
-from coldcheck.service.account_model import PinRefused
+from coldcheck.service.account_model import PinRefused, TriesThrottled
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import (
@@ -93,21 +94,25 @@ def command_name(cls: type[c.BaseCommand]) -> str:
     return "".join(out)
 
 
-def command_digest(command: c.BaseCommand) -> str:
-    """SHA-256 (hex) of the RFC 8785 JSON of what the command asks: its name, production,
-    actor and own fields (not its time, not its confirmations)."""
+def command_document(command: c.BaseCommand) -> dict[str, Any]:
+    """What the command asks: its name, production, actor and own fields (not its time, not
+    its confirmations or signatures); its RFC 8785 JSON is what :func:`command_digest` hashes."""
     fields = {
         f.name: to_json(getattr(command, f.name))
         for f in dataclasses.fields(command)
         if f.name not in _BASE
     }
-    doc = {
+    return {
         "command": command_name(type(command)),
         "production": command.production,
         "actor": command.actor,
         "fields": fields,
     }
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def command_digest(command: c.BaseCommand) -> str:
+    """SHA-256 (hex) of the RFC 8785 JSON of :func:`command_document`."""
+    return hashlib.sha256(canonical_json(command_document(command))).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,10 @@ class ConfirmationService:
             ),
         )
         if isinstance(trial, Refusal):
-            raise Refused(trial)
+            # nobody has signed yet: the passkey policy is for the confirmations to answer
+            left = tuple(r for r in trial.reasons if not r.message.startswith(PASSKEYS_REQUIRED))
+            if left:
+                raise Refused(Refusal(left))
         people = tuple(sorted({p for slot in slots for p in slot.people}))
         challenge = Challenge(
             id=secrets.token_urlsafe(18),
@@ -201,7 +209,7 @@ class ConfirmationService:
         return IssuedChallenge(challenge, slots, names)
 
     def confirm(
-        self, production: ProductionId, challenge_id: str, person: str, pin: str
+        self, production: ProductionId, challenge_id: str, person: str, pin: str, client: str = ""
     ) -> Confirmation:
         """``person`` confirms the challenge with their PIN; ``Unconfirmed`` if they may not."""
         now = self._clock.now()
@@ -218,9 +226,11 @@ class ConfirmationService:
                 f"{', '.join(challenge.people) or 'nobody'}."
             )
         try:
-            self._accounts.verify_pins([(person, pin)], production=production)
+            self._accounts.verify_pins([(person, pin)], production=production, client=client)
         except PinRefused:
             raise Unconfirmed(_not_accepted(person)) from None
+        except TriesThrottled as exc:
+            raise Unconfirmed(str(exc)) from None
         confirmation = Confirmation(
             id=secrets.token_urlsafe(18),
             challenge=challenge.id,
@@ -272,11 +282,26 @@ def consume_confirmations(
     """The people whose confirmations ``ids`` are, checked against ``command``; ``Unconfirmed``
     if one is not for it. Marking them used is :meth:`ConfirmationStore.consume` (same
     transaction, after the rules accepted)."""
+    return consume_signed_confirmations(store, command, ids, before, at_this_point, now)[0]
+
+
+def consume_signed_confirmations(
+    store: ConfirmationStore,
+    command: Command,
+    ids: Sequence[str],
+    before: ProductionState,
+    at_this_point: ProductionState,
+    now: datetime,
+) -> tuple[frozenset[PersonId], tuple[PasskeySignature, ...]]:
+    """:func:`consume_confirmations`, and the passkey signatures among them, each with the
+    RFC 8785 JSON of the command it confirms (issue 17: the entry carries them)."""
     if len(ids) > MAX_CONFIRMATIONS or len(set(ids)) != len(ids):
         raise Unconfirmed(f"send each confirmation once, at most {MAX_CONFIRMATIONS}.")
     found = {conf.id: (conf, ch) for conf, ch in store.confirmations(ids)}
-    digest = command_digest(command)
+    document = canonical_json(command_document(command))
+    digest = hashlib.sha256(document).hexdigest()
     people: set[PersonId] = set()
+    signatures: list[PasskeySignature] = []
     for cid in ids:
         pair = found.get(cid)
         if pair is None:
@@ -310,7 +335,11 @@ def consume_confirmations(
                 "them to confirm it again as it is now."
             )
         people.add(conf.person)
-    return frozenset(people)
+        if conf.assertion is not None:
+            signatures.append(
+                dataclasses.replace(conf.assertion, command_json=document.decode("utf-8"))
+            )
+    return frozenset(people), tuple(sorted(signatures, key=lambda s: s.person))
 
 
 # -- what a confirmer reads -----------------------------------------------------------

@@ -43,7 +43,7 @@ from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.alerts import AlertHub, alerts_for
-from coldcheck.service.confirmations import consume_confirmations
+from coldcheck.service.confirmations import consume_signed_confirmations
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -123,8 +123,10 @@ class CustodyService:
             def prepare(state: ProductionState, command: Command) -> Command:
                 ids = asked.get(next(position))
                 if ids and store is not None:
-                    people = consume_confirmations(store, command, ids, before, state, now)
-                    command = dataclasses.replace(command, confirmations=people)
+                    people, signed = consume_signed_confirmations(
+                        store, command, ids, before, state, now
+                    )
+                    command = dataclasses.replace(command, confirmations=people, signatures=signed)
                 if isinstance(command, c.Correct):
                     command = _with_subjects(uow, command)
                 return fill_ids(state, dataclasses.replace(command, at=now))

@@ -36,6 +36,7 @@ from coldcheck.domain.model import (
     Role,
     RoundCheck,
     RoundClass,
+    Settings,
     WeaponKind,
 )
 from coldcheck.service.accounts import AccountService
@@ -146,6 +147,7 @@ def _script(
         time_zone=TIME_ZONE,
         actor_name="Tom Reyes",
         roles=(Role.PRODUCER,),
+        settings=Settings(compliance_contact="Tom Reyes, producer, +1 505 555 0190"),
     )
     # The 1st AD first: every role that checks others is then given with Dana confirming.
     for p in sorted(PEOPLE, key=lambda p: p.login != "dana"):
@@ -185,6 +187,9 @@ def _script(
             person=P[who],
             action=action,
             note="Safe handling and blank-fire briefing with Mara Voss",
+            course="Set firearm safety (Labor Code §9156), with Mara Voss",
+            trained_on=today - timedelta(days=7),
+            expires=date(today.year + 1, 12, 31),
         )
 
     weapons = (

@@ -6,6 +6,8 @@ lift it on read without rewriting the log), and ``channel``: how the command cam
 (:class:`Channel` — ``web``, ``api``, ``cli:<OS user>`` or ``demo``), so a reader can
 tell a person's own decision, made with their session or token, from an operator's at
 the command line (``--as``). Entries written before channels existed have none.
+An entry whose command was confirmed with a passkey also has ``signatures`` (issue 17: the
+confirmers' assertions); entries without one keep their exact bytes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs
+from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs, to_json
 from coldcheck.domain.events import Event
 from coldcheck.service.fastjson import canonical_json
 
@@ -95,8 +97,9 @@ def envelope(seq: int, event: Event, channel: Channel | None) -> dict[str, Any]:
     """The envelope dict of ``event`` at log position ``seq``, come in by ``channel``.
 
     (None only to show an entry written before channels existed; never written.)
+    ``signatures`` (the confirmers' passkey assertions, issue 17) only when there are some.
     """
-    return {
+    env: dict[str, Any] = {
         "seq": seq,
         "production": event.production,
         "type": event.type_name,
@@ -107,6 +110,9 @@ def envelope(seq: int, event: Event, channel: Channel | None) -> dict[str, Any]:
         "channel": None if channel is None else str(channel),
         "payload": event_payload(event),
     }
+    if event.signatures:
+        env["signatures"] = to_json(event.signatures)
+    return env
 
 
 def encode_entry(seq: int, event: Event, channel: Channel) -> bytes:
@@ -131,6 +137,7 @@ def decode_entry_with_channel(entry: bytes) -> tuple[int, Event, Channel | None]
         env["by"],
         env["witnesses"],
         env["payload"],
+        env.get("signatures"),
     )
     channel = env.get("channel")
     return int(env["seq"]), event, Channel.parse(channel) if isinstance(channel, str) else None

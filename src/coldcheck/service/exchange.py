@@ -103,11 +103,16 @@ MANIFEST_COLUMNS = (
 )
 MANIFEST_REQUIRED = ("item", "calibre")
 
+#: What a lot row of a return manifest adds: where the rounds received went (R05).
+#: ``count`` is what goes back (``on_hand``), so the manifest imports as the stock returned.
+RETURN_COUNTS = ("received", "fired", "destroyed", "returned", "evidence", "on_hand")
+RETURN_COLUMNS = (*MANIFEST_COLUMNS, *RETURN_COUNTS)
+
 COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "weapons": (WEAPON_COLUMNS, WEAPON_REQUIRED),
     "lots": (LOT_COLUMNS, LOT_REQUIRED),
     "people": (PEOPLE_COLUMNS, PEOPLE_REQUIRED),
-    "manifest": (MANIFEST_COLUMNS, MANIFEST_REQUIRED),
+    "manifest": (RETURN_COLUMNS, MANIFEST_REQUIRED),
 }
 """Per kind: every column a file may have (the export order), and the ones it must have."""
 
@@ -152,6 +157,9 @@ class ImportPlan:
     production: ProductionId
     rows: tuple[PlannedRow, ...]
     problems: tuple[RowProblem, ...]
+    skipped: tuple[tuple[int, str], ...] = ()
+    """Rows that change nothing, with why: a person already on the production as the row
+    says, a returned lot with nothing on hand."""
 
     @property
     def ok(self) -> bool:
@@ -184,6 +192,14 @@ class ImportResult:
 
 class FileError(Exception):
     """A file could not be read or written (the adapters raise subclasses); nothing changed."""
+
+
+class _Skip(str):
+    """A row that needs no command: why (a person already there as the row says, ...)."""
+
+
+#: What a row becomes: its commands, why it cannot be imported, or why it needs nothing.
+Parsed = list[Command] | list[Reason] | list[_Skip]
 
 
 class ImportInterrupted(Exception):
@@ -329,9 +345,7 @@ def _weapon_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reas
     return [command]
 
 
-def _lot_commands(
-    row: SourceRow, ctx: _Context, state: ProductionState
-) -> list[Command] | list[Reason]:
+def _lot_commands(row: SourceRow, ctx: _Context, state: ProductionState) -> Parsed:
     cells = _Cells(row)
     round_class = cells.enum(RoundClass, "round_class")
     blank_load = cells.enum(BlankLoad, "blank_load", required=False)
@@ -342,6 +356,24 @@ def _lot_commands(
         cells.reasons.append(_input("column 'supplier' is empty"))
     container = ContainerId(cells.text("container").upper())
     label = cells.text("container_label")
+    if any(column in row.values for column in RETURN_COUNTS):
+        counts = {column: cells.integer(column) for column in RETURN_COUNTS}
+        if count is not None and None not in counts.values():
+            gone = sum(counts[k] or 0 for k in ("fired", "destroyed", "returned", "evidence"))
+            if counts["received"] != gone + (counts["on_hand"] or 0):
+                cells.reasons.append(
+                    _input(
+                        f"received {counts['received']} is not fired + destroyed + returned + "
+                        f"evidence + on hand ({gone} + {counts['on_hand']}): the counts do not "
+                        "agree — ask the sender for a corrected manifest"
+                    )
+                )
+            elif count != counts["on_hand"]:
+                cells.reasons.append(
+                    _input(f"count {count} is not the {counts['on_hand']} on hand")
+                )
+            elif count == 0 and not cells.reasons:
+                return [_Skip(f"lot {cells.text('tag') or '(no tag)'}: nothing on hand")]
     if cells.reasons or round_class is None or count is None:
         return cells.reasons
     out: list[Command] = []
@@ -373,7 +405,7 @@ def _lot_commands(
     return out
 
 
-def _person_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reason]:
+def _person_commands(row: SourceRow, ctx: _Context, state: ProductionState) -> Parsed:
     cells = _Cells(row)
     person = cells.text("person", required=True)
     name = cells.text("name", required=True)
@@ -398,17 +430,29 @@ def _person_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reas
         return cells.reasons
     pid = PersonId(person)
     base = {"production": ctx.production, "actor": ctx.actor, "at": ctx.at}
-    out: list[Command] = [c.AddPerson(person=pid, name=name, **base)]  # type: ignore[arg-type]
+    out: list[Command] = []
+    known = state.people.get(pid)
+    if known is not None and known.name != name:
+        return [
+            _input(
+                f"{person} is already on the production as {known.name!r}, not {name!r} — "
+                "use that name, or another person id for someone else"
+            )
+        ]
+    if known is None:
+        out.append(c.AddPerson(person=pid, name=name, **base))  # type: ignore[arg-type]
+    held = state.roles.get(pid, frozenset())
     out.extend(
         c.AssignRole(person=pid, role=role, **base)  # type: ignore[arg-type]
         for role in dict.fromkeys(roles)
+        if role not in held
     )
+    if not out:
+        return [_Skip(f"{person}: already on the production with these roles")]
     return out
 
 
-def _manifest_commands(
-    row: SourceRow, ctx: _Context, state: ProductionState
-) -> list[Command] | list[Reason]:
+def _manifest_commands(row: SourceRow, ctx: _Context, state: ProductionState) -> Parsed:
     item = unneutralise(row.values.get("item", "")).strip().lower()
     if item in ("weapon", "weapons"):
         return _weapon_commands(row, ctx)
@@ -417,15 +461,13 @@ def _manifest_commands(
     return [_input(f"column 'item': '{item}' is not weapon or lot")]
 
 
-def _commands_for(
-    kind: str, row: SourceRow, ctx: _Context, state: ProductionState
-) -> list[Command] | list[Reason]:
+def _commands_for(kind: str, row: SourceRow, ctx: _Context, state: ProductionState) -> Parsed:
     if kind == "weapons":
         return _weapon_commands(row, ctx)
     if kind == "lots":
         return _lot_commands(row, ctx, state)
     if kind == "people":
-        return _person_commands(row, ctx)
+        return _person_commands(row, ctx, state)
     return _manifest_commands(row, ctx, state)
 
 
@@ -479,6 +521,7 @@ def plan_import(
         return ImportPlan(kind, state.production, (), tuple(problems))
     ctx = _Context(state.production, actor, at, house.strip())
     planned: list[PlannedRow] = []
+    skipped: list[tuple[int, str]] = []
     for row in table.rows:
         if row.problem:
             problems.append(RowProblem(row.line, (_input(row.problem),)))
@@ -486,6 +529,9 @@ def plan_import(
         if not any((v or "").strip() for v in row.values.values()):
             continue  # a blank line in a spreadsheet export
         parsed = _commands_for(kind, row, ctx, state)
+        if parsed and isinstance(parsed[0], _Skip):
+            skipped.append((row.line, str(parsed[0])))
+            continue
         if parsed and isinstance(parsed[0], Reason):
             problems.append(RowProblem(row.line, tuple(parsed)))  # type: ignore[arg-type]
             continue
@@ -497,9 +543,9 @@ def plan_import(
         state = outcome.state
         creates = tuple(x for x in (_creates(cmd) for cmd in done) if x)
         planned.append(PlannedRow(row.line, tuple(done), creates))
-    if not planned and not problems:
+    if not planned and not problems and not skipped:
         problems.append(RowProblem(0, (_input("the file has no data rows"),)))
-    return ImportPlan(kind, ctx.production, tuple(planned), tuple(problems))
+    return ImportPlan(kind, ctx.production, tuple(planned), tuple(problems), tuple(skipped))
 
 
 def run_import(plan: ImportPlan, custody: CustodyService, channel: Channel) -> ImportResult:
@@ -511,6 +557,8 @@ def run_import(plan: ImportPlan, custody: CustodyService, channel: Channel) -> I
     """
     if not plan.ok:
         raise ValueError("a plan with problems is never run")
+    if not plan.commands:  # every row was skipped: nothing to record, and nothing is
+        return ImportResult(plan.kind, plan.production, (), 0, None, None, None)
     lines = [row.line for row in plan.rows for _ in row.commands]
     try:
         accepted = custody.execute_batch(plan.commands, channel=channel)
@@ -547,6 +595,28 @@ def export_rows(kind: str, state: ProductionState) -> tuple[tuple[str, ...], lis
     raise ValueError(f"cannot export {kind!r}; choose weapons, lots or people")
 
 
+def return_manifest_rows(state: ProductionState) -> tuple[tuple[str, ...], list[list[str]]]:
+    """What goes back to the rental house, in the ``import manifest`` columns: every weapon
+    not retired, and every lot with where its rounds went (received, fired, destroyed,
+    returned, sealed as evidence) and ``count`` = what is on hand (in store and in weapons)."""
+    rows: list[list[str]] = []
+    for weapon_row in _weapon_rows(state):
+        cells = dict.fromkeys(RETURN_COLUMNS, "")
+        cells.update(zip(WEAPON_COLUMNS, weapon_row, strict=True))
+        cells["item"] = "weapon"
+        rows.append([cells[col] for col in RETURN_COLUMNS])
+    for tag in sorted(state.lots):
+        ls = state.lots[tag]
+        on_hand = ls.in_store + ls.in_weapons
+        cells = dict.fromkeys(RETURN_COLUMNS, "")
+        cells.update(zip(LOT_COLUMNS, _lot_row(state, tag), strict=True))
+        counts = (ls.lot.count, ls.fired, ls.destroyed, ls.returned, ls.evidence, on_hand)
+        cells.update(zip(RETURN_COUNTS, (str(n) for n in counts), strict=True))
+        cells.update(item="lot", count=str(on_hand))
+        rows.append([cells[col] for col in RETURN_COLUMNS])
+    return RETURN_COLUMNS, rows
+
+
 def _weapon_rows(state: ProductionState) -> list[list[str]]:
     rows = []
     for tag in sorted(state.weapons):
@@ -581,23 +651,23 @@ def lot_home(state: ProductionState, lot: LotId) -> ContainerId | None:
 
 
 def _lot_rows(state: ProductionState) -> list[list[str]]:
-    rows = []
-    for tag in sorted(state.lots):
-        lot = state.lots[tag].lot
-        home = lot_home(state, tag)
-        rows.append(
-            [
-                lot.id,
-                lot.round_class.value,
-                lot.blank_load.value if lot.blank_load else "",
-                lot.calibre,
-                lot.supplier,
-                str(lot.count),
-                home or "",
-                state.containers[home].container.label if home else "",
-            ]
-        )
-    return rows
+    return [_lot_row(state, tag) for tag in sorted(state.lots)]
+
+
+def _lot_row(state: ProductionState, tag: LotId) -> list[str]:
+    """A lot in the LOT_COLUMNS, ``count`` as received."""
+    lot = state.lots[tag].lot
+    home = lot_home(state, tag)
+    return [
+        lot.id,
+        lot.round_class.value,
+        lot.blank_load.value if lot.blank_load else "",
+        lot.calibre,
+        lot.supplier,
+        str(lot.count),
+        home or "",
+        state.containers[home].container.label if home else "",
+    ]
 
 
 def _people_rows(state: ProductionState) -> list[list[str]]:

@@ -68,6 +68,9 @@ COMMAND_ROLES: dict[type[c.BaseCommand], frozenset[Role] | None] = {
     c.CloseDay: ARMORY | frozenset({Role.PRODUCER}),
     c.ResolveDiscrepancy: ARMORY | frozenset({Role.PRODUCER}),
     c.Correct: ARMORY | SAFETY | frozenset({Role.PRODUCER}),
+    # a member enrols their own passkey; the rules say who may enrol another's
+    c.EnrolPasskey: None,
+    c.RevokePasskey: ARMORY | frozenset({Role.PRODUCER}),
 }
 
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.domain.model import PasskeySignature
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead, b64encode
 from coldcheck.ledger.records import IndexLink
@@ -41,6 +42,7 @@ from coldcheck.service.account_model import AccountStore
 from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
+    from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
 
@@ -220,7 +222,10 @@ class Challenge:
 
 @dataclass(frozen=True)
 class Confirmation:
-    """One person's confirmation of a challenge; used at most once (``consumed_at``)."""
+    """One person's confirmation of a challenge; used at most once (``consumed_at``).
+
+    ``assertion``: the person's passkey signature over the challenge (issue 17), or None
+    for a PIN typed on the cart (attested by the server only)."""
 
     id: str
     challenge: str
@@ -228,6 +233,7 @@ class Confirmation:
     at: datetime
     consumed_at: datetime | None = None
     consumed_seq: int | None = None
+    assertion: PasskeySignature | None = None
 
 
 # -- the ports -------------------------------------------------------------------------
@@ -255,6 +261,10 @@ class ConfirmationStore(Protocol):
     def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
         """Mark unused confirmations used by the command at log position ``seq``; how many
         were marked (fewer than asked when one was used meanwhile)."""
+        ...
+
+    def confirmations_of(self, challenge_id: str) -> list[Confirmation]:
+        """Every confirmation given against this challenge, used or not."""
         ...
 
     def delete_expired(self, now: datetime) -> int:
@@ -401,6 +411,10 @@ class Documents(Protocol):
         self, report: DailyReport | CustodyReport | IncidentReport, path: Path, paper: str
     ) -> None:
         """Write a report as PDF on ``a4`` or ``letter`` paper."""
+        ...
+
+    def render_compliance(self, report: ComplianceReport, path: Path, paper: str) -> None:
+        """Write the §9153 compliance report as PDF on ``a4`` or ``letter`` paper."""
         ...
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:

@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from coldcheck.domain import events as ev
+from coldcheck.domain.events import Event
 from coldcheck.domain.ids import IncidentId, ProductionId
 from coldcheck.domain.state import ProductionState, apply, empty_state
 from coldcheck.domain.status import label
@@ -169,6 +170,15 @@ def names_of(state: ProductionState, people: Iterable[str | None]) -> str:
     return ", ".join(state.name_of(p) for p in people if p)  # type: ignore[arg-type]
 
 
+def confirmers_of(state: ProductionState, e: Event) -> str:
+    """Who confirmed the event and how: "Rosa Lind (passkey), Dana Ortiz (PIN)" — a passkey
+    signature is the confirmer's own; a PIN is attested by the server only (issue 17)."""
+    signed = {sig.person for sig in e.signatures}
+    return ", ".join(
+        f"{state.name_of(p)} ({'passkey' if p in signed else 'PIN'})" for p in e.witnesses
+    )
+
+
 def timeline_row(
     item: TimelineItem, s: ProductionState, tz: ZoneInfo, about: str = ""
 ) -> TimelineRow:
@@ -182,7 +192,7 @@ def timeline_row(
         event=e.type_name,
         what=describe(e, s),
         by=s.name_of(e.by) if e.by else "anonymous",
-        confirmed_by=names_of(s, e.witnesses),
+        confirmed_by=confirmers_of(s, e),
         about=tuple(tags),
         highlight=bool(about) and about in refs(e),
     )

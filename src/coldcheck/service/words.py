@@ -10,6 +10,7 @@ from it); ``title`` is the event's kind in words ("Weapon loaded").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from coldcheck.domain import events as ev
@@ -38,7 +39,31 @@ def _witnessed(e: Event, s: ProductionState, words: str = "witnessed by") -> str
 
 
 def describe(e: Event, s: ProductionState) -> str:
-    """One plain sentence for an event, given the state just before it."""
+    """One plain sentence for an event, given the state just before it.
+
+    A firearm event recorded with its take context ends with it in brackets
+    (``[scene 41, setup 41A, take 3, rehearsal]``); a blank load names the
+    safety meeting that authorised it (R17).
+    """
+    return _sentence(e, s) + _take_words(e)
+
+
+def _take_words(e: Event) -> str:
+    """The take context (and a blank load's authorising meeting) of a firearm event."""
+    context = getattr(e, "context", None)
+    extra = ""
+    if isinstance(e, ev.WeaponLoaded) and e.meeting:
+        extra = f", authorised by safety meeting {e.meeting}"
+    if context is None:
+        return extra
+    own_scene = getattr(e, "scene", None)
+    if own_scene is not None and context.scene == own_scene:
+        context = replace(context, scene=None)
+    words = context.words()
+    return f"{extra} [{words}]" if words else extra
+
+
+def _sentence(e: Event, s: ProductionState) -> str:
     match e:
         case ev.ProductionCreated():
             return f"production {e.title} created"
@@ -49,7 +74,13 @@ def describe(e: Event, s: ProductionState) -> str:
         case ev.RoleEnded():
             return f"{s.name_of(e.person)} no longer {e.role.value.replace('_', ' ')}"
         case ev.TrainingRecorded():
-            return f"{s.name_of(e.person)} trained on {e.action.value.replace('_', ' ')}"
+            course = f" ({e.course})" if e.course else ""
+            when = f" on {e.trained_on}" if e.trained_on else ""
+            until = f", valid until {e.expires}" if e.expires else ""
+            return (
+                f"{s.name_of(e.person)} trained on {e.action.value.replace('_', ' ')}"
+                f"{course}{when}{until}"
+            )
         case ev.PermitRecorded():
             return f"{e.kind.value} permit {e.number} of {s.name_of(e.person)}, expires {e.expires}"
         case ev.WeaponRegistered():
@@ -187,6 +218,9 @@ def describe(e: Event, s: ProductionState) -> str:
             return f"discrepancy of {e.day} resolved: {e.resolution}"
         case ev.CorrectionRecorded():
             return f"correction of log #{e.corrects}: {e.reason}"
+        case ev.SettingsChanged():
+            contact = e.settings.compliance_contact
+            return "settings changed" + (f"; compliance contact: {contact}" if contact else "")
     return e.type_name
 
 

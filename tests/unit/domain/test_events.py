@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from coldcheck.domain import events as ev
-from coldcheck.domain.codec import UPCASTERS, event_from_envelope, event_payload, event_refs
+from coldcheck.domain.codec import (
+    UPCASTERS,
+    event_from_envelope,
+    event_payload,
+    event_refs,
+    to_json,
+)
 from coldcheck.domain.errors import InvalidEvent, Reason, UnknownEventType
 from coldcheck.domain.events import EVENT_TYPES
 from coldcheck.domain.model import PositionLoad
@@ -68,6 +74,7 @@ def envelope(e: Any) -> dict[str, Any]:
         by=e.by,
         witnesses=list(e.witnesses),
         payload=json.loads(json.dumps(event_payload(e))),
+        signatures=json.loads(json.dumps(to_json(e.signatures))),
     )
 
 
@@ -169,7 +176,8 @@ def test_a_v1_handoff_replays_as_it_did_then():
         **V1,
     )
     assert isinstance(e, ev.WeaponHandedOver) and e.as_armorer is None
-    assert ev.WeaponHandedOver.version == 2
+    assert e.context is None  # v3 (issue 18) upcasts it too
+    assert ev.WeaponHandedOver.version == 3
 
 
 def test_a_v1_incident_names_its_one_weapon_and_nothing_else():

@@ -396,6 +396,21 @@ class SqlAccountStore:
             update(users).where(users.c.id == user_id).values(pin_failures=0, pin_locked_until=None)
         )
 
+    def set_pin_lock(self, user_id: str, production: str, until: datetime) -> None:
+        """Lock the PIN on this production key until ``until`` (replacing its row)."""
+        if not production:
+            raise ValueError("set_pin_lock needs a production key")
+        self._conn.execute(
+            delete(pin_lockouts).where(
+                pin_lockouts.c.user_id == user_id, pin_lockouts.c.production == production
+            )
+        )
+        self._conn.execute(
+            insert(pin_lockouts).values(
+                user_id=user_id, production=production, failures=0, locked_until=until
+            )
+        )
+
     # -- sessions ----------------------------------------------------------
 
     def add_session(self, session: Session) -> None:
@@ -483,6 +498,31 @@ class SqlAccountStore:
                 detail=r["detail"],
             )
             for r in rows
+        ]
+
+    def events_since(
+        self, user_id: str, since: datetime, kinds: frozenset[AuthEventKind]
+    ) -> list[AuthEvent]:
+        """One user's audit events of these kinds at or after ``since``, oldest first."""
+        stmt = (
+            select(auth_events)
+            .where(
+                auth_events.c.user_id == user_id,
+                auth_events.c.at >= since,
+                auth_events.c.kind.in_(sorted(k.value for k in kinds)),
+            )
+            .order_by(auth_events.c.id)
+        )
+        return [
+            AuthEvent(
+                id=r["id"],
+                at=r["at"],
+                kind=AuthEventKind(r["kind"]),
+                user_id=r["user_id"],
+                login=r["login"],
+                detail=r["detail"],
+            )
+            for r in self._conn.execute(stmt).mappings()
         ]
 
 

@@ -10,6 +10,7 @@ commands race for it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -33,7 +34,10 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from coldcheck.adapters.sql.account_store import UtcDateTime
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
 from coldcheck.adapters.sql.tables import metadata
+from coldcheck.domain.codec import to_json
 from coldcheck.domain.ids import PersonId, ProductionId
+from coldcheck.domain.model import PasskeySignature
+from coldcheck.service.passkeys import signature_from_json
 from coldcheck.service.ports import Challenge, Confirmation
 
 __all__ = [
@@ -78,6 +82,8 @@ command_confirmations = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("consumed_at", UtcDateTime(), nullable=True),
     Column("consumed_seq", BigInteger().with_variant(Integer(), "sqlite"), nullable=True),
+    # the passkey assertion (JSON) of a confirmation given with a passkey; NULL for a PIN
+    Column("assertion", Text, nullable=True),
     Index("ix_command_confirmations_challenge", "challenge"),
 )
 
@@ -98,6 +104,10 @@ def _challenge(row: RowMapping) -> Challenge:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
     )
+
+
+def _assertion(stored: str | None) -> PasskeySignature | None:
+    return signature_from_json(json.loads(stored)) if stored is not None else None
 
 
 class SqlConfirmationStore:
@@ -143,6 +153,11 @@ class SqlConfirmationStore:
                 challenge=confirmation.challenge,
                 person=confirmation.person,
                 at=confirmation.at,
+                assertion=(
+                    json.dumps(to_json(confirmation.assertion))
+                    if confirmation.assertion is not None
+                    else None
+                ),
             )
         )
 
@@ -159,6 +174,7 @@ class SqlConfirmationStore:
                 c.c.at.label("cat"),
                 c.c.consumed_at.label("cconsumed_at"),
                 c.c.consumed_seq.label("cconsumed_seq"),
+                c.c.assertion.label("cassertion"),
                 *ch.c,
             )
             .join(ch, ch.c.id == c.c.challenge)
@@ -173,9 +189,28 @@ class SqlConfirmationStore:
                 at=row["cat"],
                 consumed_at=row["cconsumed_at"],
                 consumed_seq=row["cconsumed_seq"],
+                assertion=_assertion(row["cassertion"]),
             )
             out.append((conf, _challenge(row)))
         return out
+
+    def confirmations_of(self, challenge_id: str) -> list[Confirmation]:
+        """Every confirmation given against this challenge, used or not."""
+        rows = self._conn.execute(
+            select(command_confirmations).where(command_confirmations.c.challenge == challenge_id)
+        ).mappings()
+        return [
+            Confirmation(
+                id=row["id"],
+                challenge=row["challenge"],
+                person=PersonId(row["person"]),
+                at=row["at"],
+                consumed_at=row["consumed_at"],
+                consumed_seq=row["consumed_seq"],
+                assertion=_assertion(row["assertion"]),
+            )
+            for row in rows
+        ]
 
     def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
         """Mark unused confirmations used by the command at ``seq``; how many were marked."""

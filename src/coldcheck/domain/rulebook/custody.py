@@ -32,8 +32,14 @@ from coldcheck.domain.rulebook.kit import (
     handles,
     need_role,
     refuse,
+    shoot_day_of,
     weapon_or_refusal,
     witnesses_of,
+)
+from coldcheck.domain.rulebook.records import (
+    a_compliance_contact_is_named,
+    the_take_context_is_known,
+    training_has_not_expired,
 )
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
 
@@ -170,7 +176,8 @@ def performer_and_first_ad_confirm_the_handoff(state: ProductionState, cmd: c.Ha
 def performer_is_trained_for_the_weapon(
     state: ProductionState, cmd: c.HandOver, ws: WeaponState
 ) -> Reasons:
-    """R14."""
+    """R14: recorded training on the weapon's action, not expired."""
+    yield from training_has_not_expired(state, cmd.to, ws.weapon.action, shoot_day_of(state, cmd))
     if ws.weapon.action not in state.training.get(cmd.to, frozenset()):
         kind = ws.weapon.action.value.replace("_", " ")
         yield because(
@@ -251,9 +258,11 @@ def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
         reasons += every_issue_rule_holds(state, cmd, ws)
         reasons += performer_and_first_ad_confirm_the_handoff(state, cmd)
         reasons += performer_is_trained_for_the_weapon(state, cmd, ws)
+        reasons += a_compliance_contact_is_named(state)
         warnings = tuple(weapons_out_within_capacity(state, 0))
     if ws.retired:
         reasons.append(because("INPUT", f"{ws.weapon.id} is retired."))
+    reasons += the_take_context_is_known(state, cmd.context)
     if (refusal := refuse(reasons)) is not None:
         return refusal
     return [
@@ -263,6 +272,7 @@ def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
             to=cmd.to,
             warnings=warnings,
             as_armorer=not as_performer,
+            context=cmd.context,
         )
     ]
 
@@ -298,6 +308,9 @@ def _take_back(state: ProductionState, cmd: c.TakeBack) -> Decision:
         reasons.append(because("INPUT", f"{ws.weapon.id} is not with a performer."))
     else:
         reasons += the_performer_or_first_ad_confirms_the_take_back(state, cmd, ws)
+    reasons += the_take_context_is_known(state, cmd.context)
     return refuse(reasons) or [
-        Env(cmd)(ev.WeaponTakenBack, weapon=ws.weapon.id, from_person=ws.holder)
+        Env(cmd)(
+            ev.WeaponTakenBack, weapon=ws.weapon.id, from_person=ws.holder, context=cmd.context
+        )
     ]

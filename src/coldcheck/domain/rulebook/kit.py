@@ -24,7 +24,7 @@ from coldcheck.domain.ids import (
     WeaponId,
     next_incident_id,
 )
-from coldcheck.domain.model import Role, Settings, Severity
+from coldcheck.domain.model import Role, Settings, Severity, TakeContext
 from coldcheck.domain.state import ProductionState, WeaponState
 
 #: What ``decide`` returns: the events to append, or every reason not to.
@@ -69,6 +69,7 @@ class Env:
             at=self.cmd.at,
             by=self.cmd.actor,
             witnesses=tuple(sorted(self.cmd.confirmations - {self.cmd.actor})),
+            signatures=self.cmd.signatures,
             **payload,
         )
 
@@ -219,6 +220,7 @@ def incident_events(
     scene: SceneId | None = None,
     people: Iterable[PersonId] = (),
     quarantine: bool = True,
+    context: TakeContext | None = None,
 ) -> list[Event]:
     """An incident, the quarantines it calls for, and stop-work for severity stop (R21).
 
@@ -241,6 +243,7 @@ def incident_events(
             weapons=named,
             scene=scene,
             people=tuple(dict.fromkeys(people)),
+            context=context,
         )
     ]
     if quarantine:

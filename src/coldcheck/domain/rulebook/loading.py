@@ -51,6 +51,13 @@ from coldcheck.domain.rulebook.kit import (
     shoot_day_of,
     weapon_or_refusal,
 )
+from coldcheck.domain.rulebook.records import (
+    authorising_meeting,
+    the_context_names_the_same_scene,
+    the_named_meeting_authorises_the_load,
+    the_take_context_is_known,
+    with_scene,
+)
 from coldcheck.domain.state import EMPTY, Custody, ProductionState, WeaponState
 
 
@@ -366,12 +373,19 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
     if blanks:
         reasons += blanks_only_for_a_firing_scene_just_before_the_take(state, cmd)
         reasons += a_safety_meeting_was_held_for_the_scene(state, cmd)
+        reasons += the_named_meeting_authorises_the_load(state, cmd)
+    elif cmd.meeting is not None:
+        reasons.append(
+            because("INPUT", "only a blank load names the safety meeting that authorised it.")
+        )
         plan = state.scenes.get(cmd.scene) if cmd.scene else None
         if plan is not None:
             reasons += close_blanks_need_protection(
                 state, plan.closest_distance_ft, True, plan.protection, plan.id
             )
     reasons += hammer_rests_on_an_empty_chamber(ws, cmd)
+    reasons += the_take_context_is_known(state, cmd.context)
+    reasons += the_context_names_the_same_scene(cmd.context, cmd.scene)
     if (refusal := refuse(reasons)) is not None:
         return refusal
     return [
@@ -384,6 +398,8 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
             take_at=cmd.take_at,
             hammer_over=cmd.hammer_over,
             announce=blanks,
+            context=with_scene(cmd.context, cmd.scene),
+            meeting=authorising_meeting(state, cmd) if blanks else None,
         )
     ]
 
@@ -489,8 +505,14 @@ def _record_firing(state: ProductionState, cmd: c.RecordFiring) -> Decision:
     reasons = _record_on_weapon(state, cmd, ws, cmd.positions)
     if not cmd.positions or len(set(cmd.positions)) != len(cmd.positions):
         reasons.append(because("INPUT", "name each fired position once."))
+    reasons += the_take_context_is_known(state, cmd.context)
     return refuse(reasons) or [
-        Env(cmd)(ev.BlanksFired, weapon=ws.weapon.id, positions=tuple(cmd.positions))
+        Env(cmd)(
+            ev.BlanksFired,
+            weapon=ws.weapon.id,
+            positions=tuple(cmd.positions),
+            context=cmd.context,
+        )
     ]
 
 
@@ -500,8 +522,11 @@ def _record_misfire(state: ProductionState, cmd: c.RecordMisfire) -> Decision:
     if isinstance(ws, Refusal):
         return ws
     reasons = _record_on_weapon(state, cmd, ws, [cmd.position])
+    reasons += the_take_context_is_known(state, cmd.context)
     return refuse(reasons) or [
-        Env(cmd)(ev.MisfireRecorded, weapon=ws.weapon.id, position=cmd.position)
+        Env(cmd)(
+            ev.MisfireRecorded, weapon=ws.weapon.id, position=cmd.position, context=cmd.context
+        )
     ]
 
 
@@ -512,6 +537,8 @@ def _record_discharge(state: ProductionState, cmd: c.RecordUnplannedDischarge) -
         return ws
     if cmd.position is not None and cmd.position not in ws.positions:
         return Refusal((because("INPUT", f"{ws.weapon.id} has no {cmd.position}."),))
+    if (refusal := refuse(list(the_take_context_is_known(state, cmd.context)))) is not None:
+        return refusal
     env = Env(cmd)
     desc = f"unplanned discharge of {ws.weapon.id}" + (
         f": {cmd.description}" if cmd.description else ""
@@ -522,8 +549,17 @@ def _record_discharge(state: ProductionState, cmd: c.RecordUnplannedDischarge) -
             weapon=ws.weapon.id,
             position=cmd.position,
             description=cmd.description,
+            context=cmd.context,
         ),
-        *incident_events(state, env, kind="unplanned_discharge", description=desc, weapon=ws),
+        *incident_events(
+            state,
+            env,
+            kind="unplanned_discharge",
+            description=desc,
+            weapon=ws,
+            scene=cmd.context.scene if cmd.context else None,
+            context=cmd.context,
+        ),
     ]
 
 

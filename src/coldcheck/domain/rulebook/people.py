@@ -22,8 +22,12 @@ from coldcheck.domain.rulebook.kit import (
     need_role,
     person_exists,
     refuse,
+    shoot_day_of,
     weapon_or_refusal,
     witnesses_of,
+)
+from coldcheck.domain.rulebook.records import (
+    the_training_dates_make_sense,
 )
 from coldcheck.domain.state import Custody, ProductionState
 
@@ -216,9 +220,18 @@ def _record_training(state: ProductionState, cmd: c.RecordTraining) -> Decision:
     reasons = [
         *need_role(state, cmd, ARMORER_ROLES, "record training"),
         *person_exists(state, cmd.person),
+        *the_training_dates_make_sense(cmd, shoot_day_of(state, cmd)),
     ]
     return refuse(reasons) or [
-        Env(cmd)(ev.TrainingRecorded, person=cmd.person, action=cmd.action, note=cmd.note)
+        Env(cmd)(
+            ev.TrainingRecorded,
+            person=cmd.person,
+            action=cmd.action,
+            note=cmd.note,
+            course=cmd.course,
+            trained_on=cmd.trained_on,
+            expires=cmd.expires,
+        )
     ]
 
 

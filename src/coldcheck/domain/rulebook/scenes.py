@@ -25,6 +25,11 @@ from coldcheck.domain.rulebook.kit import (
     shoot_day_of,
     witnesses_of,
 )
+from coldcheck.domain.rulebook.records import (
+    the_context_names_the_same_scene,
+    the_take_context_is_known,
+    with_scene,
+)
 from coldcheck.domain.state import ProductionState
 
 
@@ -197,7 +202,11 @@ def an_incident_names_what_it_is_about(state: ProductionState, cmd: c.OpenIncide
 
 @handles(c.OpenIncident)
 def _open_incident(state: ProductionState, cmd: c.OpenIncident) -> Decision:
-    reasons = list(an_incident_names_what_it_is_about(state, cmd))
+    reasons = [
+        *an_incident_names_what_it_is_about(state, cmd),
+        *the_take_context_is_known(state, cmd.context),
+        *the_context_names_the_same_scene(cmd.context, cmd.scene),
+    ]
     if not is_written(cmd.description):
         reasons.append(because("INPUT", "describe what happened."))
     if (refusal := refuse(reasons)) is not None:
@@ -213,9 +222,10 @@ def _open_incident(state: ProductionState, cmd: c.OpenIncident) -> Decision:
         severity=cmd.severity,
         weapons=weapons,
         lots=tuple(LotId(x) for x in cmd.lots),
-        scene=cmd.scene,
+        scene=cmd.scene or (cmd.context.scene if cmd.context else None),
         people=cmd.people,
         quarantine=cmd.severity is Severity.STOP,
+        context=with_scene(cmd.context, cmd.scene),
     )
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from coldcheck.entrypoints.api.jsonable import jsonable
-from coldcheck.entrypoints.deps import AppDep, ViewerDep, request_token
-from coldcheck.service.account_model import CredentialRefused, SessionKind
+from coldcheck.entrypoints.deps import AppDep, ViewerDep, client_of, request_token
+from coldcheck.service.account_model import CredentialRefused, SessionKind, TriesThrottled
 
 router = APIRouter()
 
@@ -22,11 +22,23 @@ class TokenRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024, examples=["correct horse battery"])
 
 
-@router.post("/auth/token", tags=["accounts"], summary="Exchange login and password for a token")
-def issue_token(body: TokenRequest, app: AppDep) -> dict[str, Any]:
-    """Returns a bearer token for ``Authorization: Bearer <token>`` (valid 30 days)."""
+@router.post(
+    "/auth/token",
+    tags=["accounts"],
+    summary="Exchange login and password for a token",
+    responses={429: {"description": "Too many wrong passwords: wait Retry-After seconds"}},
+)
+def issue_token(request: Request, body: TokenRequest, app: AppDep) -> dict[str, Any]:
+    """Returns a bearer token for ``Authorization: Bearer <token>`` (valid 30 days).
+
+    Too many wrong passwords for a login or from a client: 429 with ``Retry-After``.
+    """
     try:
-        signed = app.accounts.sign_in(body.login, body.password, SessionKind.API)
+        signed = app.accounts.sign_in(
+            body.login, body.password, SessionKind.API, client_of(request)
+        )
+    except TriesThrottled as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except CredentialRefused:  # recorded and committed by the service
         raise HTTPException(401, "Login or password is wrong. Check both and try again.") from None
     return {

@@ -6,7 +6,10 @@ gets every alert it missed from the hub's replay buffer, or a ``resync`` event w
 cannot know (another server process, or more missed than the buffer holds), so the page
 reloads what it shows. The stream opens with the comment ``: connected``; a ``ping``
 every few seconds tells the page it is still connected;
-``session_ended`` tells it the signed-in session is over.
+``session_ended`` tells it the signed-in session is over, or that the member no
+longer has a role on the production: both are checked again before every alert and
+every ping, and the stream then closes (issue 15: an open stream kept receiving a
+production's alerts after its member signed out or lost their role).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from coldcheck.entrypoints.deps import (
 )
 from coldcheck.service.account_model import SessionKind
 from coldcheck.service.alerts import Numbered
+from coldcheck.service.errors import NotFound
 
 router = APIRouter()
 PING_SECONDS = 5.0
@@ -68,6 +72,17 @@ async def alerts_stream(
     raw, via = request_token(request)
     kind = SessionKind.API if via == "bearer" else SessionKind.WEB
 
+    def still_member() -> bool:
+        """The session is live and its person still has a role on the production."""
+        found = app.accounts.session_for_token(raw, kind)
+        if found is None:
+            return False
+        try:
+            membership_of(app, viewer, production)
+        except NotFound:
+            return False
+        return True
+
     async def stream() -> AsyncIterator[bytes]:
         sent = max((item.n for item in replay.alerts), default=0)
         try:
@@ -87,16 +102,18 @@ async def alerts_stream(
                     start,
                 )
             while not await request.is_disconnected():
+                got: Numbered | None
                 try:
-                    item = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
+                    got = await asyncio.wait_for(sub.queue.get(), timeout=PING_SECONDS)
                 except TimeoutError:
-                    if app.accounts.session_for_token(raw, kind) is None:
-                        yield _event("session_ended", {"message": SESSION_ENDED})
-                        return
+                    got = None
+                if not still_member():
+                    yield _event("session_ended", {"message": SESSION_ENDED})
+                    return
+                if got is None:
                     yield _event("ping", {"at": app.clock.now().isoformat()})
-                    continue
-                if item.n > sent:
-                    yield _alert(item)
+                elif got.n > sent:
+                    yield _alert(got)
         finally:
             sub.close()
 

@@ -20,7 +20,7 @@ import typing
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path
+from fastapi import APIRouter, Body, HTTPException, Path, Request
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -45,7 +45,7 @@ from coldcheck.entrypoints.commanding import (
     run_batch,
     run_command,
 )
-from coldcheck.entrypoints.deps import AppDep, MemberDep, Membership
+from coldcheck.entrypoints.deps import AppDep, MemberDep, Membership, client_of
 from coldcheck.service.confirmations import MAX_CONFIRMATIONS, IssuedChallenge, confirmers_words
 from coldcheck.service.custody import Accepted
 from coldcheck.service.permissions import COMMAND_ROLES, command_name
@@ -323,6 +323,7 @@ def add_command_routes(router: APIRouter) -> None:
         responses={403: {"description": "Not asked to confirm, expired, or the PIN refused"}},
     )
     def confirm(
+        request: Request,
         challenge: Annotated[str, Path(max_length=64)],
         body: PinConfirmation,
         member: MemberDep,
@@ -330,7 +331,7 @@ def add_command_routes(router: APIRouter) -> None:
     ) -> dict[str, Any]:
         """One person named by the challenge confirms it with their PIN; the answer is the id
         of a confirmation only the challenged command can use, once."""
-        given = give_confirmation(app, member, challenge, body.person, body.pin)
+        given = give_confirmation(app, member, challenge, body.person, body.pin, client_of(request))
         return {"confirmation": given.id, "person": given.person, "at": given.at.isoformat()}
 
 

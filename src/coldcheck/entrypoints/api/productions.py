@@ -38,6 +38,14 @@ class NewSettings(BaseModel):
     misfire_wait_seconds: int = Field(default=15, ge=1, le=600, examples=[15])
     armorer_capacity: int = Field(default=6, ge=1, le=100, examples=[6])
     escalation_hours: int = Field(default=24, ge=1, le=720, examples=[24])
+    passkeys_required_for_handoffs: bool = Field(default=False, examples=[False])
+    compliance_contact: str = Field(
+        default="",
+        max_length=200,
+        examples=["Tom Reyes, producer, +1 505 555 0190"],
+        description="Who answers for firearm compliance (Labor Code §9153); needed before "
+        "the first weapon is issued (R29).",
+    )
 
     def to_domain(self) -> Settings:
         """The domain's ``Settings``."""
@@ -59,7 +67,11 @@ class NewProduction(BaseModel):
                     "location": "Ranch, New Mexico",
                     "time_zone": "America/Denver",
                     "roles": ["armorer"],
-                    "settings": {"blank_load_window_minutes": 15, "armorer_capacity": 6},
+                    "settings": {
+                        "blank_load_window_minutes": 15,
+                        "armorer_capacity": 6,
+                        "compliance_contact": "Tom Reyes, producer, +1 505 555 0190",
+                    },
                 }
             ]
         },

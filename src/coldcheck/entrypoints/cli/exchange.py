@@ -86,11 +86,22 @@ def _run_import(
                 [str(p) for p in plan.problems],
             )
         creates = [c for row in plan.rows for c in row.creates]
+        skipped = [{"line": line, "why": why} for line, why in plan.skipped]
+        skipped_lines = [f"  skipped line {line}: {why}" for line, why in plan.skipped]
         if dry_run:
             say(
                 as_json,
-                {"dry_run": True, "rows": len(plan.rows), "would_create": creates},
-                [f"{file}: {len(plan.rows)} row(s) pass every rule; nothing written (--dry-run)."],
+                {
+                    "dry_run": True,
+                    "rows": len(plan.rows),
+                    "would_create": creates,
+                    "skipped": skipped,
+                },
+                [
+                    f"{file}: {len(plan.rows)} row(s) pass every rule; nothing written"
+                    " (--dry-run).",
+                    *skipped_lines,
+                ],
             )
             return
         try:
@@ -115,10 +126,14 @@ def _run_import(
             "first_seq": result.first_seq,
             "last_seq": result.last_seq,
             "tree_size": result.tree_size,
+            "skipped": skipped,
         },
         [
             f"Imported {len(plan.rows)} row(s) into {prod}: {', '.join(result.created)}",
-            f"{result.events} event(s) in the log (entries {result.first_seq}-{result.last_seq}).",
+            f"{result.events} event(s) in the log (entries {result.first_seq}-{result.last_seq})."
+            if result.events
+            else "Nothing new to record.",
+            *skipped_lines,
         ],
     )
 
@@ -194,6 +209,43 @@ def _export_command(kind: str) -> None:
 
 for _kind in ("weapons", "lots", "people"):
     _export_command(_kind)
+
+
+@export_cli.command("return-manifest")
+def export_return_manifest(
+    ctx: typer.Context,
+    production: ProductionOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What goes back to the rental house: weapons, and per lot received / fired / destroyed /
+    returned / evidence / on hand (``count`` is on hand); it imports with `import manifest`."""
+    from coldcheck.bootstrap import documents
+    from coldcheck.service.exchange import return_manifest_rows
+
+    with open_app(ctx, as_json) as app:
+        prod = production_of(app, production, as_json)
+        columns, rows = return_manifest_rows(app.custody.state(prod))
+    if out is None:
+        if as_json:
+            say(
+                as_json,
+                {"columns": columns, "rows": [dict(zip(columns, r, strict=True)) for r in rows]},
+            )
+            return
+        sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        return
+    try:
+        documents(ctx.obj).write_csv(out, columns, rows)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
+    say(
+        as_json,
+        {"production": prod, "kind": "return-manifest", "file": str(out), "rows": len(rows)},
+        [f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}"],
+    )
 
 
 def register(cli: typer.Typer) -> None:

@@ -83,7 +83,8 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-hash every entry, check every signed head and the chain of commits, the security
-    log and the subject index, and compare derived tables to a replay."""
+    log, the subject index and every passkey signature, and compare derived tables to a
+    replay."""
     from coldcheck.ledger.c2sp_errors import C2spFormatError, UntrustedNote
     from coldcheck.ledger.errors import LedgerError
     from coldcheck.ledger.heads import SignedTreeHead
@@ -140,13 +141,16 @@ def verify(
                 + (f", cosigned by {', '.join(who)}" if who else ", no known witness cosigned it")
             )
         outcome = app.audit.verify(trusted, progress, anchors)
+        # passkey signatures are checked even when the log is not intact: a rewrite re-signed
+        # with the server's key leaves a sound log, and only the signatures can tell
+        signed = app.passkeys.check_log()
         rebuilt = None
         if rebuild and outcome.ledger.ok:
             rebuilt = app.audit.rebuild()
         latest = outcome.ledger.latest_head
         print_fp = app.identity.fingerprint(latest) if latest is not None else None
     derived_ok = not outcome.derived_problems or rebuilt is not None
-    ok = outcome.ledger.ok and derived_ok
+    ok = outcome.ledger.ok and derived_ok and (signed is None or signed.ok)
     if as_json:
         typer.echo(
             json.dumps(
@@ -161,6 +165,15 @@ def verify(
                     "anchors": said,
                     "fingerprint": print_fp,
                     "rebuilt_events": rebuilt,
+                    "passkeys": None
+                    if signed is None
+                    else {
+                        "verified": signed.ok,
+                        "signed": signed.signed,
+                        "pin_only": signed.pin_only,
+                        "enrolments": signed.enrolments,
+                        "problems": [{"seq": s, "problem": p} for s, p in signed.problems],
+                    },
                 }
             )
         )
@@ -175,6 +188,10 @@ def verify(
             typer.echo(("extends " if outcome.ledger.ok else "checked against ") + line)
         for warning in outcome.ledger.warnings:
             typer.echo(f"warning: {warning}")
+        if signed is not None:
+            typer.echo(signed.summary)
+            for seq, problem in signed.problems[:20]:
+                typer.echo(f"passkey NOT OK at log position {seq}: {problem}")
         for problem in outcome.derived_problems[:20]:
             typer.echo(f"NOT OK: {problem}")
         if len(outcome.derived_problems) > 20:

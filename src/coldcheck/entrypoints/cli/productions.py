@@ -47,12 +47,20 @@ def production_create(
         list[RoleChoice] | None,
         typer.Option("--role", help="The creator's role; repeat for several (default producer)."),
     ] = None,
+    compliance_contact: Annotated[
+        str,
+        typer.Option(
+            "--compliance-contact",
+            help="Who answers for firearm compliance (Labor Code §9153), one line: needed "
+            "before the first weapon is issued (R29).",
+        ),
+    ] = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Start a production; the creator holds the roles chosen. Says what custody still needs."""
     from coldcheck.domain.ids import PersonId, ProductionId, production_id_from
     from coldcheck.domain.localtime import zone_of
-    from coldcheck.domain.model import Role
+    from coldcheck.domain.model import Role, Settings
     from coldcheck.domain.status import still_needed
     from coldcheck.service.errors import Refused
 
@@ -80,6 +88,7 @@ def production_create(
                 location=location,
                 time_zone=timezone,
                 roles=roles,
+                settings=Settings(compliance_contact=compliance_contact.strip()),
                 channel=cli_channel(),
             )
         except Refused as exc:

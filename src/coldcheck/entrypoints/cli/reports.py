@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 report_cli = typer.Typer(
     name="report",
-    help="Reports as PDF (and CSV): daily armory log, chain of custody, incident.",
+    help="Reports as PDF (and CSV): daily armory log, custody, incident, §9153 compliance.",
     no_args_is_help=True,
 )
 OutPdf = Annotated[
@@ -298,6 +298,69 @@ def report_incident(
             "closed": report.closed_at is not None,
         },
         [f"Incident report {incident} ({len(report.rows)} events around it): {target}"],
+    )
+
+
+@report_cli.command("compliance")
+def report_compliance(
+    ctx: typer.Context,
+    production: ProductionOpt = None,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Shoot day YYYY-MM-DD (default: today, local).")
+    ] = None,
+    out: OutPdf = None,
+    csv_out: OutCsv = None,
+    paper: PaperOpt = "a4",
+    as_json: JsonOpt = False,
+) -> None:
+    """California Labor Code §9153 daily compliance: met / not met / not recorded, per
+    firearm and per person, citing the log positions; ends with the day's closing head."""
+    from coldcheck.service.compliance import (
+        COMPLIANCE_COLUMNS,
+        NOT_MET,
+        compliance_rows,
+        day_compliance,
+    )
+    from coldcheck.service.reports import ReportError
+
+    if paper not in ("a4", "letter"):
+        fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
+    with open_app(ctx, as_json) as app:
+        prod = production_of(app, production, as_json)
+        state = app.custody.state(prod)
+        the_day = parse_day(day, "--day", as_json) or today_of(app, state)
+        try:
+            report = day_compliance(
+                state, app.reads, app.witnessing, app.identity.vkey, the_day, app.clock.now()
+            )
+        except ReportError as exc:
+            fail(str(exc), EXIT_FAILURE, as_json)
+    target = out or Path(f"compliance-{prod}-{the_day}.pdf")
+    try:
+        app.documents.render_compliance(report, target, paper)
+        if csv_out is not None:
+            app.documents.write_csv(csv_out, COMPLIANCE_COLUMNS, compliance_rows(report))
+    except OSError as exc:
+        fail(f"cannot write the report: {exc}", EXIT_FAILURE, as_json)
+    not_met = [line for line in report.lines if line.status == NOT_MET]
+    say(
+        as_json,
+        {
+            "production": prod,
+            "day": the_day.isoformat(),
+            "pdf": str(target),
+            "csv": str(csv_out) if csv_out else None,
+            "contact": report.contact,
+            "counts": report.counts,
+            "not_met": [line.cells() for line in not_met],
+            "closing_head": _head_json(report),
+        },
+        [
+            f"§9153 compliance report of {prod} for {the_day}: {target}"
+            + (f" (CSV {csv_out})" if csv_out else ""),
+            "  " + ", ".join(f"{n} {k}" for k, n in report.counts.items()),
+            *(f"  NOT MET: {line.subject}: {line.requirement} - {line.detail}" for line in not_met),
+        ],
     )
 
 

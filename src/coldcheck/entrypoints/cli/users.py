@@ -159,6 +159,42 @@ def user_set_pin(
     say(as_json, {"login": login}, [f"PIN of {login} changed."])
 
 
+@user_cli.command("clear-pin-hold")
+def user_clear_pin_hold(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="Login of the person whose PIN is held.")],
+    actor: ActorOpt,
+    production: ProductionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Clear a PIN held after repeated lock periods; only the armorer or the producer may."""
+    from coldcheck.domain.ids import PersonId
+    from coldcheck.domain.model import Role
+
+    with open_app(ctx, as_json) as app:
+        prod = production_of(app, production, as_json)
+        user = _user(app, login, as_json)
+        state = app.custody.state(prod)
+        actor_on(state, actor, as_json)
+        if not state.has_role(PersonId(actor), Role.ARMORER, Role.PRODUCER):
+            fail(
+                f"--as {actor}: only the armorer or the producer of {prod} may clear a held PIN",
+                EXIT_FAILURE,
+                as_json,
+            )
+        role = "armorer" if state.has_role(PersonId(actor), Role.ARMORER) else "producer"
+        cleared = app.accounts.clear_pin_hold(user.id, f"{role} {actor} on {prod}", prod)
+    say(
+        as_json,
+        {"login": user.login, "cleared": cleared},
+        [
+            f"PIN of {user.login} cleared by {actor}; it works again."
+            if cleared
+            else f"The PIN of {user.login} was not held; nothing changed."
+        ],
+    )
+
+
 class RoleChoice(StrEnum):
     ARMORER = "armorer"
     ASSISTANT_ARMORER = "assistant_armorer"

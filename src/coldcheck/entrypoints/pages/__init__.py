@@ -10,6 +10,8 @@
 - ``day``      the armory, scene plans, safety meetings, the wrap count and close
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
+- ``passkeys`` your passkeys, enrolment and revocation, confirming with a passkey
+- ``reports``  the §9153 daily compliance report, on screen, PDF and CSV
 - ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
 - ``drawing``  the SVG drawing of a weapon's load positions
@@ -27,7 +29,9 @@ from coldcheck.entrypoints.pages import (
     day,
     handover,
     mine,
+    passkeys,
     people,
+    reports,
     safety,
     signin,
     status,
@@ -37,7 +41,21 @@ from coldcheck.entrypoints.pages import (
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
 
 router = APIRouter(include_in_schema=False)
-for _module in (signin, status, mine, board, weapon, handover, takeback, ammo, day, safety, people):
+for _module in (
+    signin,
+    status,
+    mine,
+    board,
+    weapon,
+    handover,
+    takeback,
+    ammo,
+    day,
+    safety,
+    people,
+    passkeys,
+    reports,
+):
     router.include_router(_module.router)
 
 __all__ = ["error_page", "render_refusal", "router"]

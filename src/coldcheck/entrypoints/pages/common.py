@@ -43,9 +43,9 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.confirming import Slot, confirmation_slots
 from coldcheck.domain.errors import Reason
-from coldcheck.domain.ids import PersonId
+from coldcheck.domain.ids import PersonId, SceneId
 from coldcheck.domain.localtime import zone_of
-from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.model import ARMORER_ROLES, Role, TakeContext
 from coldcheck.domain.state import Custody, ProductionState, StopWorkState
 from coldcheck.domain.status import (
     LoadLabel,
@@ -61,7 +61,7 @@ from coldcheck.entrypoints.commanding import (
     give_confirmation,
     run_command,
 )
-from coldcheck.entrypoints.deps import Membership, Viewer
+from coldcheck.entrypoints.deps import Membership, Viewer, client_of
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
@@ -85,6 +85,7 @@ SHORT_LABEL = {
 }
 #: Messages shown after a redirect; the query string names one, never carries text.
 DONE = {
+    "passkey-revoked": "Passkey revoked, on the record: it confirms nothing from now on.",
     "taken-out": "Taken out of storage — inspect it before anything else.",
     "returned": "Back in storage.",
     "inspected": "Inspection recorded.",
@@ -172,6 +173,8 @@ class Page:
     #: the newest alert's id when the page was made: its stream starts from there
     alert_id: str = ""
     nav: str = ""
+    #: the navigation offers the Reports screen (producer, armorers, 1st AD, safety supervisor)
+    reports_link: bool = False
 
     def refused(self, reasons: Sequence[Reason]) -> Any:
         """The same page, listing every reason a form was refused."""
@@ -205,9 +208,12 @@ class StatusStrip:
     loaded: int
     quarantined: int
     total: int
+    storage_problem: str | None = None
 
 
-def status_strip(state: ProductionState, now: datetime, tz: ZoneInfo) -> StatusStrip:
+def status_strip(
+    state: ProductionState, now: datetime, tz: ZoneInfo, storage_problem: str | None = None
+) -> StatusStrip:
     """The strip: armory, stop-work, and how many weapons are cold, out, loaded, quarantined."""
     labels = [(label(ws), ws) for ws in state.weapons.values() if not ws.retired]
     return StatusStrip(
@@ -220,12 +226,17 @@ def status_strip(state: ProductionState, now: datetime, tz: ZoneInfo) -> StatusS
         loaded=sum(1 for lb, _ in labels if lb in (LoadLabel.BLANK_LOADED, LoadLabel.DUMMY_LOADED)),
         quarantined=sum(1 for lb, _ in labels if lb is LoadLabel.QUARANTINED),
         total=len(labels),
+        storage_problem=storage_problem,
     )
 
 
 def allowed_commands(member: Membership) -> frozenset[str]:
     """The names of the commands this member's roles may ask for at all."""
     return frozenset(cls.__name__ for cls in COMMAND_ROLES if may_ask(member.roles, cls))
+
+
+#: Who sees the Reports screen (a performer's own record is on their own screen).
+REPORT_ROLES = frozenset({Role.PRODUCER, Role.FIRST_AD, Role.SAFETY_SUPERVISOR, *ARMORER_ROLES})
 
 
 def production_page(
@@ -240,13 +251,14 @@ def production_page(
         "is_armorer": bool(member.roles & ARMORER_ROLES),
         "stop_work": st.stop_work if stop_work_active(st) else None,
         "overdue_weapons": tuple(overdue_weapons(st, app.clock.now())),
-        "strip": status_strip(st, app.clock.now(), tz),
+        "strip": status_strip(st, app.clock.now(), tz, app.storage_problem()),
         "alert_id": app.alerts.last_id(),
         "state": st,
         "tz": tz,
         "name_of": st.name_of,
         "nav": nav,
         "can": allowed_commands(member),
+        "reports_link": bool(member.roles & REPORT_ROLES),
     }
 
 
@@ -351,6 +363,27 @@ def text(form: FormData, name: str, default: str = "") -> str:
     """One text field, stripped; ``default`` when absent."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else default
+
+
+def take_context(form: FormData, *, with_scene: bool = True) -> TakeContext | None:
+    """The take context typed into a firearm form (``take_scene``, ``take_setup``,
+    ``take_number``, ``take_rehearsal`` yes/no); None when nothing was typed (issue 18)."""
+    scene = text(form, "take_scene") if with_scene else ""
+    setup, number, rehearsal = (
+        text(form, n) for n in ("take_setup", "take_number", "take_rehearsal")
+    )
+    if not (scene or setup or number or rehearsal):
+        return None
+    if number and not number.isdigit():
+        raise ValueError(f"take {number[:20]!r}: type the take number in digits (1, 2, 3 ...).")
+    if rehearsal not in ("", "yes", "no"):
+        raise ValueError("say whether it was a rehearsal: yes or no.")
+    return TakeContext(
+        scene=SceneId(scene) if scene else None,
+        setup=setup,
+        take=int(number[:9]) if number else None,
+        rehearsal=None if not rehearsal else rehearsal == "yes",
+    )
 
 
 def texts(form: FormData, name: str) -> list[str]:
@@ -596,7 +629,11 @@ def attempt_confirmed(
         )
         return page(request, ctx)
     pending = app.confirmations.pending(member.id, challenge)
-    already = app.confirmations.given(challenge, texts(form, "given"))
+    # passkey signatures given on the confirmers' own phones count too (issue 17)
+    already = {
+        **app.passkeys.signed_for(challenge),
+        **app.confirmations.given(challenge, texts(form, "given")),
+    }
     given = list(already)
     done = _slots_done(slots, list(already.values()))
     reasons: list[Reason] = []
@@ -626,7 +663,9 @@ def attempt_confirmed(
             reasons.append(Reason("R12", f"{slot.who} ticks “{pledge}” before confirming."))
             continue
         try:
-            confirmation = give_confirmation(app, member, challenge, person, pin)
+            confirmation = give_confirmation(
+                app, member, challenge, person, pin, client_of(request)
+            )
         except Unconfirmed as exc:
             reasons.append(Reason("PIN", str(exc)))
             continue

@@ -34,6 +34,7 @@ from coldcheck.entrypoints.pages.common import (
     page,
     people_with,
     production_page,
+    take_context,
     text,
     today,
     typed,
@@ -128,7 +129,7 @@ def handover(request: Request, app: AppDep, member: PostedMember, form: FormDep)
             raise ValueError("type or scan the weapon's tag.")
         if not to:
             raise ValueError("choose who receives the weapon.")
-        return {"weapon": WeaponId(tag), "to": PersonId(to)}
+        return {"weapon": WeaponId(tag), "to": PersonId(to), "context": take_context(form)}
 
     result = attempt_confirmed(
         request,

@@ -18,7 +18,7 @@ from coldcheck.domain.status import (
     overdue_reports,
     weapon_status,
 )
-from coldcheck.entrypoints.deps import AppDep, PageMember
+from coldcheck.entrypoints.deps import AppDep, PageMember, public_base
 from coldcheck.entrypoints.pages.common import ProductionPage, page, production_page, today
 
 router = APIRouter(include_in_schema=False)
@@ -115,7 +115,7 @@ def mine(request: Request, app: AppDep, member: PageMember) -> Response:
             ),
             overdue=frozenset(r.id for r in overdue_reports(state, app.clock.now())),
             day=day_status(state, day),
-            report_link=f"{str(request.base_url).rstrip('/')}/report/{member.id}",
+            report_link=f"{public_base(request, app)}/report/{member.id}",
             show_performer=Role.PERFORMER in roles or bool(held),
             show_ad=bool(roles & {Role.FIRST_AD, Role.PRODUCER}),
             show_safety=bool(roles & {Role.SAFETY_SUPERVISOR, Role.PRODUCER}),

@@ -31,6 +31,18 @@ from coldcheck.entrypoints.pages.common import (
 from coldcheck.service.permissions import may_ask
 
 router = APIRouter(include_in_schema=False)
+
+
+def _day_or_none(typed: str, what: str) -> date | None:
+    """A date typed as YYYY-MM-DD, None when left empty."""
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed[:10])
+    except ValueError:
+        raise ValueError(f"the {what} '{typed[:20]}' is not a date: use YYYY-MM-DD.") from None
+
+
 WARN_DAYS = 30
 
 
@@ -134,6 +146,9 @@ def person_change(
                 "person": person,
                 "action": ActionType(text(form, "action")),
                 "note": text(form, "note"),
+                "course": text(form, "course"),
+                "trained_on": _day_or_none(text(form, "trained_on"), "training date"),
+                "expires": _day_or_none(text(form, "training_expires"), "expiry"),
             },
         ),
         "permit": (

@@ -1,7 +1,10 @@
 """Safety: stop-work call and lift (R21), incidents, safety reports (R22), the anonymous form.
 
 ``/report/{production}`` needs no sign-in: it shows a form and nothing else
-of the production (not even its title), and files the report with no actor.
+of the production (not even its title). What it receives is held outside the
+custody log (``service.held_reports``) until the safety supervisor or the
+producer accepts it on this screen (filed with no actor) or refuses it (kept).
+Any production id gets the same form and the same answer, known or not.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
+from coldcheck.domain.errors import Reason
 from coldcheck.domain.ids import (
     IncidentId,
     LotId,
@@ -35,7 +39,16 @@ from coldcheck.domain.model import (
     Severity,
 )
 from coldcheck.domain.status import overdue_reports
-from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
+from coldcheck.entrypoints.deps import (
+    AppDep,
+    FormDep,
+    Membership,
+    PageMember,
+    PostedMember,
+    client_of,
+    public_base,
+    refuse_cross_site,
+)
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     Page,
@@ -52,6 +65,7 @@ from coldcheck.entrypoints.pages.common import (
 )
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
+from coldcheck.service.held_reports import DECIDERS, HeldReport, ReportsThrottled
 
 router = APIRouter(include_in_schema=False)
 MAX_REPORT = 4000
@@ -74,6 +88,8 @@ class SafetyPage(ProductionPage):
     scenes: tuple[SceneId, ...] = ()
     people: tuple[tuple[PersonId, str], ...] = ()
     stop_incidents: tuple[Incident, ...] = ()
+    held: tuple[HeldReport, ...] = ()
+    may_decide_held: bool = False
 
 
 def safety_page(
@@ -82,6 +98,7 @@ def safety_page(
     """The safety screen (after a refused post: with what was typed, never a PIN)."""
     state = app.custody.state(member.id)
     since = state.stop_work.since if state.stop_work else None
+    may_decide = bool(member.roles & set(DECIDERS))  # held text is not in the record yet
     return SafetyPage(
         **production_page(app, member, state, "safety"),
         incidents=tuple(
@@ -99,7 +116,7 @@ def safety_page(
         ),
         lifters=tuple(people_with(state, Role.SAFETY_SUPERVISOR, *ARMORER_ROLES)),
         weapons=tuple(sorted(state.weapons)),
-        report_link=f"{str(request.base_url).rstrip('/')}/report/{member.id}",
+        report_link=f"{public_base(request, app)}/report/{member.id}",
         values=typed(form),
         lots=tuple(sorted(state.lots)),
         scenes=tuple(sorted(state.scenes)),
@@ -109,6 +126,8 @@ def safety_page(
             for i in dict.fromkeys(state.stop_work.incidents if state.stop_work else ())
             if i in state.incidents and state.incidents[i].closed_at is None
         ),
+        held=tuple(app.held_reports.held(member.id)) if may_decide else (),
+        may_decide_held=may_decide,
     )
 
 
@@ -227,6 +246,24 @@ def close_report(
     )
 
 
+@router.post("/p/{production}/safety/held/{held}/{decision}", response_class=HTMLResponse)
+def decide_held(
+    held: str, decision: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
+) -> Response:
+    """Accept a held anonymous report into the log, or refuse it (kept); safety supervisor or
+    producer only."""
+    if decision not in ("accept", "refuse"):
+        raise HTTPException(404, "Accept or refuse a held report; nothing else.")
+    try:
+        if decision == "accept":
+            app.held_reports.accept(member.id, held, member.viewer.person)
+        else:
+            app.held_reports.refuse(member.id, held, member.viewer.person)
+    except Refused as exc:
+        return _after(request, app, member, Outcome(exc.reasons), "report", form)
+    return done(f"/p/{member.id}/safety", "report")
+
+
 # -- the anonymous form ------------------------------------------------------------------
 
 
@@ -247,11 +284,11 @@ def file_anonymously(app: App, production: ProductionId, words: str) -> Outcome:
     return Outcome()
 
 
-def _known_production(app: App, production: str) -> ProductionId:
-    pid = ProductionId(production)
-    if len(production) > 64 or not app.custody.production_exists(pid):
+def _report_link(production: str) -> str:
+    """Any production id of the right length gets the same form (known or not)."""
+    if not production or len(production) > 64:
         raise HTTPException(404, "No such report link. Ask the production for the right one.")
-    return pid
+    return production
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,23 +304,28 @@ class AnonymousReportPage(Page):
 @router.get("/report/{production}", response_class=HTMLResponse)
 def anonymous_form(production: str, request: Request, app: AppDep) -> Response:
     """The anonymous safety report form; no sign-in, nothing else of the production shown."""
-    _known_production(app, production)
-    return page(request, AnonymousReportPage(report_to=production))
+    return page(request, AnonymousReportPage(report_to=_report_link(production)))
 
 
 @router.post("/report/{production}", response_class=HTMLResponse)
 def anonymous_report(production: str, request: Request, app: AppDep, form: FormDep) -> Response:
-    """File it; a post from another site is refused (there is no session for a CSRF token)."""
-    pid = _known_production(app, production)
-    origin = request.headers.get("origin", "null")
-    own = str(request.base_url).rstrip("/")
-    if request.headers.get("sec-fetch-site") == "cross-site" or origin not in ("null", own):
-        raise HTTPException(403, "Reports are filed from this server's own form.")
-    result = file_anonymously(app, pid, text(form, "text"))
-    filed = AnonymousReportPage(
-        report_to=production,
-        filed=result.ok,
-        values={"text": text(form, "text")},
-        reasons=result.reasons,
-    )
-    return page(request, filed, status=200 if result.ok else 409)
+    """Hold it for the safety staff; a post from another site is refused (there is no
+    session for a CSRF token); past a limit, 429 with when to try again."""
+    _report_link(production)
+    refuse_cross_site(request, "Reports are filed from this server's own form.")
+    words = text(form, "text")
+    try:
+        app.held_reports.submit(production, words, client_of(request))
+    except ReportsThrottled as exc:
+        waiting = AnonymousReportPage(
+            report_to=production, values={"text": words}, reasons=(Reason("LIMIT", str(exc)),)
+        )
+        response = page(request, waiting, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except Refused as exc:
+        refused = AnonymousReportPage(
+            report_to=production, values={"text": words}, reasons=exc.reasons
+        )
+        return page(request, refused, status=409)
+    return page(request, AnonymousReportPage(report_to=production, filed=True))

@@ -20,6 +20,8 @@ from coldcheck.entrypoints.deps import (
     OptionalViewerDep,
     PageViewer,
     Viewer,
+    client_of,
+    refuse_cross_site,
     require_csrf,
 )
 from coldcheck.entrypoints.pages.common import (
@@ -34,7 +36,12 @@ from coldcheck.entrypoints.pages.common import (
     text,
     texts,
 )
-from coldcheck.service.account_model import CredentialRefused, PinRefused, SessionKind
+from coldcheck.service.account_model import (
+    CredentialRefused,
+    PinRefused,
+    SessionKind,
+    TriesThrottled,
+)
 from coldcheck.service.accounts import SignedIn
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
@@ -184,9 +191,18 @@ def signin(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Check login and password, open a page session, go back to where it ended (or home)."""
+    """Check login and password, open a page session, go back to where it ended (or home).
+
+    A post from another site is refused (login CSRF: it would sign this browser in as
+    someone else), the same check as the anonymous report form's."""
+    refuse_cross_site(request, "Sign in from this server's own sign-in page.")
     try:
-        signed = app.accounts.sign_in(login, password, SessionKind.WEB)
+        signed = app.accounts.sign_in(login, password, SessionKind.WEB, client_of(request))
+    except TriesThrottled as exc:
+        waiting = SignInPage(error=str(exc), login=login, next=safe_next(next))
+        response = page(request, waiting, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except CredentialRefused:  # recorded and committed by the service
         wrong = SignInPage(
             error="Login or password is wrong. Check both and try again.",
@@ -205,6 +221,7 @@ def resume(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Resume this device's ended session with its person's PIN (wrong PINs count, R12's lock)."""
+    refuse_cross_site(request, "Resume from this server's own sign-in page.")
     raw = request.cookies.get(SESSION_COOKIE)
     user = app.accounts.resumable(raw)
     if user is None:
@@ -217,8 +234,8 @@ def resume(
             status=403,
         )
     try:
-        signed = app.accounts.resume_session(raw, pin)
-    except CredentialRefused as exc:  # counted and committed by the service
+        signed = app.accounts.resume_session(raw, pin, client_of(request))
+    except (CredentialRefused, TriesThrottled) as exc:  # counted and committed by the service
         why = exc.cause if isinstance(exc, PinRefused) else exc
         return page(
             request,

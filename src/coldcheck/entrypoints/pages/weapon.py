@@ -40,7 +40,14 @@ from coldcheck.domain.model import (
 )
 from coldcheck.domain.state import ContainerState, CorrectionNote, Load, LotState, ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
-from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
+from coldcheck.entrypoints.deps import (
+    AppDep,
+    FormDep,
+    Membership,
+    PageMember,
+    PostedMember,
+    public_base,
+)
 from coldcheck.entrypoints.pages.common import (
     Outcome,
     ProductionPage,
@@ -50,6 +57,7 @@ from coldcheck.entrypoints.pages.common import (
     done,
     page,
     production_page,
+    take_context,
     take_time,
     text,
     texts,
@@ -74,9 +82,9 @@ def status_or_404(state: ProductionState, tag: str) -> WeaponStatus:
         raise HTTPException(404, f"No weapon {tag} on this production — check the tag.") from None
 
 
-def qr_data_uri(request: Request, production: str, tag: str, scale: int = 6) -> str:
-    """A QR label encoding the weapon page's address (the tag is in it)."""
-    url = f"{str(request.base_url).rstrip('/')}/p/{production}/w/{tag}"
+def qr_data_uri(request: Request, app: App, production: str, tag: str, scale: int = 6) -> str:
+    """A QR label encoding the weapon page's address (the tag is in it), on an allowed host."""
+    url = f"{public_base(request, app)}/p/{production}/w/{tag}"
     return str(segno.make(url, error="m").svg_data_uri(scale=scale, border=4 if scale > 6 else 2))
 
 
@@ -162,7 +170,7 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             (item.seq, item.event, words.title(item.event), words.describe(item.event, base.state))
             for item in reversed(items)
         ),
-        qr=qr_data_uri(request, member.id, base.w.tag),
+        qr=qr_data_uri(request, app, member.id, base.w.tag),
         steps=steps.offered,
         primary=steps.primary,
         hazard=hazard(base.w),
@@ -338,7 +346,7 @@ def label_page(tag: str, request: Request, app: AppDep, member: PageMember) -> R
         LabelPage(
             **production_page(app, member, state, "board"),
             w=status,
-            qr=qr_data_uri(request, member.id, status.tag, scale=12),
+            qr=qr_data_uri(request, app, member.id, status.tag, scale=12),
         ),
     )
 
@@ -514,6 +522,7 @@ def load(tag: str, request: Request, app: AppDep, member: PostedMember, form: Fo
             "scene": SceneId(scene) if scene else None,
             "take_at": take_time(app, member, text(form, "take_at")),
             "hammer_over": text(form, "hammer_over") or None,
+            "context": take_context(form, with_scene=False),
         }
 
     result = attempt(app, member, c.LoadWeapon, build)
@@ -666,7 +675,11 @@ def fire(tag: str, request: Request, app: AppDep, member: PostedMember, form: Fo
     """RecordFiring."""
 
     def build() -> dict[str, Any]:
-        return {"weapon": WeaponId(tag.upper()), "positions": tuple(texts(form, "position"))}
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "positions": tuple(texts(form, "position")),
+            "context": take_context(form),
+        }
 
     result = attempt(app, member, c.RecordFiring, build)
     return _after(request, app, member, tag, result, "fired", lambda: fire_page(app, member, tag))
@@ -679,7 +692,11 @@ def misfire(
     """RecordMisfire; the weapon page then counts the wait down (R19)."""
 
     def build() -> dict[str, Any]:
-        return {"weapon": WeaponId(tag.upper()), "position": text(form, "position")}
+        return {
+            "weapon": WeaponId(tag.upper()),
+            "position": text(form, "position"),
+            "context": take_context(form),
+        }
 
     result = attempt(app, member, c.RecordMisfire, build)
     return _after(request, app, member, tag, result, "misfire", lambda: fire_page(app, member, tag))
@@ -702,6 +719,7 @@ def discharge(
             "weapon": WeaponId(tag.upper()),
             "position": text(form, "position") or None,
             "description": text(form, "description"),
+            "context": take_context(form),
         }
 
     result = attempt(app, member, c.RecordUnplannedDischarge, build)

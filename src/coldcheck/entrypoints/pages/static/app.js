@@ -137,7 +137,7 @@
       note(JSON.parse(ev.data).message);
       refreshAll();
     });
-    ["blank_load", "incident", "overdue"].forEach(function (kind) {
+    ["blank_load", "incident", "overdue", "pin_held", "sign_in_wait"].forEach(function (kind) {
       es.addEventListener(kind, function (ev) { seen(ev); note(JSON.parse(ev.data).message); refreshAll(); });
     });
     es.addEventListener("resync", function (ev) {
