@@ -88,6 +88,7 @@ __all__ = [
     "ledger_entries",
     "ledger_heads",
     "ledger_nodes",
+    "run_on_driver",
 ]
 
 _Index = BigInteger().with_variant(Integer(), "sqlite")
@@ -198,6 +199,8 @@ def _lookup(
 
 
 _SIZE = select(func.max(ledger_entries.c.idx))
+_LATEST_HEAD = select(*_HEAD_COLUMNS).order_by(ledger_heads.c.tree_size.desc()).limit(1)
+_INSERT_HEAD = insert(ledger_heads)
 
 
 class DriverStatement:
@@ -229,6 +232,22 @@ class DriverStatement:
 def driver_statement(stmt: ClauseElement, dialect: Dialect) -> DriverStatement:
     """:class:`DriverStatement` for ``stmt`` on ``dialect``, compiled once."""
     return DriverStatement(stmt, dialect)
+
+
+def run_on_driver(
+    conn: Connection,
+    stmt: ClauseElement,
+    params: Mapping[str, object] | Sequence[Mapping[str, object]],
+) -> Any:
+    """Run ``stmt`` (compiled once per dialect) on the driver; a list of parameters is one
+    ``executemany`` (never empty). The driver's cursor result: plain tuples, no type
+    processing, so only for integers, text, booleans and bytes (see :class:`DriverStatement`).
+    """
+    ds = driver_statement(stmt, conn.dialect)
+    if isinstance(params, Mapping):
+        return conn.exec_driver_sql(ds.sql, ds.params(params))
+    rows = [ds.params(p) for p in params]
+    return conn.exec_driver_sql(ds.sql, rows if len(rows) > 1 else rows[0])
 
 
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[object, ...]]) -> None:
@@ -271,6 +290,12 @@ class SqlLedger:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._log = MerkleLog(self)
+        # Between prepare_commit and seal this instance is the only writer of the log on
+        # its connection (the caller holds the write lock), so it knows the size and keeps
+        # every hash it read or wrote: the commit then reads the log's size once and the
+        # compact range once. Outside a commit both are None and every call reads.
+        self._size: int | None = None
+        self._known: dict[NodeId, bytes] | None = None
 
     # -- HashReader ---------------------------------------------------------
 
@@ -278,7 +303,12 @@ class SqlLedger:
         """The stored hashes of ``nodes``, in order; ``LedgerError`` if one is missing."""
         if not nodes:
             return []
+        known = self._known
         wanted = list(dict.fromkeys(nodes))
+        if known is not None:
+            wanted = [n for n in wanted if n not in known]
+            if not wanted:
+                return [known[n] for n in nodes]
         leaves = [idx for level, idx in wanted if level == 0]
         inner = [(level, idx) for level, idx in wanted if level != 0]
         params: dict[str, int] = {f"l{i}": idx for i, idx in enumerate(leaves)}
@@ -288,6 +318,9 @@ class SqlLedger:
         ds = driver_statement(_lookup(len(leaves), len(inner)), self.conn.dialect)
         rows = self.conn.exec_driver_sql(ds.sql, ds.params(params)).all()
         found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+        if known is not None:
+            known.update(found)
+            found = known
         try:
             return [found[n] for n in nodes]
         except KeyError as exc:
@@ -296,7 +329,9 @@ class SqlLedger:
     # -- reading -------------------------------------------------------------
 
     def size(self) -> int:
-        """Number of entries in the log (one indexed read)."""
+        """Number of entries in the log (one indexed read; none during a commit)."""
+        if self._size is not None:
+            return self._size
         ds = driver_statement(_SIZE, self.conn.dialect)
         last = self.conn.exec_driver_sql(ds.sql, ds.params({})).scalar()
         return 0 if last is None else int(last) + 1
@@ -364,9 +399,7 @@ class SqlLedger:
 
     def latest_head(self) -> SignedTreeHead | None:
         """The signed head with the largest tree size, or None if none was signed yet."""
-        row = self.conn.execute(
-            select(*_HEAD_COLUMNS).order_by(ledger_heads.c.tree_size.desc()).limit(1)
-        ).first()
+        row = run_on_driver(self.conn, _LATEST_HEAD, {}).first()
         return None if row is None else head_from_row(row)
 
     def latest_head_before(self, timestamp_ms: int) -> SignedTreeHead | None:
@@ -415,12 +448,15 @@ class SqlLedger:
             ledger_entries,
             [(size + i, e, h) for i, (e, h) in enumerate(zip(entries, hashes, strict=True))],
         )
-        nodes = [
-            (level, idx, h) for (level, idx), h in self._log.append_nodes(size, hashes) if level > 0
-        ]
+        created = self._log.append_nodes(size, hashes)
+        nodes = [(level, idx, h) for (level, idx), h in created if level > 0]
         if nodes:
             nodes.sort()  # key order: consecutive inserts land on the same b-tree page
             _insert_rows(self.conn, ledger_nodes, nodes)
+        if self._size is not None:
+            self._size = size + len(entries)
+        if self._known is not None:
+            self._known.update(created)
         return list(range(size, size + len(entries)))
 
     def prepare_commit(self, public_key: bytes, clock_ms: int) -> CommitBase:
@@ -428,14 +464,20 @@ class SqlLedger:
 
         Raises ``DoesNotExtend`` when the stored entries are not exactly the tree of the
         newest signed head (written, changed or deleted outside coldcheck, or a head
-        deleted) and ``ClockBehind`` when the clock reads well before that head. O(log n).
+        deleted) and ``ClockBehind`` when the clock reads well before that head. O(log n):
+        three reads (the newest head, the size, the compact range). Until :meth:`seal`,
+        this instance then keeps the size and the hashes it reads or writes (see
+        ``__init__``): the caller holds the write lock and appends through it only.
         """
+        self._size = self._known = None
         newest = self.latest_head()
         size = self.size()
+        self._known = {}
         root = None
         if newest is not None and newest.tree_size <= size:
             root = self._log.root(newest.tree_size)
         check_extends(newest, size, root, public_key)
+        self._size = size
         return CommitBase(newest, size, commit_time(clock_ms, newest))
 
     def seal(self, base: CommitBase, private_key: Ed25519PrivateKey) -> SignedTreeHead:
@@ -450,17 +492,20 @@ class SqlLedger:
         self.append([commit_record(size, base.timestamp_ms, base.newest)])
         head = sign_head(private_key, size + 1, self._log.root(size + 1), base.timestamp_ms)
         self._store_head(head)
+        self._size = self._known = None
         return head
 
     def _store_head(self, head: SignedTreeHead) -> None:
-        self.conn.execute(
-            insert(ledger_heads).values(
-                tree_size=head.tree_size,
-                root_hash=head.root_hash,
-                timestamp_ms=head.timestamp,
-                signature=head.signature,
-                log_id=head.log_id,
-            )
+        run_on_driver(
+            self.conn,
+            _INSERT_HEAD,
+            {
+                "tree_size": head.tree_size,
+                "root_hash": head.root_hash,
+                "timestamp_ms": head.timestamp,
+                "signature": head.signature,
+                "log_id": head.log_id,
+            },
         )
 
     def sign_and_store_head(

@@ -19,6 +19,7 @@ newest signed head; the commit's time), optionally ``write_subject_index``,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import pickle
@@ -29,14 +30,19 @@ from types import TracebackType
 from typing import Any, Self
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
 from coldcheck.adapters.sql import subject_index_store
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationStore
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
-from coldcheck.adapters.sql.ledger_store import CommitBase, SqlLedger, ledger_entries
+from coldcheck.adapters.sql.ledger_store import (
+    CommitBase,
+    SqlLedger,
+    ledger_entries,
+    run_on_driver,
+)
 from coldcheck.adapters.sql.tables import (
     event_refs,
     events,
@@ -139,6 +145,10 @@ class SqlUnitOfWork:
         self.conn: Connection
         self._tx: RootTransaction | None = None
         self._base: CommitBase | None = None
+        self._ledger: SqlLedger | None = None  # the commit's, from begin to seal
+        # a write transaction holds the writer lock: a production's newest event read
+        # here stays its newest until this transaction appends (which updates it)
+        self._last: dict[ProductionId, int] = {}
 
     def __enter__(self) -> Self:
         engine = self._engine.execution_options(**WRITE) if self._write else self._engine
@@ -175,10 +185,13 @@ class SqlUnitOfWork:
     # -- reading state --------------------------------------------------------
 
     def _last_seq(self, production: ProductionId) -> int:
-        last = self.conn.execute(
-            select(func.max(events.c.seq)).where(events.c.production == production)
+        last = run_on_driver(
+            self.conn, subject_index_store.LAST_SEQ, {"production": production}
         ).scalar()
-        return -1 if last is None else int(last)
+        seq = -1 if last is None else int(last)
+        if self._write:
+            self._last[production] = seq
+        return seq
 
     def is_event_of(self, production: ProductionId, seq: int) -> bool:
         """True when log position ``seq`` holds an event of ``production``."""
@@ -243,20 +256,21 @@ class SqlUnitOfWork:
         if not self._write:
             raise RuntimeError("begin needs a write unit of work")
         try:
-            self._base = SqlLedger(self.conn).prepare_commit(public_key_raw(self._key), ms_of(now))
+            self._ledger = SqlLedger(self.conn)
+            self._base = self._ledger.prepare_commit(public_key_raw(self._key), ms_of(now))
         except LedgerError as exc:
             raise NotSigned(f"the server refuses to sign: {exc}") from None
         return from_ms(self._base.timestamp_ms)
 
     def index_mark(self, production: ProductionId) -> IndexMark:
         """Where the production's subject index stands."""
-        return subject_index_store.index_mark(self.conn, production)
+        return subject_index_store.index_mark(self.conn, production, self._last.get(production))
 
     def write_subject_index(self, production: ProductionId, at: datetime) -> int:
         """Append subject-index records for the production's entries not indexed yet."""
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
-        return subject_index_store.write_subject_index(self.conn, production, at)
+        return subject_index_store.write_subject_index(self.conn, production, at, self._ledger)
 
     def append(
         self,
@@ -268,16 +282,18 @@ class SqlUnitOfWork:
         """Append ledger entries, index rows and read-table rows for ``new_events``."""
         if not self._write:
             raise RuntimeError("append needs a write unit of work")
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
         if not new_events:
             return []
-        ledger = SqlLedger(self.conn)
+        ledger = self._ledger
         size = ledger.size()
         entries = [encode_entry(size + i, e, channel) for i, e in enumerate(new_events)]
         seqs = ledger.append(entries)
-        self.conn.execute(
-            insert(events),
+        self._last[after.production] = seqs[-1]
+        run_on_driver(
+            self.conn,
+            _INSERT_EVENTS,
             [
                 {
                     "seq": seq,
@@ -295,7 +311,7 @@ class SqlUnitOfWork:
             for ref in sorted(refs(e))
         ]
         if ref_rows:
-            self.conn.execute(insert(event_refs), ref_rows)
+            run_on_driver(self.conn, _INSERT_REFS, ref_rows)
         write_views(self.conn, before, after, seqs[-1])
         self._pending.append((after.production, seqs[-1], after))
         if after.event_count // SNAPSHOT_EVERY != before.event_count // SNAPSHOT_EVERY:
@@ -319,11 +335,11 @@ class SqlUnitOfWork:
 
     def seal(self, at: datetime) -> SignedTreeHead:
         """Append the commit record and sign and store the head over the whole log."""
-        if self._base is None:
+        if self._base is None or self._ledger is None:
             raise RuntimeError("call begin first")
         if ms_of(at) != self._base.timestamp_ms:
             raise ValueError("seal with the time begin gave")
-        return SqlLedger(self.conn).seal(self._base, self._key)
+        return self._ledger.seal(self._base, self._key)
 
     def commit(self) -> None:
         """Commit; then let the cache move on to the new states."""
@@ -334,16 +350,37 @@ class SqlUnitOfWork:
         self._pending.clear()
 
 
+_INSERT_EVENTS = insert(events)
+_INSERT_REFS = insert(event_refs)
+_LAST_SEQ_OF = (
+    update(productions)
+    .where(productions.c.id == bindparam("p_id"))
+    .values(last_seq=bindparam("p_last"))
+)
+
+
+@functools.cache
+def _upsert_statement(table: Table, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` every other column (one statement)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    key = [c.name for c in table.primary_key.columns]
+    return stmt.on_conflict_do_update(
+        index_elements=key,
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+    )
+
+
 def write_views(
     conn: Connection, before: ProductionState, after: ProductionState, seq: int
 ) -> None:
     """Bring the read tables of one production from ``before`` to ``after``."""
     pid = after.production
     if after.info is not None and after.info is before.info:
-        conn.execute(update(productions).where(productions.c.id == pid).values(last_seq=seq))
+        run_on_driver(conn, _LAST_SEQ_OF, {"p_id": pid, "p_last": seq})
     elif after.info is not None:
-        conn.execute(delete(productions).where(productions.c.id == pid))
-        conn.execute(insert(productions).values(**views.production_row(after, seq)))
+        _upsert(conn, productions, [views.production_row(after, seq)])
     if after.roles is not before.roles or after.people is not before.people:
         conn.execute(delete(memberships).where(memberships.c.production == pid))
         rows = views.membership_rows(after)
@@ -352,26 +389,17 @@ def write_views(
     _upsert(
         conn,
         weapon_view,
-        pid,
         [views.weapon_row(after, w) for w in views.changed_weapons(before, after)],
     )
     _upsert(
-        conn,
-        lot_view,
-        pid,
-        [views.lot_row(after, lot) for lot in views.changed_lots(before, after)],
+        conn, lot_view, [views.lot_row(after, lot) for lot in views.changed_lots(before, after)]
     )
 
 
-def _upsert(conn: Connection, table: Any, production: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    conn.execute(
-        delete(table).where(
-            table.c.production == production, table.c.tag.in_([r["tag"] for r in rows])
-        )
-    )
-    conn.execute(insert(table), rows)
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Write whole rows, replacing any with the same primary key (one ``executemany``)."""
+    if rows:
+        run_on_driver(conn, _upsert_statement(table, conn.dialect.name), rows)
 
 
 class SqlUnitOfWorkFactory:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from coldcheck.adapters.sql.evidence_tables import subject_index
-from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries
+from coldcheck.adapters.sql.ledger_store import SqlLedger, ledger_entries, run_on_driver
 from coldcheck.adapters.sql.tables import events
 from coldcheck.domain.ids import ProductionId
 from coldcheck.ledger.records import IndexLink, SubjectIndexRecord
@@ -25,17 +25,28 @@ from coldcheck.service.subject_index import index_records
 __all__ = ["index_mark", "index_row", "subject_index_records", "write_subject_index"]
 
 
-def index_mark(conn: Connection, production: ProductionId) -> IndexMark:
-    """The production's newest index record and newest event (two indexed reads)."""
-    row = conn.execute(
-        select(subject_index.c.seq, subject_index.c.through, subject_index.c.timestamp_ms)
-        .where(subject_index.c.production == production)
-        .order_by(subject_index.c.seq.desc())
-        .limit(1)
-    ).first()
-    last = conn.execute(
-        select(func.max(events.c.seq)).where(events.c.production == production)
-    ).scalar()
+_NEWEST = (
+    select(subject_index.c.seq, subject_index.c.through, subject_index.c.timestamp_ms)
+    .where(subject_index.c.production == bindparam("production"))
+    .order_by(subject_index.c.seq.desc())
+    .limit(1)
+)
+LAST_SEQ = select(func.max(events.c.seq)).where(events.c.production == bindparam("production"))
+
+
+def index_mark(
+    conn: Connection, production: ProductionId, last_seq: int | None = None
+) -> IndexMark:
+    """The production's newest index record and newest event (two indexed reads).
+
+    ``last_seq``: the newest event's position when the caller read it in this same
+    write transaction (then one read).
+    """
+    row = run_on_driver(conn, _NEWEST, {"production": production}).first()
+    if last_seq is None:
+        last = run_on_driver(conn, LAST_SEQ, {"production": production}).scalar()
+    else:
+        last = last_seq
     link = None if row is None else IndexLink(int(row[0]), int(row[1]), int(row[2]))
     return IndexMark(link, -1 if last is None else int(last))
 
@@ -51,8 +62,14 @@ def index_row(record: SubjectIndexRecord) -> dict[str, object]:
     }
 
 
-def write_subject_index(conn: Connection, production: ProductionId, at: datetime) -> int:
-    """Append the production's subject-index records up to its newest entry; how many."""
+def write_subject_index(
+    conn: Connection, production: ProductionId, at: datetime, ledger: SqlLedger | None = None
+) -> int:
+    """Append the production's subject-index records up to its newest entry; how many.
+
+    ``ledger``: the commit's own :class:`SqlLedger` (between its ``prepare_commit`` and
+    ``seal`` every append of the transaction must go through it).
+    """
     mark = index_mark(conn, production)
     covered = mark.last.through if mark.last is not None else -1
     rows = conn.execute(
@@ -68,7 +85,7 @@ def write_subject_index(conn: Connection, production: ProductionId, at: datetime
         if position != int(seq) or event.production != production:
             raise ValueError(f"entry {seq} is not the event the index says it is")
         items.append((position, refs(event)))
-    ledger = SqlLedger(conn)
+    ledger = ledger if ledger is not None else SqlLedger(conn)
     records = index_records(ledger.size(), production, at, mark.last, items, mark.last_seq)
     ledger.append(records)
     parsed = [SubjectIndexRecord.from_fields(json.loads(r)) for r in records]
