@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +37,9 @@ report_cli = typer.Typer(
     help="Reports as PDF (and CSV): daily armory log, custody, incident, §9153 compliance.",
     no_args_is_help=True,
 )
+DayOpt = Annotated[
+    str | None, typer.Option("--day", help="Shoot day YYYY-MM-DD (default: today, local).")
+]
 OutPdf = Annotated[
     Path | None, typer.Option("--out", "-o", help="PDF file to write (default: a name in .).")
 ]
@@ -53,11 +56,13 @@ def _write_report(
     csv_table: tuple[Sequence[str], list[list[str]]],
     paper: str,
     as_json: bool,
+    render: Callable[[Any, Path, str], None] | None = None,
 ) -> None:
+    """Write the PDF (``render``: default the timeline report's) and the CSV if asked."""
     if paper not in ("a4", "letter"):
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
     try:
-        docs.render_report(report, out, paper)
+        (render or docs.render_report)(report, out, paper)
         if csv_out is not None:
             docs.write_csv(csv_out, *csv_table)
     except OSError as exc:
@@ -105,9 +110,7 @@ def _security(app: Any, start: Any, end: Any) -> Any:
 def report_daily(
     ctx: typer.Context,
     production: ProductionOpt = None,
-    day: Annotated[
-        str | None, typer.Option("--day", help="Shoot day YYYY-MM-DD (default: today, local).")
-    ] = None,
+    day: DayOpt = None,
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
@@ -305,9 +308,7 @@ def report_incident(
 def report_compliance(
     ctx: typer.Context,
     production: ProductionOpt = None,
-    day: Annotated[
-        str | None, typer.Option("--day", help="Shoot day YYYY-MM-DD (default: today, local).")
-    ] = None,
+    day: DayOpt = None,
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
@@ -336,12 +337,16 @@ def report_compliance(
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     target = out or Path(f"compliance-{prod}-{the_day}.pdf")
-    try:
-        app.documents.render_compliance(report, target, paper)
-        if csv_out is not None:
-            app.documents.write_csv(csv_out, COMPLIANCE_COLUMNS, compliance_rows(report))
-    except OSError as exc:
-        fail(f"cannot write the report: {exc}", EXIT_FAILURE, as_json)
+    _write_report(
+        app.documents,
+        report,
+        target,
+        csv_out,
+        (COMPLIANCE_COLUMNS, compliance_rows(report)),
+        paper,
+        as_json,
+        render=app.documents.render_compliance,
+    )
     not_met = [line for line in report.lines if line.status == NOT_MET]
     say(
         as_json,
