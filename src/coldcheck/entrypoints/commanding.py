@@ -59,7 +59,7 @@ def command_of(app: App, member: Membership, asked: Asked) -> c.Command:
 
 def channel_of(member: Membership) -> Channel:
     """A session cookie is the web pages; a bearer token is the API."""
-    return Channel.api() if member.viewer.via == "bearer" else Channel.web()
+    return member.viewer.channel
 
 
 def run_command(app: App, member: Membership, asked: Asked) -> Accepted:

@@ -22,6 +22,7 @@ from coldcheck.bootstrap import App
 from coldcheck.domain.ids import PersonId, ProductionId
 from coldcheck.domain.model import Role
 from coldcheck.service.account_model import Session, SessionKind, User, check_csrf
+from coldcheck.service.envelope import Channel
 from coldcheck.service.permissions import membership
 from coldcheck.service.queries import ProductionSummary
 
@@ -49,6 +50,12 @@ class Viewer:
     def person(self) -> PersonId:
         """The person this account belongs to."""
         return PersonId(self.user.person_id)
+
+    @property
+    def channel(self) -> Channel:
+        """The door a command of theirs came through: a bearer token is the API, a session
+        cookie the web pages."""
+        return Channel.api() if self.via == "bearer" else Channel.web()
 
 
 def request_token(request: Request) -> tuple[str | None, str]:

@@ -24,7 +24,7 @@ from coldcheck.domain.status import (
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep
-from coldcheck.service.envelope import Channel, envelope
+from coldcheck.service.envelope import envelope
 
 router = APIRouter()
 
@@ -115,7 +115,7 @@ def create_production(body: NewProduction, app: AppDep, viewer: ViewerDep) -> di
         time_zone=body.time_zone,
         roles=body.roles,
         settings=body.settings.to_domain(),
-        channel=Channel.api() if viewer.via == "bearer" else Channel.web(),
+        channel=viewer.channel,
     )
     today = app.clock.now().astimezone(zone_of(body.time_zone)).date()
     return {**accepted_json(result), "still_needed": list(still_needed(result.state, today))}

@@ -43,7 +43,6 @@ from coldcheck.service.account_model import (
     TriesThrottled,
 )
 from coldcheck.service.accounts import SignedIn
-from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused
 from coldcheck.service.queries import ProductionSummary
 
@@ -156,7 +155,7 @@ def new_production(request: Request, app: AppDep, viewer: PageViewer, form: Form
             location=text(form, "location"),
             time_zone=text(form, "time_zone"),
             roles=roles,
-            channel=Channel.web(),
+            channel=viewer.channel,
         )
     except ValueError as exc:
         reasons: tuple[Reason, ...] = (Reason("INPUT", str(exc)),)
