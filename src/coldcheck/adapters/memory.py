@@ -118,7 +118,15 @@ class _PendingConfirmations:
         self._data.add_confirmation(confirmation)
 
     def confirmations(self, ids: Sequence[str]) -> list[tuple[Confirmation, Challenge]]:
-        return self._data.confirmations(ids)
+        """As stored, with the ones this transaction consumed already seen as used."""
+        taken = {i: (at, seq) for batch, at, seq in self.pending for i in batch}
+        found = self._data.confirmations(ids)
+        return [
+            (replace(conf, consumed_at=taken[conf.id][0], consumed_seq=taken[conf.id][1]), ch)
+            if conf.id in taken and conf.consumed_at is None
+            else (conf, ch)
+            for conf, ch in found
+        ]
 
     def consume(self, ids: Sequence[str], at: datetime, seq: int) -> int:
         with self._data.lock:

@@ -1,13 +1,25 @@
 """The custody use case: a command goes through the rules into the log, or nowhere.
 
-``execute`` opens one write transaction, checks that the log still extends its
-own newest signed head (``begin``: the server never signs over entries it did not
-write) and takes the commit's time, loads the production's current state, writes the
-production's subject index first when a new local day began, stamps the command with
-that time, lets ``decide`` judge it, and on acceptance appends the events (ledger
-entries recording their channel, index, read tables), the commit record and a new
-signed head before committing. A refusal or any failure writes nothing. Alerts go out
-only after the commit, and ``on_new_head`` (the witnesses' submitter) is poked.
+**Group commit.** ``execute`` / ``execute_batch`` queue the caller's commands (one
+request) and wait; the first waiting thread to find no commit running leads the next
+group (``service.group_commit``): it takes every request queued, opens ONE write
+transaction, checks that the log still extends its own newest signed head (``begin``:
+the server never signs over entries it did not write) and takes the commit's time, and
+then, request by request in arrival order, loads the production's state (or the state
+the group's earlier requests left), lets ``decide`` judge the request's commands —
+stamped with that time, new tags filled in, confirmations checked — and, on
+acceptance, writes the production's subject index first when a new local day began,
+the events (ledger entries recording their channel, index, read tables) and the
+confirmations they used. After the last request: one commit record, one signed head,
+one commit (one fsync) for everybody. A refused request fails alone (it wrote
+nothing); a failure while writing or committing fails every request of the group and
+writes nothing. Nobody is answered before the commit; alerts go out and
+``on_new_head`` (the witnesses' submitter) is poked only after it.
+
+Several server processes on one database stay correct: each group holds the
+database's write lock (``BEGIN IMMEDIATE`` / the advisory lock) from ``begin`` to
+commit, and reads the log's size, newest head and each production's newest event
+under it, so whatever another process wrote in between is read before deciding.
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ from coldcheck.service.alerts import AlertHub, alerts_for
 from coldcheck.service.confirmations import consume_signed_confirmations
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
+from coldcheck.service.group_commit import GroupCommit, Ticket
 from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from coldcheck.service.subject_index import index_due
 
@@ -74,6 +87,7 @@ class CustodyService:
         self.clock = clock
         self.alerts = alerts or AlertHub()
         self.on_new_head = on_new_head
+        self._group: GroupCommit[_Request, Accepted] = GroupCommit(self._commit_group)
 
     def execute(
         self, command: Command, confirmations: Sequence[str] = (), *, channel: Channel
@@ -100,9 +114,11 @@ class CustodyService:
         Each is decided against the state the ones before it leave
         (``decide_all``); if any is refused, nothing at all is written, and the
         refusal says which command (its position in the batch) when there is
-        more than one. One head is signed over the whole batch. ``confirmations``
-        holds, per command, the ids of the confirmations it presents
-        (``Unconfirmed`` when one is not for it); they are used up with the events.
+        more than one. ``confirmations`` holds, per command, the ids of the
+        confirmations it presents (``Unconfirmed`` when one is not for it); they are
+        used up with the events. The batch is one request of a group commit (see the
+        module docstring): other requests may share its transaction and signed head,
+        and its answer comes only after that transaction committed.
         """
         if not commands:
             raise ValueError("execute_batch needs at least one command")
@@ -113,44 +129,48 @@ class CustodyService:
         if len(given) != len(commands):
             raise ValueError("one list of confirmations per command")
         asked = {i: list(ids) for i, ids in enumerate(given) if ids}
-        with self._uow() as uow:
-            now = uow.begin(self.clock.now())
-            before = uow.state(production)
-            index_if_due(uow, before, now)
-            store = uow.confirmations() if asked else None
-            position = iter(range(len(commands)))
+        return self._group.submit(_Request(tuple(commands), asked, channel))
 
-            def prepare(state: ProductionState, command: Command) -> Command:
-                ids = asked.get(next(position))
-                if ids and store is not None:
-                    people, signed = consume_signed_confirmations(
-                        store, command, ids, before, state, now
-                    )
-                    command = dataclasses.replace(command, confirmations=people, signatures=signed)
-                if isinstance(command, c.Correct):
-                    command = _with_subjects(uow, command)
-                return fill_ids(state, dataclasses.replace(command, at=now))
+    def _commit_group(self, tickets: Sequence[Ticket[_Request, Accepted]]) -> None:
+        """Decide every queued request in arrival order and commit the accepted ones at once.
 
-            def check(_: ProductionState, command: Command) -> Refusal | None:
-                return _correction_names_an_event(uow, command)
-
-            folded = decide_all(before, commands, prepare, check)
-            if isinstance(folded, RefusedAt):
-                raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
-            events = list(folded.all_events)
-            seqs = uow.append(before, events, folded.state, channel)
-            if store is not None:
-                used = [cid for ids in asked.values() for cid in ids]
-                if store.consume(used, now, seqs[0]) != len(used):
-                    raise Unconfirmed(
-                        "A confirmation was used by another command at the same moment — "
-                        "ask for a new one; nothing was recorded."
-                    )
-            head = uow.seal(now)
-            uow.commit()
-        self.alerts.publish(alerts_for(events, seqs, folded.state))
+        Each request is decided against the state the accepted ones before it leave (of
+        its production) and fails alone when refused (or unconfirmed): it has written
+        nothing yet. Once a request's writes begin, any failure is the group's: every
+        request gets the error and the transaction is rolled back, nothing half-written.
+        One commit record, one signed head, one commit for the whole group; results,
+        alerts and the head's poke only after the commit.
+        """
+        accepted: list[tuple[Ticket[_Request, Accepted], _Decided, list[int]]] = []
+        try:
+            with self._uow() as uow:
+                now = uow.begin(self.clock.now())
+                working: dict[ProductionId, ProductionState] = {}
+                for ticket in tickets:
+                    request = ticket.request
+                    production = request.commands[0].production
+                    before = working[production] if production in working else uow.state(production)
+                    try:
+                        decided = _decide(uow, request, before, now)
+                    except Exception as exc:  # this request only: it wrote nothing
+                        ticket.error = exc
+                        continue
+                    seqs = _write(uow, decided, now)
+                    working[production] = decided.state
+                    accepted.append((ticket, decided, seqs))
+                if not accepted:
+                    return
+                head = uow.seal(now)
+                uow.commit()
+        except BaseException as exc:
+            for ticket in tickets:
+                ticket.result, ticket.error = None, exc
+            raise
+        for ticket, decided, seqs in accepted:
+            ticket.result = Accepted(tuple(decided.events), tuple(seqs), head, decided.state)
+        for _, decided, seqs in accepted:
+            self.alerts.publish(alerts_for(decided.events, seqs, decided.state))
         self.on_new_head(head)
-        return Accepted(tuple(events), tuple(seqs), head, folded.state)
 
     def create_production(
         self,
@@ -264,6 +284,70 @@ class CustodyService:
         """The production's current state (read-only use)."""
         with self._uow(write=False) as uow:
             return uow.state(production)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One caller's commands (one production), the confirmations each presents, its door."""
+
+    commands: tuple[Command, ...]
+    asked: dict[int, list[str]]
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """An accepted request before it is written: the state before, its events, the state after."""
+
+    request: _Request
+    before: ProductionState
+    events: list[Event]
+    state: ProductionState
+
+
+def _decide(uow: UnitOfWork, request: _Request, before: ProductionState, now: datetime) -> _Decided:
+    """Judge one request on ``before`` (reads only); ``Refused`` / ``Unconfirmed`` otherwise.
+
+    Confirmations are checked here (the ones an earlier request of the group used up in
+    this transaction are seen as used) and consumed by :func:`_write`.
+    """
+    commands, asked = request.commands, request.asked
+    store = uow.confirmations() if asked else None
+    position = iter(range(len(commands)))
+
+    def prepare(state: ProductionState, command: Command) -> Command:
+        ids = asked.get(next(position))
+        if ids and store is not None:
+            people, signed = consume_signed_confirmations(store, command, ids, before, state, now)
+            command = dataclasses.replace(command, confirmations=people, signatures=signed)
+        if isinstance(command, c.Correct):
+            command = _with_subjects(uow, command)
+        return fill_ids(state, dataclasses.replace(command, at=now))
+
+    def check(_: ProductionState, command: Command) -> Refusal | None:
+        return _correction_names_an_event(uow, command)
+
+    folded = decide_all(before, commands, prepare, check)
+    if isinstance(folded, RefusedAt):
+        raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
+    return _Decided(request, before, list(folded.all_events), folded.state)
+
+
+def _write(uow: UnitOfWork, decided: _Decided, now: datetime) -> list[int]:
+    """Write one accepted request into the group's transaction; its events' log positions.
+
+    The production's subject index first when a new local day began, then the events,
+    then the confirmations they used.
+    """
+    index_if_due(uow, decided.before, now)
+    seqs = uow.append(decided.before, decided.events, decided.state, decided.request.channel)
+    used = [cid for ids in decided.request.asked.values() for cid in ids]
+    if used and uow.confirmations().consume(used, now, seqs[0]) != len(used):
+        raise Unconfirmed(
+            "A confirmation was used by another command at the same moment — "
+            "ask for a new one; nothing was recorded."
+        )
+    return seqs
 
 
 def index_if_due(uow: UnitOfWork, before: ProductionState, now: datetime) -> None:
