@@ -87,7 +87,8 @@ class CustodyService:
         self.clock = clock
         self.alerts = alerts or AlertHub()
         self.on_new_head = on_new_head
-        self._group: GroupCommit[_Request, Accepted] = GroupCommit(self._commit_group)
+        self.group_commit: GroupCommit[_Request, Accepted] = GroupCommit(self._commit_group)
+        """The one writer every request queues on (``groups`` / ``largest``: how it went)."""
 
     def execute(
         self, command: Command, confirmations: Sequence[str] = (), *, channel: Channel
@@ -129,7 +130,7 @@ class CustodyService:
         if len(given) != len(commands):
             raise ValueError("one list of confirmations per command")
         asked = {i: list(ids) for i, ids in enumerate(given) if ids}
-        return self._group.submit(_Request(tuple(commands), asked, channel))
+        return self.group_commit.submit(_Request(tuple(commands), asked, channel))
 
     def _commit_group(self, tickets: Sequence[Ticket[_Request, Accepted]]) -> None:
         """Decide every queued request in arrival order and commit the accepted ones at once.

@@ -71,6 +71,12 @@ class GroupCommit(Generic[Req, Res]):
         self.largest = 0
         """The most requests one group held so far."""
 
+    @property
+    def queued(self) -> int:
+        """Requests waiting for a group (not those a leader is committing)."""
+        with self._cond:
+            return len(self._queue)
+
     def submit(self, request: Req) -> Res:
         """Queue ``request``, wait until its group ran, and return its own result."""
         ticket: Ticket[Req, Res] = Ticket(request)
