@@ -372,18 +372,32 @@ def http_issue(client: httpx.Client, url: str, p: str, i: int, to: str) -> float
     ]
     handover = {"weapon": world.weapon(i), "to": to}
     t = time.perf_counter()
-    ids = _confirmed(client, url, p, "hand-over", handover, [to, world.AD], before)
-    body = {
-        "commands": [
-            *before,
-            {"command": "hand-over", "body": {**handover, "confirmations": ids}},
-        ]
-    }
-    r = client.post(url + f"/api/v1/productions/{p}/batch", json=body)
+    for attempt in range(3):
+        ids = _confirmed(client, url, p, "hand-over", handover, [to, world.AD], before)
+        body = {
+            "commands": [
+                *before,
+                {"command": "hand-over", "body": {**handover, "confirmations": ids}},
+            ]
+        }
+        r = client.post(url + f"/api/v1/productions/{p}/batch", json=body)
+        if r.status_code == 403 and "has changed since" in r.text and attempt < 2:
+            # The sentence the confirmers read names the inspection's minute; a batch
+            # challenged at hh:mm:59 and recorded at hh:mm+1 is refused (nothing written)
+            # and the cart asks again: counted, and timed in this issue's latency.
+            with _RECONFIRMED_LOCK:
+                RECONFIRMED[0] += 1
+            continue
+        break
     dt = time.perf_counter() - t
     if r.status_code != 200:
         raise RuntimeError(f"batch issue: {r.status_code} {r.text[:300]}")
     return dt
+
+
+RECONFIRMED = [0]
+"""Issues confirmed again because a minute turned between the challenge and the batch."""
+_RECONFIRMED_LOCK = threading.Lock()
 
 
 def http_return(client: httpx.Client, url: str, p: str, i: int, holder: str) -> None:
@@ -462,6 +476,7 @@ def http_concurrent(tmp: Path, quick: bool) -> list[Figure]:
         " then 5 POSTs to give it back (challenge, the performer's confirmation, take back,"
         " inspect, return); the floor app (bench/floor.py) gets the same requests;"
         " the clients share the 2 cores with the server"
+        f"; {RECONFIRMED[0]} issue(s) asked again after a minute turned mid-issue"
     )
     return [
         ratio_figure(
