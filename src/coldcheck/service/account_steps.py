@@ -198,8 +198,37 @@ class AccountSteps:
 
     # -- PINs --------------------------------------------------------------
 
-    def verify_pin(
+    def check_pin_first(
         self, store: AccountStore, person_id: str, pin: str, now: datetime, production: str = ""
+    ) -> tuple[str, bool] | None:
+        """The PIN's hash as stored now and whether ``pin`` matches it, read without writing.
+
+        For :meth:`verify_pin`'s ``checked``: argon2 runs before the write transaction
+        (and the writer lock it takes), and the write transaction uses the verdict only if
+        the stored hash is still the same. None (nothing checked) when the person has no
+        PIN or the PIN is held or locked now: a locked PIN is not even checked.
+        """
+        now = _utc(now)
+        user = store.user_by_person(person_id)
+        creds = store.credentials(user.id) if user is not None else None
+        if user is None or creds is None or creds.pin_hash is None:
+            return None
+        if store.pin_lockout(user.id, PIN_HOLD_KEY)[1] is not None:
+            return None
+        locked = store.pin_lockout(user.id, production)[1]
+        if locked is not None and locked > now:
+            return None
+        matches = bool(PIN_PATTERN.fullmatch(pin)) and self._pin_hasher.verify(creds.pin_hash, pin)
+        return creds.pin_hash, matches
+
+    def verify_pin(
+        self,
+        store: AccountStore,
+        person_id: str,
+        pin: str,
+        now: datetime,
+        production: str = "",
+        checked: tuple[str, bool] | None = None,
     ) -> bool:
         """True when ``pin`` is this person's PIN; else ``WrongPin`` / ``PinLocked`` (recorded).
 
@@ -207,7 +236,9 @@ class AccountSteps:
         ``PIN_LOCK_DURATION`` on ``production`` (``""``: outside any production);
         while locked even the right PIN is refused and not even checked. The
         right PIN resets the count there. A person without a PIN costs one hash
-        too, so timing does not tell who has an account.
+        too, so timing does not tell who has an account. ``checked``: what
+        :meth:`check_pin_first` found for this very PIN, used when the stored hash
+        is still the one it checked (else the PIN is hashed here).
         """
         now = _utc(now)
         user = store.user_by_person(person_id)
@@ -226,7 +257,13 @@ class AccountSteps:
         if locked is not None and locked > now:
             self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, where.strip())
             raise PinLocked(locked)
-        if PIN_PATTERN.fullmatch(pin) and self._pin_hasher.verify(creds.pin_hash, pin):
+        if checked is not None and checked[0] == creds.pin_hash:
+            matches = checked[1]
+        else:
+            matches = bool(PIN_PATTERN.fullmatch(pin)) and self._pin_hasher.verify(
+                creds.pin_hash, pin
+            )
+        if matches:
             if failures or locked is not None:
                 store.reset_pin_failures(user.id, production)
             if self._pin_hasher.needs_rehash(creds.pin_hash):

@@ -316,15 +316,33 @@ class AccountService:
         if not pins:
             return frozenset()
         now = self._clock.now()
+        checked: list[tuple[str, bool] | None] = []
+
+        def check_first() -> None:
+            # argon2 before the write transaction: that holds the writer lock, and a PIN's
+            # hash takes milliseconds every other writer would wait. The verdict counts only
+            # if the hash is unchanged when the transaction reads it again; the first PIN
+            # refused (or not checkable) ends it, as in the transaction.
+            with self._tx(write=False) as store:
+                for person, pin in pins:
+                    first = self.steps.check_pin_first(store, person, pin, now, production)
+                    checked.append(first)
+                    if first is None or not first[1]:
+                        break
+            checked.extend([None] * (len(pins) - len(checked)))
 
         def work(store: AccountStore) -> frozenset[PersonId]:
             confirmed: set[PersonId] = set()
-            for person, pin in pins:
+            for (person, pin), first in zip(pins, checked, strict=True):
                 try:
-                    self.steps.verify_pin(store, person, pin, now, production)
+                    self.steps.verify_pin(store, person, pin, now, production, first)
                 except (CredentialRefused, NoPinSet) as exc:
                     raise PinRefused(person, exc) from None
                 confirmed.add(PersonId(person))
             return frozenset(confirmed)
 
-        return self._pin_throttled(client, now, lambda: self._recorded(work))
+        def checked_then_recorded() -> frozenset[PersonId]:
+            check_first()
+            return self._recorded(work)
+
+        return self._pin_throttled(client, now, checked_then_recorded)
