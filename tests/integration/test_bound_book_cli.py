@@ -5,7 +5,11 @@ line."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_cli
 
@@ -74,3 +78,31 @@ def test_a_house_book_that_lacks_coldchecks_columns_is_refused_and_nothing_impor
     assert "missing column(s) Kind, Action, Capacity" in result.stdout + result.stderr
     out = _json("export", "bound-book", "--production", "sierra-books", data=demo_copy)
     assert out["rows"] == []
+
+
+def test_the_bound_book_prints_as_pdf_with_each_disposition_and_the_newest_checkpoint(
+    demo_copy: Path,
+) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    own = demo_copy.parent / "own.csv"
+    own.write_text(
+        "Manufacturer,Model,Serial Number,Caliber or Gauge,Acquisition Date,Acquired From Name,"
+        "Disposition Date,Disposition,Disposed To Name,Disposition Reference,Kind,Action,"
+        "Capacity\n"
+        "Winchester,1892,WN-1892-77,.44-40,2026-11-20,Hollywood Gun Rentals,2026-11-29,"
+        "returned,Hollywood Gun Rentals,return slip 7,firearm,lever,10\n"
+    )
+    run_cli("import", "bound-book", str(own), "--as", "mara-voss", data=demo_copy)
+    pdf = demo_copy.parent / "book.pdf"
+    out = _json(
+        "export", "bound-book", "--out", str(demo_copy.parent / "b.csv"), "--pdf", str(pdf),
+        data=demo_copy,
+    )  # fmt: skip
+    assert out["pdf"] == str(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "FIREARMS ACQUISITION AND DISPOSITION RECORD" in text.upper()
+    assert "Disposed of" in text and "WN-1892-77" in text and "return slip 7" in text
+    assert "Closing checkpoint" in text and "Fingerprint" in text

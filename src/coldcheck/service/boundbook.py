@@ -51,6 +51,14 @@ from coldcheck.service.exchange import (
     unneutralise,
 )
 from coldcheck.service.ports import SourceRow, Table
+from coldcheck.service.reports import (
+    ClosingCheckpoint,
+    Heading,
+    HeadPrint,
+    head_print,
+    report_heading,
+    report_zone,
+)
 
 #: ``(key, header)``: the export's columns in order; the headers are those of 27 CFR
 #: 478.125(e) (manufacturer and importer apart, as ATF Ruling 2016-1 asks), then coldcheck's.
@@ -414,3 +422,26 @@ def _preparer(at: datetime, done: list[Command]) -> Callable[[ProductionState, C
         return base(folded, raw)
 
     return prepare
+
+
+# -- the printed bound book -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoundBookReport:
+    """The bound book as paper prints it: the heading, every line, the newest checkpoint."""
+
+    heading: Heading
+    entries: tuple[BoundBookEntry, ...]
+    head: HeadPrint | None = None
+
+
+def bound_book_report(
+    state: ProductionState, now: datetime, head: ClosingCheckpoint | None
+) -> BoundBookReport:
+    """The bound book of the production now, ending with ``head`` (the newest checkpoint)."""
+    return BoundBookReport(
+        heading=report_heading(state, now),
+        entries=tuple(bound_book(state)),
+        head=head_print(head, report_zone(state), True) if head is not None else None,
+    )

@@ -11,8 +11,10 @@ import typer
 from coldcheck.entrypoints.cli.common import (
     EXIT_FAILURE,
     EXIT_REFUSED,
+    EXIT_USAGE,
     ActorOpt,
     JsonOpt,
+    PaperOpt,
     ProductionOpt,
     actor_on,
     cli_channel,
@@ -297,16 +299,37 @@ def export_bound_book(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Also print it as PDF here, ending with the newest checkpoint."),
+    ] = None,
+    paper: PaperOpt = "a4",
     as_json: JsonOpt = False,
 ) -> None:
     """The bound book: every firearm (open and closed) with its acquisition and disposition, in
     the 27 CFR 478.125(e) columns an FFL's software maps (it imports with `import bound-book`)."""
     from coldcheck.bootstrap import documents
-    from coldcheck.service.boundbook import bound_book_rows
+    from coldcheck.service.boundbook import bound_book_report, bound_book_rows
+    from coldcheck.service.evidence import closing_head
+    from coldcheck.service.reports import ClosingCheckpoint
 
+    if paper not in ("a4", "letter"):
+        fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
-        columns, rows = bound_book_rows(app.custody.state(prod))
+        state = app.custody.state(prod)
+        columns, rows = bound_book_rows(state)
+        if pdf is not None:
+            head = closing_head(app.reads, None)
+            closing = None
+            if head is not None:
+                note = app.witnessing.cosigned_checkpoint(head).decode("utf-8")
+                closing = ClosingCheckpoint(head, note, app.identity.vkey)
+            report = bound_book_report(state, app.clock.now(), closing)
+            try:
+                documents(ctx.obj).render_bound_book(report, pdf, paper)
+            except OSError as exc:
+                fail(f"cannot write {pdf}: {exc.strerror}", EXIT_FAILURE, as_json)
     if out is None:
         if as_json:
             say(
@@ -322,8 +345,17 @@ def export_bound_book(
         fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
     say(
         as_json,
-        {"production": prod, "kind": "bound-book", "file": str(out), "rows": len(rows)},
-        [f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}"],
+        {
+            "production": prod,
+            "kind": "bound-book",
+            "file": str(out),
+            "pdf": str(pdf) if pdf else None,
+            "rows": len(rows),
+        },
+        [
+            f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}"
+            + (f" and {pdf}" if pdf else "")
+        ],
     )
 
 
