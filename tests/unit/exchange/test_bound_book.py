@@ -6,6 +6,7 @@ from that house."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from coldcheck.adapters.csv_io import dump_csv, parse_csv
 from coldcheck.domain import commands as c
@@ -199,3 +200,16 @@ def test_a_bound_book_row_is_judged_by_the_rules_like_any_registration():
     long[0][HEADERS.index("Acquired From Address")] = "x" * 201
     plan = plan_bound_book(parse_csv(dump_csv(columns, long)), _fresh_production(), MARA, DAWN)
     assert "address is 201 characters long" in str(plan.problems[0])
+
+
+def test_the_sample_rental_house_book_imports_into_a_fresh_production():
+    sample = Path(__file__).resolve().parents[3] / "examples" / "rental-house-bound-book.csv"
+    plan = plan_bound_book(
+        parse_csv(sample.read_text(encoding="utf-8")),
+        _fresh_production(),
+        MARA,
+        DAWN,
+        House("Hollywood Gun Rentals", licence="9-95-037-01-2A-12345"),
+    )
+    assert plan.ok, plan.problems
+    assert len(plan.rows) == 2
