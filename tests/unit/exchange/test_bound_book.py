@@ -213,3 +213,44 @@ def test_the_sample_rental_house_book_imports_into_a_fresh_production():
     )
     assert plan.ok, plan.problems
     assert len(plan.rows) == 2
+
+
+def test_a_weapon_registered_and_retired_before_issue_18_is_returned_to_its_owner_in_the_book():
+    from coldcheck.domain.codec import event_from_envelope
+    from coldcheck.domain.state import apply as fold
+
+    s = dry_gulch(with_scene=False)
+    state = s.state
+    envelope = {"production": "dry-gulch", "by": "mara", "witnesses": []}
+    registered = event_from_envelope(
+        "WeaponRegistered",
+        1,
+        at="2026-03-01T17:00:00+00:00",
+        payload={
+            "weapon": "W-0009",
+            "name": "Colt SAA",
+            "make": "Colt",
+            "model": "SAA",
+            "serial": "OLD-1",
+            "calibre": ".45 Colt",
+            "owner": "Old House",
+            "kind": "firearm",
+            "action": "single_action_revolver",
+            "capacity": 6,
+            "transfer_bar": False,
+            "select_fire": False,
+        },
+        **envelope,
+    )
+    retired = event_from_envelope(
+        "WeaponRetired", 1, at="2026-03-05T03:00:00+00:00", payload={"weapon": "W-0009"}, **envelope
+    )
+    state = fold(fold(state, registered), retired)
+    row = _rows_by_tag(bound_book_rows(state)[1])[W9]
+    assert (row["Acquired From Name"], row["Acquisition Date"]) == ("Old House", "2026-03-01")
+    # 03:00 UTC on the 5th is the 4th in Denver, the production's zone
+    assert (row["Disposition"], row["Disposed To Name"], row["Disposition Date"]) == (
+        "returned",
+        "Old House",
+        "2026-03-04",
+    )

@@ -190,8 +190,12 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
 
 
 def _book(state: ProductionState, weapon: WeaponId) -> tuple[tuple[str, str], ...]:
-    """The bound book line of a weapon in (column, value) pairs, empty columns left out."""
-    line = boundbook.entry(state, state.weapons[weapon])
+    """The bound book line of a weapon in (column, value) pairs, empty columns left out;
+    none for a non-firing replica (not a firearm, not in the bound book)."""
+    ws = state.weapons[weapon]
+    if ws.weapon.is_replica:
+        return ()
+    line = boundbook.entry(state, ws)
     return tuple(
         (header, line.cells[key]) for key, header in boundbook.COLUMNS[1:19] if line.cells.get(key)
     )
