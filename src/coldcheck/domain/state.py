@@ -76,6 +76,7 @@ from coldcheck.domain.model import (
     TrainingRecord,
     Weapon,
 )
+from coldcheck.domain.photos import WeaponPhoto
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -163,6 +164,13 @@ class WeaponState:
     misfired: frozenset[str] = frozenset()
     out_since: datetime | None = None
     evidence: EvidenceHold | None = None
+    photos: tuple[WeaponPhoto, ...] = ()
+    """Every photo taken of it, oldest first: the newest is the current one (issue 18)."""
+
+    @property
+    def photo(self) -> WeaponPhoto | None:
+        """The current photo (the newest), or None."""
+        return self.photos[-1] if self.photos else None
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -470,6 +478,11 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
             return _weapon(s, e.weapon, retired=True)
+        case ev.WeaponPhotographed():
+            photo = WeaponPhoto(
+                e.sha256, e.byte_size, e.media_type, e.width, e.height, e.note, e.at, e.by
+            )
+            return _weapon(s, e.weapon, photos=(*s.weapons[e.weapon].photos, photo))
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))

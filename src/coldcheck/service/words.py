@@ -87,6 +87,10 @@ def _sentence(e: Event, s: ProductionState) -> str:
             return f"{e.weapon} registered: {e.name}, serial {e.serial}, {e.calibre}"
         case ev.WeaponRetired():
             return f"{e.weapon} retired (back to its owner)"
+        case ev.WeaponPhotographed():
+            size = f", {e.width} × {e.height} px" if e.width and e.height else ""
+            note = f": {e.note}" if e.note else ""
+            return f"{e.weapon} photographed ({e.media_type}{size}, sha256 {e.sha256}){note}"
         case ev.ContainerCreated():
             return f"container {e.container} created: {e.label}"
         case ev.ContainerMoved():

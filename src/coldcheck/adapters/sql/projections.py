@@ -283,6 +283,9 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
         )
     else:
         problems += replay.security.differences(*tables)
+    from coldcheck.adapters.sql.photo_store import photo_problems
+
+    problems += photo_problems(conn, replay.states.values())
     return problems
 
 

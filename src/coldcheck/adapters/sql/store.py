@@ -43,6 +43,7 @@ from coldcheck.adapters.sql.ledger_store import (
     ledger_entries,
     run_on_driver,
 )
+from coldcheck.adapters.sql.photo_store import SqlPhotoStore
 from coldcheck.adapters.sql.tables import (
     event_refs,
     events,
@@ -332,6 +333,10 @@ class SqlUnitOfWork:
     def confirmations(self) -> SqlConfirmationStore:
         """Challenges and confirmations in this same transaction."""
         return SqlConfirmationStore(self.conn)
+
+    def photos(self) -> SqlPhotoStore:
+        """Weapon photos' bytes in this same transaction."""
+        return SqlPhotoStore(self.conn)
 
     def seal(self, at: datetime) -> SignedTreeHead:
         """Append the commit record and sign and store the head over the whole log."""
