@@ -98,6 +98,7 @@ DONE = {
     "misfire": "Misfire recorded — keep it pointed safe until the wait is over.",
     "discharge": "Unplanned discharge recorded: incident opened, weapon quarantined.",
     "cleared": "Quarantine cleared.",
+    "photo": "Photo recorded — its SHA-256 is in the log; it is the weapon's current photo.",
     "corrected": "Correction recorded — the entry stays on the record with it.",
     "sealed": "Sealed as evidence and handed over — it never returns to stock.",
     "destroyed": "Rounds destroyed, before a witness.",

@@ -65,6 +65,7 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.photos import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import words
 from coldcheck.service.lanes import busy_window, custody_lanes
@@ -129,6 +130,9 @@ class WeaponScreen(WeaponPage):
     lanes: Chart | None = None
     corrections: Mapping[int, tuple[CorrectionNote, ...]] = dataclasses.field(default_factory=dict)
     correctable: frozenset[int] = frozenset()
+    #: the current photo (the newest) and the earlier ones, newest first (issue 18)
+    photo: PhotoView | None = None
+    photos: tuple[PhotoView, ...] = ()
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -179,6 +183,8 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
         correctable=frozenset(
             item.seq for item in items if isinstance(item.event, InspectionRecorded)
         ),
+        photo=current_photo(base.state, base.w.weapon),
+        photos=earlier_photos(base.state, base.w.weapon),
     )
 
 
