@@ -154,11 +154,14 @@ class VerifyOutcome:
 
     ledger: VerifyReport
     derived_problems: tuple[str, ...]
+    photo_problems: tuple[str, ...] = ()
+    """Weapon photos the log names whose bytes are missing or altered (issue 18): evidence
+    lost, not a derived table — ``--rebuild`` cannot mend them; a backup can."""
 
     @property
     def ok(self) -> bool:
-        """True when the log and everything derived from it check out."""
-        return self.ledger.ok and not self.derived_problems
+        """True when the log, everything derived from it and every photo it names check out."""
+        return self.ledger.ok and not self.derived_problems and not self.photo_problems
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,12 @@ def verify(
         latest = outcome.ledger.latest_head
         print_fp = app.identity.fingerprint(latest) if latest is not None else None
     derived_ok = not outcome.derived_problems or rebuilt is not None
-    ok = outcome.ledger.ok and derived_ok and (signed is None or signed.ok)
+    ok = (
+        outcome.ledger.ok
+        and derived_ok
+        and not outcome.photo_problems
+        and (signed is None or signed.ok)
+    )
     if as_json:
         typer.echo(
             json.dumps(
@@ -161,6 +166,7 @@ def verify(
                     "commits": outcome.ledger.commits,
                     "problem": str(outcome.ledger.problem) if outcome.ledger.problem else None,
                     "derived_problems": list(outcome.derived_problems),
+                    "photo_problems": list(outcome.photo_problems),
                     "warnings": list(outcome.ledger.warnings),
                     "anchors": said,
                     "fingerprint": print_fp,
@@ -196,6 +202,10 @@ def verify(
             typer.echo(f"NOT OK: {problem}")
         if len(outcome.derived_problems) > 20:
             typer.echo(f"... and {len(outcome.derived_problems) - 20} more differences")
+        for problem in outcome.photo_problems[:20]:
+            typer.echo(f"NOT OK: {problem}")
+        if len(outcome.photo_problems) > 20:
+            typer.echo(f"... and {len(outcome.photo_problems) - 20} more photos")
         if rebuilt is not None:
             typer.echo(f"rebuilt the derived tables from {rebuilt} log entries")
         elif outcome.derived_problems:
