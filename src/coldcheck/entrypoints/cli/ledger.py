@@ -228,6 +228,13 @@ def export_evidence(
         str | None,
         typer.Option("--production", help="Production id (default: the only one)."),
     ] = None,
+    with_photos: Annotated[
+        bool,
+        typer.Option(
+            "--with-photos",
+            help="Also put in the weapon photos the entries name (their SHA-256 is always in).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a complete evidence bundle: every entry about the subject in the period, the
@@ -265,7 +272,9 @@ def export_evidence(
         except (KeyError, ValueError):
             tz = ZoneInfo("UTC")
         try:
-            bundle = app.evidence.export(ProductionId(production), ref, since, until, tz)
+            bundle = app.evidence.export(
+                ProductionId(production), ref, since, until, tz, photos=with_photos
+            )
         except (EvidenceError, StorageUnavailable) as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     try:
@@ -284,6 +293,7 @@ def export_evidence(
                     "fingerprint": report.checkpoint_fingerprint,
                     "witnesses": [w["name"] for w in report.witnesses if w["cosigned"]],
                     "witness_answers": list(bundle.witnesses),
+                    "photos": None if report.photos is None else len(report.photos),
                 }
             )
         )
@@ -293,6 +303,8 @@ def export_evidence(
             f" by the subject index, against the checkpoint of tree size {bundle.head.tree_size}"
             f" (fingerprint {report.checkpoint_fingerprint})."
         )
+        if report.photos is not None:
+            typer.echo(f"  with {len(report.photos)} weapon photos, each checked against its entry")
         for line in bundle.witnesses:
             typer.echo(f"  witness: {line}")
         typer.echo(
