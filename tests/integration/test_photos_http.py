@@ -96,7 +96,7 @@ def test_an_armorer_takes_a_photo_and_the_weapon_page_and_handover_show_it(world
     page = client.get(PAGE).text
     assert f"/photo/{sha}" in page and "by Mara Voss, sha256" in page and sha[:4] + "…" in page
     handover = client.get("/p/dry-gulch/handover/weapon?weapon=W-0001").text
-    assert f"/photo/{sha}" in handover and "Photo taken" in handover
+    assert f"/photo/{sha}" in handover and "Photo of W-0001 taken" in handover
 
 
 def test_a_member_gets_the_photo_with_its_type_an_immutable_cache_and_nosniff(world):
@@ -224,3 +224,39 @@ def test_a_photo_is_not_recorded_as_a_bare_command_naming_a_hash(world):
     assert r.status_code in (404, 405)
     assert photographed(app) == []
     assert WeaponId("W-0001") in app.custody.state(DEMO).weapons
+
+
+def test_the_performer_sees_the_weapon_photo_on_the_handover_confirmation_screen(world):
+    from coldcheck.domain.mechanics import ActionType, inspection_checklist, load_positions
+
+    _, client = world
+    headers = token(client, "mara")
+    for name, body in (
+        ("take-out-of-storage", {"weapon": "W-0001"}),
+        (
+            "inspect-weapon",
+            {
+                "weapon": "W-0001",
+                "bore": "clear",
+                "checklist": list(inspection_checklist(ActionType.SINGLE_ACTION_REVOLVER)),
+                "findings": [
+                    {"position": p, "found": "empty"}
+                    for p in load_positions(ActionType.SINGLE_ACTION_REVOLVER, 6)
+                ],
+            },
+        ),
+    ):
+        r = client.post(
+            f"/api/v1/productions/dry-gulch/commands/{name}", json=body, headers=headers
+        )
+        assert r.status_code == 200, r.text
+    csrf = sign_in(client, "mara")
+    data = png(60, 36)
+    upload(client, csrf, data)
+    confirm = client.post(
+        "/p/dry-gulch/handover", data={"csrf": csrf, "weapon": "W-0001", "to": "jack-hale"}
+    )
+    assert confirm.status_code == 200, confirm.text[:500]
+    assert 'id="confirm-summary"' in confirm.text
+    assert f"/photo/{hashlib.sha256(data).hexdigest()}" in confirm.text
+    assert "Photo of W-0001 taken" in confirm.text and "by Mara Voss" in confirm.text

@@ -40,7 +40,7 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
-from coldcheck.entrypoints.pages.photos import PhotoView, current_photo
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo
 
 router = APIRouter(include_in_schema=False)
 

@@ -65,7 +65,7 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
-from coldcheck.entrypoints.pages.photos import PhotoView, current_photo, earlier_photos
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import words
 from coldcheck.service.lanes import busy_window, custody_lanes
