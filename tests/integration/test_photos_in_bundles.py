@@ -77,6 +77,8 @@ def test_every_bundle_carries_the_photos_hash_in_its_entry_and_no_bytes_unless_a
     assert photographed[0]["payload"]["byte_size"] == len(PHOTO)
     assert not [k for k in files if k.startswith("photos/")]
     assert "photos" not in json.loads(files["manifest.json"])
+    ok, summary = check(app, app.evidence.export(DEMO, "W-0001", None, None, TZ).data)
+    assert ok and "Weapon photos: not included; each photo's SHA-256 is in its entry" in summary
 
 
 def test_a_bundle_with_the_photos_holds_their_bytes_and_verifies_them(app: App, sha: str) -> None:

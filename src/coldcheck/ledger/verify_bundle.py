@@ -462,6 +462,11 @@ class Report:
                 f"Weapon photos: {len(self.photos)} included, each the very bytes whose SHA-256"
                 " its entry records."
             )
+        elif any(e.fields.get("type") == "WeaponPhotographed" for e in in_period):
+            lines.append(
+                "Weapon photos: not included; each photo's SHA-256 is in its entry (ask for"
+                " a bundle with the photos to check the images themselves)."
+            )
         for c in self.closing:
             lines.append(
                 f"Daily closing checkpoint of {c['day']}: tree size {c['tree_size']},"
