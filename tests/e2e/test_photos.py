@@ -40,6 +40,7 @@ def photographed(
         page.click("main button[type=submit]")
         page.goto(p(url, "/w/W-0001"))
         assert page.get_attribute("#photo-file", "capture") == "environment"
+        page.click("#photo-box summary")
         page.set_input_files("#photo-file", str(photo))
         page.fill("#photo-note", "left side, serial visible")
         page.click("#photo-form button[type=submit]")
