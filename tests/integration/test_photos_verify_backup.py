@@ -7,12 +7,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from coldcheck.adapters.argon2 import Argon2Hasher
 from coldcheck.bootstrap import build
 from coldcheck.config import DB_FILE_NAME, Settings
 from coldcheck.domain.ids import PersonId, ProductionId, WeaponId
 from coldcheck.domain.photos import sha256_hex
 from coldcheck.service.envelope import Channel
+from coldcheck.service.errors import NotFound
 from tests.conftest import run_cli
 from tests.photos import png
 
@@ -57,6 +60,8 @@ def test_verify_reports_a_photo_whose_bytes_were_altered(demo_copy: Path) -> Non
     assert result.returncode == 1
     assert f"NOT OK: photo {sha[:12]}… of dry-gulch W-0001" in result.stdout
     assert "ALTERED" in result.stdout and "Restore it from a backup" in result.stdout
+    with pytest.raises(NotFound, match="altered"):
+        served(demo_copy, sha)  # never served as the photo the log names
 
 
 def test_verify_reports_a_photo_whose_bytes_are_missing_and_rebuild_does_not_hide_it(
