@@ -46,6 +46,7 @@ from coldcheck.ledger.records import SubjectIndexRecord
 from coldcheck.ledger.tlog_proof import build_tlog_proof
 from coldcheck.ledger.verify_bundle import Report, verify
 from coldcheck.ledger.witness_protocol import build_add_checkpoint_request
+from coldcheck.service.bundle_keys import passkey_evidence
 from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.errors import ServiceError
 from coldcheck.service.ports import Clock, UnitOfWorkFactory
@@ -151,13 +152,25 @@ class EvidenceService:
             end = _from_ms(chosen[-1].timestamp - 1)
         subject = sorted({p for r in chosen for p in r.subjects.get(ref, ())})
         indexes = [r.seq for r in chosen]
-        if 2 * (len(subject) + len(indexes)) + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
-            raise EvidenceError(
-                f"{len(subject)} entries are too many for one bundle; export a shorter period"
-            )
+        self._fits(len(subject) + len(indexes))
         items = [(i, "subject") for i in subject] + [(i, "index") for i in indexes]
         items.sort()
         raws = self._reads.ledger_entries_at([i for i, _ in items])
+        keys = sorted(
+            passkey_evidence(
+                self._reads,
+                production,
+                self._reads.subject_index(production),
+                {i: raw for (i, role), raw in zip(items, raws, strict=True) if role == "subject"},
+            )
+            - {i for i, _ in items}
+        )
+        if keys:
+            self._fits(len(items) + len(keys))
+            by_index = dict(zip([i for i, _ in items], raws, strict=True))
+            by_index.update(zip(keys, self._reads.ledger_entries_at(keys), strict=True))
+            items = sorted(items + [(i, "passkey") for i in keys])
+            raws = [by_index[i] for i, _ in items]
         entry_files: list[tuple[str, bytes]] = []
         proof_files: list[tuple[str, bytes]] = []
         listed = []
@@ -233,6 +246,13 @@ class EvidenceService:
             )
         counted = sum(1 for e in report.entries if e.role == "subject" and e.in_period)
         return EvidenceBundle(data, counted, head, report, said)
+
+    @staticmethod
+    def _fits(entries: int) -> None:
+        if 2 * entries + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
+            raise EvidenceError(
+                f"{entries} entries are too many for one bundle; export a shorter period"
+            )
 
     def _closing(
         self,
