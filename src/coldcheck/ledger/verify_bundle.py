@@ -889,17 +889,18 @@ def _check_index(
 
 # -- passkeys: WebAuthn assertions checked offline ----------------------------------------
 #
-# W3C Web Authentication Level 3, §7.2 "Verifying an Authentication Assertion", the steps
-# that an offline reader can take (the numbers are Level 3's): 5 the credential is one
-# enrolled for the person (the enrolment entry, by credential id); 7-11 clientDataJSON is
-# UTF-8 JSON with type "webauthn.get"; 12 its challenge is the one derived from the signed
-# command exactly as the server derives it; 13 its origin is a secure origin of the
-# relying party; 14 no topOrigin (coldcheck's pages are never framed); 15 rpIdHash =
-# SHA-256(rp id); 16 UP set; 17 UV reported (the server asks for it as "preferred", so it is
-# not required); 18-19 BS only with BE; 20 no attested credential data, extensions well
-# formed; 21-22 the signature over authenticatorData || SHA-256(clientDataJSON) with the
-# enrolled COSE key (RFC 9052/9053: ES256, EdDSA on Ed25519, RS256). Step 23 (the signature
-# counter) is reported, not judged: coldcheck binds each signature to one command instead.
+# W3C Web Authentication (Level 2 and 3), §7.2 "Verifying an Authentication Assertion":
+# the steps an offline reader can take, in the spec's order. The credential is one enrolled
+# for the person (the enrolment entry, found by credential id, gives its COSE public key);
+# clientDataJSON is UTF-8 JSON whose type is "webauthn.get", whose challenge is the one
+# derived from the signed command exactly as the server derives it, whose origin is a
+# secure origin of the relying party, with no topOrigin (coldcheck's pages are never
+# framed); authenticatorData's rpIdHash is SHA-256(rp id), UP is set, UV is reported (the
+# server asks for it as "preferred", so it is not required), BS only with BE, no attested
+# credential data, extensions (if ED) one CBOR map; the signature over authenticatorData ||
+# SHA-256(clientDataJSON) verifies with the enrolled key (RFC 9052/9053 COSE keys: ES256,
+# EdDSA on Ed25519, RS256). The signature counter step is reported, not judged: coldcheck
+# binds each signature to one command (and one nonce) instead.
 
 PASSKEY_CONTEXT = b"coldcheck passkey confirmation v1\n"
 COSE_ES256, COSE_EDDSA, COSE_RS256 = -7, -8, -257
@@ -1140,7 +1141,8 @@ def check_assertion(
     rp_id: str,
     key: PasskeyKey,
 ) -> AssertionFacts:
-    """WebAuthn §7.2, steps 7-22 (see above); ``BundleProblem`` says which failed."""
+    """WebAuthn §7.2 from clientDataJSON to the signature (see above); ``BundleProblem``
+    says which check failed."""
     if len(client_data_json) > MAX_CLIENT_DATA:
         raise BundleProblem("its clientDataJSON is too long")
     client = _strict_json(client_data_json, "its clientDataJSON")

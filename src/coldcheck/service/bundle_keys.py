@@ -16,7 +16,7 @@ them in the bundle with the role ``passkey``, each with its inclusion proof.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +74,13 @@ def passkey_evidence(
     production: ProductionId,
     records: Sequence[SubjectIndexRecord],
     entries: Mapping[int, bytes],
+    owners: Callable[[], Mapping[str, str]],
 ) -> set[int]:
     """The positions the bundle needs for the passkey signatures on ``entries`` (position to
-    exact bytes), beyond those entries; empty when none carries a signature."""
+    exact bytes), beyond those entries; empty when none carries a signature. ``owners()``
+    (credential id to person, from the state; asked only when there are signatures) says
+    whose entries to search for a key's enrolment when it is not the signer's own; every
+    position is read from the log."""
     signed = list(_signatures(entries))
     if not signed:
         return set()
@@ -85,18 +89,21 @@ def passkey_evidence(
         for ref, positions in record.subjects.items():
             about.setdefault(ref, []).extend(positions)
     log = _Log(reads, {ref: sorted(set(ps)) for ref, ps in about.items()})
+    whose = owners()
     wanted: set[int] = set()
     people: set[str] = set()
     for confirmed, person, credential in signed:
         mine = log.about.get(person, ())
-        before = [p for p in reversed(mine) if p < confirmed]
+        owner = whose.get(credential, person)
+        theirs = mine if owner == person else log.about.get(owner, ())
+        before = [p for p in reversed(theirs) if p < confirmed]
         enrolled = log.first(before, "PasskeyEnrolled", credential)
         if enrolled is None:
             continue  # the bundle's own verifier names what is missing; nothing is invented
         wanted.add(enrolled)
         wanted.update(p for p in mine if enrolled < p < confirmed)
         wanted.update(r.seq for r in records if r.through > enrolled and r.first < confirmed)
-        later = [p for p in mine if p > confirmed]
+        later = [p for p in theirs if p > confirmed]
         revoked = log.first(later, "PasskeyRevoked", credential)
         if revoked is not None:
             wanted.add(revoked)

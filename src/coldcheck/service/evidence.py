@@ -162,6 +162,7 @@ class EvidenceService:
                 production,
                 self._reads.subject_index(production),
                 {i: raw for (i, role), raw in zip(items, raws, strict=True) if role == "subject"},
+                lambda: self._key_owners(production),
             )
             - {i for i, _ in items}
         )
@@ -246,6 +247,12 @@ class EvidenceService:
             )
         counted = sum(1 for e in report.entries if e.role == "subject" and e.in_period)
         return EvidenceBundle(data, counted, head, report, said)
+
+    def _key_owners(self, production: ProductionId) -> dict[str, str]:
+        """Whose each passkey of the production is (where to look for its enrolment)."""
+        with self._uow() as uow:
+            state = uow.state(production)
+        return {k.credential: k.person for k in state.passkeys.values()}
 
     @staticmethod
     def _fits(entries: int) -> None:
