@@ -13,7 +13,7 @@ names witnesses whose cosignatures you trust.
 Exit codes: 0 verified against a trusted key; 1 not verified (or no trusted key); 2 the
 command line is wrong.
 
-Why one file of ~880 lines: it travels alone inside every bundle, so that an expert can
+Why one file of ~1,450 lines: it travels alone inside every bundle, so that an expert can
 read and run it without installing anything of coldcheck's; it repeats, on purpose, what
 the ledger package implements (a second implementation, tested against the first).
 

@@ -413,15 +413,17 @@ You need Python 3.11 or newer with the `cryptography` package (pip install crypt
    server (GET /api/v1/ledger/key, field "vkey"). Obtain each witness's key from the
    witness's operator. Compare them with the ones above.
 
-2. Run the verifier that is in this bundle (read it first if you wish: one file, about 900
-   lines, standard library and `cryptography` only):
+2. Run the verifier that is in this bundle (read it first if you wish: one file, about
+   1,450 lines, standard library and `cryptography` only):
 
        python3 verify_bundle.py THIS_BUNDLE.zip --log-key "LOG KEY" --witness-key "WITNESS KEY"
 
    It prints VERIFIED, with every entry (position, time, what, by whom, and how it came in:
-   the person's own web session or API token, or the command line), or NOT VERIFIED and
-   what is wrong or missing. Without --log-key it can only say "signatures valid, key NOT
-   TRUSTED": anyone can make a bundle that verifies against a key of their own.
+   the person's own web session or API token, or the command line; and how each
+   confirmation was given: signed by the person's own passkey, checked offline, or by PIN,
+   attested by the production's server only), or NOT VERIFIED and what is wrong or
+   missing. Without --log-key it can only say "signatures valid, key NOT TRUSTED": anyone
+   can make a bundle that verifies against a key of their own.
 
 3. Compare the checkpoint fingerprint it prints ({fingerprint}) and the fingerprints of the
    daily closing checkpoints with the ones on the signed paper logs of those days.
@@ -439,7 +441,15 @@ What each part is (all public formats)
   RFC 9162 consistency proof (in the c2sp.org/tlog-witness request form) that the bundle's
   checkpoint extends it — so nothing recorded by the end of that day was changed since.
 - log.vkey, witnesses/*.vkey: verifier keys as the production gave them (untrusted).
-- manifest.json: the list of the files, the subject and the period.
+- manifest.json: the list of the files, the subject and the period. Entries of role
+  "passkey" are there for the passkey confirmations: each key's enrolment (its COSE public
+  key) and revocation, the subject index from the enrolment to the confirmation and every
+  entry about the signer in between (so no revocation can be left out), and the names.
+
+A passkey confirmation (an entry's "signatures") is a WebAuthn assertion: check it as
+WebAuthn section 7.2 says, with the enrolled key, against the challenge SHA-256("coldcheck
+passkey confirmation v1\\n" || RFC 8785 JSON of {{"digest": SHA-256 hex of command_json,
+"log_size", "nonce"}}); the verifier does exactly that.
 
 By hand, with any RFC 9162 / Certificate Transparency tool: leaf hash = SHA-256(0x00 ||
 entry bytes); node = SHA-256(0x01 || left || right); check each inclusion proof against the
@@ -455,6 +465,10 @@ It proves that the log with this key held exactly these entries at these positio
 the checkpoint was signed; that the subject index lists no other entry about {ref} in the
 period; and, for each witness that cosigned, that the witness saw this tree as the
 continuation of every tree of this log it saw before.
+
+A passkey signature proves that the key enrolled to that person signed that very command;
+not who held the device, nor that the enrolment was honest. A PIN confirmation is the
+server's word only.
 
 It does not prove what happened off the record, who physically typed a PIN or a password,
 that an inspection recorded was done well, or anything after the checkpoint. Without a
