@@ -1,9 +1,10 @@
 """The ``WebAuthn`` port on py_webauthn: options, registration and assertion checks.
 
 Every library failure becomes ``PasskeyInvalid`` with the library's words, so the
-service can say what was wrong. The sign counter is not kept (a confirmation is
-single-use and bound to its command, which is what stops a replay), so assertions
-are verified with a current count of 0: the library then accepts any counter.
+service can say what was wrong. The library is given a current count of 0 (so it
+accepts any counter): the signature counter is judged on the record instead — the key's
+highest counter is part of the production's state, and the service, the rules and the
+log check refuse one that does not advance (``domain.model.counter_advances``).
 
 Enrolment accepts only the algorithms the bundle's standalone verifier checks offline
 (``ENROLLED_ALGORITHMS``: ES256, EdDSA, RS256), so every passkey confirmation in the log

@@ -66,7 +66,7 @@ from coldcheck.service.ports import IndexMark
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
 #: A snapshot of another format (an older coldcheck's state types) is never unpickled.
-SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-2"
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-3"  # 3: passkey counters
 _MAC = 32
 
 
