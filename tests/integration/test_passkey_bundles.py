@@ -156,7 +156,13 @@ def _hand_w2_to_rosa(app: App, rosa: Device) -> tuple[int, ev.Event]:
     challenge = app.confirmations.challenge(app.custody.state(DEMO), handover).challenge.id
     options = app.passkeys.assertion_options(DEMO, challenge, ROSA, HOST)
     signed = app.passkeys.confirm(
-        DEMO, challenge, ROSA, rosa.sign(options["challenge"]), rp_id=HOST, origin=ORIGIN
+        DEMO,
+        challenge,
+        ROSA,
+        rosa.sign(options["challenge"]),
+        rp_id=HOST,
+        origin=ORIGIN,
+        pledged=True,
     )
     pin = app.confirmations.confirm(DEMO, challenge, DANA, PINS[DANA])
     accepted = app.custody.execute(handover, [signed.id, pin.id], channel=Channel.web())

@@ -388,8 +388,13 @@ class PasskeyService:
         *,
         rp_id: str,
         origin: str,
+        pledged: bool = False,
     ) -> Confirmation:
-        """``person`` confirms the challenge with their passkey; ``Unconfirmed`` saying why not."""
+        """``person`` confirms the challenge with their passkey; ``Unconfirmed`` saying why not.
+
+        ``pledged``: they ticked what the challenge asks them to tick (the performer
+        receiving a weapon: "I was shown every chamber and the bore"); without it their
+        signature is refused before it is even checked."""
         if len(credential) > MAX_CREDENTIAL_JSON:
             raise Unconfirmed("the passkey's answer is too long — try again.")
         now = self.clock.now()
@@ -404,6 +409,12 @@ class PasskeyService:
             raise Unconfirmed(
                 f"{person} is not asked to confirm this — it asks "
                 f"{', '.join(challenge.people) or 'nobody'}."
+            )
+        pledge = dict(challenge.pledges).get(who)
+        if pledge and not pledged:
+            raise Unconfirmed(
+                f"{person} ticks “{pledge}” before signing — a signature says they were shown "
+                "it; ask to be shown, then tick it and sign."
             )
         try:
             assertion = self.webauthn.parse_assertion(credential)

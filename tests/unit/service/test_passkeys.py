@@ -115,9 +115,11 @@ class World:
         options = self.passkeys.assertion_options(DEMO, challenge_id, person, HOST)
         return device.sign(options["challenge"])
 
-    def confirm(self, challenge_id: str, person: PersonId, assertion: str) -> str:
+    def confirm(
+        self, challenge_id: str, person: PersonId, assertion: str, *, pledged: bool = True
+    ) -> str:
         return self.passkeys.confirm(
-            DEMO, challenge_id, person, assertion, rp_id=HOST, origin=ORIGIN
+            DEMO, challenge_id, person, assertion, rp_id=HOST, origin=ORIGIN, pledged=pledged
         ).id
 
     def pin(self, challenge_id: str, person: PersonId) -> str:
@@ -476,3 +478,29 @@ def test_the_log_check_flags_a_signature_whose_counter_does_not_increase(world: 
         in (report.problems[0][1])
     )
     assert f"position {seq}" in report.problems[0][1]
+
+
+# -- the pledge: "I was shown every chamber and the bore", checked by the server ------------
+
+
+def test_the_receiving_performers_passkey_signature_needs_the_tick_the_server_checks(
+    world: World,
+):
+    device = world.enrol(ROSA)
+    world.ready()
+    ch = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
+    assertion = world.sign(device, ch, ROSA)
+    with pytest.raises(Unconfirmed, match="rosa-lind ticks “I was shown every chamber and the"):
+        world.confirm(ch, ROSA, assertion, pledged=False)
+    assert world.passkeys.signed_for(ch) == {}  # nothing was stored
+    assert world.confirm(ch, ROSA, assertion, pledged=True)
+
+
+def test_the_witness_signs_without_a_tick_of_their_own(world: World):
+    device = world.enrol(DANA)
+    world.ready()
+    ch = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
+    pending = world.confirmations.pending(DEMO, ch)
+    assert pending is not None
+    assert pending.pledges == ((ROSA, "I was shown every chamber and the bore"),)
+    assert world.confirm(ch, DANA, world.sign(device, ch, DANA), pledged=False)
