@@ -75,6 +75,7 @@ from coldcheck.domain.model import (
     ScenePlan,
     TrainingRecord,
     Weapon,
+    WeaponDisposition,
 )
 
 K = TypeVar("K")
@@ -163,6 +164,11 @@ class WeaponState:
     misfired: frozenset[str] = frozenset()
     out_since: datetime | None = None
     evidence: EvidenceHold | None = None
+    registered_at: datetime | None = None
+    """When it was registered (the bound book's acquisition day unless one was given)."""
+    retired_at: datetime | None = None
+    disposition: WeaponDisposition | None = None
+    """How, to whom and when it left (None: not retired, or retired before issue 18)."""
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -477,12 +483,16 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 e.capacity,
                 e.transfer_bar,
                 e.select_fire,
+                importer=e.importer,
+                country=e.country,
+                firearm_type=e.firearm_type,
+                acquisition=e.acquisition,
             )
             positions = load_positions(e.action, e.capacity)
-            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY))
+            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
-            return _weapon(s, e.weapon, retired=True)
+            return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))
