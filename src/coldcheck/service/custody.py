@@ -51,6 +51,7 @@ from coldcheck.domain.ids import (
     next_weapon_tag,
 )
 from coldcheck.domain.model import Role, Settings
+from coldcheck.domain.photos import sha256_hex
 from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
@@ -59,7 +60,7 @@ from coldcheck.service.confirmations import consume_signed_confirmations
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.group_commit import GroupCommit, Ticket
-from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.ports import Clock, PhotoBlob, UnitOfWork, UnitOfWorkFactory
 from coldcheck.service.subject_index import index_due
 
 
@@ -91,7 +92,12 @@ class CustodyService:
         """The one writer every request queues on (``groups`` / ``largest``: how it went)."""
 
     def execute(
-        self, command: Command, confirmations: Sequence[str] = (), *, channel: Channel
+        self,
+        command: Command,
+        confirmations: Sequence[str] = (),
+        *,
+        channel: Channel,
+        photos: Sequence[PhotoBlob] = (),
     ) -> Accepted:
         """Decide and record ``command``; raise ``Refused`` with every reason otherwise.
 
@@ -99,9 +105,11 @@ class CustodyService:
         this very command (``service.confirmations``); they are checked and used up
         in the same transaction. Without them the command keeps the confirmations it
         carries (in-process callers that verified them: the demo, tests, imports).
-        ``channel`` is the door it came through, recorded with its entry.
+        ``channel`` is the door it came through, recorded with its entry. ``photos``: the
+        bytes a ``PhotographWeapon`` names (``service.photos``), stored in the same
+        transaction as its entry.
         """
-        return self.execute_batch([command], [confirmations], channel=channel)
+        return self.execute_batch([command], [confirmations], channel=channel, photos=photos)
 
     def execute_batch(
         self,
@@ -109,6 +117,7 @@ class CustodyService:
         confirmations: Sequence[Sequence[str]] | None = None,
         *,
         channel: Channel,
+        photos: Sequence[PhotoBlob] = (),
     ) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
@@ -130,7 +139,13 @@ class CustodyService:
         if len(given) != len(commands):
             raise ValueError("one list of confirmations per command")
         asked = {i: list(ids) for i, ids in enumerate(given) if ids}
-        return self.group_commit.submit(_Request(tuple(commands), asked, channel))
+        blobs = {b.sha256: b for b in photos}
+        named = {cmd.sha256 for cmd in commands if isinstance(cmd, c.PhotographWeapon)}
+        if named != set(blobs) or any(sha256_hex(b.data) != h for h, b in blobs.items()):
+            raise ValueError("a photo is recorded with its bytes, and only bytes it names")
+        return self.group_commit.submit(
+            _Request(tuple(commands), asked, channel, tuple(blobs.values()))
+        )
 
     def _commit_group(self, tickets: Sequence[Ticket[_Request, Accepted]]) -> None:
         """Decide every queued request in arrival order and commit the accepted ones at once.
@@ -289,11 +304,13 @@ class CustodyService:
 
 @dataclass(frozen=True)
 class _Request:
-    """One caller's commands (one production), the confirmations each presents, its door."""
+    """One caller's commands (one production), the confirmations each presents, its door,
+    and the bytes of the photos its commands name."""
 
     commands: tuple[Command, ...]
     asked: dict[int, list[str]]
     channel: Channel
+    photos: tuple[PhotoBlob, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,10 +355,14 @@ def _write(uow: UnitOfWork, decided: _Decided, now: datetime) -> list[int]:
     """Write one accepted request into the group's transaction; its events' log positions.
 
     The production's subject index first when a new local day began, then the events,
-    then the confirmations they used.
+    the photos' bytes they name, then the confirmations they used.
     """
     index_if_due(uow, decided.before, now)
     seqs = uow.append(decided.before, decided.events, decided.state, decided.request.channel)
+    if decided.request.photos:
+        store_photos = uow.photos()
+        for blob in decided.request.photos:
+            store_photos.put(blob)
     used = [cid for ids in decided.request.asked.values() for cid in ids]
     if used and uow.confirmations().consume(used, now, seqs[0]) != len(used):
         raise Unconfirmed(
