@@ -70,6 +70,12 @@ def _training_v1(payload: Payload) -> Payload:
     return {**payload, "course": "", "trained_on": None, "expires": None}
 
 
+def _correction_v1(payload: Payload) -> Payload:
+    """v1 → v2: a correction said what was wrong in words only: no corrected values, and
+    the corrected entry's type and subject were not copied (read them from ``corrects``)."""
+    return {**payload, "of_type": "", "subject": "", "changes": []}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
@@ -83,6 +89,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("UnplannedDischargeRecorded", 1): _no_context,
     ("IncidentOpened", 2): _no_context,
     ("TrainingRecorded", 1): _training_v1,
+    ("CorrectionRecorded", 1): _correction_v1,
 }
 
 
