@@ -19,6 +19,13 @@ from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
 from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state
 from coldcheck.domain.status import label
+from coldcheck.service.corrections import (
+    View,
+    fixes_in,
+    marks,
+    record_as_viewed,
+    registration_fixes,
+)
 from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
 from coldcheck.service.queries import TimelineItem
 from coldcheck.service.reports import (
@@ -48,6 +55,8 @@ class WeaponDay:
     end_holder: str
     end_label: str
     retired: bool = False
+    correction: str = ""
+    """The marks of the corrections of its registration (R27): its serial, make, model..."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,8 @@ class DailyReport:
     representatives: tuple[str, ...]
     head: HeadPrint | None
     lanes: tuple[CustodyLanes, ...] = ()
+    view: str = View.BOTH.value
+    """Which values corrected entries show (R27): original, corrected or both."""
 
     @property
     def closed(self) -> bool:
@@ -177,8 +188,13 @@ def daily_report(
     day: date,
     now: datetime,
     head: ClosingCheckpoint | None,
+    view: View = View.BOTH,
 ) -> DailyReport:
-    """The armory log of ``day``; ``head`` is the newest signed head at the end of that day."""
+    """The armory log of ``day``; ``head`` is the newest signed head at the end of that day.
+
+    ``view``: a corrected entry (R27) shows its values as recorded, as corrected, or both;
+    whichever, it carries the marks of its corrections, later ones included.
+    """
     heading = report_heading(state_now, now)
     tz = report_zone(state_now)
     start, end = day_bounds(day, tz)
@@ -194,6 +210,7 @@ def daily_report(
     opened: set[IncidentId] = set()
     wrap = Wrap("open", None, "", (), (), None, "", "")
     by_seq = {item.seq: item.event for item in items}
+    fixes = fixes_in(items)
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if e.at >= end:
@@ -201,7 +218,7 @@ def daily_report(
         if e.at < start:
             s = apply(s, e)
             continue
-        row = timeline_row(item, s, tz)
+        row = timeline_row(item, s, tz, fixes=fixes.get(item.seq, ()), view=view, names=state_now)
         if isinstance(e, ev.CorrectionRecorded):
             row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
         today.append(row)
@@ -274,16 +291,19 @@ def daily_report(
         if ws.retired and tag not in moves:
             continue
         location, holder, lab = _where(s, tag)
+        registered = registration_fixes(state_now, "WeaponRegistered", tag)
+        weapon = record_as_viewed(ws.weapon, registered, view)
         weapons.append(
             WeaponDay(
                 tag,
-                ws.weapon.name,
-                ws.weapon.serial,
+                weapon.name,
+                weapon.serial,
                 tuple(moves.get(tag, ())),
                 "retired" if ws.retired else location,
                 holder,
                 lab,
                 ws.retired,
+                marks(registered, state_now, tz),
             )
         )
     lots = []
@@ -354,6 +374,7 @@ def daily_report(
         representatives=reps,
         head=head_print(head, tz, over) if head is not None else None,
         lanes=lanes,
+        view=view.value,
     )
 
 
