@@ -13,7 +13,7 @@ Pure: built from the events and the state; no IO.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -40,6 +40,8 @@ __all__ = [
     "parse_view",
     "record_as_viewed",
     "registration_fixes",
+    "registration_marks",
+    "state_as_viewed",
 ]
 
 
@@ -160,4 +162,53 @@ def record_as_viewed(record: R, fixes: Sequence[Fix], view: View) -> R:
     else:
         changes = [ch for f in fixes for ch in f.changes]
     out: R = corrected_record(record, changes)
+    return out
+
+
+_REGISTRATIONS = (
+    ("WeaponRegistered", "weapons"),
+    ("PersonAdded", "people"),
+    ("LotReceived", "lots"),
+)
+
+
+def state_as_viewed(state: ProductionState, view: View) -> ProductionState:
+    """The state with its weapons, people and lots as ``view`` shows them: as first recorded
+    (``original``), or as now corrected (``corrected`` and ``both``: the state already holds
+    the corrected values, R27). What the exports and the bound book print is read from it."""
+    if view is not View.ORIGINAL or not state.corrections:
+        return state
+    weapons = {
+        tag: replace(ws, weapon=record_as_viewed(ws.weapon, fixes, view))
+        for tag, ws in state.weapons.items()
+        if (fixes := registration_fixes(state, "WeaponRegistered", tag))
+    }
+    people = {
+        pid: record_as_viewed(p, fixes, view)
+        for pid, p in state.people.items()
+        if (fixes := registration_fixes(state, "PersonAdded", pid))
+    }
+    lots = {
+        tag: replace(ls, lot=record_as_viewed(ls.lot, fixes, view))
+        for tag, ls in state.lots.items()
+        if (fixes := registration_fixes(state, "LotReceived", tag))
+    }
+    return replace(
+        state,
+        weapons={**state.weapons, **weapons},
+        people={**state.people, **people},
+        lots={**state.lots, **lots},
+    )
+
+
+def registration_marks(state: ProductionState, tz: ZoneInfo) -> list[str]:
+    """ "W-0001: corrected by #31 on ...: serial was X, now Y — reason", for every weapon,
+    person and lot whose registration was corrected (what an export prints beside its CSV)."""
+    out = []
+    for of_type, kind in _REGISTRATIONS:
+        records: Mapping[str, object] = getattr(state, kind)
+        for tag in sorted(records):
+            fixes = registration_fixes(state, of_type, tag)
+            if fixes:
+                out.append(f"{tag}: {marks(fixes, state, tz)}")
     return out

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from coldcheck.entrypoints.cli.common import (
     EXIT_FAILURE,
     EXIT_REFUSED,
+    EXIT_USAGE,
     ActorOpt,
     JsonOpt,
     ProductionOpt,
@@ -24,6 +25,31 @@ from coldcheck.entrypoints.cli.common import (
 )
 
 # -- import / export ---------------------------------------------------------------------
+
+ExportViewOpt = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        help="Corrected records (R27): corrected (default; 'both' is the same, a CSV cell holds"
+        " one value) or original (as first recorded). The corrections are listed on the side.",
+    ),
+]
+
+
+def _viewed(app: Any, prod: str, view: str, as_json: bool) -> tuple[Any, list[str]]:
+    """The production's state as ``--view`` shows its records, and the corrections' marks."""
+    from zoneinfo import ZoneInfo
+
+    from coldcheck.service.corrections import parse_view, registration_marks, state_as_viewed
+
+    try:
+        shown = parse_view(view)
+    except ValueError as exc:
+        fail(f"--view: {exc}", EXIT_USAGE, as_json)
+    state = app.custody.state(prod)
+    tz = ZoneInfo(state.info.time_zone if state.info else "UTC")
+    return state_as_viewed(state, shown), registration_marks(state, tz)
+
 
 import_cli = typer.Typer(
     name="import",
@@ -178,6 +204,7 @@ def _export_command(kind: str) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
         ] = None,
+        view: ExportViewOpt = "corrected",
         as_json: JsonOpt = False,
     ) -> None:
         from coldcheck.bootstrap import documents
@@ -185,13 +212,15 @@ def _export_command(kind: str) -> None:
 
         with open_app(ctx, as_json) as app:
             prod = production_of(app, production, as_json)
-            columns, rows = export_rows(kind, app.custody.state(prod))
+            state, corrected = _viewed(app, prod, view, as_json)
+            columns, rows = export_rows(kind, state)
         if out is None:
             if as_json:
                 as_dicts = [dict(zip(columns, r, strict=True)) for r in rows]
-                say(as_json, {"columns": columns, "rows": as_dicts})
+                say(as_json, {"columns": columns, "rows": as_dicts, "corrections": corrected})
                 return
             sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+            sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
             return
         try:
             documents(ctx.obj).write_csv(out, columns, rows)
@@ -199,8 +228,14 @@ def _export_command(kind: str) -> None:
             fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
         say(
             as_json,
-            {"production": prod, "kind": kind, "file": str(out), "rows": len(rows)},
-            [f"Wrote {len(rows)} {kind} of {prod} to {out}"],
+            {
+                "production": prod,
+                "kind": kind,
+                "file": str(out),
+                "rows": len(rows),
+                "corrections": corrected,
+            },
+            [f"Wrote {len(rows)} {kind} of {prod} to {out}", *_marks_lines(corrected)],
         )
 
     command.__doc__ = f"Write the production's {kind} as CSV (the `import {kind}` columns)."
@@ -218,6 +253,7 @@ def export_return_manifest(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
     ] = None,
+    view: ExportViewOpt = "corrected",
     as_json: JsonOpt = False,
 ) -> None:
     """What goes back to the rental house: weapons, and per lot received / fired / destroyed /
@@ -227,15 +263,21 @@ def export_return_manifest(
 
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
-        columns, rows = return_manifest_rows(app.custody.state(prod))
+        state, corrected = _viewed(app, prod, view, as_json)
+        columns, rows = return_manifest_rows(state)
     if out is None:
         if as_json:
             say(
                 as_json,
-                {"columns": columns, "rows": [dict(zip(columns, r, strict=True)) for r in rows]},
+                {
+                    "columns": columns,
+                    "rows": [dict(zip(columns, r, strict=True)) for r in rows],
+                    "corrections": corrected,
+                },
             )
             return
         sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
         return
     try:
         documents(ctx.obj).write_csv(out, columns, rows)
@@ -243,9 +285,25 @@ def export_return_manifest(
         fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
     say(
         as_json,
-        {"production": prod, "kind": "return-manifest", "file": str(out), "rows": len(rows)},
-        [f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}"],
+        {
+            "production": prod,
+            "kind": "return-manifest",
+            "file": str(out),
+            "rows": len(rows),
+            "corrections": corrected,
+        },
+        [
+            f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}",
+            *_marks_lines(corrected),
+        ],
     )
+
+
+def _marks_lines(corrected: list[str]) -> list[str]:
+    """What an export says beside its CSV about corrected records (R27)."""
+    if not corrected:
+        return []
+    return ["Corrected records (R27, ATF Ruling 2016-1):", *(f"  {m}" for m in corrected)]
 
 
 def register(cli: typer.Typer) -> None:
