@@ -16,7 +16,7 @@ from coldcheck.domain.codec import event_from_envelope, event_payload
 from coldcheck.domain.errors import Refusal
 from coldcheck.domain.model import FieldChange, TakeContext
 from coldcheck.domain.state import replay
-from tests.factories import JACK, MARA, PROD, TOM, W1, W2, Shoot, dry_gulch
+from tests.factories import JACK, MARA, PROD, TOM, W1, W2, Shoot, correction_of, dry_gulch
 from tests.factories import armed as arm
 
 
@@ -29,19 +29,7 @@ def _seq(s: Shoot, kind: type[Any], **match: Any) -> int:
 
 
 def _command_fields(s: Shoot, seq: int, values: dict[str, str]) -> dict[str, Any]:
-    """What the service fills in from the log: type, subject, and the value before."""
-    entry = s.log[seq]
-    earlier = [ch for n in s.state.corrections if n.corrects == seq for ch in n.changes]
-    now = correcting.corrected_event(entry, earlier)
-    return {
-        "corrects": seq,
-        "of_type": entry.type_name,
-        "subject": correcting.subject_of(entry),
-        "changes": tuple(
-            FieldChange(f, v, correcting.text_of(correcting.value_at(now, f)))
-            for f, v in values.items()
-        ),
-    }
+    return correction_of(s, seq, **values)
 
 
 def _correct(s: Shoot, seq: int, why: str = "typed wrong", **values: str) -> list[Any]:
