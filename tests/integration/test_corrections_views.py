@@ -143,9 +143,7 @@ def test_the_wrap_count_compares_the_corrected_serial(day: Shoot) -> None:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
-def test_the_daily_pdf_and_the_compliance_pdf_print_the_marks(
-    day: Shoot, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+def test_the_daily_pdf_and_the_compliance_pdf_print_the_marks(day: Shoot, tmp_path: Path) -> None:
     pdf = tmp_path / "daily.pdf"
     daily_pdf(_daily(day, View.BOTH), pdf)
     text = subprocess.run(
@@ -155,8 +153,6 @@ def test_the_daily_pdf_and_the_compliance_pdf_print_the_marks(
     assert "Shown: entries as corrected, then as recorded" in text
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
     assert sorted(tmp_path.glob("page-*.png"))
-    keep = request.config.getoption("--basetemp", None)
-    assert keep is None or Path(keep).exists()
     comp = tmp_path / "compliance.pdf"
     now = day.now + timedelta(days=1)
     compliance_pdf(compliance_report(day.state, _items(day), DAY, now, None), comp)
