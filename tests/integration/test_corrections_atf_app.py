@@ -209,3 +209,45 @@ def test_a_refused_field_on_the_form_says_what_to_do_instead(mara: httpx.Client)
     )
     assert r.status_code == 409
     assert "R27" in r.text and "record the real count at wrap" in r.text
+
+
+def test_the_reports_screen_shows_the_daily_log_and_compliance_in_each_view(
+    demo_server: Server, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=demo_server.url, timeout=60) as mara:
+        assert mara.post("/signin", data={"login": "mara", "password": PASSWORD}).status_code == 303
+        entries = mara.get("/api/v1/productions/dry-gulch/timeline?ref=W-0002").json()
+        handed = next(e for e in entries if e["type"] == "WeaponHandedOver")
+        day = datetime.fromisoformat(handed["at"]).astimezone(TZ).date().isoformat()
+        page = mara.get("/p/dry-gulch/w/W-0002").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf and f'name="corrects" value="{handed["seq"]}"' in page
+        assert 'name="value.context.setup"' in page
+        r = mara.post(
+            "/p/dry-gulch/w/W-0002/correct",
+            data={
+                "csrf": csrf.group(1),
+                "corrects": str(handed["seq"]),
+                "was.context.setup": "",
+                "value.context.setup": "41B",
+                "reason": "it was the second setup",
+            },
+        )
+        assert r.status_code == 303, r.text
+    with httpx.Client(base_url=demo_server.url, timeout=60) as tom:
+        assert tom.post("/signin", data={"login": "tom", "password": PASSWORD}).status_code == 303
+        both = tom.get(f"/p/dry-gulch/reports?day={day}").text
+        assert "Daily armory log" in both and "setup was not recorded, now 41B" in both
+        assert "(as recorded:" in both
+        original = tom.get(f"/p/dry-gulch/reports?day={day}&view=original").text
+        assert "(as recorded:" not in original and "now 41B — it was the second setup" in original
+        assert "selected>original" in original.replace('"original" selected', "selected")
+        table = tom.get(f"/p/dry-gulch/reports/daily.csv?day={day}&view=corrected").text
+        assert table.startswith("seq,time,event,what,by,confirmed_by,about,correction")
+        assert "setup 41B" in table
+        comp = tom.get(f"/p/dry-gulch/reports/compliance.csv?day={day}&view=original").text
+        assert "now 41B" in comp
+        pdf = tom.get(f"/p/dry-gulch/reports/daily.pdf?day={day}")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        bad = tom.get(f"/p/dry-gulch/reports?day={day}&view=sideways")
+        assert bad.status_code == 400 and "original, corrected or both" in bad.text

@@ -27,7 +27,7 @@ from coldcheck.service.corrections import (
     registration_fixes,
 )
 from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
-from coldcheck.service.queries import TimelineItem
+from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
     ClosingCheckpoint,
     Heading,
@@ -40,6 +40,7 @@ from coldcheck.service.reports import (
     report_zone,
     timeline_row,
 )
+from coldcheck.service.witnessing import WitnessService
 from coldcheck.service.words import corrected
 
 
@@ -386,3 +387,26 @@ def _mentions(text: str, tag: str) -> bool:
 def daily_rows(report: DailyReport) -> list[list[str]]:
     """The day's events as CSV rows (TIMELINE_COLUMNS)."""
     return [r.cells() for r in report.events]
+
+
+def day_log(
+    state: ProductionState,
+    reads: ReadModel,
+    witnessing: WitnessService,
+    vkey: str,
+    day: date,
+    now: datetime,
+    view: View = View.BOTH,
+) -> DailyReport:
+    """The daily armory log of ``day`` from the read side: every event, and the checkpoint
+    (with the cosignatures held) that closes the day (the newest when it is not over yet)."""
+    from coldcheck.service.evidence import closing_head
+
+    _, end = day_bounds(day, report_zone(state))
+    head = closing_head(reads, end if now >= end else None)
+    closing = None
+    if head is not None:
+        note = witnessing.cosigned_checkpoint(head).decode("utf-8")
+        closing = ClosingCheckpoint(head, note, vkey)
+    items = reads.timeline(state.production, None, limit=2**62)
+    return daily_report(state, items, day, now, closing, view)
