@@ -251,3 +251,42 @@ def test_the_reports_screen_shows_the_daily_log_and_compliance_in_each_view(
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         bad = tom.get(f"/p/dry-gulch/reports?day={day}&view=sideways")
         assert bad.status_code == 400 and "original, corrected or both" in bad.text
+
+
+def test_the_api_takes_the_corrected_values_and_refuses_a_count_with_r27(
+    demo_server: Server,
+) -> None:
+    token = httpx.post(
+        f"{demo_server.url}/api/v1/auth/token",
+        json={"login": "mara", "password": PASSWORD},
+        timeout=60,
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=demo_server.url, timeout=60, headers=auth) as api:
+        entries = api.get("/api/v1/productions/dry-gulch/timeline?ref=W-0003").json()
+        registered = next(e for e in entries if e["type"] == "WeaponRegistered")
+        url = "/api/v1/productions/dry-gulch/commands/correct"
+        ok = api.post(
+            url,
+            json={
+                "corrects": registered["seq"],
+                "reason": "the make is Uberti",
+                "changes": [{"field": "make", "value": "Uberti"}],
+            },
+        )
+        assert ok.status_code == 200, ok.text
+        (event,) = ok.json()["accepted"]
+        assert event["payload"]["changes"] == [
+            {"field": "make", "value": "Uberti", "was": registered["payload"]["make"]}
+        ]
+        assert event["payload"]["of_type"] == "WeaponRegistered"
+        refused = api.post(
+            url,
+            json={
+                "corrects": registered["seq"],
+                "reason": "it holds seven",
+                "changes": [{"field": "capacity", "value": "7"}],
+            },
+        )
+        assert refused.status_code == 409
+        assert refused.json()["refused"][0]["rule"] == "R27"

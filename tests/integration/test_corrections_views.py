@@ -169,3 +169,17 @@ def test_a_csv_of_the_daily_log_reads_back_with_its_correction_column(day: Shoot
     writer.writerows(daily_rows(_daily(day, View.ORIGINAL)))
     read = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert any(r["correction"] and r["event"] == "WeaponHandedOver" for r in read)
+
+
+def test_a_corrected_reason_of_a_correction_shows_in_the_corrected_view_only() -> None:
+    s = dry_gulch()
+    armed(s)
+    handed = _seq(s, ev.WeaponHandedOver)
+    s.do(c.Correct, MARA, reason="setup 41", **correction_of(s, handed, **{"context.setup": "41B"}))
+    first = len(s.log) - 1
+    s.do(c.Correct, MARA, reason="typo", **correction_of(s, first, reason="the second setup"))
+    original = next(r for r in _daily(s, View.ORIGINAL).events if r.seq == first)
+    corrected = next(r for r in _daily(s, View.CORRECTED).events if r.seq == first)
+    assert original.what.endswith("— setup 41") and original.correction
+    assert corrected.what.endswith("— the second setup")
+    assert "reason was setup 41, now the second setup — typo" in corrected.correction

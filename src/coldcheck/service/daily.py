@@ -34,6 +34,7 @@ from coldcheck.service.reports import (
     HeadPrint,
     ReportError,
     TimelineRow,
+    correction_words,
     day_bounds,
     head_print,
     report_heading,
@@ -41,7 +42,6 @@ from coldcheck.service.reports import (
     timeline_row,
 )
 from coldcheck.service.witnessing import WitnessService
-from coldcheck.service.words import corrected
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def daily_report(
             continue
         row = timeline_row(item, s, tz, fixes=fixes.get(item.seq, ()), view=view, names=state_now)
         if isinstance(e, ev.CorrectionRecorded):
-            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
+            row = replace(row, what=correction_words(item.seq, e, by_seq, fixes, s, view))
         today.append(row)
         if isinstance(e, _CUSTODY_EVENTS):
             moves.setdefault(e.weapon, []).append(row)

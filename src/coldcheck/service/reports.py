@@ -20,7 +20,7 @@ reports themselves, each a short function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -232,6 +232,21 @@ def viewed_words(e: Event, s: ProductionState, fixes: Sequence[Fix], view: View)
     return f"{now} (as recorded: {recorded})"
 
 
+def correction_words(
+    seq: int,
+    e: ev.CorrectionRecorded,
+    by_seq: Mapping[int, Event],
+    fixes: Mapping[int, Sequence[Fix]],
+    s: ProductionState,
+    view: View,
+) -> str:
+    """The row of the correction at ``seq``: the entry it corrects as recorded, and what the
+    correction says as ``view`` shows it (its reason may itself have been corrected)."""
+    shown = as_viewed(e, fixes.get(seq, ()), view)
+    assert isinstance(shown, ev.CorrectionRecorded)
+    return corrected(shown, by_seq.get(e.corrects), s)
+
+
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Start (inclusive) and end (exclusive) of a local day, as aware datetimes."""
     start = datetime.combine(day, time.min, tz)
@@ -391,7 +406,7 @@ def custody_report(
         )
         correction = isinstance(e, ev.CorrectionRecorded) and e.corrects in about
         if row is not None and isinstance(e, ev.CorrectionRecorded):
-            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
+            row = replace(row, what=correction_words(item.seq, e, by_seq, fixes, s, view))
         s = apply(s, e)
         now_is = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
         if ref in refs(e) or now_is is not was:
