@@ -66,6 +66,9 @@ RULE_TEXT: Mapping[tuple[str, str], str] = {
     "again: the latest correction of a field wins and both stay on the record",
 }
 
+#: Endings of the names of fields that hold a file's digest: evidence, never corrected.
+_DIGESTS = ("sha256", "hash", "digest")
+
 _CONTEXT_TYPES: dict[str, Any] = typing.get_type_hints(TakeContext)
 _HINTS: dict[type[Any], dict[str, Any]] = {}
 
@@ -116,6 +119,8 @@ def why_not(type_name: str, path: str, annotation: Any) -> str | None:
             "record and is never corrected — say what was wrong in the reason."
         )
     special = RULE_TEXT.get((type_name, path)) or RULE_TEXT.get((_ANY, path))
+    if special is None and path.endswith(_DIGESTS):
+        special = "ties a file (a photo, a document) to the record — record a new one instead"
     if special is not None:
         return f"{name} {special}; it cannot be corrected after the fact."
     base, _ = _base(annotation)

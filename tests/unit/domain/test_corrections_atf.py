@@ -242,3 +242,8 @@ def _w() -> ev.WeaponRegistered:
     e = s.log[_seq(s, ev.WeaponRegistered, weapon=W1)]
     assert isinstance(e, ev.WeaponRegistered)
     return e
+
+
+def test_a_photos_digest_added_later_is_refused_like_evidence():
+    refused = correcting.why_not("WeaponRegistered", "photo_sha256", str)
+    assert refused is not None and "record a new one" in refused
