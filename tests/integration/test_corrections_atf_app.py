@@ -181,6 +181,9 @@ def test_the_weapon_page_corrects_a_serial_and_shows_the_three_views(mara: httpx
     assert r.status_code == 303 and "ok=corrected" in r.headers["location"], r.text
     both = mara.get("/p/dry-gulch/w/W-0005").text
     assert f"serial {serial}-X" in both and "As corrected (R27)" in both
+    entries = mara.get("/api/v1/productions/dry-gulch/timeline?ref=W-0005").json()
+    fix = next(e["seq"] for e in entries if e["type"] == "CorrectionRecorded")
+    assert f"As corrected (R27): corrected by #{fix} on " in both  # its position in the log
     assert f"serial was {serial}, now {serial}-X — misread from the frame" in both
     assert "(as recorded: W-0005 registered: " in both
     original = mara.get("/p/dry-gulch/w/W-0005?view=original").text

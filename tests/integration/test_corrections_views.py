@@ -22,7 +22,7 @@ from coldcheck.adapters.pdf import daily_pdf
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.service.compliance import compliance_report, compliance_rows
-from coldcheck.service.corrections import View, state_as_viewed
+from coldcheck.service.corrections import View, fixes_in, state_as_viewed
 from coldcheck.service.daily import daily_report, daily_rows
 from coldcheck.service.exchange import export_rows
 from coldcheck.service.queries import TimelineItem
@@ -134,7 +134,8 @@ def test_the_exports_print_the_records_as_first_recorded_or_as_corrected(day: Sh
     columns, rows = export_rows("weapons", day.state)
     serial = columns.index("serial")
     assert next(r for r in rows if r[0] == W1)[serial] == CORRECTED
-    _, rows = export_rows("weapons", state_as_viewed(day.state, View.ORIGINAL))
+    fixes = fixes_in(_items(day))
+    _, rows = export_rows("weapons", state_as_viewed(day.state, fixes, View.ORIGINAL))
     assert next(r for r in rows if r[0] == W1)[serial] == RECORDED
 
 

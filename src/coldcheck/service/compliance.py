@@ -291,6 +291,7 @@ def compliance_report(
     start, end = day_bounds(day, tz)
     d = _Day()
     s = empty_state(state_now.production)
+    fixes = fixes_in(items)
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if e.at >= end:
@@ -311,12 +312,11 @@ def compliance_report(
         *_contact_lines(d, s),
         *_capacity_lines(d, s),
         *_ammunition_lines(d, s),
-        *_weapon_lines(d, s, state_now, view),
+        *_weapon_lines(d, s, fixes, view),
         *_armorer_lines(d, s, day),
         *_training_lines(d, s, day),
         *_meeting_lines(d, s, day),
     ]
-    fixes = fixes_in(items)
     lines = [_marked(line, fixes, state_now, tz) for line in lines]
     counts = {k: sum(1 for line in lines if line.status == k) for k in (MET, NOT_MET, NOT_RECORDED)}
     return ComplianceReport(
@@ -396,7 +396,7 @@ def _contact_lines(d: _Day, s: ProductionState) -> list[ComplianceLine]:
 
 
 def _weapon_lines(
-    d: _Day, s: ProductionState, state_now: ProductionState, view: View
+    d: _Day, s: ProductionState, fixes: Mapping[int, Sequence[Fix]], view: View
 ) -> list[ComplianceLine]:
     out = []
     req = "only a qualified armorer took it out, handed it over and took it back"
@@ -405,7 +405,7 @@ def _weapon_lines(
         ws = s.weapons.get(weapon)
         subject: str = weapon
         if ws is not None:
-            registered = registration_fixes(state_now, "WeaponRegistered", weapon)
+            registered = registration_fixes(fixes, "WeaponRegistered", weapon)
             seen = record_as_viewed(ws.weapon, registered, view)
             subject = f"{weapon} {seen.name}, serial {seen.serial}"
             if registered:

@@ -34,7 +34,6 @@ __all__ = [
     "as_viewed",
     "change_words",
     "fixes_in",
-    "fixes_of_state",
     "mark",
     "marks",
     "parse_view",
@@ -81,6 +80,9 @@ class Fix:
     by: PersonId | None
     reason: str
     changes: tuple[FieldChange, ...] = ()
+    of_type: str = ""
+    """The corrected entry's type, and the id its values describe (a registration's)."""
+    subject: str = ""
 
 
 def fixes_in(items: Iterable[TimelineItem]) -> dict[int, tuple[Fix, ...]]:
@@ -90,15 +92,8 @@ def fixes_in(items: Iterable[TimelineItem]) -> dict[int, tuple[Fix, ...]]:
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if isinstance(e, ev.CorrectionRecorded):
-            out.setdefault(e.corrects, []).append(Fix(item.seq, e.at, e.by, e.reason, e.changes))
-    return {seq: tuple(fixes) for seq, fixes in out.items()}
-
-
-def fixes_of_state(state: ProductionState) -> dict[int, tuple[Fix, ...]]:
-    """The same, from the corrections the state keeps."""
-    out: dict[int, list[Fix]] = {}
-    for n in state.corrections:
-        out.setdefault(n.corrects, []).append(Fix(n.position, n.at, n.by, n.reason, n.changes))
+            fix = Fix(item.seq, e.at, e.by, e.reason, e.changes, e.of_type, e.subject)
+            out.setdefault(e.corrects, []).append(fix)
     return {seq: tuple(fixes) for seq, fixes in out.items()}
 
 
@@ -138,14 +133,18 @@ def latest(fixes: Mapping[int, Sequence[Fix]], seq: int) -> tuple[Fix, ...]:
     return tuple(fixes.get(seq, ()))
 
 
-def registration_fixes(state: ProductionState, of_type: str, subject: str) -> tuple[Fix, ...]:
-    """The corrections of the entry that registered ``subject`` (a ``WeaponRegistered``,
-    ``PersonAdded`` or ``LotReceived``) that carry values, oldest first."""
-    return tuple(
-        Fix(n.position, n.at, n.by, n.reason, n.changes)
-        for n in state.corrections
-        if n.of_type == of_type and n.subject == subject and n.changes
-    )
+def registration_fixes(
+    fixes: Mapping[int, Sequence[Fix]], of_type: str, subject: str
+) -> tuple[Fix, ...]:
+    """The corrections, with values, of the entry that registered ``subject`` (a
+    ``WeaponRegistered``, ``PersonAdded`` or ``LotReceived``), oldest first."""
+    found = [
+        f
+        for by_entry in fixes.values()
+        for f in by_entry
+        if f.of_type == of_type and f.subject == subject and f.changes
+    ]
+    return tuple(sorted(found, key=lambda f: f.seq))
 
 
 def record_as_viewed(record: R, fixes: Sequence[Fix], view: View) -> R:
@@ -172,26 +171,29 @@ _REGISTRATIONS = (
 )
 
 
-def state_as_viewed(state: ProductionState, view: View) -> ProductionState:
+def state_as_viewed(
+    state: ProductionState, fixes: Mapping[int, Sequence[Fix]], view: View
+) -> ProductionState:
     """The state with its weapons, people and lots as ``view`` shows them: as first recorded
     (``original``), or as now corrected (``corrected`` and ``both``: the state already holds
-    the corrected values, R27). What the exports and the bound book print is read from it."""
-    if view is not View.ORIGINAL or not state.corrections:
+    the corrected values, R27). What the exports and the bound book print is read from it.
+    ``fixes``: the production's corrections (:func:`fixes_in`)."""
+    if view is not View.ORIGINAL or not fixes:
         return state
     weapons = {
-        tag: replace(ws, weapon=record_as_viewed(ws.weapon, fixes, view))
+        tag: replace(ws, weapon=record_as_viewed(ws.weapon, found, view))
         for tag, ws in state.weapons.items()
-        if (fixes := registration_fixes(state, "WeaponRegistered", tag))
+        if (found := registration_fixes(fixes, "WeaponRegistered", tag))
     }
     people = {
-        pid: record_as_viewed(p, fixes, view)
+        pid: record_as_viewed(p, found, view)
         for pid, p in state.people.items()
-        if (fixes := registration_fixes(state, "PersonAdded", pid))
+        if (found := registration_fixes(fixes, "PersonAdded", pid))
     }
     lots = {
-        tag: replace(ls, lot=record_as_viewed(ls.lot, fixes, view))
+        tag: replace(ls, lot=record_as_viewed(ls.lot, found, view))
         for tag, ls in state.lots.items()
-        if (fixes := registration_fixes(state, "LotReceived", tag))
+        if (found := registration_fixes(fixes, "LotReceived", tag))
     }
     return replace(
         state,
@@ -201,14 +203,16 @@ def state_as_viewed(state: ProductionState, view: View) -> ProductionState:
     )
 
 
-def registration_marks(state: ProductionState, tz: ZoneInfo) -> list[str]:
+def registration_marks(
+    state: ProductionState, fixes: Mapping[int, Sequence[Fix]], tz: ZoneInfo
+) -> list[str]:
     """ "W-0001: corrected by #31 on ...: serial was X, now Y — reason", for every weapon,
     person and lot whose registration was corrected (what an export prints beside its CSV)."""
     out = []
     for of_type, kind in _REGISTRATIONS:
         records: Mapping[str, object] = getattr(state, kind)
         for tag in sorted(records):
-            fixes = registration_fixes(state, of_type, tag)
-            if fixes:
-                out.append(f"{tag}: {marks(fixes, state, tz)}")
+            found = registration_fixes(fixes, of_type, tag)
+            if found:
+                out.append(f"{tag}: {marks(found, state, tz)}")
     return out

@@ -292,7 +292,7 @@ def daily_report(
         if ws.retired and tag not in moves:
             continue
         location, holder, lab = _where(s, tag)
-        registered = registration_fixes(state_now, "WeaponRegistered", tag)
+        registered = registration_fixes(fixes, "WeaponRegistered", tag)
         weapon = record_as_viewed(ws.weapon, registered, view)
         weapons.append(
             WeaponDay(

@@ -368,13 +368,13 @@ def custody_report(
     tz = report_zone(state_now)
     fixes = fixes_in(items)
     if ref in state_now.weapons:
-        registered = registration_fixes(state_now, "WeaponRegistered", ref)
+        registered = registration_fixes(fixes, "WeaponRegistered", ref)
         w = record_as_viewed(state_now.weapons[ref].weapon, registered, view)  # type: ignore[index]
         kind, description = "weapon", f"{w.name}, serial {w.serial}, {w.calibre}, owner {w.owner}"
         if registered:
             description += f" ({marks(registered, state_now, tz)})"
     elif ref in state_now.lots:
-        registered = registration_fixes(state_now, "LotReceived", ref)
+        registered = registration_fixes(fixes, "LotReceived", ref)
         lot = record_as_viewed(state_now.lots[ref].lot, registered, view)  # type: ignore[index]
         load = f", {lot.blank_load.value} load" if lot.blank_load else ""
         kind = "lot"

@@ -16,6 +16,7 @@ from coldcheck.entrypoints.cli.common import (
     JsonOpt,
     ProductionOpt,
     actor_on,
+    all_events,
     cli_channel,
     fail,
     open_app,
@@ -36,11 +37,16 @@ ExportViewOpt = Annotated[
 ]
 
 
-def _viewed(app: Any, prod: str, view: str, as_json: bool) -> tuple[Any, list[str]]:
+def _viewed(app: Any, prod: Any, view: str, as_json: bool) -> tuple[Any, list[str]]:
     """The production's state as ``--view`` shows its records, and the corrections' marks."""
     from zoneinfo import ZoneInfo
 
-    from coldcheck.service.corrections import parse_view, registration_marks, state_as_viewed
+    from coldcheck.service.corrections import (
+        fixes_in,
+        parse_view,
+        registration_marks,
+        state_as_viewed,
+    )
 
     try:
         shown = parse_view(view)
@@ -48,7 +54,8 @@ def _viewed(app: Any, prod: str, view: str, as_json: bool) -> tuple[Any, list[st
         fail(f"--view: {exc}", EXIT_USAGE, as_json)
     state = app.custody.state(prod)
     tz = ZoneInfo(state.info.time_zone if state.info else "UTC")
-    return state_as_viewed(state, shown), registration_marks(state, tz)
+    fixes = fixes_in(all_events(app, prod))
+    return state_as_viewed(state, fixes, shown), registration_marks(state, fixes, tz)
 
 
 import_cli = typer.Typer(

@@ -75,7 +75,7 @@ from coldcheck.service.corrections import (
     Fix,
     View,
     as_viewed,
-    fixes_of_state,
+    fixes_in,
     mark,
     marks,
     parse_view,
@@ -167,11 +167,11 @@ def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
     state = app.custody.state(member.id)
     status = status_or_404(state, tag)
     weapon = state.weapons[status.weapon].weapon
-    registered = registration_fixes(state, "WeaponRegistered", status.weapon)
-    tz = zone(member)
+    about = app.reads.timeline(member.id, status.weapon, 500)
+    registered = registration_fixes(fixes_in(about), "WeaponRegistered", status.weapon)
     return WeaponPage(
         **production_page(app, member, state, "board"),
-        corrected=marks(registered, state, tz) if registered else "",
+        corrected=marks(registered, state, zone(member)) if registered else "",
         w=status,
         weapon=weapon,
         drawing=drawing(status),
@@ -198,7 +198,7 @@ def weapon_screen(
     day_start, day_end = day_bounds(today(app, member), base.tz)
     start, end = busy_window(items, day_start, day_end, app.clock.now())
     lanes = custody_lanes(items, base.state, base.w.weapon, start, end)
-    fixes = fixes_of_state(base.state)
+    fixes = fixes_in(items)
     offered = [item for item in items if _offers_a_correction(item.event)]
     return WeaponScreen(
         **_fields(base),
