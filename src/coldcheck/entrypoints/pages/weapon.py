@@ -167,8 +167,13 @@ def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
     state = app.custody.state(member.id)
     status = status_or_404(state, tag)
     weapon = state.weapons[status.weapon].weapon
-    about = app.reads.timeline(member.id, status.weapon, 500)
-    registered = registration_fixes(fixes_in(about), "WeaponRegistered", status.weapon)
+    registered: tuple[Fix, ...] = ()
+    if any(
+        n.of_type == "WeaponRegistered" and n.subject == status.weapon and n.changes
+        for n in state.corrections
+    ):  # read from the log, where the corrections' positions are (rare: only then)
+        about = app.reads.timeline(member.id, status.weapon, 500)
+        registered = registration_fixes(fixes_in(about), "WeaponRegistered", status.weapon)
     return WeaponPage(
         **production_page(app, member, state, "board"),
         corrected=marks(registered, state, zone(member)) if registered else "",
