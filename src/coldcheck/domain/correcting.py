@@ -33,7 +33,7 @@ from typing import Any
 
 from coldcheck.domain.bounds import ID_TYPES
 from coldcheck.domain.events import EVENT_TYPES, Event
-from coldcheck.domain.model import FieldChange, TakeContext
+from coldcheck.domain.model import FieldChange
 
 CONTEXT = "context"
 """The take-context field of a firearm event; its own fields are corrected as ``context.x``."""
@@ -43,6 +43,9 @@ COMMON = ("production", "at", "by", "witnesses", "signatures")
 
 RULE_DATES = frozenset({"day", "expires", "trained_on"})
 """Dates the rules read (a shoot day, an expiry, a training date): not corrected."""
+
+RULE_RECORDS = frozenset({"settings"})
+"""Records the rules read as a whole (the production's settings): changed by a new event."""
 
 _ANY = "*"
 
@@ -69,7 +72,6 @@ RULE_TEXT: Mapping[tuple[str, str], str] = {
 #: Endings of the names of fields that hold a file's digest: evidence, never corrected.
 _DIGESTS = ("sha256", "hash", "digest")
 
-_CONTEXT_TYPES: dict[str, Any] = typing.get_type_hints(TakeContext)
 _HINTS: dict[type[Any], dict[str, Any]] = {}
 
 
@@ -94,16 +96,28 @@ def _base(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+def _record_type(annotation: Any) -> type[Any] | None:
+    """The dataclass a field holds (``Acquisition | None`` → ``Acquisition``), else None."""
+    base, _ = _base(annotation)
+    if isinstance(base, type) and dataclasses.is_dataclass(base):
+        return base
+    return None
+
+
 def field_types(cls: type[Any]) -> dict[str, Any]:
     """Every field of an event type a correction could name, with its type: its own
-    fields, the common ones, and ``context.x`` for an event with a take context."""
+    fields, the common ones, and ``record.x`` for each field of a record it holds (the take
+    ``context.x`` of a firearm event, a registration's ``acquisition.x``, a retirement's
+    ``disposition.x``)."""
     hints = _hints(cls)
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         out[f.name] = hints[f.name]
-        if f.name == CONTEXT:
-            for sub, tp in _CONTEXT_TYPES.items():
-                out[f"{CONTEXT}.{sub}"] = tp
+        record = _record_type(hints[f.name])
+        if record is not None and f.name not in RULE_RECORDS:
+            for sub, tp in _hints(record).items():
+                if sub in {g.name for g in dataclasses.fields(record)}:
+                    out[f"{f.name}.{sub}"] = tp
     return out
 
 
@@ -113,6 +127,8 @@ def why_not(type_name: str, path: str, annotation: Any) -> str | None:
     name = shown(path)
     if path.startswith(f"{CONTEXT}."):
         return None
+    if "." in path:  # a field of a record the entry holds: judged as the entry's own fields
+        return why_not(type_name, path.split(".", 1)[1], annotation)
     if path in COMMON:
         return (
             f"{name}: when an entry was made, by whom and who confirmed it is the log's own "
@@ -124,11 +140,8 @@ def why_not(type_name: str, path: str, annotation: Any) -> str | None:
     if special is not None:
         return f"{name} {special}; it cannot be corrected after the fact."
     base, _ = _base(annotation)
-    if path == CONTEXT:
-        return (
-            f"{name}: correct its parts (context.scene, context.setup, context.take, "
-            "context.rehearsal) one by one."
-        )
+    if path == CONTEXT or (_record_type(annotation) is not None and path not in RULE_RECORDS):
+        return f"{name}: correct its parts ({path}.x) one by one."
     if base in ID_TYPES or getattr(base, "__supertype__", None) is not None:
         return (
             f"{name} says who or what the entry is about, and custody follows it — it cannot "
@@ -215,9 +228,10 @@ def text_of(value: Any) -> str:
 
 def value_at(e: Event, path: str) -> Any:
     """The value of ``path`` in ``e`` (None for a part of a take context not recorded)."""
-    if path.startswith(f"{CONTEXT}."):
-        context = getattr(e, CONTEXT, None)
-        return getattr(context, path.split(".", 1)[1], None) if context is not None else None
+    if "." in path:
+        head, sub = path.split(".", 1)
+        record = getattr(e, head, None)
+        return getattr(record, sub, None) if record is not None else None
     return getattr(e, path, None)
 
 
@@ -246,13 +260,28 @@ def corrected_event(e: Event, changes: Iterable[FieldChange]) -> Event:
             value = decode(change.field, annotation, change.value)
         except ValueError:
             continue
-        fields: dict[str, Any] = {change.field: value}
-        if change.field.startswith(f"{CONTEXT}."):
-            context = getattr(e, CONTEXT, None) or TakeContext()
-            sub = change.field.split(".", 1)[1]
-            fields = {CONTEXT: dataclasses.replace(context, **{sub: value})}
-        e = _replaced(e, fields)
+        fields = _nested(e, change.field, value)
+        if fields is not None:
+            e = _replaced(e, fields)
     return e
+
+
+def _nested(holder: Any, path: str, value: Any) -> dict[str, Any] | None:
+    """The fields to replace in ``holder`` to give ``path`` (``serial``, ``acquisition.name``)
+    the value; None when a record not recorded cannot be made (it has required fields)."""
+    if "." not in path:
+        return {path: value}
+    head, sub = path.split(".", 1)
+    record = getattr(holder, head, None)
+    if record is None:
+        kind = _record_type(_hints(type(holder)).get(head))
+        if kind is None:
+            return None
+        try:
+            record = kind()
+        except TypeError:
+            return None
+    return {head: dataclasses.replace(record, **{sub: value})}
 
 
 def _replaced(e: Event, fields: dict[str, Any]) -> Event:
@@ -265,18 +294,17 @@ def corrected_record(record: Any, changes: Iterable[FieldChange]) -> Any:
     fields it shares by name with the entry that registered it."""
     if not dataclasses.is_dataclass(record) or isinstance(record, type):
         return record
-    hints = _hints(type(record))
-    names = {f.name for f in dataclasses.fields(record)}
+    types_of = field_types(type(record))
     for change in changes:
-        if change.field not in names or change.field == "id":
+        annotation = types_of.get(change.field)
+        if annotation is None or change.field == "id":
             continue
-        annotation = hints[change.field]
         if why_not("", change.field, annotation) is not None:
             continue
         try:
-            record = dataclasses.replace(
-                record, **{change.field: decode(change.field, annotation, change.value)}
-            )
+            fields = _nested(record, change.field, decode(change.field, annotation, change.value))
         except ValueError:
             continue
+        if fields is not None:
+            record = dataclasses.replace(record, **fields)
     return record

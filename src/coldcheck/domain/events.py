@@ -32,6 +32,7 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, HammerPosition
 from coldcheck.domain.model import (
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Disposition,
@@ -47,6 +48,7 @@ from coldcheck.domain.model import (
     Severity,
     StorageLocation,
     TakeContext,
+    WeaponDisposition,
     WeaponKind,
 )
 
@@ -158,7 +160,12 @@ class LiveExceptionRecorded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRegistered(BaseEvent):
+    """v2 (issue 18, the bound book) adds importer, country of manufacture, the bound book's
+    type and the acquisition (from whom, their licence or reference, the day received);
+    v1 entries read as none recorded."""
+
     type_name: ClassVar[str] = "WeaponRegistered"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     name: str
     make: str
@@ -171,12 +178,21 @@ class WeaponRegistered(BaseEvent):
     capacity: int
     transfer_bar: bool
     select_fire: bool
+    importer: str = ""
+    country: str = ""
+    firearm_type: str = ""
+    acquisition: Acquisition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRetired(BaseEvent):
+    """v2 (issue 18) adds the disposition: how, to whom, their licence or reference, the day;
+    v1 entries read as None (a retirement then meant: back to its owner that day)."""
+
     type_name: ClassVar[str] = "WeaponRetired"
+    version: ClassVar[int] = 2
     weapon: WeaponId
+    disposition: WeaponDisposition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -79,6 +79,7 @@ from coldcheck.domain.model import (
     ScenePlan,
     TrainingRecord,
     Weapon,
+    WeaponDisposition,
 )
 
 K = TypeVar("K")
@@ -167,6 +168,11 @@ class WeaponState:
     misfired: frozenset[str] = frozenset()
     out_since: datetime | None = None
     evidence: EvidenceHold | None = None
+    registered_at: datetime | None = None
+    """When it was registered (the bound book's acquisition day unless one was given)."""
+    retired_at: datetime | None = None
+    disposition: WeaponDisposition | None = None
+    """How, to whom and when it left (None: not retired, or retired before issue 18)."""
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -471,12 +477,16 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 e.capacity,
                 e.transfer_bar,
                 e.select_fire,
+                importer=e.importer,
+                country=e.country,
+                firearm_type=e.firearm_type,
+                acquisition=e.acquisition,
             )
             positions = load_positions(e.action, e.capacity)
-            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY))
+            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
-            return _weapon(s, e.weapon, retired=True)
+            return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))
@@ -745,13 +755,17 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
 
 def _corrected_records(s: ProductionState, e: ev.CorrectionRecorded) -> ProductionState:
     """Corrected values of a registration reach the record it made (R27): a weapon's serial,
-    make or model, a person's name, a lot's calibre or supplier, as now corrected."""
+    make, model or acquisition, its disposition when retired, a person's name, a lot's
+    calibre or supplier, as now corrected."""
     if not e.changes:
         return s
     if e.of_type == "WeaponRegistered" and e.subject in s.weapons:
         ws = s.weapons[WeaponId(e.subject)]
         weapon = corrected_record(ws.weapon, e.changes)
         return replace(s, weapons=_put(s.weapons, ws.weapon.id, replace(ws, weapon=weapon)))
+    if e.of_type == "WeaponRetired" and e.subject in s.weapons:
+        ws = s.weapons[WeaponId(e.subject)]
+        return replace(s, weapons=_put(s.weapons, ws.weapon.id, corrected_record(ws, e.changes)))
     if e.of_type == "PersonAdded" and e.subject in s.people:
         person = s.people[PersonId(e.subject)]
         return replace(s, people=_put(s.people, person.id, corrected_record(person, e.changes)))

@@ -180,11 +180,13 @@ def state_as_viewed(
     ``fixes``: the production's corrections (:func:`fixes_in`)."""
     if view is not View.ORIGINAL or not fixes:
         return state
-    weapons = {
-        tag: replace(ws, weapon=record_as_viewed(ws.weapon, found, view))
-        for tag, ws in state.weapons.items()
-        if (found := registration_fixes(fixes, "WeaponRegistered", tag))
-    }
+    weapons = {}
+    for tag, ws in state.weapons.items():
+        registered = registration_fixes(fixes, "WeaponRegistered", tag)
+        retired = registration_fixes(fixes, "WeaponRetired", tag)
+        if registered or retired:
+            seen = record_as_viewed(ws, retired, view)
+            weapons[tag] = replace(seen, weapon=record_as_viewed(ws.weapon, registered, view))
     people = {
         pid: record_as_viewed(p, found, view)
         for pid, p in state.people.items()

@@ -247,3 +247,37 @@ def _w() -> ev.WeaponRegistered:
 def test_a_photos_digest_added_later_is_refused_like_evidence():
     refused = correcting.why_not("WeaponRegistered", "photo_sha256", str)
     assert refused is not None and "record a new one" in refused
+
+
+# -- the bound book's records (acquisition, disposition) -----------------------------------
+
+
+def test_an_acquisition_is_corrected_part_by_part_and_reaches_the_weapon_R27():
+    s = dry_gulch()
+    seq = _seq(s, ev.WeaponRegistered, weapon=W1)
+    assert {"acquisition.name", "acquisition.licence", "acquisition.received"} <= set(
+        correcting.correctable_fields("WeaponRegistered")
+    )
+    (e,) = _correct(s, seq, "the house's licence", **{"acquisition.licence": "9-86-001-01"})
+    assert e.changes[0].was == ""
+    acquisition = s.state.weapons[W1].weapon.acquisition
+    assert acquisition is not None and acquisition.licence == "9-86-001-01"
+    refusal = _refused(s, seq, acquisition="Sierra")
+    assert refusal.rules == ("R27",) and "acquisition.x" in refusal.reasons[0].message
+
+
+def test_a_disposition_is_corrected_but_not_how_the_weapon_left_R27():
+    s = dry_gulch()
+    s.do(c.RetireWeapon, MARA, weapon=W2, to_name="Sierra Prop Rentals")
+    seq = _seq(s, ev.WeaponRetired, weapon=W2)
+    _correct(s, seq, "returned to the Burbank branch", **{"disposition.name": "Sierra Burbank"})
+    disposition = s.state.weapons[W2].disposition
+    assert disposition is not None and disposition.name == "Sierra Burbank"
+    assert _refused(s, seq, **{"disposition.how": "destroyed"}).rules == ("R27",)
+    assert _refused(s, seq, **{"disposition.on": "2026-13-01"}).rules == ("INPUT",)
+
+
+def test_the_production_settings_are_not_corrected_part_by_part_R27():
+    assert not any(
+        f.startswith("settings.") for f in correcting.correctable_fields("SettingsChanged")
+    )
