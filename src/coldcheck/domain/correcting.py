@@ -56,6 +56,7 @@ RULE_TEXT: Mapping[tuple[str, str], str] = {
     (_ANY, "duty"): "is the duty timeline R07 is judged on — end the duty and assign the "
     "right one instead",
     (_ANY, "time_zone"): "decides every local shoot day of the production",
+    (_ANY, "media_type"): "is read from the file's own bytes — record a new photo instead",
     (_ANY, "credential"): "identifies a passkey — revoke it and enrol the right one",
     (_ANY, "public_key"): "identifies a passkey — revoke it and enrol the right one",
     (_ANY, "rp_id"): "identifies a passkey — revoke it and enrol the right one",

@@ -247,6 +247,7 @@ def _w() -> ev.WeaponRegistered:
 def test_a_photos_digest_added_later_is_refused_like_evidence():
     refused = correcting.why_not("WeaponRegistered", "photo_sha256", str)
     assert refused is not None and "record a new one" in refused
+    assert correcting.correctable_fields("WeaponPhotographed") == ("note",)
 
 
 # -- the bound book's records (acquisition, disposition) -----------------------------------

@@ -70,6 +70,7 @@ from coldcheck.entrypoints.pages.common import (
     zone,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import boundbook, words
 from coldcheck.service.corrections import (
@@ -166,6 +167,9 @@ class WeaponScreen(WeaponPage):
     """The weapon's bound book line (issue 18): (column, value) of every column with a value,
     acquisition and disposition included, as ``export bound-book`` writes it."""
     disposition_kinds: tuple[str, ...] = tuple(k.value for k in DispositionKind)
+    #: the current photo (the newest) and the earlier ones, newest first (issue 18)
+    photo: PhotoView | None = None
+    photos: tuple[PhotoView, ...] = ()
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -234,6 +238,8 @@ def weapon_screen(
             item.seq: _correct_fields(item.event, fixes.get(item.seq, ())) for item in offered
         },
         book=_book(base.state, base.w.weapon),
+        photo=current_photo(base.state, base.w.weapon),
+        photos=earlier_photos(base.state, base.w.weapon),
     )
 
 
