@@ -404,3 +404,23 @@ def armed(
     assert not isinstance(r, Refusal), str(r)
     h = s.hand_to(weapon, performer)
     assert not isinstance(h, Refusal), str(h)
+
+
+def correction_of(s: Shoot, seq: int, **values: str) -> dict[str, Any]:
+    """The fields of a ``Correct`` of entry ``seq`` with corrected ``values``, filled in as
+    the service fills them from the log (the entry's type and subject, each value before)."""
+    from coldcheck.domain import correcting
+    from coldcheck.domain.model import FieldChange
+
+    entry = s.log[seq]
+    earlier = [ch for n in s.state.corrections if n.corrects == seq for ch in n.changes]
+    now = correcting.corrected_event(entry, earlier)
+    return {
+        "corrects": seq,
+        "of_type": entry.type_name,
+        "subject": correcting.subject_of(entry),
+        "changes": tuple(
+            FieldChange(f, v, correcting.text_of(correcting.value_at(now, f)))
+            for f, v in values.items()
+        ),
+    }

@@ -68,6 +68,7 @@ def test_report_compliance_writes_a_pdf_and_csv_that_cite_the_log(
         "status",
         "events",
         "detail",
+        "correction",
     ]
     custody = next(r for r in rows if r["subject"].startswith("W-0002"))
     assert custody["status"] == "met" and custody["events"].startswith("#")

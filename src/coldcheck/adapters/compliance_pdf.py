@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coldcheck.adapters.pdf import _Doc, _save
+from coldcheck.adapters.pdf import _Doc, _save, _view_line
 from coldcheck.service.compliance import MET, NOT_MET, NOT_RECORDED, ComplianceReport
 
 __all__ = ["compliance_pdf"]
@@ -35,6 +35,7 @@ def compliance_pdf(report: ComplianceReport, path: Path, paper: str = "a4") -> N
             f"Compliance contact: {report.contact or 'NONE NAMED'}",
             f"Times in {h.time_zone}. Printed {h.generated_at:%Y-%m-%d %H:%M %Z}. "
             "Built from the custody log only; #n is an entry's log position.",
+            _view_line(report.view),
         ],
     )
     counts = report.counts
@@ -57,7 +58,7 @@ def compliance_pdf(report: ComplianceReport, path: Path, paper: str = "a4") -> N
                     f"{line.requirement} ({line.rule})",
                     line.status.upper() if line.status != MET else line.status,
                     " ".join(f"#{n}" for n in line.events),
-                    line.detail,
+                    line.detail + (f"\nCORRECTED: {line.correction}" if line.correction else ""),
                 )
                 for line in lines
             ],

@@ -443,6 +443,22 @@ def _hm(at: datetime | None) -> str:
     return f"{at:%H:%M}" if at else ""
 
 
+def _marked(r: TimelineRow) -> str:
+    """The row's words and, for a corrected entry, its marks (R27) on a line of their own."""
+    return r.what + (f"\nCORRECTED: {r.correction}" if r.correction else "")
+
+
+_VIEW_WORDS = {
+    "original": "entries as recorded (corrected entries marked)",
+    "corrected": "entries as corrected (corrected entries marked)",
+    "both": "entries as corrected, then as recorded (corrected entries marked)",
+}
+
+
+def _view_line(view: str) -> str:
+    return f"Shown: {_VIEW_WORDS.get(view, view)} - R27, ATF Ruling 2016-1."
+
+
 def _timeline(doc: _Doc, rows: Sequence[TimelineRow], after: Sequence[str] = ()) -> None:
     if after:
         doc.grid(
@@ -451,7 +467,7 @@ def _timeline(doc: _Doc, rows: Sequence[TimelineRow], after: Sequence[str] = ())
                 (
                     str(r.seq),
                     f"{r.at:%Y-%m-%d %H:%M}",
-                    r.what,
+                    _marked(r),
                     r.by + (f" / {r.confirmed_by}" if r.confirmed_by else ""),
                     a,
                 )
@@ -466,7 +482,7 @@ def _timeline(doc: _Doc, rows: Sequence[TimelineRow], after: Sequence[str] = ())
             (
                 str(r.seq),
                 f"{r.at:%H:%M:%S}",
-                ("> " if r.highlight else "") + r.what,
+                ("> " if r.highlight else "") + _marked(r),
                 r.by + (f" / {r.confirmed_by}" if r.confirmed_by else ""),
             )
             for r in rows
@@ -498,6 +514,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         [
             f"{h.company} · {h.location} · production id {h.production}",
             f"Times in {h.time_zone}. Printed {h.generated_at:%Y-%m-%d %H:%M %Z} ({status}).",
+            _view_line(report.view),
         ],
     )
     out = [w for w in report.weapons if w.end_location != "storage"]
@@ -515,9 +532,10 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
         ("weapon", "that day", "end of day"),
         [
             (
-                f"{w.tag}{' (RETIRED)' if w.retired else ''}\n{w.name}\nserial {w.serial}",
+                f"{w.tag}{' (RETIRED)' if w.retired else ''}\n{w.name}\nserial {w.serial}"
+                + (f"\nCORRECTED: {w.correction}" if w.correction else ""),
                 "\n".join(
-                    f"{m.at:%H:%M} {m.what} - {m.by}"
+                    f"{m.at:%H:%M} {_marked(m)} - {m.by}"
                     + (f" (confirmed: {m.confirmed_by})" if m.confirmed_by else "")
                     for m in w.movements
                 )
@@ -546,7 +564,7 @@ def daily_pdf(report: DailyReport, path: Path, paper: str = "a4") -> None:
     doc.section("Loads")
     doc.grid(
         ("time", "what", "by", "confirmed by"),
-        [(_hm(r.at), r.what, r.by, r.confirmed_by) for r in report.loads],
+        [(_hm(r.at), _marked(r), r.by, r.confirmed_by) for r in report.loads],
         (14, 110, 28, 30),
     )
 
@@ -677,6 +695,7 @@ def custody_pdf(report: CustodyReport, path: Path, paper: str = "a4") -> None:
             f"{h.title} · {h.company} · production id {h.production}",
             f"Period: {period[0]} to {period[1]} ({h.time_zone}). "
             f"Printed {h.generated_at:%Y-%m-%d %H:%M %Z}.",
+            _view_line(report.view),
         ],
     )
     doc.para(f"At the start of the period: {report.status_before}", size=8.5)
@@ -706,6 +725,7 @@ def incident_pdf(report: IncidentReport, path: Path, paper: str = "a4") -> None:
             f"{h.title} · {h.company} · {h.location}",
             f"Opened {report.at:%Y-%m-%d %H:%M:%S %Z} by {report.opened_by}. "
             f"Printed {h.generated_at:%Y-%m-%d %H:%M %Z}.",
+            _view_line(report.view),
         ],
     )
     doc.para(report.description, size=10, bold=True)

@@ -86,6 +86,9 @@ TEXT_LIMITS = {
     "command_json": 16000,
     "nonce": 64,
     "rp_id": 253,
+    # a corrected value (R27) is checked again against the bound of the field it corrects
+    "value": LONG_TEXT,
+    "was": LONG_TEXT,
 }
 
 #: Whole numbers with a bound of their own (a photo's size in bytes, issue 18 part 5).
@@ -209,6 +212,12 @@ def out_of_bounds(value: Any, skip: frozenset[str] = frozenset()) -> Iterator[st
         if f.name in skip:
             continue
         yield from _check(f.name, getattr(value, f.name), hints[f.name])
+
+
+def field_out_of_bounds(name: str, value: Any, annotation: Any) -> Iterator[str]:
+    """What is too long, too large or not plain text in ``value`` as field ``name`` of type
+    ``annotation`` (the same check a command's own field gets)."""
+    yield from _check(name, value, annotation)
 
 
 def _check(name: str, value: Any, annotation: Any) -> Iterator[str]:

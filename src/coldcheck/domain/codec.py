@@ -70,6 +70,12 @@ def _training_v1(payload: Payload) -> Payload:
     return {**payload, "course": "", "trained_on": None, "expires": None}
 
 
+def _correction_v1(payload: Payload) -> Payload:
+    """v1 → v2: a correction said what was wrong in words only: no corrected values, and
+    the corrected entry's type and subject were not copied (read them from ``corrects``)."""
+    return {**payload, "of_type": "", "subject": "", "changes": []}
+
+
 def _registered_v1(payload: Payload) -> Payload:
     """v1 → v2 (the bound book): no importer, country, type or acquisition was recorded."""
     return {**payload, "importer": "", "country": "", "firearm_type": "", "acquisition": None}
@@ -95,6 +101,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("TrainingRecorded", 1): _training_v1,
     ("WeaponRegistered", 1): _registered_v1,
     ("WeaponRetired", 1): _retired_v1,
+    ("CorrectionRecorded", 1): _correction_v1,
 }
 
 

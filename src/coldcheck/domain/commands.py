@@ -37,6 +37,7 @@ from coldcheck.domain.model import (
     BoreFinding,
     Disposition,
     DispositionKind,
+    FieldChange,
     Finding,
     LockUpKind,
     LotCount,
@@ -618,14 +619,18 @@ class ResolveDiscrepancy(BaseCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class Correct(BaseCommand):
-    """Record a correction of an earlier event, by its log position (R27).
+    """Record a correction of an earlier event, by its log position, with the corrected
+    values (R27, ATF Ruling 2016-1).
 
     ``corrects`` is the event's position in the server's log (its ``seq``);
     the service refuses a position that is not an event of this production.
+    ``changes`` gives field → corrected value (``was`` is filled in by the service); a
+    correction without changes says what was wrong in words only.
     """
 
     corrects: int
     reason: str
+    changes: tuple[FieldChange, ...] = ()
     #: what the corrected event concerns; the service fills these from the log
     #: (whatever a caller sends is replaced), see ``CorrectionRecorded``
     weapons: tuple[WeaponId, ...] = ()
@@ -633,6 +638,9 @@ class Correct(BaseCommand):
     containers: tuple[ContainerId, ...] = ()
     incidents: tuple[IncidentId, ...] = ()
     people: tuple[PersonId, ...] = ()
+    #: the corrected entry's type and the id its values describe, from the log likewise
+    of_type: str = ""
+    subject: str = ""
 
 
 # -- passkeys (issue 17) -------------------------------------------------------

@@ -36,6 +36,7 @@ from coldcheck.domain.model import (
     BlankLoad,
     BoreFinding,
     Disposition,
+    FieldChange,
     Finding,
     LotCount,
     PasskeySignature,
@@ -571,9 +572,16 @@ class DiscrepancyResolved(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CorrectionRecorded(BaseEvent):
-    """Names, by its log position, the earlier event it corrects (R27)."""
+    """Names, by its log position, the earlier event it corrects, and the corrected values
+    (R27, ATF Ruling 2016-1): the entry stays as it was recorded.
+
+    v2 adds ``of_type`` (the corrected entry's type), ``subject`` (the id its values
+    describe, see ``correcting.subject_of``) and ``changes`` (field, corrected value, value
+    before); a v1 correction upcasts to none of them (it said what was wrong in words only).
+    """
 
     type_name: ClassVar[str] = "CorrectionRecorded"
+    version: ClassVar[int] = 2
     corrects: int
     reason: str
     # What the corrected event concerns, copied from it by the server when the
@@ -584,6 +592,9 @@ class CorrectionRecorded(BaseEvent):
     containers: tuple[ContainerId, ...] = ()
     incidents: tuple[IncidentId, ...] = ()
     people: tuple[PersonId, ...] = ()
+    of_type: str = ""
+    subject: str = ""
+    changes: tuple[FieldChange, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

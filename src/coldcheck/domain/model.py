@@ -379,6 +379,22 @@ class BoreFinding(StrEnum):
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One corrected value of a correction (R27, ATF Ruling 2016-1): ``field`` of the
+    corrected entry (``serial``; ``context.setup`` inside its take context) now reads
+    ``value``; ``was`` is what it read before this correction (the server fills it in).
+
+    Values are written as text, the way a person types them: words as they are, a number
+    in digits, yes/no, a date as YYYY-MM-DD, empty for "not recorded"
+    (:mod:`coldcheck.domain.correcting` decodes them against the entry's type).
+    """
+
+    field: str
+    value: str
+    was: str = ""
+
+
+@dataclass(frozen=True)
 class TakeContext:
     """Where in the shooting a firearm event happened: scene, setup, take, rehearsal.
 

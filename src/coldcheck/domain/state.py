@@ -15,7 +15,9 @@ already accepted.  Choices recorded here:
   position until unloaded.  Spent cases collected are counted at wrap.
 * A correction (R27) is an annotation: it is listed against the event it
   corrects and changes no derived figure; a real change of state is made
-  with the ordinary commands.
+  with the ordinary commands. Only the descriptive values it corrects in a
+  registration (a weapon's serial, make, model, calibre, owner; a person's
+  name; a lot's calibre or supplier) reach the registered record.
 * A misfired round stays marked (``WeaponState.misfired``) until it leaves
   its position, whatever inspections say since: it never goes back to a box.
 * A day on which any weapon left storage is a shoot day (``DayRecord.worked``,
@@ -36,6 +38,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from coldcheck.domain import events as ev
+from coldcheck.domain.correcting import corrected_record
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import (
     ContainerId,
@@ -63,6 +66,7 @@ from coldcheck.domain.model import (
     Container,
     Disposition,
     EvidenceHold,
+    FieldChange,
     Incident,
     LiveException,
     Permit,
@@ -257,6 +261,9 @@ class CorrectionNote:
     reason: str
     by: PersonId | None
     at: datetime
+    changes: tuple[FieldChange, ...] = ()
+    of_type: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -765,9 +772,34 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             record = replace(s.days[e.day], state=DayState.RESOLVED, resolution=e.resolution)
             return replace(s, days=_put(s.days, e.day, record))
         case ev.CorrectionRecorded():
-            note = CorrectionNote(s.event_count - 1, e.corrects, e.reason, e.by, e.at)
-            return replace(s, corrections=(*s.corrections, note))
+            note = CorrectionNote(
+                s.event_count - 1, e.corrects, e.reason, e.by, e.at, e.changes, e.of_type, e.subject
+            )
+            return _corrected_records(replace(s, corrections=(*s.corrections, note)), e)
     raise TypeError(f"not an event: {e!r}")  # pragma: no cover
+
+
+def _corrected_records(s: ProductionState, e: ev.CorrectionRecorded) -> ProductionState:
+    """Corrected values of a registration reach the record it made (R27): a weapon's serial,
+    make, model or acquisition, its disposition when retired, a person's name, a lot's
+    calibre or supplier, as now corrected."""
+    if not e.changes:
+        return s
+    if e.of_type == "WeaponRegistered" and e.subject in s.weapons:
+        ws = s.weapons[WeaponId(e.subject)]
+        weapon = corrected_record(ws.weapon, e.changes)
+        return replace(s, weapons=_put(s.weapons, ws.weapon.id, replace(ws, weapon=weapon)))
+    if e.of_type == "WeaponRetired" and e.subject in s.weapons:
+        ws = s.weapons[WeaponId(e.subject)]
+        return replace(s, weapons=_put(s.weapons, ws.weapon.id, corrected_record(ws, e.changes)))
+    if e.of_type == "PersonAdded" and e.subject in s.people:
+        person = s.people[PersonId(e.subject)]
+        return replace(s, people=_put(s.people, person.id, corrected_record(person, e.changes)))
+    if e.of_type == "LotReceived" and e.subject in s.lots:
+        ls = s.lots[LotId(e.subject)]
+        lot = corrected_record(ls.lot, e.changes)
+        return replace(s, lots=_put(s.lots, ls.lot.id, replace(ls, lot=lot)))
+    return s
 
 
 def _seal_rounds(s: ProductionState, e: ev.RoundsSealedAsEvidence) -> ProductionState:

@@ -403,6 +403,34 @@ class Entry:
         return f"{self.index} {when} {f.get('type')} by {who}, {via}; confirmed by {confirmed}"
 
 
+def corrections_of(entries: list[Entry]) -> dict[int, list[str]]:
+    """The corrections among the entries (R27, ATF Ruling 2016-1), by the position of the
+    entry each corrects: "corrected by #31 at <time> by <person>: serial was X, now Y —
+    reason". The corrected entry itself stays as it was recorded (and as it was hashed)."""
+    out: dict[int, list[str]] = {}
+    for c in sorted(entries, key=lambda e: e.index):
+        f = c.fields
+        payload = f.get("payload")
+        if f.get("type") != "CorrectionRecorded" or not isinstance(payload, dict):
+            continue
+        target = payload.get("corrects")
+        if isinstance(target, bool) or not isinstance(target, int):
+            continue
+        changes = payload.get("changes")
+        values = "; ".join(
+            f"{str(ch.get('field', '?')).rsplit('.', 1)[-1].replace('_', ' ')} was"
+            f" {ch.get('was') or 'not recorded'}, now {ch.get('value') or 'not recorded'}"
+            for ch in (changes if isinstance(changes, list) else [])
+            if isinstance(ch, dict)
+        )
+        when = c.at.isoformat() if c.at else str(f.get("at"))
+        out.setdefault(target, []).append(
+            f"corrected by #{c.index} at {when} by {f.get('by') or 'anonymous'}"
+            f"{': ' + values if values else ''} \u2014 {payload.get('reason', '')}"
+        )
+    return out
+
+
 @dataclass
 class Report:
     """What the bundle proves, or what is wrong with it."""
@@ -463,7 +491,12 @@ class Report:
             f" {self.checkpoint_fingerprint}; every entry's inclusion proof leads to it."
         )
         lines.append(f"Entries about {self.subject} in the period (position, time, what, how):")
-        lines += [f"  {e.describe()}" for e in in_period] or ["  (none)"]
+        marks = corrections_of(self.entries)
+        for e in in_period:
+            lines.append(f"  {e.describe()}")
+            lines += [f"    {m}" for m in marks.get(e.index, ())]
+        if not in_period:
+            lines.append("  (none)")
         how = [c["how"] for e in in_period for c in e.confirmations]
         if how:
             lines.append(
@@ -532,6 +565,7 @@ class Report:
                     "confirmed_by": e.fields.get("witnesses"),
                     "confirmations": e.confirmations,
                     "in_period": e.in_period,
+                    "corrected": corrections_of(self.entries).get(e.index, []),
                 }
                 for e in self.entries
                 if e.role == "subject"

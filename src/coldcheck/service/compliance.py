@@ -27,9 +27,10 @@ Pure: no IO, no clock (``now`` comes in).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
@@ -37,6 +38,14 @@ from coldcheck.domain.ids import PersonId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState
 from coldcheck.domain.model import PermitKind, Role, RoundClass
 from coldcheck.domain.state import Custody, ProductionState, apply, empty_state
+from coldcheck.service.corrections import (
+    Fix,
+    View,
+    fixes_in,
+    marks,
+    record_as_viewed,
+    registration_fixes,
+)
 from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
     ClosingCheckpoint,
@@ -51,7 +60,16 @@ from coldcheck.service.witnessing import WitnessService
 
 MET, NOT_MET, NOT_RECORDED = "met", "not met", "not recorded"
 
-COMPLIANCE_COLUMNS = ("section", "subject", "requirement", "rule", "status", "events", "detail")
+COMPLIANCE_COLUMNS = (
+    "section",
+    "subject",
+    "requirement",
+    "rule",
+    "status",
+    "events",
+    "detail",
+    "correction",
+)
 
 #: Events an armorer, and only an armorer, records on a weapon (R06, R08).
 _ARMORER_STEPS = (
@@ -76,6 +94,8 @@ class ComplianceLine:
     status: str
     events: tuple[int, ...]
     detail: str
+    correction: str = ""
+    """The marks of the cited entries that were corrected (R27), "" when none was."""
 
     def cells(self) -> list[str]:
         """The CSV cells (COMPLIANCE_COLUMNS); events as ``#12 #15``."""
@@ -87,6 +107,7 @@ class ComplianceLine:
             self.status,
             " ".join(f"#{n}" for n in self.events),
             self.detail,
+            self.correction,
         ]
 
 
@@ -100,6 +121,8 @@ class ComplianceReport:
     lines: tuple[ComplianceLine, ...]
     head: HeadPrint | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    view: str = View.BOTH.value
+    """Which values corrected entries show (R27): original, corrected or both."""
 
 
 def compliance_rows(report: ComplianceReport) -> list[list[str]]:
@@ -269,14 +292,19 @@ def compliance_report(
     day: date,
     now: datetime,
     head: ClosingCheckpoint | None,
+    view: View = View.BOTH,
 ) -> ComplianceReport:
     """The §9153 compliance report of shoot ``day``, from the production's events; ``head``
-    is the checkpoint that closes the day (the newest, marked not final, before its end)."""
+    is the checkpoint that closes the day (the newest, marked not final, before its end).
+
+    ``view``: a firearm's serial and name as recorded, as corrected, or both (R27); a line
+    citing a corrected entry carries the correction's mark whichever."""
     heading = report_heading(state_now, now)
     tz = report_zone(state_now)
     start, end = day_bounds(day, tz)
     d = _Day()
     s = empty_state(state_now.production)
+    fixes = fixes_in(items)
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if e.at >= end:
@@ -298,12 +326,13 @@ def compliance_report(
         *_entertainment_permit_lines(d, s, day),
         *_capacity_lines(d, s),
         *_ammunition_lines(d, s),
-        *_weapon_lines(d, s),
+        *_weapon_lines(d, s, fixes, view),
         *_armorer_lines(d, s, day),
         *_supervisor_lines(d, s, day),
         *_training_lines(d, s, day),
         *_meeting_lines(d, s, day),
     ]
+    lines = [_marked(line, fixes, state_now, tz) for line in lines]
     counts = {k: sum(1 for line in lines if line.status == k) for k in (MET, NOT_MET, NOT_RECORDED)}
     return ComplianceReport(
         heading=heading,
@@ -312,7 +341,16 @@ def compliance_report(
         lines=tuple(lines),
         head=head_print(head, tz, now >= end) if head is not None else None,
         counts=counts,
+        view=view.value,
     )
+
+
+def _marked(
+    line: ComplianceLine, fixes: Mapping[int, Sequence[Fix]], names: ProductionState, tz: ZoneInfo
+) -> ComplianceLine:
+    """The line with the marks of every cited entry that was corrected (R27)."""
+    cited = [f"#{seq} {marks(fixes[seq], names, tz)}" for seq in line.events if seq in fixes]
+    return replace(line, correction="; ".join(cited)) if cited else line
 
 
 def day_compliance(
@@ -322,6 +360,7 @@ def day_compliance(
     vkey: str,
     day: date,
     now: datetime,
+    view: View = View.BOTH,
 ) -> ComplianceReport:
     """The report of ``day`` from the read side: every event, and the checkpoint (with the
     cosignatures held) that closes the day (the newest when the day is not over yet)."""
@@ -334,7 +373,7 @@ def day_compliance(
         note = witnessing.cosigned_checkpoint(head).decode("utf-8")
         closing = ClosingCheckpoint(head, note, vkey)
     items = reads.timeline(state.production, None, limit=2**62)
-    return compliance_report(state, items, day, now, closing)
+    return compliance_report(state, items, day, now, closing, view)
 
 
 def _line(
@@ -371,13 +410,21 @@ def _contact_lines(d: _Day, s: ProductionState) -> list[ComplianceLine]:
     return [_line("production", "production", req, "R29", NOT_RECORDED, [], "none named")]
 
 
-def _weapon_lines(d: _Day, s: ProductionState) -> list[ComplianceLine]:
+def _weapon_lines(
+    d: _Day, s: ProductionState, fixes: Mapping[int, Sequence[Fix]], view: View
+) -> list[ComplianceLine]:
     out = []
     req = "only a qualified armorer took it out, handed it over and took it back"
     for weapon in sorted(d.weapons):
         w = d.weapons[weapon]
         ws = s.weapons.get(weapon)
-        subject = f"{weapon} {ws.weapon.name}, serial {ws.weapon.serial}" if ws else weapon
+        subject: str = weapon
+        if ws is not None:
+            registered = registration_fixes(fixes, "WeaponRegistered", weapon)
+            seen = record_as_viewed(ws.weapon, registered, view)
+            subject = f"{weapon} {seen.name}, serial {seen.serial}"
+            if registered:
+                subject += " (corrected)"
         if w.breaches:
             out.append(
                 _line(

@@ -32,6 +32,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coldcheck.domain import commands as c
+from coldcheck.domain import correcting
 from coldcheck.domain.codec import refs_by_type
 from coldcheck.domain.commands import Command
 from coldcheck.domain.errors import Reason, Refusal
@@ -339,7 +340,7 @@ def _decide(uow: UnitOfWork, request: _Request, before: ProductionState, now: da
             people, signed = consume_signed_confirmations(store, command, ids, before, state, now)
             command = dataclasses.replace(command, confirmations=people, signatures=signed)
         if isinstance(command, c.Correct):
-            command = _with_subjects(uow, command)
+            command = _with_subjects(uow, state, command)
         return fill_ids(state, dataclasses.replace(command, at=now))
 
     def check(_: ProductionState, command: Command) -> Refusal | None:
@@ -384,16 +385,34 @@ def index_if_due(uow: UnitOfWork, before: ProductionState, now: datetime) -> Non
         uow.write_subject_index(before.production, now)
 
 
-def _with_subjects(uow: UnitOfWork, command: c.Correct) -> c.Correct:
-    """The correction naming what the event it corrects concerns, read from the log.
+def _with_subjects(uow: UnitOfWork, state: ProductionState, command: c.Correct) -> c.Correct:
+    """The correction naming what the event it corrects concerns, read from the log: its
+    subjects, its type, the id its values describe, and each corrected field's value before
+    (as recorded, or as an earlier correction of it left it: the latest wins).
 
     Whatever the caller sent is replaced: a bundle about W-0001 then holds every
     correction of an entry about W-0001, and a correction cannot claim another subject.
     """
     corrected = uow.event_at(command.production, command.corrects)
     found = refs_by_type(corrected) if corrected is not None else {}
+    changes = command.changes
+    if corrected is not None:
+        earlier = [
+            ch
+            for note in state.corrections
+            if note.corrects == command.corrects
+            for ch in note.changes
+        ]
+        now = correcting.corrected_event(corrected, earlier)
+        changes = tuple(
+            dataclasses.replace(ch, was=correcting.text_of(correcting.value_at(now, ch.field)))
+            for ch in command.changes
+        )
     return dataclasses.replace(
         command,
+        of_type=corrected.type_name if corrected is not None else "",
+        subject=correcting.subject_of(corrected) if corrected is not None else "",
+        changes=changes,
         weapons=tuple(WeaponId(x) for x in found.get(WeaponId, ())),
         lots=tuple(LotId(x) for x in found.get(LotId, ())),
         containers=tuple(ContainerId(x) for x in found.get(ContainerId, ())),

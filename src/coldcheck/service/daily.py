@@ -19,21 +19,29 @@ from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import ARMORER_ROLES, PRODUCTION_REPRESENTATIVE_ROLES
 from coldcheck.domain.state import EMPTY, ProductionState, apply, empty_state
 from coldcheck.domain.status import label
+from coldcheck.service.corrections import (
+    View,
+    fixes_in,
+    marks,
+    record_as_viewed,
+    registration_fixes,
+)
 from coldcheck.service.lanes import CustodyLanes, busy_window, custody_lanes
-from coldcheck.service.queries import TimelineItem
+from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
     ClosingCheckpoint,
     Heading,
     HeadPrint,
     ReportError,
     TimelineRow,
+    correction_words,
     day_bounds,
     head_print,
     report_heading,
     report_zone,
     timeline_row,
 )
-from coldcheck.service.words import corrected
+from coldcheck.service.witnessing import WitnessService
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ class WeaponDay:
     end_holder: str
     end_label: str
     retired: bool = False
+    correction: str = ""
+    """The marks of the corrections of its registration (R27): its serial, make, model..."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,8 @@ class DailyReport:
     representatives: tuple[str, ...]
     head: HeadPrint | None
     lanes: tuple[CustodyLanes, ...] = ()
+    view: str = View.BOTH.value
+    """Which values corrected entries show (R27): original, corrected or both."""
 
     @property
     def closed(self) -> bool:
@@ -177,8 +189,13 @@ def daily_report(
     day: date,
     now: datetime,
     head: ClosingCheckpoint | None,
+    view: View = View.BOTH,
 ) -> DailyReport:
-    """The armory log of ``day``; ``head`` is the newest signed head at the end of that day."""
+    """The armory log of ``day``; ``head`` is the newest signed head at the end of that day.
+
+    ``view``: a corrected entry (R27) shows its values as recorded, as corrected, or both;
+    whichever, it carries the marks of its corrections, later ones included.
+    """
     heading = report_heading(state_now, now)
     tz = report_zone(state_now)
     start, end = day_bounds(day, tz)
@@ -194,6 +211,7 @@ def daily_report(
     opened: set[IncidentId] = set()
     wrap = Wrap("open", None, "", (), (), None, "", "")
     by_seq = {item.seq: item.event for item in items}
+    fixes = fixes_in(items)
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         if e.at >= end:
@@ -201,9 +219,9 @@ def daily_report(
         if e.at < start:
             s = apply(s, e)
             continue
-        row = timeline_row(item, s, tz)
+        row = timeline_row(item, s, tz, fixes=fixes.get(item.seq, ()), view=view, names=state_now)
         if isinstance(e, ev.CorrectionRecorded):
-            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
+            row = replace(row, what=correction_words(item.seq, e, by_seq, fixes, s, view))
         today.append(row)
         if isinstance(e, _CUSTODY_EVENTS):
             moves.setdefault(e.weapon, []).append(row)
@@ -274,16 +292,19 @@ def daily_report(
         if ws.retired and tag not in moves:
             continue
         location, holder, lab = _where(s, tag)
+        registered = registration_fixes(fixes, "WeaponRegistered", tag)
+        weapon = record_as_viewed(ws.weapon, registered, view)
         weapons.append(
             WeaponDay(
                 tag,
-                ws.weapon.name,
-                ws.weapon.serial,
+                weapon.name,
+                weapon.serial,
                 tuple(moves.get(tag, ())),
                 "retired" if ws.retired else location,
                 holder,
                 lab,
                 ws.retired,
+                marks(registered, state_now, tz),
             )
         )
     lots = []
@@ -354,6 +375,7 @@ def daily_report(
         representatives=reps,
         head=head_print(head, tz, over) if head is not None else None,
         lanes=lanes,
+        view=view.value,
     )
 
 
@@ -365,3 +387,26 @@ def _mentions(text: str, tag: str) -> bool:
 def daily_rows(report: DailyReport) -> list[list[str]]:
     """The day's events as CSV rows (TIMELINE_COLUMNS)."""
     return [r.cells() for r in report.events]
+
+
+def day_log(
+    state: ProductionState,
+    reads: ReadModel,
+    witnessing: WitnessService,
+    vkey: str,
+    day: date,
+    now: datetime,
+    view: View = View.BOTH,
+) -> DailyReport:
+    """The daily armory log of ``day`` from the read side: every event, and the checkpoint
+    (with the cosignatures held) that closes the day (the newest when it is not over yet)."""
+    from coldcheck.service.evidence import closing_head
+
+    _, end = day_bounds(day, report_zone(state))
+    head = closing_head(reads, end if now >= end else None)
+    closing = None
+    if head is not None:
+        note = witnessing.cosigned_checkpoint(head).decode("utf-8")
+        closing = ClosingCheckpoint(head, note, vkey)
+    items = reads.timeline(state.production, None, limit=2**62)
+    return daily_report(state, items, day, now, closing, view)

@@ -20,7 +20,7 @@ reports themselves, each a short function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,11 +33,20 @@ from coldcheck.domain.status import label
 from coldcheck.ledger.chain import from_ms
 from coldcheck.ledger.heads import SignedTreeHead, b64encode
 from coldcheck.ledger.paper import fingerprint
+from coldcheck.service.corrections import (
+    Fix,
+    View,
+    as_viewed,
+    fixes_in,
+    marks,
+    record_as_viewed,
+    registration_fixes,
+)
 from coldcheck.service.envelope import refs
 from coldcheck.service.queries import SecurityEvent, TimelineItem
 from coldcheck.service.words import corrected, describe
 
-TIMELINE_COLUMNS = ("seq", "time", "event", "what", "by", "confirmed_by", "about")
+TIMELINE_COLUMNS = ("seq", "time", "event", "what", "by", "confirmed_by", "about", "correction")
 
 
 class ReportError(Exception):
@@ -133,6 +142,8 @@ class TimelineRow:
     confirmed_by: str
     about: tuple[str, ...]
     highlight: bool = False
+    correction: str = ""
+    """The marks of the corrections of this entry (R27), "" when it was never corrected."""
 
     def cells(self) -> list[str]:
         """The CSV cells (TIMELINE_COLUMNS)."""
@@ -144,6 +155,7 @@ class TimelineRow:
             self.by,
             self.confirmed_by,
             " ".join(self.about),
+            self.correction,
         ]
 
 
@@ -180,8 +192,17 @@ def confirmers_of(state: ProductionState, e: Event) -> str:
 
 
 def timeline_row(
-    item: TimelineItem, s: ProductionState, tz: ZoneInfo, about: str = ""
+    item: TimelineItem,
+    s: ProductionState,
+    tz: ZoneInfo,
+    about: str = "",
+    *,
+    fixes: Sequence[Fix] = (),
+    view: View = View.BOTH,
+    names: ProductionState | None = None,
 ) -> TimelineRow:
+    """One entry in words, its values as ``view`` shows them, marked with ``fixes`` (its
+    corrections, R27; ``names`` is the state the correctors' names are read from)."""
     e = item.event
     tags = sorted(
         r for r in refs(e) if len(r) >= 6 and r[1] == "-" and r[0] in "WLCI" and r[2:].isdigit()
@@ -190,12 +211,40 @@ def timeline_row(
         seq=item.seq,
         at=e.at.astimezone(tz),
         event=e.type_name,
-        what=describe(e, s),
+        what=viewed_words(e, s, fixes, view),
         by=s.name_of(e.by) if e.by else "anonymous",
         confirmed_by=confirmers_of(s, e),
         about=tuple(tags),
         highlight=bool(about) and about in refs(e),
+        correction=marks(fixes, names or s, tz) if fixes else "",
     )
+
+
+def viewed_words(e: Event, s: ProductionState, fixes: Sequence[Fix], view: View) -> str:
+    """The entry's sentence as recorded (``original``), as corrected, or ``both``: the
+    corrected sentence followed by the recorded one when they differ."""
+    recorded = describe(e, s)
+    if not fixes or view is View.ORIGINAL:
+        return recorded
+    now = describe(as_viewed(e, fixes, View.CORRECTED), s)
+    if view is View.CORRECTED or now == recorded:
+        return now
+    return f"{now} (as recorded: {recorded})"
+
+
+def correction_words(
+    seq: int,
+    e: ev.CorrectionRecorded,
+    by_seq: Mapping[int, Event],
+    fixes: Mapping[int, Sequence[Fix]],
+    s: ProductionState,
+    view: View,
+) -> str:
+    """The row of the correction at ``seq``: the entry it corrects as recorded, and what the
+    correction says as ``view`` shows it (its reason may itself have been corrected)."""
+    shown = as_viewed(e, fixes.get(seq, ()), view)
+    assert isinstance(shown, ev.CorrectionRecorded)
+    return corrected(shown, by_seq.get(e.corrects), s)
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -278,6 +327,8 @@ class CustodyReport:
     head: HeadPrint | None
     pin_failures: tuple[SecurityRow, ...] = ()
     """Wrong and refused PINs and lock-outs of the people in these events, in the period."""
+    view: str = View.BOTH.value
+    """Which values corrected entries show (R27): original, corrected or both."""
 
 
 def _status(s: ProductionState, ref: str) -> str:
@@ -305,24 +356,33 @@ def custody_report(
     now: datetime,
     head: ClosingCheckpoint | None,
     security: Sequence[SecurityEvent] = (),
+    view: View = View.BOTH,
 ) -> CustodyReport:
     """The chain of custody of weapon or lot ``ref`` between ``start`` and ``end`` (None: open).
 
     ``security``: the security log's events in the period; the PIN failures of the people
-    in these events are listed with them.
+    in these events are listed with them. ``view``: corrected entries (R27) as recorded,
+    as corrected, or both; marked whichever.
     """
     heading = report_heading(state_now, now)
     tz = report_zone(state_now)
+    fixes = fixes_in(items)
     if ref in state_now.weapons:
-        w = state_now.weapons[ref].weapon  # type: ignore[index]
+        registered = registration_fixes(fixes, "WeaponRegistered", ref)
+        w = record_as_viewed(state_now.weapons[ref].weapon, registered, view)  # type: ignore[index]
         kind, description = "weapon", f"{w.name}, serial {w.serial}, {w.calibre}, owner {w.owner}"
+        if registered:
+            description += f" ({marks(registered, state_now, tz)})"
     elif ref in state_now.lots:
-        lot = state_now.lots[ref].lot  # type: ignore[index]
+        registered = registration_fixes(fixes, "LotReceived", ref)
+        lot = record_as_viewed(state_now.lots[ref].lot, registered, view)  # type: ignore[index]
         load = f", {lot.blank_load.value} load" if lot.blank_load else ""
         kind = "lot"
         description = (
             f"{lot.count} {lot.calibre} {lot.round_class.value}s{load} from {lot.supplier}"
         )
+        if registered:
+            description += f" ({marks(registered, state_now, tz)})"
     else:
         raise ReportError(f"no weapon or lot {ref} on {state_now.production}")
     s = empty_state(state_now.production)
@@ -339,10 +399,14 @@ def custody_report(
         if in_period and not before:
             before = _status(s, ref)
         was = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
-        row = timeline_row(item, s, tz) if in_period else None
+        row = (
+            timeline_row(item, s, tz, fixes=fixes.get(item.seq, ()), view=view, names=state_now)
+            if in_period
+            else None
+        )
         correction = isinstance(e, ev.CorrectionRecorded) and e.corrects in about
         if row is not None and isinstance(e, ev.CorrectionRecorded):
-            row = replace(row, what=corrected(e, by_seq.get(e.corrects), s))
+            row = replace(row, what=correction_words(item.seq, e, by_seq, fixes, s, view))
         s = apply(s, e)
         now_is = s.weapons.get(ref) or s.lots.get(ref)  # type: ignore[call-overload]
         if ref in refs(e) or now_is is not was:
@@ -365,6 +429,7 @@ def custody_report(
         after=tuple(after),
         head=head_print(head, tz, end is None or now >= end) if head is not None else None,
         pin_failures=pin_rows(security, s, tz, _people_in(items, rows)),
+        view=view.value,
     )
 
 
@@ -401,6 +466,8 @@ class IncidentReport:
     head: HeadPrint | None = None
     pin_failures: tuple[SecurityRow, ...] = ()
     """Every wrong or refused PIN and lock-out of the production's people in the window."""
+    view: str = View.BOTH.value
+    """Which values corrected entries show (R27): original, corrected or both."""
 
 
 def incident_report(
@@ -411,6 +478,7 @@ def incident_report(
     now: datetime,
     head: ClosingCheckpoint | None,
     security: Sequence[SecurityEvent] = (),
+    view: View = View.BOTH,
 ) -> IncidentReport:
     """Incident ``incident`` with every event within ``window`` before and after it.
 
@@ -429,24 +497,16 @@ def incident_report(
     rows: list[TimelineRow] = []
     follow: list[TimelineRow] = []
     opened_by = ""
+    fixes = fixes_in(items)
     for item in sorted(items, key=lambda i: i.seq):
         e = item.event
         tags = refs(e)
+        fixed = fixes.get(item.seq, ())
         if lo <= e.at <= hi:
-            row = timeline_row(item, s, tz)
-            row = TimelineRow(
-                row.seq,
-                row.at,
-                row.event,
-                row.what,
-                row.by,
-                row.confirmed_by,
-                row.about,
-                highlight=bool(tags & related),
-            )
-            rows.append(row)
+            row = timeline_row(item, s, tz, fixes=fixed, view=view, names=state_now)
+            rows.append(replace(row, highlight=bool(tags & related)))
         elif e.at > hi and (inc.id in tags or isinstance(e, ev.StopWorkLifted)):
-            follow.append(timeline_row(item, s, tz))
+            follow.append(timeline_row(item, s, tz, fixes=fixed, view=view, names=state_now))
         if isinstance(e, ev.IncidentOpened) and e.incident == inc.id:
             opened_by = s.name_of(e.by) if e.by else "coldcheck"
         s = apply(s, e)
@@ -467,6 +527,7 @@ def incident_report(
         follow_up=tuple(follow),
         head=head_print(head, tz, True) if head is not None else None,
         pin_failures=pin_rows([e for e in security if lo <= e.at <= hi], state_now, tz),
+        view=view.value,
     )
 
 

@@ -17,6 +17,7 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.localtime import local_hhmm, zone_of
 from coldcheck.domain.state import ProductionState
+from coldcheck.service.corrections import change_words
 
 __all__ = ["corrected", "describe", "meeting_name", "title"]
 
@@ -233,7 +234,8 @@ def _sentence(e: Event, s: ProductionState) -> str:
         case ev.DiscrepancyResolved():
             return f"discrepancy of {e.day} resolved: {e.resolution}"
         case ev.CorrectionRecorded():
-            return f"correction of log #{e.corrects}: {e.reason}"
+            values = f"{change_words(e.changes)} — " if e.changes else ""
+            return f"correction of log #{e.corrects}: {values}{e.reason}"
         case ev.SettingsChanged():
             contact = e.settings.compliance_contact
             return "settings changed" + (f"; compliance contact: {contact}" if contact else "")
@@ -243,7 +245,8 @@ def _sentence(e: Event, s: ProductionState) -> str:
 def corrected(e: ev.CorrectionRecorded, original: Event | None, s: ProductionState) -> str:
     """A correction with the entry it corrects: what was recorded, and what is said now."""
     was = f"{title(original)}: {describe(original, s)}" if original is not None else "unknown"
-    return f"correction of log #{e.corrects} (recorded: {was}) — corrected: {e.reason}"
+    values = f"{change_words(e.changes)} — " if e.changes else ""
+    return f"correction of log #{e.corrects} (recorded: {was}) — corrected: {values}{e.reason}"
 
 
 def meeting_name(s: ProductionState, meeting: str) -> str:

@@ -201,6 +201,7 @@ def test_the_csv_has_one_row_per_line_with_its_cited_positions():
         "status",
         "events",
         "detail",
+        "correction",
     )
     assert len(rows) == len(report.lines)
     assert all(len(r) == len(COMPLIANCE_COLUMNS) for r in rows)

@@ -28,6 +28,7 @@ from coldcheck.domain.rulebook.kit import (
     witnesses_of,
 )
 from coldcheck.domain.rulebook.records import (
+    the_corrected_values_fit_the_entry,
     the_training_dates_make_sense,
 )
 from coldcheck.domain.state import Custody, ProductionState
@@ -386,6 +387,7 @@ def _correct(state: ProductionState, cmd: c.Correct) -> Decision:
         )
     if not is_written(cmd.reason):
         reasons.append(because("R27", "say what was wrong and what is right."))
+    reasons.extend(the_corrected_values_fit_the_entry(state, cmd))
     return refuse(reasons) or [
         Env(cmd)(
             ev.CorrectionRecorded,
@@ -396,5 +398,8 @@ def _correct(state: ProductionState, cmd: c.Correct) -> Decision:
             containers=cmd.containers,
             incidents=cmd.incidents,
             people=cmd.people,
+            of_type=cmd.of_type,
+            subject=cmd.subject,
+            changes=cmd.changes,
         )
     ]

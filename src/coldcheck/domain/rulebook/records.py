@@ -11,6 +11,8 @@ compliance contact (R29) and dated training (R14).
   such meeting.
 * R29: a production names its compliance contact (California Labor Code §9153)
   before a weapon is first handed to a performer.
+* R27 (ATF Ruling 2016-1): a correction names its entry and the corrected
+  values, each checked against the entry's type (:mod:`coldcheck.domain.correcting`).
 * R14: training recorded with an expiry no longer counts after that date.
 """
 
@@ -19,7 +21,16 @@ from __future__ import annotations
 from datetime import date
 
 from coldcheck.domain import commands as c
-from coldcheck.domain.bounds import is_written
+from coldcheck.domain.bounds import field_out_of_bounds, is_written, serial_key
+from coldcheck.domain.correcting import (
+    correctable_fields,
+    decode,
+    field_types,
+    shown,
+    text_of,
+    why_not,
+)
+from coldcheck.domain.events import EVENT_TYPES
 from coldcheck.domain.ids import MeetingId, PersonId, SceneId
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import SafetyMeeting, TakeContext
@@ -137,3 +148,82 @@ def the_training_dates_make_sense(cmd: c.RecordTraining, today: date) -> Reasons
             "INPUT",
             f"the training expires ({cmd.expires}) before it took place ({cmd.trained_on}).",
         )
+
+
+def the_corrected_values_fit_the_entry(state: ProductionState, cmd: c.Correct) -> Reasons:
+    """R27 (ATF Ruling 2016-1): each corrected value names a correctable field of the
+    corrected entry, decodes to its type, passes the bounds a new entry's value does, and
+    changes something; a corrected serial is nobody else's, a corrected scene is planned."""
+    if not cmd.changes:
+        return
+    cls = EVENT_TYPES.get(cmd.of_type)
+    if cls is None:
+        yield because(
+            "R27",
+            f"the entry at log position {cmd.corrects} is not known — name the entry to "
+            "correct by its position in the timeline.",
+        )
+        return
+    types_of = field_types(cls)
+    allowed = correctable_fields(cmd.of_type)
+    seen: set[str] = set()
+    for change in cmd.changes:
+        name = shown(change.field)
+        if change.field in seen:
+            yield because("INPUT", f"{name} is named twice — give one corrected value a field.")
+            continue
+        seen.add(change.field)
+        annotation = types_of.get(change.field)
+        if annotation is None:
+            choose = (
+                f"correct one of: {', '.join(allowed)}"
+                if allowed
+                else "none of its fields can be corrected; say what was wrong in the reason"
+            )
+            yield because(
+                "INPUT", f"a {cmd.of_type} entry has no field {change.field!r} — {choose}."
+            )
+            continue
+        refused = why_not(cmd.of_type, change.field, annotation)
+        if refused is not None:
+            yield because("R27", refused)
+            continue
+        try:
+            value = decode(change.field, annotation, change.value)
+        except ValueError as exc:
+            yield because("INPUT", str(exc))
+            continue
+        leaf = change.field.rsplit(".", 1)[-1]
+        for problem in field_out_of_bounds(leaf, value, annotation):
+            yield because("INPUT", problem)
+        yield from _the_value_makes_sense(state, cmd, change.field, value)
+        if text_of(value) == change.was:
+            yield because(
+                "INPUT", f"{name} already reads {change.was!r} — there is nothing to correct."
+            )
+
+
+def _the_value_makes_sense(
+    state: ProductionState, cmd: c.Correct, path: str, value: object
+) -> Reasons:
+    """What a new entry's value must be, the corrected one must be too."""
+    name = shown(path)
+    if isinstance(value, str) and not path.startswith("context.") and not is_written(value):
+        yield because("INPUT", f"{name} cannot be corrected to nothing — give the right value.")
+    if path == "context.scene" or path == "context.take":
+        yield from the_take_context_is_known(
+            state,
+            TakeContext(scene=value) if path == "context.scene" else TakeContext(take=value),  # type: ignore[arg-type]
+        )
+    if cmd.of_type == "WeaponRegistered" and path == "serial" and isinstance(value, str):
+        twins = [
+            ws.weapon.id
+            for ws in state.weapons.values()
+            if ws.weapon.id != cmd.subject and serial_key(ws.weapon.serial) == serial_key(value)
+        ]
+        if twins:
+            yield because(
+                "INPUT",
+                f"serial {value.strip()} is already registered as {twins[0]} (serials are "
+                "compared without case, spaces or invisible characters).",
+            )

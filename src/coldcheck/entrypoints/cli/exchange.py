@@ -17,6 +17,7 @@ from coldcheck.entrypoints.cli.common import (
     PaperOpt,
     ProductionOpt,
     actor_on,
+    all_events,
     cli_channel,
     fail,
     open_app,
@@ -26,6 +27,37 @@ from coldcheck.entrypoints.cli.common import (
 )
 
 # -- import / export ---------------------------------------------------------------------
+
+ExportViewOpt = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        help="Corrected records (R27): corrected (default; 'both' is the same, a CSV cell holds"
+        " one value) or original (as first recorded). The corrections are listed on the side.",
+    ),
+]
+
+
+def _viewed(app: Any, prod: Any, view: str, as_json: bool) -> tuple[Any, list[str]]:
+    """The production's state as ``--view`` shows its records, and the corrections' marks."""
+    from zoneinfo import ZoneInfo
+
+    from coldcheck.service.corrections import (
+        fixes_in,
+        parse_view,
+        registration_marks,
+        state_as_viewed,
+    )
+
+    try:
+        shown = parse_view(view)
+    except ValueError as exc:
+        fail(f"--view: {exc}", EXIT_USAGE, as_json)
+    state = app.custody.state(prod)
+    tz = ZoneInfo(state.info.time_zone if state.info else "UTC")
+    fixes = fixes_in(all_events(app, prod))
+    return state_as_viewed(state, fixes, shown), registration_marks(state, fixes, tz)
+
 
 import_cli = typer.Typer(
     name="import",
@@ -184,6 +216,7 @@ def _export_command(kind: str) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
         ] = None,
+        view: ExportViewOpt = "corrected",
         as_json: JsonOpt = False,
     ) -> None:
         from coldcheck.bootstrap import documents
@@ -191,13 +224,15 @@ def _export_command(kind: str) -> None:
 
         with open_app(ctx, as_json) as app:
             prod = production_of(app, production, as_json)
-            columns, rows = export_rows(kind, app.custody.state(prod))
+            state, corrected = _viewed(app, prod, view, as_json)
+            columns, rows = export_rows(kind, state)
         if out is None:
             if as_json:
                 as_dicts = [dict(zip(columns, r, strict=True)) for r in rows]
-                say(as_json, {"columns": columns, "rows": as_dicts})
+                say(as_json, {"columns": columns, "rows": as_dicts, "corrections": corrected})
                 return
             sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+            sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
             return
         try:
             documents(ctx.obj).write_csv(out, columns, rows)
@@ -205,8 +240,14 @@ def _export_command(kind: str) -> None:
             fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
         say(
             as_json,
-            {"production": prod, "kind": kind, "file": str(out), "rows": len(rows)},
-            [f"Wrote {len(rows)} {kind} of {prod} to {out}"],
+            {
+                "production": prod,
+                "kind": kind,
+                "file": str(out),
+                "rows": len(rows),
+                "corrections": corrected,
+            },
+            [f"Wrote {len(rows)} {kind} of {prod} to {out}", *_marks_lines(corrected)],
         )
 
     command.__doc__ = f"Write the production's {kind} as CSV (the `import {kind}` columns)."
@@ -224,6 +265,7 @@ def export_return_manifest(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
     ] = None,
+    view: ExportViewOpt = "corrected",
     as_json: JsonOpt = False,
 ) -> None:
     """What goes back to the rental house: weapons, and per lot received / fired / destroyed /
@@ -233,15 +275,21 @@ def export_return_manifest(
 
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
-        columns, rows = return_manifest_rows(app.custody.state(prod))
+        state, corrected = _viewed(app, prod, view, as_json)
+        columns, rows = return_manifest_rows(state)
     if out is None:
         if as_json:
             say(
                 as_json,
-                {"columns": columns, "rows": [dict(zip(columns, r, strict=True)) for r in rows]},
+                {
+                    "columns": columns,
+                    "rows": [dict(zip(columns, r, strict=True)) for r in rows],
+                    "corrections": corrected,
+                },
             )
             return
         sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
         return
     try:
         documents(ctx.obj).write_csv(out, columns, rows)
@@ -249,9 +297,25 @@ def export_return_manifest(
         fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
     say(
         as_json,
-        {"production": prod, "kind": "return-manifest", "file": str(out), "rows": len(rows)},
-        [f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}"],
+        {
+            "production": prod,
+            "kind": "return-manifest",
+            "file": str(out),
+            "rows": len(rows),
+            "corrections": corrected,
+        },
+        [
+            f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}",
+            *_marks_lines(corrected),
+        ],
     )
+
+
+def _marks_lines(corrected: list[str]) -> list[str]:
+    """What an export says beside its CSV about corrected records (R27)."""
+    if not corrected:
+        return []
+    return ["Corrected records (R27, ATF Ruling 2016-1):", *(f"  {m}" for m in corrected)]
 
 
 @import_cli.command("bound-book")
@@ -304,6 +368,7 @@ def export_bound_book(
         typer.Option("--pdf", help="Also print it as PDF here, ending with the newest checkpoint."),
     ] = None,
     paper: PaperOpt = "a4",
+    view: ExportViewOpt = "corrected",
     as_json: JsonOpt = False,
 ) -> None:
     """The bound book: every firearm (open and closed) with its acquisition and disposition, in
@@ -317,7 +382,7 @@ def export_bound_book(
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
-        state = app.custody.state(prod)
+        state, corrected = _viewed(app, prod, view, as_json)
         columns, rows = bound_book_rows(state)
         if pdf is not None:
             head = closing_head(app.reads, None)
@@ -334,10 +399,15 @@ def export_bound_book(
         if as_json:
             say(
                 as_json,
-                {"columns": columns, "rows": [dict(zip(columns, r, strict=True)) for r in rows]},
+                {
+                    "columns": columns,
+                    "rows": [dict(zip(columns, r, strict=True)) for r in rows],
+                    "corrections": corrected,
+                },
             )
             return
         sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
         return
     try:
         documents(ctx.obj).write_csv(out, columns, rows)
@@ -351,10 +421,12 @@ def export_bound_book(
             "file": str(out),
             "pdf": str(pdf) if pdf else None,
             "rows": len(rows),
+            "corrections": corrected,
         },
         [
             f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}"
-            + (f" and {pdf}" if pdf else "")
+            + (f" and {pdf}" if pdf else ""),
+            *_marks_lines(corrected),
         ],
     )
 

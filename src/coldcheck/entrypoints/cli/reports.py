@@ -46,6 +46,24 @@ OutPdf = Annotated[
 OutCsv = Annotated[
     Path | None, typer.Option("--csv", help="Also write the report's table as CSV here.")
 ]
+ViewOpt = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        help="Corrected entries (R27): original (as recorded), corrected, or both (default);"
+        " marked whichever.",
+    ),
+]
+
+
+def _view(text: str, as_json: bool) -> Any:
+    """The report view named by ``--view``, or a usage error that says the choices."""
+    from coldcheck.service.corrections import parse_view
+
+    try:
+        return parse_view(text)
+    except ValueError as exc:
+        fail(f"--view: {exc}", EXIT_USAGE, as_json)
 
 
 def _write_report(
@@ -114,6 +132,7 @@ def report_daily(
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
+    view: ViewOpt = "both",
     as_json: JsonOpt = False,
 ) -> None:
     """The daily armory log: custody, loads, blanks fired, reconciliation, incidents, head."""
@@ -121,6 +140,7 @@ def report_daily(
     from coldcheck.service.evidence import closing_head
     from coldcheck.service.reports import TIMELINE_COLUMNS, ReportError, day_bounds
 
+    shown = _view(view, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
@@ -132,7 +152,7 @@ def report_daily(
         _, end = day_bounds(the_day, ZoneInfo(state.info.time_zone))
         head = _closing(app, closing_head(app.reads, end if now >= end else None))
         try:
-            report = daily_report(state, all_events(app, prod), the_day, now, head)
+            report = daily_report(state, all_events(app, prod), the_day, now, head, shown)
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     target = out or Path(f"daily-{prod}-{the_day}.pdf")
@@ -184,6 +204,7 @@ def report_custody(
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
+    view: ViewOpt = "both",
     as_json: JsonOpt = False,
 ) -> None:
     """Chain of custody of one weapon or lot over a period, with the head at its end."""
@@ -198,6 +219,7 @@ def report_custody(
     )
 
     ref = ref.upper()
+    shown = _view(view, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
@@ -223,6 +245,7 @@ def report_custody(
                 now,
                 head,
                 _security(app, start, end),
+                shown,
             )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
@@ -257,6 +280,7 @@ def report_incident(
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
+    view: ViewOpt = "both",
     as_json: JsonOpt = False,
 ) -> None:
     """An incident with every event of the production around it."""
@@ -268,6 +292,7 @@ def report_incident(
     if window < 0:
         fail("--window must be 0 or more minutes", EXIT_USAGE, as_json)
     incident = incident.upper()
+    shown = _view(view, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
@@ -284,6 +309,7 @@ def report_incident(
                 now,
                 _closing(app, closing_head(app.reads, None)),
                 security,
+                shown,
             )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
@@ -312,6 +338,7 @@ def report_compliance(
     out: OutPdf = None,
     csv_out: OutCsv = None,
     paper: PaperOpt = "a4",
+    view: ViewOpt = "both",
     as_json: JsonOpt = False,
 ) -> None:
     """California Labor Code §9153 daily compliance: met / not met / not recorded, per
@@ -326,13 +353,20 @@ def report_compliance(
 
     if paper not in ("a4", "letter"):
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
+    shown = _view(view, as_json)
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
         the_day = parse_day(day, "--day", as_json) or today_of(app, state)
         try:
             report = day_compliance(
-                state, app.reads, app.witnessing, app.identity.vkey, the_day, app.clock.now()
+                state,
+                app.reads,
+                app.witnessing,
+                app.identity.vkey,
+                the_day,
+                app.clock.now(),
+                shown,
             )
         except ReportError as exc:
             fail(str(exc), EXIT_FAILURE, as_json)

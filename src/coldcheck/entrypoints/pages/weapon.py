@@ -8,7 +8,7 @@ reason and its rule code, and what was ticked and typed kept.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -20,8 +20,9 @@ from starlette.datastructures import FormData
 
 from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
+from coldcheck.domain import correcting
 from coldcheck.domain.errors import UnknownEntity
-from coldcheck.domain.events import Event, InspectionRecorded
+from coldcheck.domain.events import CorrectionRecorded, Event, InspectionRecorded
 from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId, normalise_tag
 from coldcheck.domain.mechanics import (
     HammerPosition,
@@ -33,13 +34,14 @@ from coldcheck.domain.model import (
     BoreFinding,
     Disposition,
     DispositionKind,
+    FieldChange,
     Finding,
     PositionLoad,
     RoundClass,
     ScenePlan,
     Weapon,
 )
-from coldcheck.domain.state import ContainerState, CorrectionNote, Load, LotState, ProductionState
+from coldcheck.domain.state import ContainerState, Load, LotState, ProductionState
 from coldcheck.domain.status import WeaponStatus, weapon_status
 from coldcheck.entrypoints.deps import (
     AppDep,
@@ -65,13 +67,25 @@ from coldcheck.entrypoints.pages.common import (
     texts,
     today,
     typed,
+    zone,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
 from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import boundbook, words
+from coldcheck.service.corrections import (
+    VIEWS,
+    Fix,
+    View,
+    as_viewed,
+    fixes_in,
+    mark,
+    marks,
+    parse_view,
+    registration_fixes,
+)
 from coldcheck.service.lanes import busy_window, custody_lanes
-from coldcheck.service.reports import day_bounds
+from coldcheck.service.reports import day_bounds, viewed_words
 
 router = APIRouter(include_in_schema=False)
 FOUND_CHOICES = tuple(s.value for s in RoundState)
@@ -112,6 +126,18 @@ class WeaponPage(ProductionPage):
     misfire_left: int | None
     exposed_hammer: bool
     transfer_bar: bool
+    corrected: str = ""
+    """The marks of the corrections of the weapon's registration (R27): its serial, name,
+    make... are shown as corrected, and say so."""
+
+
+@dataclass(frozen=True)
+class CorrectField:
+    """A field the correction form offers (R27): its name, how people say it, its value now."""
+
+    field: str
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,8 +145,10 @@ class WeaponScreen(WeaponPage):
     """The weapon page: the next sensible steps, QR label, today's custody swim-lane and the
     custody timeline in words.
 
-    ``corrections`` maps a log position to the corrections of it (R27): who, when, why;
-    ``correctable`` are the positions a correction is offered for (its inspections).
+    ``view`` is how corrected entries are shown (original, corrected or both, R27);
+    ``marks`` maps a log position to the marks of its corrections (who, when, what was and
+    is now, why); ``correctable`` are the positions a correction is offered for, and
+    ``correct_fields`` the fields of each that can be corrected, with their values now.
     """
 
     template: ClassVar[str] = "weapon.html"
@@ -130,8 +158,11 @@ class WeaponScreen(WeaponPage):
     primary: str = ""
     hazard: str = "caution"
     lanes: Chart | None = None
-    corrections: Mapping[int, tuple[CorrectionNote, ...]] = dataclasses.field(default_factory=dict)
+    view: str = View.BOTH.value
+    views: tuple[str, ...] = VIEWS
+    marks: Mapping[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     correctable: frozenset[int] = frozenset()
+    correct_fields: Mapping[int, tuple[CorrectField, ...]] = dataclasses.field(default_factory=dict)
     book: tuple[tuple[str, str], ...] = ()
     """The weapon's bound book line (issue 18): (column, value) of every column with a value,
     acquisition and disposition included, as ``export bound-book`` writes it."""
@@ -146,8 +177,16 @@ def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
     state = app.custody.state(member.id)
     status = status_or_404(state, tag)
     weapon = state.weapons[status.weapon].weapon
+    registered: tuple[Fix, ...] = ()
+    if any(
+        n.of_type == "WeaponRegistered" and n.subject == status.weapon and n.changes
+        for n in state.corrections
+    ):  # read from the log, where the corrections' positions are (rare: only then)
+        about = app.reads.timeline(member.id, status.weapon, 500)
+        registered = registration_fixes(fixes_in(about), "WeaponRegistered", status.weapon)
     return WeaponPage(
         **production_page(app, member, state, "board"),
+        corrected=marks(registered, state, zone(member)) if registered else "",
         w=status,
         weapon=weapon,
         drawing=drawing(status),
@@ -163,21 +202,28 @@ def _fields(base: WeaponPage) -> dict[str, Any]:
     return {f.name: getattr(base, f.name) for f in dataclasses.fields(WeaponPage)}
 
 
-def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> WeaponScreen:
-    """The weapon page with its timeline (newest first) in the same words as the reports."""
+def weapon_screen(
+    request: Request, app: App, member: Membership, tag: str, view: View = View.BOTH
+) -> WeaponScreen:
+    """The weapon page with its timeline (newest first) in the same words as the reports;
+    corrected entries (R27) as ``view`` shows them, each marked."""
     base = weapon_page(app, member, tag)
     items = app.reads.timeline(member.id, base.w.tag, 200)
     steps = next_steps(base.w, base.can)
     day_start, day_end = day_bounds(today(app, member), base.tz)
     start, end = busy_window(items, day_start, day_end, app.clock.now())
     lanes = custody_lanes(items, base.state, base.w.weapon, start, end)
-    notes: dict[int, list[CorrectionNote]] = {}
-    for note in base.state.corrections:
-        notes.setdefault(note.corrects, []).append(note)
+    fixes = fixes_in(items)
+    offered = [item for item in items if _offers_a_correction(item.event)]
     return WeaponScreen(
         **_fields(base),
         timeline=tuple(
-            (item.seq, item.event, words.title(item.event), words.describe(item.event, base.state))
+            (
+                item.seq,
+                item.event,
+                words.title(item.event),
+                viewed_words(item.event, base.state, fixes.get(item.seq, ()), view),
+            )
             for item in reversed(items)
         ),
         qr=qr_data_uri(request, app, member.id, base.w.tag),
@@ -185,10 +231,12 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
         primary=steps.primary,
         hazard=hazard(base.w),
         lanes=lanes_chart(lanes, base.tz),
-        corrections={seq: tuple(n) for seq, n in notes.items()},
-        correctable=frozenset(
-            item.seq for item in items if isinstance(item.event, InspectionRecorded)
-        ),
+        view=view.value,
+        marks={seq: tuple(mark(f, base.state, base.tz) for f in fs) for seq, fs in fixes.items()},
+        correctable=frozenset(item.seq for item in offered),
+        correct_fields={
+            item.seq: _correct_fields(item.event, fixes.get(item.seq, ())) for item in offered
+        },
         book=_book(base.state, base.w.weapon),
         photo=current_photo(base.state, base.w.weapon),
         photos=earlier_photos(base.state, base.w.weapon),
@@ -207,10 +255,38 @@ def _book(state: ProductionState, weapon: WeaponId) -> tuple[tuple[str, str], ..
     )
 
 
+def _offers_a_correction(e: Event) -> bool:
+    """An entry of the weapon's timeline that a correction is offered for: one with fields
+    a correction may name, or an inspection (corrected in words)."""
+    if isinstance(e, CorrectionRecorded):
+        return False
+    return isinstance(e, InspectionRecorded) or bool(correcting.correctable_fields(e.type_name))
+
+
+def _correct_fields(e: Event, fixes: Sequence[Fix]) -> tuple[CorrectField, ...]:
+    """The fields of ``e`` a correction may name, with their values as now corrected."""
+    now = as_viewed(e, fixes, View.CORRECTED)
+    return tuple(
+        CorrectField(f, correcting.shown(f), correcting.text_of(correcting.value_at(now, f)))
+        for f in correcting.correctable_fields(e.type_name)
+    )
+
+
+def view_of(raw: str) -> View:
+    """The ``view`` query parameter (original, corrected, both); 400 with the choices."""
+    try:
+        return parse_view(raw)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+
+
 @router.get("/p/{production}/w/{tag}", response_class=HTMLResponse)
-def weapon_view(tag: str, request: Request, app: AppDep, member: PageMember) -> Response:
-    """State, drawing of load positions, hazards, actions, QR label and custody timeline."""
-    return page(request, weapon_screen(request, app, member, tag))
+def weapon_view(
+    tag: str, request: Request, app: AppDep, member: PageMember, view: str = ""
+) -> Response:
+    """State, drawing of load positions, hazards, actions, QR label and custody timeline;
+    ``?view=original|corrected|both`` (default both) for corrected entries (R27)."""
+    return page(request, weapon_screen(request, app, member, tag, view_of(view)))
 
 
 def _after(
@@ -302,14 +378,24 @@ def take_back(
 def correct(
     tag: str, request: Request, app: AppDep, member: PostedMember, form: FormDep
 ) -> Response:
-    """Correct (R27): an entry recorded in error is named and said what was wrong; it stays."""
+    """Correct (R27, ATF Ruling 2016-1): an entry recorded in error is named, with the
+    corrected values (the form's ``value.<field>`` that differ from ``was.<field>``, the
+    value it showed) and what was wrong; the entry stays."""
 
     def build() -> dict[str, Any]:
         try:
             corrects = int(text(form, "corrects"))
         except ValueError:
             raise ValueError("choose the entry to correct.") from None
-        return {"corrects": corrects, "reason": text(form, "reason")}
+        changes = []
+        for key in form:
+            if not key.startswith("value."):
+                continue
+            field = key.removeprefix("value.")
+            value, shown_as = text(form, key), text(form, f"was.{field}")
+            if value != shown_as:
+                changes.append(FieldChange(field, value))
+        return {"corrects": corrects, "reason": text(form, "reason"), "changes": tuple(changes)}
 
     result = attempt(app, member, c.Correct, build)
     return _after(request, app, member, tag, result, "corrected")
