@@ -70,6 +70,27 @@ def _training_v1(payload: Payload) -> Payload:
     return {**payload, "course": "", "trained_on": None, "expires": None}
 
 
+def _registered_v1(payload: Payload) -> Payload:
+    """v1 → v2 (R25): no open bolt, slam-fire, drop safety or decocker was recorded."""
+    return {
+        **payload,
+        "open_bolt": False,
+        "slam_fire": False,
+        "drop_safety": False,
+        "decocker": False,
+    }
+
+
+def _inspected_v1(payload: Payload) -> Payload:
+    """v1 → v2 (R25): neither the bolt nor the blank-firing adapter was recorded."""
+    return {**payload, "bolt": None, "adapter_fitted": None}
+
+
+def _loaded_v2(payload: Payload) -> Payload:
+    """v2 → v3 (R25): no semi-automatic hammer and no bolt position were recorded."""
+    return {**payload, "hammer": None, "bolt": None}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
@@ -83,6 +104,9 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("UnplannedDischargeRecorded", 1): _no_context,
     ("IncidentOpened", 2): _no_context,
     ("TrainingRecorded", 1): _training_v1,
+    ("WeaponRegistered", 1): _registered_v1,
+    ("InspectionRecorded", 1): _inspected_v1,
+    ("WeaponLoaded", 2): _loaded_v2,
 }
 
 

@@ -30,7 +30,7 @@ from coldcheck.domain.ids import (
     SceneId,
     WeaponId,
 )
-from coldcheck.domain.mechanics import ActionType, HammerPosition
+from coldcheck.domain.mechanics import ActionType, BoltPosition, HammerPosition
 from coldcheck.domain.model import (
     BlankLoad,
     BoreFinding,
@@ -157,7 +157,11 @@ class LiveExceptionRecorded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRegistered(BaseEvent):
+    """v2 adds the mechanism the hazard model reads (R25): open bolt, slam-fire, drop safety,
+    decocker (v1: all False — not recorded)."""
+
     type_name: ClassVar[str] = "WeaponRegistered"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     name: str
     make: str
@@ -170,6 +174,10 @@ class WeaponRegistered(BaseEvent):
     capacity: int
     transfer_bar: bool
     select_fire: bool
+    open_bolt: bool = False
+    slam_fire: bool = False
+    drop_safety: bool = False
+    decocker: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -318,13 +326,19 @@ class WeaponReturnedToStorage(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class InspectionRecorded(BaseEvent):
+    """v2 (R25): ``bolt`` of an open-bolt weapon and whether a blank-adapted weapon's
+    adapter is fitted, as the inspection left them (v1: None — not recorded)."""
+
     type_name: ClassVar[str] = "InspectionRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     findings: tuple[Finding, ...]
     bore: BoreFinding
     checklist: tuple[str, ...]
     hammer: HammerPosition | None
     hammer_over: str | None
+    bolt: BoltPosition | None = None
+    adapter_fitted: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -339,7 +353,7 @@ class WeaponLoaded(BaseEvent):
     """Rounds went in; ``announce`` is True for blanks: tell every screen on set (R13)."""
 
     type_name: ClassVar[str] = "WeaponLoaded"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     container: ContainerId
     loads: tuple[PositionLoad, ...]
@@ -351,6 +365,11 @@ class WeaponLoaded(BaseEvent):
     """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
     meeting: MeetingId | None = None
     """v2: the safety meeting that authorised a blank load (R17); None for other loads."""
+    hammer: HammerPosition | None = None
+    """v3 (R25): a closed-bolt semi-automatic's hammer/striker after the load (cocked or
+    down); None when not said or before v3."""
+    bolt: BoltPosition | None = None
+    """v3 (R25): an open-bolt weapon's bolt after the load; None when not said or before v3."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from coldcheck.domain.localtime import is_time_zone
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import ARMORER_ROLES, GUARDED_ROLES, Role, Settings, WeaponKind
 from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
+from coldcheck.domain.rulebook.hazards import the_mechanism_fits_the_action
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -326,6 +327,7 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
                 f"{cmd.capacity} — check the capacity.",
             )
         )
+    reasons += the_mechanism_fits_the_action(cmd)
     if reasons:
         return Refusal(tuple(reasons))
     return [
@@ -343,6 +345,10 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
             capacity=cmd.capacity,
             transfer_bar=cmd.transfer_bar,
             select_fire=cmd.select_fire,
+            open_bolt=cmd.open_bolt,
+            slam_fire=cmd.slam_fire,
+            drop_safety=cmd.drop_safety,
+            decocker=cmd.decocker,
         )
     ]
 
