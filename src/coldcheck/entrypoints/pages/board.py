@@ -179,6 +179,10 @@ def register(request: Request, app: AppDep, member: PostedMember, form: FormDep)
             "capacity": number(form, "capacity", "Capacity", 0),
             "transfer_bar": text(form, "transfer_bar") == "yes",
             "select_fire": text(form, "select_fire") == "yes",
+            "open_bolt": text(form, "open_bolt") == "yes",
+            "slam_fire": text(form, "slam_fire") == "yes",
+            "drop_safety": text(form, "drop_safety") == "yes",
+            "decocker": text(form, "decocker") == "yes",
         }
 
     result = attempt(app, member, c.RegisterWeapon, build)
