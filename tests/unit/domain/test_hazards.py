@@ -35,6 +35,7 @@ from coldcheck.domain.model import (
 )
 from coldcheck.domain.state import replay
 from coldcheck.domain.status import weapon_status
+from coldcheck.service.words import describe
 from tests.factories import (
     C_BLANKS,
     DANA,
@@ -633,3 +634,16 @@ def test_the_blanks_of_the_firing_scene_are_no_hazard_to_the_factory_revolver():
     s.take_out_and_inspect(W1)
     s.load_blanks(W1, ["chamber 1"], lot=L1, container=C_BLANKS)
     assert kinds(s, W1) == set()
+
+
+def test_the_timeline_says_where_a_load_left_the_bolt_and_what_an_inspection_found_R25():
+    s = armory()
+    fitted(s, STEN, bolt=BoltPosition.FORWARD)
+    before_load = s.state
+    load(s, STEN, mags(2), bolt=BoltPosition.BACK)
+    inspection, loaded = s.log[-2], s.log[-1]
+    assert describe(inspection, s.state).endswith("; bolt forward; blank-firing adapter fitted")
+    assert describe(loaded, before_load) == (
+        "W-0012 loaded with 2 blank(s) from L-0011 for scene 50 (magazine 1, magazine 2); "
+        "bolt back, authorised by safety meeting M-50"
+    )
