@@ -71,7 +71,17 @@ def _training_v1(payload: Payload) -> Payload:
 
 
 def _registered_v1(payload: Payload) -> Payload:
-    """v1 → v2 (R25): no open bolt, slam-fire, drop safety or decocker was recorded."""
+    """v1 → v2 (the bound book): no importer, country, type or acquisition was recorded."""
+    return {**payload, "importer": "", "country": "", "firearm_type": "", "acquisition": None}
+
+
+def _retired_v1(payload: Payload) -> Payload:
+    """v1 → v2 (the bound book): no disposition was recorded (None says so)."""
+    return {**payload, "disposition": None}
+
+
+def _mechanism_v2(payload: Payload) -> Payload:
+    """v2 → v3 (R25): no open bolt, slam-fire, drop safety or decocker was recorded."""
     return {
         **payload,
         "open_bolt": False,
@@ -105,6 +115,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("IncidentOpened", 2): _no_context,
     ("TrainingRecorded", 1): _training_v1,
     ("WeaponRegistered", 1): _registered_v1,
+    ("WeaponRetired", 1): _retired_v1,
+    ("WeaponRegistered", 2): _mechanism_v2,
     ("InspectionRecorded", 1): _inspected_v1,
     ("WeaponLoaded", 2): _loaded_v2,
 }

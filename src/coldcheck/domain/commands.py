@@ -32,9 +32,11 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, BoltPosition, HammerPosition
 from coldcheck.domain.model import (
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Disposition,
+    DispositionKind,
     Finding,
     LockUpKind,
     LotCount,
@@ -214,13 +216,29 @@ class RegisterWeapon(BaseCommand):
     """A closed-bolt semi-automatic with a firing-pin block or drop safety (R25)."""
     decocker: bool = False
     """A closed-bolt semi-automatic whose hammer can be lowered on a chambered round (R25)."""
+    importer: str = ""
+    country: str = ""
+    """Country of manufacture."""
+    firearm_type: str = ""
+    """The bound book's type: pistol, revolver, rifle, shotgun, ..."""
+    acquisition: Acquisition | None = None
+    """From whom it was received (bound book); None or no day: received the day registered."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class RetireWeapon(BaseCommand):
-    """Take a weapon off the production (back to its owner)."""
+    """Take a weapon off the production: returned to its owner (the default), transferred or
+    destroyed, with to whom and when (the bound book's disposition)."""
 
     weapon: WeaponId
+    how: DispositionKind = DispositionKind.RETURNED
+    to_name: str = ""
+    """Empty when returned: the house it was acquired from (or its owner)."""
+    to_address: str = ""
+    to_licence: str = ""
+    reference: str = ""
+    on: date | None = None
+    """The day it left; None: the day of the command."""
 
 
 @dataclass(frozen=True, kw_only=True)

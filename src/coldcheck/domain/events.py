@@ -32,6 +32,7 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, BoltPosition, HammerPosition
 from coldcheck.domain.model import (
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Disposition,
@@ -46,6 +47,7 @@ from coldcheck.domain.model import (
     Severity,
     StorageLocation,
     TakeContext,
+    WeaponDisposition,
     WeaponKind,
 )
 
@@ -157,11 +159,14 @@ class LiveExceptionRecorded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRegistered(BaseEvent):
-    """v2 adds the mechanism the hazard model reads (R25): open bolt, slam-fire, drop safety,
-    decocker (v1: all False — not recorded)."""
+    """v2 (issue 18, the bound book) adds importer, country of manufacture, the bound book's
+    type and the acquisition (from whom, their licence or reference, the day received);
+    v1 entries read as none recorded.
+    v3 (R25) adds the mechanism the hazard model reads: open bolt, slam-fire, drop safety,
+    decocker (v1 and v2: all False — not recorded)."""
 
     type_name: ClassVar[str] = "WeaponRegistered"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     name: str
     make: str
@@ -178,12 +183,21 @@ class WeaponRegistered(BaseEvent):
     slam_fire: bool = False
     drop_safety: bool = False
     decocker: bool = False
+    importer: str = ""
+    country: str = ""
+    firearm_type: str = ""
+    acquisition: Acquisition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRetired(BaseEvent):
+    """v2 (issue 18) adds the disposition: how, to whom, their licence or reference, the day;
+    v1 entries read as None (a retirement then meant: back to its owner that day)."""
+
     type_name: ClassVar[str] = "WeaponRetired"
+    version: ClassVar[int] = 2
     weapon: WeaponId
+    disposition: WeaponDisposition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

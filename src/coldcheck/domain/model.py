@@ -87,6 +87,13 @@ class PermitKind(StrEnum):
     ARMORER = "armorer"
     ENTERTAINMENT_FIREARMS = "entertainment_firearms"
     FFL_SOT = "ffl_sot"
+    SAFETY_SUPERVISOR = "safety_supervisor"
+    """A safety supervisor's qualification (its certificate number and expiry), issue 18."""
+
+
+#: Permits whose expiry blocks an armorer's custody (R26); FFL/SOT is checked per weapon and a
+#: safety supervisor's qualification only on the §9153 report.
+CUSTODY_PERMITS = frozenset({PermitKind.ARMORER, PermitKind.ENTERTAINMENT_FIREARMS})
 
 
 class StorageLocation(StrEnum):
@@ -108,6 +115,16 @@ class Disposition(StrEnum):
 
     STORE = "store"
     DESTROY = "destroy"
+
+
+class DispositionKind(StrEnum):
+    """How a weapon left the production (the bound book's disposition, issue 18)."""
+
+    RETURNED = "returned"
+    """Back to the rental house (or owner) it came from."""
+    TRANSFERRED = "transferred"
+    """To someone else: another production, a licensee."""
+    DESTROYED = "destroyed"
 
 
 class LockUpKind(StrEnum):
@@ -194,6 +211,33 @@ class LiveException:
 
 
 @dataclass(frozen=True)
+class Acquisition:
+    """From whom a weapon was received, and when: a bound book's acquisition columns.
+
+    ``licence`` is the sender's FFL number (or other licence); ``reference`` their own
+    reference (a rental agreement, an invoice); ``received`` None: the day it was registered.
+    """
+
+    name: str = ""
+    address: str = ""
+    licence: str = ""
+    reference: str = ""
+    received: date | None = None
+
+
+@dataclass(frozen=True)
+class WeaponDisposition:
+    """To whom a weapon went, when and how: a bound book's disposition columns."""
+
+    how: DispositionKind
+    on: date
+    name: str = ""
+    address: str = ""
+    licence: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Weapon:
     """A registered weapon, as received from its owner."""
 
@@ -217,6 +261,13 @@ class Weapon:
     """A firing-pin block or drop safety; not recorded means none (R25)."""
     decocker: bool = False
     """Its hammer can be lowered on a chambered round (decocker, double-action first shot)."""
+    importer: str = ""
+    country: str = ""
+    """Country of manufacture."""
+    firearm_type: str = ""
+    """The bound book's type (pistol, revolver, rifle, shotgun, ...); empty: not recorded."""
+    acquisition: Acquisition | None = None
+    """None: registered before acquisitions were recorded."""
 
     @property
     def build(self) -> Build:

@@ -78,6 +78,7 @@ from coldcheck.domain.model import (
     ScenePlan,
     TrainingRecord,
     Weapon,
+    WeaponDisposition,
 )
 
 K = TypeVar("K")
@@ -169,6 +170,11 @@ class WeaponState:
     bolt: BoltPosition | None = None
     adapter_fitted: bool | None = None
     cycled: bool = False
+    registered_at: datetime | None = None
+    """When it was registered (the bound book's acquisition day unless one was given)."""
+    retired_at: datetime | None = None
+    disposition: WeaponDisposition | None = None
+    """How, to whom and when it left (None: not retired, or retired before issue 18)."""
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -500,16 +506,20 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 e.capacity,
                 e.transfer_bar,
                 e.select_fire,
-                e.open_bolt,
-                e.slam_fire,
-                e.drop_safety,
-                e.decocker,
+                open_bolt=e.open_bolt,
+                slam_fire=e.slam_fire,
+                drop_safety=e.drop_safety,
+                decocker=e.decocker,
+                importer=e.importer,
+                country=e.country,
+                firearm_type=e.firearm_type,
+                acquisition=e.acquisition,
             )
             positions = load_positions(e.action, e.capacity)
-            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY))
+            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
-            return _weapon(s, e.weapon, retired=True)
+            return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))

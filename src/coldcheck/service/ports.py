@@ -42,6 +42,7 @@ from coldcheck.service.account_model import AccountStore
 from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
+    from coldcheck.service.boundbook import BoundBookReport
     from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
@@ -415,6 +416,10 @@ class Documents(Protocol):
 
     def render_compliance(self, report: ComplianceReport, path: Path, paper: str) -> None:
         """Write the §9153 compliance report as PDF on ``a4`` or ``letter`` paper."""
+        ...
+
+    def render_bound_book(self, report: BoundBookReport, path: Path, paper: str) -> None:
+        """Write the bound book (issue 18) as PDF on ``a4`` or ``letter`` paper."""
         ...
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:

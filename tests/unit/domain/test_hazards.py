@@ -500,7 +500,8 @@ def test_a_registered_mechanism_is_on_the_record_and_replays():
 ENVELOPE = {"by": "mara", "production": "dry-gulch", "at": "2026-03-14T12:00:00+00:00"}
 
 
-def test_a_v1_registration_upcasts_to_no_recorded_mechanism():
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_old_registration_upcasts_to_no_recorded_mechanism(version):
     payload = {
         "weapon": "W-0004",
         "name": "Beretta 92",
@@ -515,10 +516,16 @@ def test_a_v1_registration_upcasts_to_no_recorded_mechanism():
         "transfer_bar": False,
         "select_fire": False,
     }
-    e = event_from_envelope("WeaponRegistered", 1, witnesses=[], payload=payload, **ENVELOPE)
-    assert isinstance(e, ev.WeaponRegistered) and ev.WeaponRegistered.version == 2
+    if version == 2:  # the bound book's fields (issue 18)
+        payload |= {"importer": "", "country": "", "firearm_type": "", "acquisition": None}
+    e = event_from_envelope("WeaponRegistered", version, witnesses=[], payload=payload, **ENVELOPE)
+    assert isinstance(e, ev.WeaponRegistered) and ev.WeaponRegistered.version == 3
     assert (e.open_bolt, e.slam_fire, e.drop_safety, e.decocker) == (False,) * 4
     assert event_payload(e) == {
+        "importer": "",
+        "country": "",
+        "firearm_type": "",
+        "acquisition": None,
         **payload,
         "open_bolt": False,
         "slam_fire": False,

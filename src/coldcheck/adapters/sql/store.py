@@ -65,8 +65,10 @@ from coldcheck.service.ports import IndexMark
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
-#: A snapshot of another format (an older coldcheck's state types) is never unpickled.
-SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-2"
+#: A snapshot of another format (an older coldcheck's state types) is never unpickled
+#: (state-3: weapons carry their acquisition and disposition, issue 18; state-4: weapons carry
+#: their mechanism and their state the hammer, bolt and blank-firing adapter, R25).
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-4"
 _MAC = 32
 
 

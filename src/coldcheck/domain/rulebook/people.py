@@ -12,6 +12,7 @@ from coldcheck.domain.ids import is_weapon_tag
 from coldcheck.domain.localtime import is_time_zone
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import ARMORER_ROLES, GUARDED_ROLES, Role, Settings, WeaponKind
+from coldcheck.domain.rulebook.boundbook import disposition_of, the_acquisition_makes_sense
 from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
 from coldcheck.domain.rulebook.hazards import the_mechanism_fits_the_action
 from coldcheck.domain.rulebook.kit import (
@@ -328,6 +329,7 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
             )
         )
     reasons += the_mechanism_fits_the_action(cmd)
+    reasons += the_acquisition_makes_sense(cmd, shoot_day_of(state, cmd))
     if reasons:
         return Refusal(tuple(reasons))
     return [
@@ -349,6 +351,10 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
             slam_fire=cmd.slam_fire,
             drop_safety=cmd.drop_safety,
             decocker=cmd.decocker,
+            importer=cmd.importer,
+            country=cmd.country,
+            firearm_type=cmd.firearm_type,
+            acquisition=cmd.acquisition,
         )
     ]
 
@@ -363,7 +369,12 @@ def _retire_weapon(state: ProductionState, cmd: c.RetireWeapon) -> Decision:
         reasons.append(because("R09", f"{ws.weapon.id} is out — return it to storage first."))
     if ws.retired:
         reasons.append(because("INPUT", f"{ws.weapon.id} is already retired."))
-    return refuse(reasons) or [Env(cmd)(ev.WeaponRetired, weapon=ws.weapon.id)]
+    disposition = disposition_of(state, cmd, ws, shoot_day_of(state, cmd))
+    if isinstance(disposition, list):
+        return Refusal((*reasons, *disposition))
+    return refuse(reasons) or [
+        Env(cmd)(ev.WeaponRetired, weapon=ws.weapon.id, disposition=disposition)
+    ]
 
 
 @handles(c.Correct)

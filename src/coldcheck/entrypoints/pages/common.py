@@ -386,6 +386,16 @@ def take_context(form: FormData, *, with_scene: bool = True) -> TakeContext | No
     )
 
 
+def day_or_none(typed: str, what: str) -> date | None:
+    """A day typed as YYYY-MM-DD (a date field), None when left empty."""
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed[:10])
+    except ValueError:
+        raise ValueError(f"the {what} '{typed[:20]}' is not a date: use YYYY-MM-DD.") from None
+
+
 def texts(form: FormData, name: str) -> list[str]:
     """Every value of a repeated field (checkboxes), blanks dropped."""
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
