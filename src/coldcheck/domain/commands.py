@@ -677,6 +677,27 @@ class RevokePasskey(BaseCommand):
     reason: str
 
 
+# -- weapon photos (issue 18, part 5) --------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotographWeapon(BaseCommand):
+    """Record a photo of the weapon, named by the SHA-256 of its bytes (kept beside the log).
+
+    The service reads ``byte_size``, ``media_type`` and the pixel size from the bytes
+    themselves (``domain.photos.read_photo``); width and height are 0 when the header
+    does not say them.
+    """
+
+    weapon: WeaponId
+    sha256: str
+    byte_size: int
+    media_type: str
+    width: int = 0
+    height: int = 0
+    note: str = ""
+
+
 Command = (
     CreateProduction
     | ChangeSettings
@@ -728,5 +749,6 @@ Command = (
     | Correct
     | EnrolPasskey
     | RevokePasskey
+    | PhotographWeapon
 )
 """Any command ``decide`` accepts."""

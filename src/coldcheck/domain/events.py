@@ -626,6 +626,22 @@ class PasskeyRevoked(BaseEvent):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class WeaponPhotographed(BaseEvent):
+    """A photo of ``weapon`` was taken by ``by`` (issue 18, part 5): the bytes are kept
+    outside the log under ``sha256`` (lowercase hex SHA-256 of exactly those bytes), so
+    the entry proves which photo it was; ``width``/``height`` 0: not in the header."""
+
+    type_name: ClassVar[str] = "WeaponPhotographed"
+    weapon: WeaponId
+    sha256: str
+    byte_size: int
+    media_type: str
+    width: int
+    height: int
+    note: str
+
+
 Event: TypeAlias = (
     ProductionCreated
     | SettingsChanged
@@ -679,6 +695,7 @@ Event: TypeAlias = (
     | CorrectionRecorded
     | PasskeyEnrolled
     | PasskeyRevoked
+    | WeaponPhotographed
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}

@@ -80,6 +80,7 @@ from coldcheck.domain.model import (
     Weapon,
     WeaponDisposition,
 )
+from coldcheck.domain.photos import WeaponPhoto
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -175,6 +176,13 @@ class WeaponState:
     retired_at: datetime | None = None
     disposition: WeaponDisposition | None = None
     """How, to whom and when it left (None: not retired, or retired before issue 18)."""
+    photos: tuple[WeaponPhoto, ...] = ()
+    """Every photo taken of it, oldest first: the newest is the current one (issue 18)."""
+
+    @property
+    def photo(self) -> WeaponPhoto | None:
+        """The current photo (the newest), or None."""
+        return self.photos[-1] if self.photos else None
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -520,6 +528,11 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
             return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
+        case ev.WeaponPhotographed():
+            photo = WeaponPhoto(
+                e.sha256, e.byte_size, e.media_type, e.width, e.height, e.note, e.at, e.by
+            )
+            return _weapon(s, e.weapon, photos=(*s.weapons[e.weapon].photos, photo))
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))

@@ -43,6 +43,9 @@ What is in a bundle (``manifest.json`` lists every file; nothing else may be the
     proofs/<position>.tlog-proof  the c2sp.org/tlog-proof@v1 file of each entry
     closing/<day>.checkpoint    the daily closing checkpoint of each day in the period
     closing/<day>.consistency   the consistency proof from it to checkpoint.txt
+    photos/<sha256>.<ext>       weapon photos, when the export included them: each must
+                                hash to the SHA-256 its proven WeaponPhotographed entry
+                                records (manifest "photos"; absent: not included)
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ MAX_BUNDLE_BYTES = 256 << 20
 MAX_MEMBERS = 120_000
 MAX_MEMBER_BYTES = 4 << 20
 MAX_MANIFEST_BYTES = 64 << 20
+MAX_PHOTO_MEMBER_BYTES = 8 << 20
 EM_DASH = "\u2014"
 COSIGNATURE_HEADER = "cosignature/v1"
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
@@ -401,6 +405,8 @@ class Report:
     witnesses: list[dict[str, Any]] = field(default_factory=list)
     closing: list[dict[str, Any]] = field(default_factory=list)
     covered_through: int | None = None
+    photos: list[str] | None = None
+    """Weapon photos checked against their entries' SHA-256 (None: the bundle has none)."""
 
     @property
     def verdict(self) -> str:
@@ -451,6 +457,16 @@ class Report:
             lines.append(
                 "No witness cosigned these checkpoints: only the log's own key vouches for them."
             )
+        if self.photos is not None:
+            lines.append(
+                f"Weapon photos: {len(self.photos)} included, each the very bytes whose SHA-256"
+                " its entry records."
+            )
+        elif any(e.fields.get("type") == "WeaponPhotographed" for e in in_period):
+            lines.append(
+                "Weapon photos: not included; each photo's SHA-256 is in its entry (ask for"
+                " a bundle with the photos to check the images themselves)."
+            )
         for c in self.closing:
             lines.append(
                 f"Daily closing checkpoint of {c['day']}: tree size {c['tree_size']},"
@@ -494,6 +510,7 @@ class Report:
             "missing": self.missing,
             "witnesses": self.witnesses,
             "closing": self.closing,
+            "photos": self.photos,
             "problems": self.problems,
             "not_proven": list(NOT_PROVEN),
             "summary": self.summary(),
@@ -516,6 +533,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
             total = 0
             for info in infos:
                 cap = MAX_MANIFEST_BYTES if info.filename == "manifest.json" else MAX_MEMBER_BYTES
+                if info.filename.startswith("photos/"):
+                    cap = MAX_PHOTO_MEMBER_BYTES
                 if info.compress_type != zipfile.ZIP_STORED:
                     raise BundleProblem(f"{info.filename} is compressed; members are stored")
                 if info.flag_bits & 0x1:
@@ -625,6 +644,7 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
         listed |= {item["file"], item["proof"]}
     for item in manifest["closing"]:
         listed |= {item["checkpoint"], item["consistency"]}
+    listed |= {item["file"] for item in manifest.get("photos", [])}
     extra = sorted(set(files) - listed)
     if extra:
         report.problems.append(f"the bundle holds files its manifest does not list: {extra[:5]}")
@@ -692,6 +712,9 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
             report.problems.append(f"entry {index} does not say it is entry {index}")
             continue
         entries[index] = Entry(index, role, raw, fields)
+
+    if "photos" in manifest:
+        _check_photos(manifest["photos"], files, entries, report)
 
     # 3. completeness: the subject index over the period
     production, subject = manifest["production"], manifest["subject"]
@@ -762,6 +785,32 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
         report.witnesses.append(
             {"name": wkey.name, "vkey": wkey.text, "trusted": trusted, "cosigned": cosigned}
         )
+
+
+def _check_photos(
+    listed: list[Any], files: dict[str, bytes], entries: dict[int, Entry], report: Report
+) -> None:
+    """Each photo's bytes hash to the SHA-256 a proven WeaponPhotographed entry records."""
+    recorded = {}
+    for e in entries.values():
+        payload = e.fields.get("payload")
+        if e.fields.get("type") == "WeaponPhotographed" and isinstance(payload, dict):
+            recorded[payload.get("sha256")] = (e.index, payload.get("byte_size"))
+    report.photos = []
+    for item in listed:
+        name, sha = item["file"], item["sha256"]
+        data = files.get(name)
+        if data is None:
+            continue  # reported as missing above
+        if sha not in recorded:
+            report.problems.append(f"{name}: no proven entry of the bundle records this photo")
+        elif hashlib.sha256(data).hexdigest() != sha or recorded[sha][1] != len(data):
+            report.problems.append(
+                f"{name}: its bytes are not the photo entry {recorded[sha][0]} records"
+                " (the SHA-256 or the size differs): the photo was changed"
+            )
+        else:
+            report.photos.append(f"{name} (entry {recorded[sha][0]})")
 
 
 def _check_index(

@@ -11,7 +11,10 @@ incident or person, for a period, it holds:
   to the witnesses (so it carries their cosignatures when they answer);
 - the daily closing checkpoint of each day in the period, with a consistency proof to the
   bundle's checkpoint (what the signed paper log of that day can be compared with);
-- the log's vkey, the witnesses' vkeys, a README for a lawyer's expert and the verifier.
+- the log's vkey, the witnesses' vkeys, a README for a lawyer's expert and the verifier;
+- with ``photos=True``, the weapon photos its ``WeaponPhotographed`` entries name
+  (``photos/<sha256>.<ext>``; the verifier checks each against its entry's SHA-256).
+  Without, the entries still carry each photo's SHA-256, size and type.
 
 Every proof is checked before anything is written, and the finished zip is run through the
 very verifier it carries: a log that disagrees with its own head, or a bundle that would not
@@ -20,12 +23,15 @@ verify, is refused (``EvidenceError``) instead of being exported.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from coldcheck.domain.events import WeaponPhotographed
 from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.photos import MEDIA_TYPES, sha256_hex
 from coldcheck.ledger.bundle import (
     BUNDLE_FORMAT,
     MAX_MEMBERS,
@@ -57,6 +63,9 @@ __all__ = ["EvidenceBundle", "EvidenceError", "EvidenceService", "closing_head"]
 
 MAX_CLOSING_DAYS = 400
 """Most daily closing checkpoints one bundle carries (the newest, for a longer period)."""
+
+MAX_PHOTO_TOTAL = 192 << 20
+"""Most bytes of photos one bundle carries (the whole bundle is at most 256 MiB)."""
 
 
 class EvidenceError(ServiceError):
@@ -100,8 +109,11 @@ class EvidenceService:
         start: datetime | None,
         end: datetime | None,
         tz: ZoneInfo,
+        *,
+        photos: bool = False,
     ) -> EvidenceBundle:
-        """The bundle about ``ref`` in [start, end] (``end`` None or later than now: up to now)."""
+        """The bundle about ``ref`` in [start, end] (``end`` None or later than now: up to now);
+        ``photos``: with the bytes of the weapon photos its entries name."""
         if not ref or len(ref) > 64:
             raise EvidenceError("say what the bundle is about: a weapon, a lot or a person")
         if start is not None and end is not None and end < start:
@@ -125,7 +137,7 @@ class EvidenceService:
         said = tuple(self._witnessing.submit_now()) if self._witnessing.witnesses else ()
         head = self._reads.ledger_head()
         assert head is not None  # the index was just written
-        return self._bundle(production, ref, start, end, tz, chosen, head, said)
+        return self._bundle(production, ref, start, end, tz, chosen, head, said, photos)
 
     def _index_now(self, production: ProductionId) -> None:
         with self._uow() as uow:
@@ -145,6 +157,7 @@ class EvidenceService:
         chosen: Sequence[SubjectIndexRecord],
         head: SignedTreeHead,
         said: tuple[str, ...],
+        with_photos: bool = False,
     ) -> EvidenceBundle:
         note = self._witnessing.cosigned_checkpoint(head)
         if end is None:  # up to now: exactly what the newest index covers (before its time)
@@ -181,10 +194,14 @@ class EvidenceService:
                     "proof": proof_file(index),
                 }
             )
+        subject_raws = [
+            raw for (_, role), raw in zip(items, raws, strict=True) if role == "subject"
+        ]
+        photo_files, photo_items = self._photos(subject_raws) if with_photos else ([], None)
         closing_files, closing = self._closing(head, note, start, end, tz, chosen)
         witnesses = self._witnesses_seen([note, *(data for _, data in closing_files)])
         witness_files = [(f"witnesses/{n}.vkey", f"{w.vkey}\n".encode()) for n, w in witnesses]
-        manifest = {
+        manifest: dict[str, object] = {
             "format": BUNDLE_FORMAT,
             "description": (
                 f"coldcheck evidence about {ref} of production {production},"
@@ -200,6 +217,8 @@ class EvidenceService:
             "entries": listed,
             "closing": closing,
         }
+        if photo_items is not None:
+            manifest["photos"] = photo_items
         readme = _readme(
             production,
             ref,
@@ -220,6 +239,7 @@ class EvidenceService:
             *closing_files,
             *entry_files,
             *proof_files,
+            *photo_files,
         ]
         try:
             data = build_zip(files)
@@ -233,6 +253,42 @@ class EvidenceService:
             )
         counted = sum(1 for e in report.entries if e.role == "subject" and e.in_period)
         return EvidenceBundle(data, counted, head, report, said)
+
+    def _photos(
+        self, raws: Sequence[bytes]
+    ) -> tuple[list[tuple[str, bytes]], list[dict[str, str | int]]]:
+        """The photos the entries name (each once): files, and the manifest's list."""
+        named: dict[str, int] = {}
+        for raw in raws:
+            fields = json.loads(raw)
+            payload = fields.get("payload") or {}
+            if fields.get("type") == WeaponPhotographed.type_name:
+                named.setdefault(str(payload["sha256"]), int(fields["seq"]))
+        files: list[tuple[str, bytes]] = []
+        items: list[dict[str, str | int]] = []
+        total = 0
+        with self._uow(write=False) as uow:
+            store = uow.photos()
+            for sha, seq in named.items():
+                blob = store.get(sha)
+                if blob is None or sha256_hex(blob.data) != sha:
+                    raise EvidenceError(
+                        f"the photo {sha[:12]}… that entry {seq} names is missing or altered in"
+                        " this server's store; run `coldcheck verify`, restore it from a backup,"
+                        " or export without the photos"
+                    )
+                total += len(blob.data)
+                if total > MAX_PHOTO_TOTAL:
+                    raise EvidenceError(
+                        f"the photos come to more than {MAX_PHOTO_TOTAL >> 20} MiB; export a"
+                        " shorter period, or without the photos (the entries keep their SHA-256)"
+                    )
+                name = f"photos/{sha}.{MEDIA_TYPES.get(blob.media_type, 'bin')}"
+                files.append((name, blob.data))
+                items.append(
+                    {"sha256": sha, "file": name, "media_type": blob.media_type, "entry": seq}
+                )
+        return files, items
 
     def _closing(
         self,
@@ -411,6 +467,9 @@ What each part is (all public formats)
 - closing/<day>.checkpoint and .consistency: the checkpoint that closed each day, and an
   RFC 9162 consistency proof (in the c2sp.org/tlog-witness request form) that the bundle's
   checkpoint extends it — so nothing recorded by the end of that day was changed since.
+- photos/<sha256>.<ext> (only in a bundle exported with the photos): weapon photos, the
+  exact bytes whose SHA-256 the WeaponPhotographed entries record; the verifier checks each.
+  Every bundle's entries carry each photo's SHA-256, size and type, photos or not.
 - log.vkey, witnesses/*.vkey: verifier keys as the production gave them (untrusted).
 - manifest.json: the list of the files, the subject and the period.
 

@@ -15,6 +15,8 @@
                            challenges and the single-use confirmations given
                            against them; the custody ``UnitOfWork`` consumes
                            them in the transaction of the command's events.
+- ``PhotoStore``           weapon photos' bytes, keyed by their SHA-256 (issue 18):
+                           written in the transaction of their ledger entry.
 - ``Documents``            files people read and write: CSV, PDF reports, label
                            sheets, backups.
 - ``LedgerAudit``          re-checking the whole stored log and rebuilding what is
@@ -153,11 +155,14 @@ class VerifyOutcome:
 
     ledger: VerifyReport
     derived_problems: tuple[str, ...]
+    photo_problems: tuple[str, ...] = ()
+    """Weapon photos the log names whose bytes are missing or altered (issue 18): evidence
+    lost, not a derived table — ``--rebuild`` cannot mend them; a backup can."""
 
     @property
     def ok(self) -> bool:
-        """True when the log and everything derived from it check out."""
-        return self.ledger.ok and not self.derived_problems
+        """True when the log, everything derived from it and every photo it names check out."""
+        return self.ledger.ok and not self.derived_problems and not self.photo_problems
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,29 @@ class Confirmation:
     assertion: PasskeySignature | None = None
 
 
+@dataclass(frozen=True)
+class PhotoBlob:
+    """A photo's bytes as stored: named by their lowercase hex SHA-256, one blob per hash."""
+
+    sha256: str
+    media_type: str
+    data: bytes
+
+
 # -- the ports -------------------------------------------------------------------------
+
+
+class PhotoStore(Protocol):
+    """Weapon photos' bytes, content-addressed, inside one transaction."""
+
+    def put(self, blob: PhotoBlob) -> bool:
+        """Keep ``blob`` unless its hash is held already (the same photo twice is one
+        blob); True when it was new."""
+        ...
+
+    def get(self, sha256: str) -> PhotoBlob | None:
+        """The blob stored under ``sha256``, as stored (a check compares it with the hash)."""
+        ...
 
 
 class ConfirmationStore(Protocol):
@@ -370,6 +397,10 @@ class UnitOfWork(Protocol):
 
     def confirmations(self) -> ConfirmationStore:
         """The challenges and confirmations, inside this same transaction."""
+        ...
+
+    def photos(self) -> PhotoStore:
+        """Weapon photos' bytes, inside this same transaction."""
         ...
 
     def commit(self) -> None:

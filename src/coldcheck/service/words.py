@@ -115,6 +115,10 @@ def _sentence(e: Event, s: ProductionState) -> str:
             to = f" to {d.name}" if d.name else ""
             ref = f", ref. {d.reference}" if d.reference else ""
             return f"{e.weapon} retired: {d.how.value}{to} on {d.on}{ref}"
+        case ev.WeaponPhotographed():
+            size = f", {e.width} × {e.height} px" if e.width and e.height else ""
+            note = f": {e.note}" if e.note else ""
+            return f"{e.weapon} photographed ({e.media_type}{size}, sha256 {e.sha256}){note}"
         case ev.ContainerCreated():
             return f"container {e.container} created: {e.label}"
         case ev.ContainerMoved():

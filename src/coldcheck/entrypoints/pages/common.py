@@ -62,6 +62,7 @@ from coldcheck.entrypoints.commanding import (
     run_command,
 )
 from coldcheck.entrypoints.deps import Membership, Viewer, client_of
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
@@ -98,6 +99,7 @@ DONE = {
     "misfire": "Misfire recorded — keep it pointed safe until the wait is over.",
     "discharge": "Unplanned discharge recorded: incident opened, weapon quarantined.",
     "cleared": "Quarantine cleared.",
+    "photo": "Photo recorded — its SHA-256 is in the log; it is the weapon's current photo.",
     "corrected": "Correction recorded — the entry stays on the record with it.",
     "sealed": "Sealed as evidence and handed over — it never returns to stock.",
     "destroyed": "Rounds destroyed, before a witness.",
@@ -541,6 +543,13 @@ class ConfirmPage(ProductionPage):
     slots: tuple[ConfirmSlot, ...]
     carried: tuple[tuple[str, str], ...]
     given: tuple[str, ...]
+    #: a handover's weapon photo, so the performer confirming sees it is the weapon (issue 18)
+    photo: PhotoView | None = None
+
+
+def _handover_photo(state: ProductionState, command: c.BaseCommand) -> PhotoView | None:
+    """The current photo of the weapon a handover hands over (None for other commands)."""
+    return current_photo(state, command.weapon) if isinstance(command, c.HandOver) else None
 
 
 def _carried(form: FormData) -> tuple[tuple[str, str], ...]:
@@ -636,6 +645,7 @@ def attempt_confirmed(
             slots=_slots(state, cls, issued.slots, None),
             carried=_carried(form),
             given=(),
+            photo=_handover_photo(state, command),
         )
         return page(request, ctx)
     pending = app.confirmations.pending(member.id, challenge)
@@ -694,6 +704,7 @@ def attempt_confirmed(
             carried=_carried(form),
             given=tuple(given),
             reasons=tuple(reasons),
+            photo=_handover_photo(state, command),
         )
         return page(request, ctx, status=409)
     return _run(app, member, Asked(cls, values, tuple(given)))

@@ -68,6 +68,7 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
 from coldcheck.service import boundbook, words
 from coldcheck.service.lanes import busy_window, custody_lanes
@@ -136,6 +137,9 @@ class WeaponScreen(WeaponPage):
     """The weapon's bound book line (issue 18): (column, value) of every column with a value,
     acquisition and disposition included, as ``export bound-book`` writes it."""
     disposition_kinds: tuple[str, ...] = tuple(k.value for k in DispositionKind)
+    #: the current photo (the newest) and the earlier ones, newest first (issue 18)
+    photo: PhotoView | None = None
+    photos: tuple[PhotoView, ...] = ()
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -187,6 +191,8 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
             item.seq for item in items if isinstance(item.event, InspectionRecorded)
         ),
         book=_book(base.state, base.w.weapon),
+        photo=current_photo(base.state, base.w.weapon),
+        photos=earlier_photos(base.state, base.w.weapon),
     )
 
 
