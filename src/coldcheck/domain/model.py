@@ -14,6 +14,8 @@ Choices made where DESIGN.md is silent:
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -496,3 +498,28 @@ class PasskeySignature:
     command_json: str
     log_size: int
     nonce: str
+
+    @property
+    def sign_count(self) -> int | None:
+        """The authenticator's signature counter (WebAuthn §6.1: authenticator data bytes
+        33-36, big-endian), recorded in the entry with the rest of the assertion; None when
+        the authenticator data is not base64url of at least 37 bytes."""
+        return sign_count(self.authenticator_data)
+
+
+def sign_count(authenticator_data: str) -> int | None:
+    """The signature counter in base64url authenticator data (None when unreadable)."""
+    try:
+        raw = base64.urlsafe_b64decode(authenticator_data + "=" * (-len(authenticator_data) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return int.from_bytes(raw[33:37], "big") if len(raw) >= 37 else None
+
+
+def counter_advances(stored: int, given: int | None) -> bool:
+    """WebAuthn §7.2 (the signCount step): a counter that is zero and was zero says nothing
+    (the authenticator keeps none); otherwise it must be above the one stored, or the
+    authenticator may have been cloned."""
+    if given is None:
+        return False
+    return given > stored or given == stored == 0

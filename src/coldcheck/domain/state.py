@@ -290,6 +290,8 @@ class PasskeyRecord:
     enrolled_by: PersonId | None
     enrolled_at: datetime
     revoked_at: datetime | None = None
+    counter: int = 0
+    """The highest signature counter its signatures on the record gave (WebAuthn §7.2)."""
 
     @property
     def active(self) -> bool:
@@ -448,7 +450,18 @@ def _cycle(ws: WeaponState) -> WeaponState:
 def apply(state: ProductionState, event: Event) -> ProductionState:
     """The state after ``event``."""
     state = replace(state, event_count=state.event_count + 1)
-    return _apply(state, event)
+    state = _apply(state, event)
+    return _counted(state, event) if event.signatures else state
+
+
+def _counted(s: ProductionState, e: Event) -> ProductionState:
+    """Each passkey signature on the event raises its key's stored signature counter."""
+    for sig in e.signatures:
+        key = s.passkeys.get(sig.credential)
+        given = sig.sign_count
+        if key is not None and given is not None and given > key.counter:
+            s = replace(s, passkeys=_put(s.passkeys, sig.credential, replace(key, counter=given)))
+    return s
 
 
 def _apply(s: ProductionState, e: Event) -> ProductionState:

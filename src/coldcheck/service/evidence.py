@@ -52,6 +52,7 @@ from coldcheck.ledger.records import SubjectIndexRecord
 from coldcheck.ledger.tlog_proof import build_tlog_proof
 from coldcheck.ledger.verify_bundle import Report, verify
 from coldcheck.ledger.witness_protocol import build_add_checkpoint_request
+from coldcheck.service.bundle_keys import passkey_evidence
 from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.errors import ServiceError
 from coldcheck.service.ports import Clock, UnitOfWorkFactory
@@ -164,13 +165,26 @@ class EvidenceService:
             end = _from_ms(chosen[-1].timestamp - 1)
         subject = sorted({p for r in chosen for p in r.subjects.get(ref, ())})
         indexes = [r.seq for r in chosen]
-        if 2 * (len(subject) + len(indexes)) + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
-            raise EvidenceError(
-                f"{len(subject)} entries are too many for one bundle; export a shorter period"
-            )
+        self._fits(len(subject) + len(indexes))
         items = [(i, "subject") for i in subject] + [(i, "index") for i in indexes]
         items.sort()
         raws = self._reads.ledger_entries_at([i for i, _ in items])
+        keys = sorted(
+            passkey_evidence(
+                self._reads,
+                production,
+                self._reads.subject_index(production),
+                {i: raw for (i, role), raw in zip(items, raws, strict=True) if role == "subject"},
+                lambda: self._key_owners(production),
+            )
+            - {i for i, _ in items}
+        )
+        if keys:
+            self._fits(len(items) + len(keys))
+            by_index = dict(zip([i for i, _ in items], raws, strict=True))
+            by_index.update(zip(keys, self._reads.ledger_entries_at(keys), strict=True))
+            items = sorted(items + [(i, "passkey") for i in keys])
+            raws = [by_index[i] for i, _ in items]
         entry_files: list[tuple[str, bytes]] = []
         proof_files: list[tuple[str, bytes]] = []
         listed = []
@@ -289,6 +303,19 @@ class EvidenceService:
                     {"sha256": sha, "file": name, "media_type": blob.media_type, "entry": seq}
                 )
         return files, items
+
+    def _key_owners(self, production: ProductionId) -> dict[str, str]:
+        """Whose each passkey of the production is (where to look for its enrolment)."""
+        with self._uow() as uow:
+            state = uow.state(production)
+        return {k.credential: k.person for k in state.passkeys.values()}
+
+    @staticmethod
+    def _fits(entries: int) -> None:
+        if 2 * entries + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
+            raise EvidenceError(
+                f"{entries} entries are too many for one bundle; export a shorter period"
+            )
 
     def _closing(
         self,
@@ -442,15 +469,17 @@ You need Python 3.11 or newer with the `cryptography` package (pip install crypt
    server (GET /api/v1/ledger/key, field "vkey"). Obtain each witness's key from the
    witness's operator. Compare them with the ones above.
 
-2. Run the verifier that is in this bundle (read it first if you wish: one file, about 900
-   lines, standard library and `cryptography` only):
+2. Run the verifier that is in this bundle (read it first if you wish: one file, about
+   1,450 lines, standard library and `cryptography` only):
 
        python3 verify_bundle.py THIS_BUNDLE.zip --log-key "LOG KEY" --witness-key "WITNESS KEY"
 
    It prints VERIFIED, with every entry (position, time, what, by whom, and how it came in:
-   the person's own web session or API token, or the command line), or NOT VERIFIED and
-   what is wrong or missing. Without --log-key it can only say "signatures valid, key NOT
-   TRUSTED": anyone can make a bundle that verifies against a key of their own.
+   the person's own web session or API token, or the command line; and how each
+   confirmation was given: signed by the person's own passkey, checked offline, or by PIN,
+   attested by the production's server only), or NOT VERIFIED and what is wrong or
+   missing. Without --log-key it can only say "signatures valid, key NOT TRUSTED": anyone
+   can make a bundle that verifies against a key of their own.
 
 3. Compare the checkpoint fingerprint it prints ({fingerprint}) and the fingerprints of the
    daily closing checkpoints with the ones on the signed paper logs of those days.
@@ -471,7 +500,15 @@ What each part is (all public formats)
   exact bytes whose SHA-256 the WeaponPhotographed entries record; the verifier checks each.
   Every bundle's entries carry each photo's SHA-256, size and type, photos or not.
 - log.vkey, witnesses/*.vkey: verifier keys as the production gave them (untrusted).
-- manifest.json: the list of the files, the subject and the period.
+- manifest.json: the list of the files, the subject and the period. Entries of role
+  "passkey" are there for the passkey confirmations: each key's enrolment (its COSE public
+  key) and revocation, the subject index from the enrolment to the confirmation and every
+  entry about the signer in between (so no revocation can be left out), and the names.
+
+A passkey confirmation (an entry's "signatures") is a WebAuthn assertion: check it as
+WebAuthn section 7.2 says, with the enrolled key, against the challenge SHA-256("coldcheck
+passkey confirmation v1\\n" || RFC 8785 JSON of {{"digest": SHA-256 hex of command_json,
+"log_size", "nonce"}}); the verifier does exactly that.
 
 By hand, with any RFC 9162 / Certificate Transparency tool: leaf hash = SHA-256(0x00 ||
 entry bytes); node = SHA-256(0x01 || left || right); check each inclusion proof against the
@@ -487,6 +524,10 @@ It proves that the log with this key held exactly these entries at these positio
 the checkpoint was signed; that the subject index lists no other entry about {ref} in the
 period; and, for each witness that cosigned, that the witness saw this tree as the
 continuation of every tree of this log it saw before.
+
+A passkey signature proves that the key enrolled to that person signed that very command;
+not who held the device, nor that the enrolment was honest. A PIN confirmation is the
+server's word only.
 
 It does not prove what happened off the record, who physically typed a PIN or a password,
 that an inspection recorded was done well, or anything after the checkpoint. Without a

@@ -210,7 +210,7 @@ class Challenge:
 
     ``digest`` is the command's canonical digest, ``log_size`` the production's
     size when it was asked, ``summary`` what the confirmer reads, ``people``
-    who may confirm it.
+    who may confirm it, ``pledges`` what some of them tick first.
     """
 
     id: str
@@ -224,6 +224,9 @@ class Challenge:
     people: tuple[PersonId, ...]
     created_at: datetime
     expires_at: datetime
+    pledges: tuple[tuple[PersonId, str], ...] = ()
+    """Who ticks what before confirming (the person receiving a weapon: "I was shown every
+    chamber and the bore"); the server refuses their confirmation without it."""
 
 
 @dataclass(frozen=True)

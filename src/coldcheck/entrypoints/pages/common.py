@@ -506,12 +506,6 @@ def _run(app: App, member: Membership, asked: Asked) -> Outcome:
         return Outcome((Reason("ROLE", str(exc)),))
 
 
-#: A tick box the confirmer must tick, per command and slot.
-PLEDGES: dict[tuple[type[c.BaseCommand], int], str] = {
-    (c.HandOver, 0): "I was shown every chamber and the bore",
-}
-
-
 @dataclass(frozen=True)
 class ConfirmSlot:
     """One confirmation on the confirmation screen."""
@@ -574,7 +568,7 @@ def _slots(
             who=slot.who,
             people=tuple((p, state.name_of(p)) for p in slot.people),
             required=slot.required,
-            pledge=PLEDGES.get((cls, i), ""),
+            pledge=slot.pledge,
             chosen=(text(form, f"confirm_person_{i}") if form is not None else "")
             or (slot.people[0] if len(slot.people) == 1 else ""),
             done=state.name_of(done[i]) if done and i in done else "",
@@ -671,7 +665,7 @@ def attempt_confirmed(
         if i in done:
             continue
         person, pin = text(form, f"confirm_person_{i}"), text(form, f"confirm_pin_{i}")
-        pledge = PLEDGES.get((cls, i))
+        pledge = slot.pledge
         if not pin:
             if slot.required:
                 reasons.append(Reason("PIN", f"{slot.who} types their PIN."))
