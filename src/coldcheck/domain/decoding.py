@@ -33,7 +33,7 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from coldcheck.domain.codec import _COMMON, _from_json, _hints, upcast
 from coldcheck.domain.errors import InvalidEvent, UnknownEventType
@@ -43,6 +43,7 @@ from coldcheck.domain.model import PasskeySignature
 __all__ = ["decode_event", "decoder_for"]
 
 Converter = Callable[[Any], Any]
+T = TypeVar("T")
 
 _NONE = type(None)
 
@@ -101,16 +102,44 @@ def _optional(inner: Converter) -> Converter:
     return optional
 
 
+def _plain(cls: type[Any]) -> bool:
+    """True when an object of ``cls`` with every field given is exactly its fields: a
+    dataclass with no ``__post_init__``, no slots and no field left out of ``__init__``
+    (then :func:`_filled` may build it without calling ``__init__``)."""
+    return (
+        not hasattr(cls, "__post_init__")
+        and "__slots__" not in cls.__dict__
+        and all(f.init for f in dataclasses.fields(cls))
+    )
+
+
+def _filled(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """Build a plain dataclass (see :func:`_plain`) from a value for every field, in field
+    order: what ``cls(**fields)`` builds, without its one ``object.__setattr__`` per field."""
+    new = object.__new__
+
+    def build(fields: dict[str, Any]) -> T:
+        obj: T = new(cls)
+        obj.__dict__.update(fields)
+        return obj
+
+    return build
+
+
 def _dataclass(cls: type[Any]) -> Converter:
     hints = _hints(cls)
     fields = [(f.name, converter(hints[f.name])) for f in dataclasses.fields(cls)]
     name = cls.__name__
+    complete = len(fields)
+    build = _filled(cls) if _plain(cls) else None
 
     def decode(data: Any) -> Any:
         if not isinstance(data, dict):
             raise InvalidEvent(f"expected an object for {name}, got {data!r}")
         kwargs = {key: conv(data[key]) for key, conv in fields if key in data}
-        try:
+        if build is not None and len(kwargs) == complete:
+            return build(kwargs)
+        try:  # a field left out: its default, or the class says which is missing
             return cls(**kwargs)
         except TypeError as exc:
             raise InvalidEvent(f"{name}: {exc}") from None
@@ -177,6 +206,9 @@ def _event_decoder(cls: type[Event]) -> EventDecoder:
     type_name, current = cls.type_name, cls.version
     signatures_of = converter(_SIGNATURES)
     fromisoformat = datetime.fromisoformat
+    complete = len(own) + len(_COMMON)
+    no_signatures = next(f.default for f in dataclasses.fields(cls) if f.name == "signatures")
+    build = _filled(cls) if _plain(cls) else None
 
     def decode(
         version: Any,
@@ -196,15 +228,16 @@ def _event_decoder(cls: type[Event]) -> EventDecoder:
             "at": fromisoformat(at),
             "by": by,
             "witnesses": tuple(witnesses),
+            "signatures": signatures_of(signatures) if signatures else no_signatures,
         }
-        if signatures:
-            kwargs["signatures"] = signatures_of(signatures)
         for name, conv, required in own:
             if name in data:
                 kwargs[name] = conv(data[name])
             elif required:
                 raise InvalidEvent(f"{type_name}: payload lacks {name!r}")
-        event: Event = cls(**kwargs)
+        if build is not None and len(kwargs) == complete:
+            return build(kwargs)
+        event: Event = cls(**kwargs)  # a field left out: its default
         return event
 
     return decode

@@ -10,7 +10,8 @@ stay frozen and are replaced, never changed, so a frozen copy taken at any point
 (:meth:`StateBuilder.freeze`, which copies the mappings once) shares nothing that moves.
 
 The events of a shoot day (take out, inspect, hand over, take back, load, fire, unload,
-return, lock and unlock, people and roles) have an in-place step here, each the
+return, lock and unlock, scene plans, safety meetings, wrap, people and roles) have an
+in-place step here, each the
 reference's ``case`` of ``state._apply`` written against the draft; every other event
 goes through the reference ``_apply`` itself. The states equal the reference fold's,
 with every mapping in the same order (tests/unit/domain/test_replaying.py: scripted
@@ -29,12 +30,13 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ContainerId, LotId, ProductionId
 from coldcheck.domain.mechanics import ActionType, HammerPosition, RoundState, load_positions
-from coldcheck.domain.model import BoreFinding, Disposition, Person
+from coldcheck.domain.model import BoreFinding, Disposition, Person, SafetyMeeting, ScenePlan
 from coldcheck.domain.state import (
     EMPTY,
     ContainerState,
     Custody,
     DayRecord,
+    DayState,
     InspectionRecord,
     Load,
     LotState,
@@ -221,7 +223,8 @@ def _inspected(s: ProductionState, f: Fields, e: ev.InspectionRecorded) -> None:
             continue
         found = finding.found if finding.found is RoundState.LIVE else RoundState.UNKNOWN
         changes[finding.position] = Load(found, recorded.lot)
-    contents = _with(contents, changes)
+    if changes:  # (an unchanged dict is shared: values are never changed in place)
+        contents = _with(contents, changes)
     record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
     clean = e.bore is BoreFinding.CLEAR
     all_empty = all(contents.get(p, EMPTY).state is RoundState.EMPTY for p in _positions(ws))
@@ -331,7 +334,49 @@ def _fired(s: ProductionState, f: Fields, e: ev.BlanksFired) -> None:
     )
 
 
+def _scene_planned(s: ProductionState, f: Fields, e: ev.ScenePlanned) -> None:
+    f["scenes"][e.scene] = ScenePlan(
+        e.scene,
+        e.day,
+        e.title,
+        e.setup,
+        e.weapons,
+        e.performers,
+        e.fires_blanks,
+        e.points_at_people_or_camera,
+        e.closest_distance_ft,
+        e.protection,
+        e.signed_off_by,
+        e.revision,
+    )
+
+
+def _meeting_held(s: ProductionState, f: Fields, e: ev.SafetyMeetingHeld) -> None:
+    f["meetings"][e.meeting] = SafetyMeeting(
+        e.meeting, e.day, e.at, e.scenes, e.scene_revisions, e.attendees, e.notes
+    )
+
+
+def _day_reconciled(s: ProductionState, f: Fields, e: ev.DayReconciled) -> None:
+    days, lots = f["days"], f["lots"]
+    worked = days[e.day].worked if e.day in days else False
+    days[e.day] = DayRecord(e.day, DayState.RECONCILED, e.discrepancies, worked=worked)
+    for lot, ls in lots.items():
+        lots[lot] = _evolve(ls, fired_since_count=0)
+
+
+def _day_closed(s: ProductionState, f: Fields, e: ev.DayClosed) -> None:
+    days = f["days"]
+    record = days.get(e.day)
+    state = DayState.CLOSED_WITH_DISCREPANCY if e.with_discrepancy else DayState.CLOSED
+    days[e.day] = _evolve(DayRecord(e.day) if record is None else record, state=state)
+
+
 _STEPS: dict[type[Any], Step] = {
+    ev.ScenePlanned: _scene_planned,
+    ev.SafetyMeetingHeld: _meeting_held,
+    ev.DayReconciled: _day_reconciled,
+    ev.DayClosed: _day_closed,
     ev.PersonAdded: _person_added,
     ev.RoleAssigned: _role_assigned,
     ev.RoleEnded: _role_ended,

@@ -134,13 +134,15 @@ def encode_entry(seq: int, event: Event, channel: Channel) -> bytes:
     return canonical_json(envelope(seq, event, channel))
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
-"""19 digits in a row: maybe an integer beyond 64 bits, which orjson reads as a float."""
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
+_NINETEEN_DIGITS = b"0" * 19
+"""19 digits in a row (found with ``translate``, faster than a regular expression): maybe
+an integer beyond 64 bits, which orjson reads as a float."""
 
 
 def parse_json(entry: bytes) -> Any:
     """``json.loads(entry)``, through orjson where orjson reads it the same."""
-    if _LONG_DIGITS.search(entry) is None:
+    if _NINETEEN_DIGITS not in bytes(entry).translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(entry)
         except orjson.JSONDecodeError:
