@@ -22,6 +22,10 @@ What each converter does, against ``codec._from_json``:
   numbers), else ``InvalidEvent`` worded as the reference words it;
 - a dataclass: an object of it, its fields converted, built by the class itself.
 
+:func:`event_refs` is :func:`coldcheck.domain.codec.event_refs` compiled the same way:
+per class, the fields whose declared types can hold a weapon, lot, container, incident
+or person id, and how to reach the ids in them (the others are never looked at).
+
 Pure: standard library only.
 """
 
@@ -35,12 +39,12 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar, Union
 
-from coldcheck.domain.codec import _COMMON, _from_json, _hints, upcast
+from coldcheck.domain.codec import _COMMON, REF_TYPES, _from_json, _hints, upcast
 from coldcheck.domain.errors import InvalidEvent, UnknownEventType
 from coldcheck.domain.events import EVENT_TYPES, Event
 from coldcheck.domain.model import PasskeySignature
 
-__all__ = ["decode_event", "decoder_for"]
+__all__ = ["decode_event", "decoder_for", "event_refs"]
 
 Converter = Callable[[Any], Any]
 T = TypeVar("T")
@@ -271,3 +275,89 @@ def decode_event(
     """:func:`coldcheck.domain.codec.event_from_envelope`, compiled: the same event (or the
     same error) for the same stored envelope."""
     return decoder_for(type_name)(version, production, at, by, witnesses, payload, signatures)
+
+
+# -- what an event concerns, compiled ---------------------------------------------
+
+Collector = Callable[[Any, list[Any]], None]
+"""Appends to the list the typed ids in a value of one declared type."""
+
+
+def _collector(tp: Any) -> Collector | None:
+    """How to find the ids in a value of type ``tp`` (None: it can hold none), as
+    ``codec._ids_in`` finds them."""
+    if tp in REF_TYPES:
+
+        def ref(value: Any, out: list[Any]) -> None:
+            if value is not None:
+                out.append(value)
+
+        return ref
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        members = [c for a in typing.get_args(tp) if a is not _NONE if (c := _collector(a))]
+        if not members:
+            return None
+
+        def union(value: Any, out: list[Any]) -> None:
+            if value is not None:
+                for collect in members:
+                    collect(value, out)
+
+        return union
+    if origin in (tuple, list, frozenset, set):
+        item = _collector(typing.get_args(tp)[0])
+        if item is None:
+            return None
+
+        def each(value: Any, out: list[Any]) -> None:
+            if value is not None:
+                for v in value:
+                    item(v, out)
+
+        return each
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        fields = [(f.name, c) for f in dataclasses.fields(tp) if (c := _collector(hints[f.name]))]
+        if not fields:
+            return None
+
+        def nested(value: Any, out: list[Any]) -> None:
+            if value is not None:
+                for name, collect in fields:
+                    collect(getattr(value, name), out)
+
+        return nested
+    return None
+
+
+_REFS: dict[type[Any], Callable[[Event], frozenset[str]]] = {}
+
+
+def _refs_of(cls: type[Event]) -> Callable[[Event], frozenset[str]]:
+    hints = _hints(cls)
+    fields = [
+        (f.name, c)
+        for f in dataclasses.fields(cls)
+        if f.name not in _COMMON
+        if (c := _collector(hints[f.name]))
+    ]
+
+    def refs(e: Event) -> frozenset[str]:
+        out: list[Any] = list(e.witnesses)
+        if e.by:
+            out.append(e.by)
+        for name, collect in fields:
+            collect(getattr(e, name), out)
+        return frozenset(out)
+
+    return refs
+
+
+def event_refs(e: Event) -> frozenset[str]:
+    """:func:`coldcheck.domain.codec.event_refs`, compiled once per event class."""
+    cls = type(e)
+    refs = _REFS.get(cls)
+    if refs is None:
+        refs = _REFS[cls] = _refs_of(cls)
+    return refs(e)

@@ -29,8 +29,9 @@ from typing import Any
 
 import orjson
 
-from coldcheck.domain.codec import event_from_envelope, event_payload, event_refs, to_json
+from coldcheck.domain.codec import event_from_envelope, event_payload, to_json
 from coldcheck.domain.decoding import decoder_for
+from coldcheck.domain.decoding import event_refs as compiled_event_refs
 from coldcheck.domain.events import Event
 from coldcheck.service.fastjson import canonical_json
 
@@ -215,5 +216,6 @@ def entry_channel(entry: bytes) -> Channel | None:
 
 
 def refs(event: Event) -> frozenset[str]:
-    """The weapons, lots, containers, incidents and people an event concerns (its typed ids)."""
-    return event_refs(event)
+    """The weapons, lots, containers, incidents and people an event concerns (its typed ids):
+    :func:`coldcheck.domain.codec.event_refs`, compiled once per event class."""
+    return compiled_event_refs(event)

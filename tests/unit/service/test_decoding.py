@@ -6,11 +6,13 @@ decoder compiled once per event class (``domain.decoding``). Every event type is
 with hypothesis from the domain's own dataclasses with hostile strings in every text
 field; old payload versions go through their upcasters; and envelopes are broken on
 purpose (a field of the wrong type, a key missing, a value from a random JSON tree, JSON
-that orjson refuses and ``json.loads`` reads): both must agree on every one.
+that orjson refuses and ``json.loads`` reads): both must agree on every one. What an event
+concerns (``envelope.refs``, compiled per class) equals ``codec.event_refs``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -30,8 +32,10 @@ from coldcheck.service.envelope import (
     envelope,
     parse_json,
     reference_decode_entry_with_channel,
+    refs,
 )
 from tests.unit.domain.test_events import make
+from tests.unit.domain.test_scenarios import run_shoot_day
 from tests.unit.service.test_fastjson import dataclass_strategy, integers, json_values
 
 CHANNEL = Channel.cli("mara")
@@ -209,3 +213,27 @@ def test_the_compiled_decoder_takes_the_reference_decoders_arguments() -> None:
         env.get("signatures"),
     )
     assert decoding.decode_event(*args) == codec.event_from_envelope(*args) == event
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+def test_every_event_type_concerns_the_ids_the_reference_finds(type_name: str) -> None:
+    event = make(EVENT_TYPES[type_name])
+    assert refs(event) == codec.event_refs(event)
+    assert refs(dataclasses.replace(event, by=None, witnesses=())) == codec.event_refs(
+        dataclasses.replace(event, by=None, witnesses=())
+    )
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_every_generated_event_concerns_the_ids_the_reference_finds(
+    type_name: str, data: st.DataObject
+) -> None:
+    event = data.draw(dataclass_strategy(EVENT_TYPES[type_name]), label="event")
+    assert refs(event) == codec.event_refs(event)
+
+
+def test_a_whole_shoot_day_concerns_the_ids_the_reference_finds() -> None:
+    for event in run_shoot_day().log:
+        assert refs(event) == codec.event_refs(event), event
