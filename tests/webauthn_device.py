@@ -42,7 +42,7 @@ def _head(major: int, n: int) -> bytes:
 
 
 def cbor(value: Any) -> bytes:
-    """RFC 8949 encoding of ints, bytes, text and maps (insertion order, as given)."""
+    """RFC 8949 encoding of ints, bytes, text, arrays and maps (insertion order, as given)."""
     if isinstance(value, int):
         return _head(0, value) if value >= 0 else _head(1, -1 - value)
     if isinstance(value, bytes):
@@ -50,6 +50,8 @@ def cbor(value: Any) -> bytes:
     if isinstance(value, str):
         raw = value.encode()
         return _head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _head(4, len(value)) + b"".join(cbor(v) for v in value)
     if isinstance(value, dict):
         return _head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
     raise TypeError(value)

@@ -51,6 +51,7 @@ from coldcheck.service.demo import DemoPerson
 from coldcheck.service.evidence import EvidenceService
 from coldcheck.service.held_reports import HeldReports
 from coldcheck.service.passkeys import PasskeyService
+from coldcheck.service.photos import PhotoService
 from coldcheck.service.ports import (
     CartCertificate,
     Clock,
@@ -179,6 +180,7 @@ class App:
     witnessing: WitnessService
     evidence: EvidenceService
     passkeys: PasskeyService
+    photos: PhotoService
     clock: Clock = field(default_factory=SystemClock)
     folder_lock: datafiles.FolderLock | None = None
     tls: CartCertificate | None = None
@@ -395,6 +397,7 @@ def _open(
         identity=identity,
         witnessing=witnessing,
         evidence=EvidenceService(uow, reads, identity, witnessing, clock),
+        photos=PhotoService(custody, uow),
         clock=clock,
         folder_lock=lock,
         tls=_cart_certificate(settings),

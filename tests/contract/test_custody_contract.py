@@ -382,3 +382,85 @@ def test_a_failed_write_leaves_the_confirmations_unused(
     service.execute(
         _asked_handover(), ids, channel=Channel.web()
     )  # nothing was used up: they still count, once
+
+
+# -- weapon photos (issue 18, part 5): the entry and its bytes, together or not at all ------
+
+
+def _stored_photo(backend: Backend, sha256: str) -> bytes | None:
+    with backend.factory()(write=False) as uow:
+        blob = uow.photos().get(sha256)
+    return None if blob is None else blob.data
+
+
+def test_a_photo_is_written_with_its_entry_and_served_back_checked(
+    backend: Backend, service: CustodyService
+) -> None:
+    from coldcheck.service.photos import PhotoService
+    from tests.photos import png
+
+    photos = PhotoService(service, backend.factory())
+    data = png(32, 20)
+    taken = photos.take(DEMO, MARA, W2, data, "serial side", channel=Channel.web())
+    (event,) = taken.accepted.events
+    assert getattr(event, "sha256", None) == taken.facts.sha256
+    assert _stored_photo(backend, taken.facts.sha256) == data
+    assert photos.photo(DEMO, W2, taken.facts.sha256).data == data
+    assert _replay_log(backend).weapons[W2].photo == service.state(DEMO).weapons[W2].photo
+
+
+def test_a_photo_the_rules_refuse_leaves_neither_entry_nor_bytes(
+    backend: Backend, service: CustodyService
+) -> None:
+    from coldcheck.service.photos import PhotoService
+    from tests.photos import png
+
+    photos = PhotoService(service, backend.factory())
+    data = png(shade=7)
+    before = len(backend.entries())
+    with pytest.raises(Refused) as refused:
+        photos.take(DEMO, ROSA, W2, data, channel=Channel.web())  # a performer
+    assert refused.value.refusal.rules == ("AUTH",)
+    assert len(backend.entries()) == before
+    assert _stored_photo(backend, _sha(data)) is None
+
+
+def test_the_same_photo_twice_is_two_entries_and_one_blob(
+    backend: Backend, service: CustodyService
+) -> None:
+    from coldcheck.service.photos import PhotoService
+    from tests.photos import png
+
+    photos = PhotoService(service, backend.factory())
+    data = png(shade=3)
+    photos.take(DEMO, MARA, W2, data, channel=Channel.web())
+    photos.take(DEMO, MARA, W2, data, "again", channel=Channel.web())
+    assert len(service.state(DEMO).weapons[W2].photos) == 2
+    if backend.engine is not None:
+        from coldcheck.adapters.sql.photo_store import photo_blobs
+
+        with backend.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(photo_blobs)).scalar() == 1
+    assert _stored_photo(backend, _sha(data)) == data
+
+
+def test_a_photo_command_is_never_recorded_without_the_bytes_it_names(
+    service: CustodyService,
+) -> None:
+    command = c.PhotographWeapon(
+        production=DEMO,
+        actor=MARA,
+        at=NOW,
+        weapon=W2,
+        sha256="0" * 64,
+        byte_size=10,
+        media_type="image/png",
+    )
+    with pytest.raises(ValueError, match="with its bytes"):
+        service.execute(command, channel=Channel.web())
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -149,6 +149,9 @@ def test_a_performer_confirms_a_handoff_on_her_own_phone(
         # Sam opens it on his own phone, reads it, and signs with his passkey
         phone.goto(url + link)
         assert phone.inner_text("#confirm-summary").startswith("Sam Kee receives W-0004")
+        phone.click("#passkey-confirm-0")  # without the tick: refused by its script first
+        phone.wait_for_selector("#passkey-status-0 >> text=Tick “I was shown every chamber")
+        phone.check("#confirm-pledge-0")
         phone.click("#passkey-confirm-0")
         phone.wait_for_selector("#passkey-status-0.good >> text=Confirmed by Sam Kee's passkey")
         phone.reload()

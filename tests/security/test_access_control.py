@@ -222,6 +222,10 @@ def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any] | Non
     return ops
 
 
+PHOTO = "/api/v1/productions/{production}/weapons/{tag}/photo/{sha256}"
+PHOTO_UPLOAD = "/api/v1/productions/{production}/weapons/{tag}/photos"
+
+
 def _expected(who: str, path: str) -> set[int]:
     if path in PUBLIC:
         return {200}
@@ -235,6 +239,10 @@ def _expected(who: str, path: str) -> set[int]:
         return {403}
     if path == CHALLENGE:
         return {201, 409} if may_ask(frozenset(ROLES[who]), c.DestroyRounds) else {403}
+    if path == PHOTO:  # no photo "x" of W-0001 on the record: a member is told so
+        return {404}
+    if path == PHOTO_UPLOAD:  # the list (GET 200); a member's empty upload: no photo (415)
+        return {200, 415}
     cls = c.TakeOutOfStorage if path == BATCH else COMMANDS.get(path)
     if cls is None:
         return {200}

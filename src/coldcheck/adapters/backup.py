@@ -208,6 +208,11 @@ def _full_verify(
         raise RestoreRefused(f"the backup's database cannot be read: {exc}") from None
     finally:
         engine.dispose()
+    if outcome.ledger.ok and outcome.photo_problems:
+        raise RestoreRefused(
+            f"the backup lacks a weapon photo its log names: {outcome.photo_problems[0]};"
+            " nothing was restored"
+        )
     if outcome.ledger.ok and outcome.derived_problems:
         more = len(outcome.derived_problems) - 1
         raise RestoreRefused(

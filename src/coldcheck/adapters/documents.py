@@ -16,6 +16,7 @@ from coldcheck.adapters.backup import DataFolder
 from coldcheck.service.ports import BackupReport, Progress, RestoreReport
 
 if TYPE_CHECKING:
+    from coldcheck.service.boundbook import BoundBookReport
     from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.ports import Table
@@ -62,6 +63,12 @@ class FileDocuments:
         from coldcheck.adapters.compliance_pdf import compliance_pdf
 
         compliance_pdf(report, path, paper)
+
+    def render_bound_book(self, report: BoundBookReport, path: Path, paper: str) -> None:
+        """Write the bound book as PDF."""
+        from coldcheck.adapters.boundbook_pdf import bound_book_pdf
+
+        bound_book_pdf(report, path, paper)
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:
         """Write QR label sheets as PDF; the number of pages."""

@@ -29,7 +29,7 @@ from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
 from coldcheck.ledger.records import IndexLink, SubjectIndexRecord, commit_record
 from coldcheck.service.envelope import Channel, decode_entry, encode_entry, refs
 from coldcheck.service.errors import NotSigned
-from coldcheck.service.ports import Challenge, Confirmation, IndexMark
+from coldcheck.service.ports import Challenge, Confirmation, IndexMark, PhotoBlob
 from coldcheck.service.subject_index import index_records
 
 
@@ -101,6 +101,30 @@ class MemoryConfirmations:
         yield self
 
 
+class _PendingPhotos:
+    """Photo blobs written in one unit of work: visible to it at once, kept on commit."""
+
+    def __init__(self, held: dict[str, PhotoBlob]) -> None:
+        self.held = held
+        self.pending: dict[str, PhotoBlob] = {}
+
+    def put(self, blob: PhotoBlob) -> bool:
+        """Keep ``blob`` unless its hash is held; True when new."""
+        if blob.sha256 in self.held or blob.sha256 in self.pending:
+            return False
+        self.pending[blob.sha256] = blob
+        return True
+
+    def get(self, sha256: str) -> PhotoBlob | None:
+        """The blob under ``sha256``, this unit of work's own included."""
+        return self.pending.get(sha256) or self.held.get(sha256)
+
+    def commit(self) -> None:
+        """Keep what was put."""
+        self.held.update(self.pending)
+        self.pending.clear()
+
+
 class _PendingConfirmations:
     """The confirmations as a custody unit of work sees them: consumed on its commit."""
 
@@ -160,6 +184,8 @@ class MemoryDatabase:
     states: dict[ProductionId, ProductionState] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     confirmations: MemoryConfirmations = field(default_factory=MemoryConfirmations)
+    photos: dict[str, PhotoBlob] = field(default_factory=dict)
+    """Weapon photos' bytes by SHA-256."""
 
 
 class MemoryUnitOfWork:
@@ -175,6 +201,7 @@ class MemoryUnitOfWork:
         self._indexes: list[tuple[ProductionId, IndexLink]] = []
         self._head: SignedTreeHead | None = None
         self._confirmations = _PendingConfirmations(db.confirmations)
+        self._photos = _PendingPhotos(db.photos)
         self._time: int | None = None
 
     def __enter__(self) -> Self:
@@ -286,6 +313,10 @@ class MemoryUnitOfWork:
         """Challenges and confirmations; the ones consumed here are used on commit."""
         return self._confirmations
 
+    def photos(self) -> _PendingPhotos:
+        """Photo blobs; the ones put here are kept on commit."""
+        return self._photos
+
     def seal(self, at: datetime) -> SignedTreeHead:
         """The commit record and a head over the log as it will be after commit."""
         if self._time is None or ms_of(at) != self._time:
@@ -314,6 +345,7 @@ class MemoryUnitOfWork:
         if self._head is not None:
             db.heads.append(self._head)
         self._confirmations.commit()
+        self._photos.commit()
         self._entries, self._productions, self._refs, self._states = [], [], [], {}
         self._indexes = []
 

@@ -1,9 +1,14 @@
 """The ``WebAuthn`` port on py_webauthn: options, registration and assertion checks.
 
 Every library failure becomes ``PasskeyInvalid`` with the library's words, so the
-service can say what was wrong. The sign counter is not kept (a confirmation is
-single-use and bound to its command, which is what stops a replay), so assertions
-are verified with a current count of 0: the library then accepts any counter.
+service can say what was wrong. The library is given a current count of 0 (so it
+accepts any counter): the signature counter is judged on the record instead — the key's
+highest counter is part of the production's state, and the service, the rules and the
+log check refuse one that does not advance (``domain.model.counter_advances``).
+
+Enrolment accepts only the algorithms the bundle's standalone verifier checks offline
+(``ENROLLED_ALGORITHMS``: ES256, EdDSA, RS256), so every passkey confirmation in the log
+can be verified from a bundle without coldcheck.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import parse_authentication_credential_json
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -30,7 +36,14 @@ from webauthn.helpers.structs import (
 
 from coldcheck.service.passkeys import PasskeyInvalid, StoredAssertion, b64url, unb64url
 
-__all__ = ["PyWebAuthn"]
+__all__ = ["ENROLLED_ALGORITHMS", "PyWebAuthn"]
+
+ENROLLED_ALGORITHMS = [
+    COSEAlgorithmIdentifier.ECDSA_SHA_256,
+    COSEAlgorithmIdentifier.EDDSA,
+    COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
+]
+"""What a passkey may sign with (in the browser's order of preference)."""
 
 _FAILURES = (WebAuthnException, ValueError, KeyError, TypeError)
 
@@ -62,6 +75,7 @@ class PyWebAuthn:
             user_display_name=display_name,
             challenge=challenge,
             exclude_credentials=_descriptors(exclude),
+            supported_pub_key_algs=ENROLLED_ALGORITHMS,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.PREFERRED,
                 user_verification=UserVerificationRequirement.PREFERRED,
@@ -80,6 +94,7 @@ class PyWebAuthn:
                 expected_challenge=challenge,
                 expected_rp_id=rp_id,
                 expected_origin=origin,
+                supported_pub_key_algs=ENROLLED_ALGORITHMS,
             )
         except _FAILURES as exc:
             raise PasskeyInvalid(str(exc) or type(exc).__name__) from None

@@ -39,6 +39,7 @@ from coldcheck.domain.ids import (
     WeaponId,
 )
 from coldcheck.domain.mechanics import ActionType
+from coldcheck.domain.photos import MAX_PHOTO_BYTES
 
 SHORT_TEXT = 200
 """A name, serial, label, title, setup, kind, duty, permit or seal number: one line."""
@@ -86,6 +87,9 @@ TEXT_LIMITS = {
     "nonce": 64,
     "rp_id": 253,
 }
+
+#: Whole numbers with a bound of their own (a photo's size in bytes, issue 18 part 5).
+NUMBER_LIMITS = {"byte_size": MAX_PHOTO_BYTES}
 
 #: Lists with their own bound.
 ITEM_LIMITS = {"rounds": MAX_LOT_COUNT, "protection": 20}
@@ -223,8 +227,9 @@ def _check(name: str, value: Any, annotation: Any) -> Iterator[str]:
     if isinstance(value, int):
         if name == "corrects":
             return
-        if not -MAX_NUMBER <= value <= MAX_NUMBER:
-            yield f"{shown} is {value}; give a number between 0 and {MAX_NUMBER:,}."
+        bound = NUMBER_LIMITS.get(name, MAX_NUMBER)
+        if not -bound <= value <= bound:
+            yield f"{shown} is {value}; give a number between 0 and {bound:,}."
         return
     if isinstance(value, tuple | frozenset | list):
         limit = items_limit(name)

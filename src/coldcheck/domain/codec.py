@@ -70,6 +70,16 @@ def _training_v1(payload: Payload) -> Payload:
     return {**payload, "course": "", "trained_on": None, "expires": None}
 
 
+def _registered_v1(payload: Payload) -> Payload:
+    """v1 → v2 (the bound book): no importer, country, type or acquisition was recorded."""
+    return {**payload, "importer": "", "country": "", "firearm_type": "", "acquisition": None}
+
+
+def _retired_v1(payload: Payload) -> Payload:
+    """v1 → v2 (the bound book): no disposition was recorded (None says so)."""
+    return {**payload, "disposition": None}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
@@ -83,6 +93,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("UnplannedDischargeRecorded", 1): _no_context,
     ("IncidentOpened", 2): _no_context,
     ("TrainingRecorded", 1): _training_v1,
+    ("WeaponRegistered", 1): _registered_v1,
+    ("WeaponRetired", 1): _retired_v1,
 }
 
 

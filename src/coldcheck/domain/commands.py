@@ -32,9 +32,11 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, HammerPosition
 from coldcheck.domain.model import (
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Disposition,
+    DispositionKind,
     Finding,
     LockUpKind,
     LotCount,
@@ -206,13 +208,29 @@ class RegisterWeapon(BaseCommand):
     capacity: int
     transfer_bar: bool = False
     select_fire: bool = False
+    importer: str = ""
+    country: str = ""
+    """Country of manufacture."""
+    firearm_type: str = ""
+    """The bound book's type: pistol, revolver, rifle, shotgun, ..."""
+    acquisition: Acquisition | None = None
+    """From whom it was received (bound book); None or no day: received the day registered."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class RetireWeapon(BaseCommand):
-    """Take a weapon off the production (back to its owner)."""
+    """Take a weapon off the production: returned to its owner (the default), transferred or
+    destroyed, with to whom and when (the bound book's disposition)."""
 
     weapon: WeaponId
+    how: DispositionKind = DispositionKind.RETURNED
+    to_name: str = ""
+    """Empty when returned: the house it was acquired from (or its owner)."""
+    to_address: str = ""
+    to_licence: str = ""
+    reference: str = ""
+    on: date | None = None
+    """The day it left; None: the day of the command."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -641,6 +659,27 @@ class RevokePasskey(BaseCommand):
     reason: str
 
 
+# -- weapon photos (issue 18, part 5) --------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotographWeapon(BaseCommand):
+    """Record a photo of the weapon, named by the SHA-256 of its bytes (kept beside the log).
+
+    The service reads ``byte_size``, ``media_type`` and the pixel size from the bytes
+    themselves (``domain.photos.read_photo``); width and height are 0 when the header
+    does not say them.
+    """
+
+    weapon: WeaponId
+    sha256: str
+    byte_size: int
+    media_type: str
+    width: int = 0
+    height: int = 0
+    note: str = ""
+
+
 Command = (
     CreateProduction
     | ChangeSettings
@@ -692,5 +731,6 @@ Command = (
     | Correct
     | EnrolPasskey
     | RevokePasskey
+    | PhotographWeapon
 )
 """Any command ``decide`` accepts."""

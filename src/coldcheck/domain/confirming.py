@@ -32,11 +32,18 @@ __all__ = ["Slot", "confirmation_slots", "receives_as_performer", "who_may_confi
 
 @dataclass(frozen=True)
 class Slot:
-    """One confirmation a command asks for: ``who`` in words, the ``people`` who may give it."""
+    """One confirmation a command asks for: ``who`` in words, the ``people`` who may give it,
+    and the ``pledge`` they tick before confirming (checked by the server for a PIN and for a
+    passkey alike), if any."""
 
     who: str
     people: tuple[PersonId, ...]
     required: bool = True
+    pledge: str = ""
+
+
+SHOWN_EMPTY = "I was shown every chamber and the bore"
+"""What the person receiving a weapon ticks (R12)."""
 
 
 def _holding(
@@ -61,16 +68,20 @@ def confirmation_slots(state: ProductionState, cmd: c.BaseCommand) -> tuple[Slot
             ws = state.weapons.get(cmd.weapon)
             to = (cmd.to,) if cmd.to in state.people and cmd.to != actor else ()
             if ws is not None and ws.weapon.is_replica:
-                return (Slot("the person receiving the replica", to),)
+                return (Slot("the person receiving the replica", to, pledge=SHOWN_EMPTY),)
             if receives_as_performer(state, cmd.to):
                 return (
-                    Slot("the performer, who was shown every chamber and the bore", to),
+                    Slot(
+                        "the performer, who was shown every chamber and the bore",
+                        to,
+                        pledge=SHOWN_EMPTY,
+                    ),
                     Slot(
                         "the 1st AD, as witness",
                         _holding(state, (Role.FIRST_AD,), but=(actor, cmd.to)),
                     ),
                 )
-            return (Slot("the armorer taking custody", to),)
+            return (Slot("the armorer taking custody", to, pledge=SHOWN_EMPTY),)
         case c.TakeBack():
             ws = state.weapons.get(cmd.weapon)
             holder = ws.holder if ws is not None else None

@@ -32,6 +32,7 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.mechanics import ActionType, HammerPosition
 from coldcheck.domain.model import (
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Disposition,
@@ -46,6 +47,7 @@ from coldcheck.domain.model import (
     Severity,
     StorageLocation,
     TakeContext,
+    WeaponDisposition,
     WeaponKind,
 )
 
@@ -157,7 +159,12 @@ class LiveExceptionRecorded(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRegistered(BaseEvent):
+    """v2 (issue 18, the bound book) adds importer, country of manufacture, the bound book's
+    type and the acquisition (from whom, their licence or reference, the day received);
+    v1 entries read as none recorded."""
+
     type_name: ClassVar[str] = "WeaponRegistered"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     name: str
     make: str
@@ -170,12 +177,21 @@ class WeaponRegistered(BaseEvent):
     capacity: int
     transfer_bar: bool
     select_fire: bool
+    importer: str = ""
+    country: str = ""
+    firearm_type: str = ""
+    acquisition: Acquisition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeaponRetired(BaseEvent):
+    """v2 (issue 18) adds the disposition: how, to whom, their licence or reference, the day;
+    v1 entries read as None (a retirement then meant: back to its owner that day)."""
+
     type_name: ClassVar[str] = "WeaponRetired"
+    version: ClassVar[int] = 2
     weapon: WeaponId
+    disposition: WeaponDisposition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -593,6 +609,22 @@ class PasskeyRevoked(BaseEvent):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class WeaponPhotographed(BaseEvent):
+    """A photo of ``weapon`` was taken by ``by`` (issue 18, part 5): the bytes are kept
+    outside the log under ``sha256`` (lowercase hex SHA-256 of exactly those bytes), so
+    the entry proves which photo it was; ``width``/``height`` 0: not in the header."""
+
+    type_name: ClassVar[str] = "WeaponPhotographed"
+    weapon: WeaponId
+    sha256: str
+    byte_size: int
+    media_type: str
+    width: int
+    height: int
+    note: str
+
+
 Event: TypeAlias = (
     ProductionCreated
     | SettingsChanged
@@ -646,6 +678,7 @@ Event: TypeAlias = (
     | CorrectionRecorded
     | PasskeyEnrolled
     | PasskeyRevoked
+    | WeaponPhotographed
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.type_name: cls for cls in typing.get_args(Event)}

@@ -14,6 +14,8 @@ Choices made where DESIGN.md is silent:
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -87,6 +89,13 @@ class PermitKind(StrEnum):
     ARMORER = "armorer"
     ENTERTAINMENT_FIREARMS = "entertainment_firearms"
     FFL_SOT = "ffl_sot"
+    SAFETY_SUPERVISOR = "safety_supervisor"
+    """A safety supervisor's qualification (its certificate number and expiry), issue 18."""
+
+
+#: Permits whose expiry blocks an armorer's custody (R26); FFL/SOT is checked per weapon and a
+#: safety supervisor's qualification only on the §9153 report.
+CUSTODY_PERMITS = frozenset({PermitKind.ARMORER, PermitKind.ENTERTAINMENT_FIREARMS})
 
 
 class StorageLocation(StrEnum):
@@ -108,6 +117,16 @@ class Disposition(StrEnum):
 
     STORE = "store"
     DESTROY = "destroy"
+
+
+class DispositionKind(StrEnum):
+    """How a weapon left the production (the bound book's disposition, issue 18)."""
+
+    RETURNED = "returned"
+    """Back to the rental house (or owner) it came from."""
+    TRANSFERRED = "transferred"
+    """To someone else: another production, a licensee."""
+    DESTROYED = "destroyed"
 
 
 class LockUpKind(StrEnum):
@@ -194,6 +213,33 @@ class LiveException:
 
 
 @dataclass(frozen=True)
+class Acquisition:
+    """From whom a weapon was received, and when: a bound book's acquisition columns.
+
+    ``licence`` is the sender's FFL number (or other licence); ``reference`` their own
+    reference (a rental agreement, an invoice); ``received`` None: the day it was registered.
+    """
+
+    name: str = ""
+    address: str = ""
+    licence: str = ""
+    reference: str = ""
+    received: date | None = None
+
+
+@dataclass(frozen=True)
+class WeaponDisposition:
+    """To whom a weapon went, when and how: a bound book's disposition columns."""
+
+    how: DispositionKind
+    on: date
+    name: str = ""
+    address: str = ""
+    licence: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Weapon:
     """A registered weapon, as received from its owner."""
 
@@ -209,6 +255,13 @@ class Weapon:
     capacity: int
     transfer_bar: bool = False
     select_fire: bool = False
+    importer: str = ""
+    country: str = ""
+    """Country of manufacture."""
+    firearm_type: str = ""
+    """The bound book's type (pistol, revolver, rifle, shotgun, ...); empty: not recorded."""
+    acquisition: Acquisition | None = None
+    """None: registered before acquisitions were recorded."""
 
     @property
     def is_replica(self) -> bool:
@@ -424,3 +477,28 @@ class PasskeySignature:
     command_json: str
     log_size: int
     nonce: str
+
+    @property
+    def sign_count(self) -> int | None:
+        """The authenticator's signature counter (WebAuthn §6.1: authenticator data bytes
+        33-36, big-endian), recorded in the entry with the rest of the assertion; None when
+        the authenticator data is not base64url of at least 37 bytes."""
+        return sign_count(self.authenticator_data)
+
+
+def sign_count(authenticator_data: str) -> int | None:
+    """The signature counter in base64url authenticator data (None when unreadable)."""
+    try:
+        raw = base64.urlsafe_b64decode(authenticator_data + "=" * (-len(authenticator_data) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return int.from_bytes(raw[33:37], "big") if len(raw) >= 37 else None
+
+
+def counter_advances(stored: int, given: int | None) -> bool:
+    """WebAuthn §7.2 (the signCount step): a counter that is zero and was zero says nothing
+    (the authenticator keeps none); otherwise it must be above the one stored, or the
+    authenticator may have been cloned."""
+    if given is None:
+        return False
+    return given > stored or given == stored == 0

@@ -74,6 +74,7 @@ from coldcheck.domain.rulebook import (
     loading,
     passkeys,
     people,
+    photos,
     scenes,
     wrap,
 )
@@ -94,7 +95,7 @@ from coldcheck.domain.state import ProductionState, apply
 __all__ = ["Decision", "Folded", "Reason", "Refusal", "RefusedAt", "decide", "decide_all"]
 
 #: The rule modules; importing them registers their handlers.
-RULE_MODULES = (people, ammunition, scenes, custody, loading, evidence, wrap, passkeys)
+RULE_MODULES = (people, ammunition, scenes, custody, loading, evidence, wrap, passkeys, photos)
 
 
 def confirmations_are_asked_for(state: ProductionState, cmd: c.Command) -> Reasons:

@@ -75,7 +75,9 @@ from coldcheck.domain.model import (
     ScenePlan,
     TrainingRecord,
     Weapon,
+    WeaponDisposition,
 )
+from coldcheck.domain.photos import WeaponPhoto
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -163,6 +165,18 @@ class WeaponState:
     misfired: frozenset[str] = frozenset()
     out_since: datetime | None = None
     evidence: EvidenceHold | None = None
+    registered_at: datetime | None = None
+    """When it was registered (the bound book's acquisition day unless one was given)."""
+    retired_at: datetime | None = None
+    disposition: WeaponDisposition | None = None
+    """How, to whom and when it left (None: not retired, or retired before issue 18)."""
+    photos: tuple[WeaponPhoto, ...] = ()
+    """Every photo taken of it, oldest first: the newest is the current one (issue 18)."""
+
+    @property
+    def photo(self) -> WeaponPhoto | None:
+        """The current photo (the newest), or None."""
+        return self.photos[-1] if self.photos else None
 
     @property
     def positions(self) -> tuple[str, ...]:
@@ -258,6 +272,8 @@ class PasskeyRecord:
     enrolled_by: PersonId | None
     enrolled_at: datetime
     revoked_at: datetime | None = None
+    counter: int = 0
+    """The highest signature counter its signatures on the record gave (WebAuthn §7.2)."""
 
     @property
     def active(self) -> bool:
@@ -398,7 +414,18 @@ def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
 def apply(state: ProductionState, event: Event) -> ProductionState:
     """The state after ``event``."""
     state = replace(state, event_count=state.event_count + 1)
-    return _apply(state, event)
+    state = _apply(state, event)
+    return _counted(state, event) if event.signatures else state
+
+
+def _counted(s: ProductionState, e: Event) -> ProductionState:
+    """Each passkey signature on the event raises its key's stored signature counter."""
+    for sig in e.signatures:
+        key = s.passkeys.get(sig.credential)
+        given = sig.sign_count
+        if key is not None and given is not None and given > key.counter:
+            s = replace(s, passkeys=_put(s.passkeys, sig.credential, replace(key, counter=given)))
+    return s
 
 
 def _apply(s: ProductionState, e: Event) -> ProductionState:
@@ -464,12 +491,21 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 e.capacity,
                 e.transfer_bar,
                 e.select_fire,
+                importer=e.importer,
+                country=e.country,
+                firearm_type=e.firearm_type,
+                acquisition=e.acquisition,
             )
             positions = load_positions(e.action, e.capacity)
-            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY))
+            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
-            return _weapon(s, e.weapon, retired=True)
+            return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
+        case ev.WeaponPhotographed():
+            photo = WeaponPhoto(
+                e.sha256, e.byte_size, e.media_type, e.width, e.height, e.note, e.at, e.by
+            )
+            return _weapon(s, e.weapon, photos=(*s.weapons[e.weapon].photos, photo))
         case ev.ContainerCreated():
             cs = ContainerState(Container(e.container, e.label, e.location))
             return replace(s, containers=_put(s.containers, e.container, cs))

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from coldcheck import __version__
 from coldcheck.bootstrap import App
+from coldcheck.domain.photos import MAX_PHOTO_BYTES
 from coldcheck.entrypoints.deps import SESSION_ENDED, SessionEnded
 from coldcheck.ledger.errors import CanonicalJsonError
 from coldcheck.service.alerts import OverdueWatch
@@ -42,6 +44,9 @@ from coldcheck.service.errors import (
 LOG = logging.getLogger("coldcheck.web")
 STATIC = Path(__file__).with_name("pages") / "static"
 MAX_BODY = 1_000_000
+MAX_PHOTO_BODY = MAX_PHOTO_BYTES + (1 << 20)
+"""A photo upload's body: the photo (at most 8 MiB, refused in words past that) and its form."""
+_PHOTO_POSTS = re.compile(r"/(p/[^/]+/w/[^/]+/photo|api/v1/productions/[^/]+/weapons/[^/]+/photos)")
 MAX_SAFE_INTEGER = 2**53 - 1  # what RFC 8785 canonical JSON (the ledger) can hold exactly
 
 CSP = (
@@ -54,16 +59,21 @@ class SecurityHeaders(BaseHTTPMiddleware):
     """CSP without inline scripts, frame denial, no sniffing, no referrer, size limit."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        limit = (
+            MAX_PHOTO_BODY
+            if request.method == "POST" and _PHOTO_POSTS.fullmatch(request.url.path)
+            else MAX_BODY
+        )
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _too_large()
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return _too_large(limit)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             # A chunked body has no Content-Length: count what arrives, stop past the limit.
             body = bytearray()
             async for chunk in request.stream():
                 body += chunk
-                if len(body) > MAX_BODY:
-                    return _too_large()
+                if len(body) > limit:
+                    return _too_large(limit)
             # BaseHTTPMiddleware hands a cached body on to the route (see _CachedRequest).
             request._body = bytes(body)
             if body and request.headers.get("content-type", "").startswith("application/json"):
@@ -91,11 +101,15 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def _too_large() -> Response:
-    return JSONResponse(
-        {"detail": f"The request body is larger than {MAX_BODY} bytes; send less."},
-        status_code=413,
-    )
+def _too_large(limit: int = MAX_BODY) -> Response:
+    if limit == MAX_PHOTO_BODY:
+        detail = (
+            "The photo is larger than 8 MiB; take it again at a lower resolution (or save it"
+            " smaller) and send that."
+        )
+    else:
+        detail = f"The request body is larger than {limit} bytes; send less."
+    return JSONResponse({"detail": detail}, status_code=413)
 
 
 def _unstorable_json(body: bytes) -> str | None:

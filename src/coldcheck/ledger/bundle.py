@@ -22,6 +22,7 @@ from coldcheck.ledger.verify_bundle import (
     MAX_MANIFEST_BYTES,
     MAX_MEMBER_BYTES,
     MAX_MEMBERS,
+    MAX_PHOTO_MEMBER_BYTES,
 )
 
 __all__ = [
@@ -71,6 +72,8 @@ def build_zip(files: Sequence[tuple[str, bytes]]) -> bytes:
         raise BundleError("a file name appears twice")
     for name, data in files:
         cap = MAX_MANIFEST_BYTES if name == "manifest.json" else MAX_MEMBER_BYTES
+        if name.startswith("photos/"):
+            cap = MAX_PHOTO_MEMBER_BYTES
         if len(data) > cap:
             raise BundleError(f"{name} is larger than {cap} bytes")
     buf = io.BytesIO()

@@ -13,7 +13,7 @@ names witnesses whose cosignatures you trust.
 Exit codes: 0 verified against a trusted key; 1 not verified (or no trusted key); 2 the
 command line is wrong.
 
-Why one file of ~880 lines: it travels alone inside every bundle, so that an expert can
+Why one file of ~1,450 lines: it travels alone inside every bundle, so that an expert can
 read and run it without installing anything of coldcheck's; it repeats, on purpose, what
 the ledger package implements (a second implementation, tested against the first).
 
@@ -29,7 +29,10 @@ implements, from their public specifications:
   c2sp.org/tlog-witness@v1.0.0 (``old <size>``, proof lines, blank line, checkpoint) as
   the form of a consistency proof from a daily closing checkpoint to the bundle's;
 - coldcheck's subject index (a ledger record, README "Complete bundles"), which proves
-  that no entry about the bundle's subject in its period is left out.
+  that no entry about the bundle's subject in its period is left out;
+- W3C Web Authentication Level 3 §7.2 (verifying an authentication assertion), with
+  RFC 8949 CBOR and RFC 9052/9053 COSE keys, for each confirmation signed by the
+  confirmer's own passkey (see "passkeys" below).
 
 What is in a bundle (``manifest.json`` lists every file; nothing else may be there):
 
@@ -39,10 +42,17 @@ What is in a bundle (``manifest.json`` lists every file; nothing else may be the
     log.vkey                    the log's verifier key, as the production gave it
     witnesses/<n>.vkey          each witness's verifier key seen on a checkpoint
     checkpoint.txt              the checkpoint every proof is against, with cosignatures
-    entries/<position>.json     log entries, the exact bytes that were hashed
+    entries/<position>.json     log entries, the exact bytes that were hashed (role
+                                "subject", "index", or "passkey": for each passkey
+                                confirmation, its key's enrolment and any revocation, the
+                                subject index from the enrolment to it and every entry
+                                about the signer in between, and the people's names)
     proofs/<position>.tlog-proof  the c2sp.org/tlog-proof@v1 file of each entry
     closing/<day>.checkpoint    the daily closing checkpoint of each day in the period
     closing/<day>.consistency   the consistency proof from it to checkpoint.txt
+    photos/<sha256>.<ext>       weapon photos, when the export included them: each must
+                                hash to the SHA-256 its proven WeaponPhotographed entry
+                                records (manifest "photos"; absent: not included)
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ import argparse
 import base64
 import binascii
 import hashlib
+import hmac
 import io
 import json
 import sys
@@ -58,8 +69,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 __all__ = ["BUNDLE_FORMAT", "Report", "main", "verify"]
@@ -69,6 +83,7 @@ MAX_BUNDLE_BYTES = 256 << 20
 MAX_MEMBERS = 120_000
 MAX_MEMBER_BYTES = 4 << 20
 MAX_MANIFEST_BYTES = 64 << 20
+MAX_PHOTO_MEMBER_BYTES = 8 << 20
 EM_DASH = "\u2014"
 COSIGNATURE_HEADER = "cosignature/v1"
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
@@ -84,6 +99,10 @@ NOT_PROVEN = (
     "That the production's server recorded nothing it should not have: the bundle proves"
     " what the log holds and that nothing about the subject in the period is missing from"
     " it, not that every entry is true.",
+    "Who held a passkey: a passkey signature shows that the authenticator enrolled to that"
+    " person approved exactly this command while the log had that size, not that its owner"
+    " held it, read the sentence shown, or that the enrolment (by the one its entry names)"
+    " was honest. A PIN confirmation rests on the server's word alone.",
     "Anything after the checkpoint, and, without a trusted witness's cosignature, that the"
     " production did not rewrite its log before making the bundle (the log key alone"
     " could re-sign a rewritten history).",
@@ -359,6 +378,8 @@ class Entry:
     fields: dict[str, Any]
     at: datetime | None = None
     in_period: bool = False
+    confirmations: list[dict[str, Any]] = field(default_factory=list)
+    """Each confirmer, and how (a passkey checked offline, or a PIN the server attests)."""
 
     def describe(self) -> str:
         f = self.fields
@@ -373,7 +394,11 @@ class Entry:
         elif channel is None:
             via = "(written before entries recorded their channel)"
         who = f.get("by") or "anonymous"
-        confirmed = ", ".join(f.get("witnesses") or []) or "nobody"
+        confirmed = (
+            "; ".join(c["words"] for c in self.confirmations)
+            if self.confirmations
+            else ", ".join(f.get("witnesses") or []) or "nobody"
+        )
         when = self.at.isoformat() if self.at else "?"
         return f"{self.index} {when} {f.get('type')} by {who}, {via}; confirmed by {confirmed}"
 
@@ -401,6 +426,8 @@ class Report:
     witnesses: list[dict[str, Any]] = field(default_factory=list)
     closing: list[dict[str, Any]] = field(default_factory=list)
     covered_through: int | None = None
+    photos: list[str] | None = None
+    """Weapon photos checked against their entries' SHA-256 (None: the bundle has none)."""
 
     @property
     def verdict(self) -> str:
@@ -437,6 +464,13 @@ class Report:
         )
         lines.append(f"Entries about {self.subject} in the period (position, time, what, how):")
         lines += [f"  {e.describe()}" for e in in_period] or ["  (none)"]
+        how = [c["how"] for e in in_period for c in e.confirmations]
+        if how:
+            lines.append(
+                f"Confirmations: {how.count('passkey')} signed by the confirmer's own passkey,"
+                " each checked here against its key's enrolment entry (WebAuthn §7.2);"
+                f" {how.count('pin')} by PIN, attested by the production's server only."
+            )
         if context:
             lines.append(
                 f"Also included, just outside the period, so that the index can be checked:"
@@ -450,6 +484,16 @@ class Report:
         if not self.witnesses:
             lines.append(
                 "No witness cosigned these checkpoints: only the log's own key vouches for them."
+            )
+        if self.photos is not None:
+            lines.append(
+                f"Weapon photos: {len(self.photos)} included, each the very bytes whose SHA-256"
+                " its entry records."
+            )
+        elif any(e.fields.get("type") == "WeaponPhotographed" for e in in_period):
+            lines.append(
+                "Weapon photos: not included; each photo's SHA-256 is in its entry (ask for"
+                " a bundle with the photos to check the images themselves)."
             )
         for c in self.closing:
             lines.append(
@@ -486,6 +530,7 @@ class Report:
                     "by": e.fields.get("by"),
                     "channel": e.fields.get("channel"),
                     "confirmed_by": e.fields.get("witnesses"),
+                    "confirmations": e.confirmations,
                     "in_period": e.in_period,
                 }
                 for e in self.entries
@@ -494,6 +539,7 @@ class Report:
             "missing": self.missing,
             "witnesses": self.witnesses,
             "closing": self.closing,
+            "photos": self.photos,
             "problems": self.problems,
             "not_proven": list(NOT_PROVEN),
             "summary": self.summary(),
@@ -516,6 +562,8 @@ def _read_zip(data: bytes) -> dict[str, bytes]:
             total = 0
             for info in infos:
                 cap = MAX_MANIFEST_BYTES if info.filename == "manifest.json" else MAX_MEMBER_BYTES
+                if info.filename.startswith("photos/"):
+                    cap = MAX_PHOTO_MEMBER_BYTES
                 if info.compress_type != zipfile.ZIP_STORED:
                     raise BundleProblem(f"{info.filename} is compressed; members are stored")
                 if info.flag_bits & 0x1:
@@ -625,6 +673,7 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
         listed |= {item["file"], item["proof"]}
     for item in manifest["closing"]:
         listed |= {item["checkpoint"], item["consistency"]}
+    listed |= {item["file"] for item in manifest.get("photos", [])}
     extra = sorted(set(files) - listed)
     if extra:
         report.problems.append(f"the bundle holds files its manifest does not list: {extra[:5]}")
@@ -664,7 +713,7 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
         if (
             isinstance(index, bool)
             or not isinstance(index, int)
-            or role not in ("subject", "index")
+            or role not in ("subject", "index", "passkey")
         ):
             raise BundleProblem("an entry of the manifest has a bad index or role")
         raw, proof = files.get(item["file"]), files.get(item["proof"])
@@ -693,6 +742,9 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
             continue
         entries[index] = Entry(index, role, raw, fields)
 
+    if "photos" in manifest:
+        _check_photos(manifest["photos"], files, entries, report)
+
     # 3. completeness: the subject index over the period
     production, subject = manifest["production"], manifest["subject"]
     if not isinstance(production, str) or not isinstance(subject, str) or not subject:
@@ -702,6 +754,7 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
     end = _time(manifest["to"], "to") if manifest["to"] is not None else None
     report.period_from = start.isoformat() if start else None
     _check_index(entries, production, subject, start, end, report)
+    _check_passkeys(entries, production, report)
 
     # 4. witnesses
     keys: list[tuple[Key, bool]] = [(parse_vkey(k, "--witness-key"), True) for k in witness_keys]
@@ -762,6 +815,32 @@ def _verify(data: bytes, log_keys: list[str], witness_keys: list[str], report: R
         report.witnesses.append(
             {"name": wkey.name, "vkey": wkey.text, "trusted": trusted, "cosigned": cosigned}
         )
+
+
+def _check_photos(
+    listed: list[Any], files: dict[str, bytes], entries: dict[int, Entry], report: Report
+) -> None:
+    """Each photo's bytes hash to the SHA-256 a proven WeaponPhotographed entry records."""
+    recorded = {}
+    for e in entries.values():
+        payload = e.fields.get("payload")
+        if e.fields.get("type") == "WeaponPhotographed" and isinstance(payload, dict):
+            recorded[payload.get("sha256")] = (e.index, payload.get("byte_size"))
+    report.photos = []
+    for item in listed:
+        name, sha = item["file"], item["sha256"]
+        data = files.get(name)
+        if data is None:
+            continue  # reported as missing above
+        if sha not in recorded:
+            report.problems.append(f"{name}: no proven entry of the bundle records this photo")
+        elif hashlib.sha256(data).hexdigest() != sha or recorded[sha][1] != len(data):
+            report.problems.append(
+                f"{name}: its bytes are not the photo entry {recorded[sha][0]} records"
+                " (the SHA-256 or the size differs): the photo was changed"
+            )
+        else:
+            report.photos.append(f"{name} (entry {recorded[sha][0]})")
 
 
 def _check_index(
@@ -855,6 +934,549 @@ def _check_index(
         e.in_period = (start is None or e.at >= start) and (end is None or e.at <= end)
     report.entries = sorted(entries.values(), key=lambda x: x.index)
     report.complete = not report.missing
+
+
+# -- passkeys: WebAuthn assertions checked offline ----------------------------------------
+#
+# W3C Web Authentication (Level 2 and 3), §7.2 "Verifying an Authentication Assertion":
+# the steps an offline reader can take, in the spec's order. The credential is one enrolled
+# for the person (the enrolment entry, found by credential id, gives its COSE public key);
+# clientDataJSON is UTF-8 JSON whose type is "webauthn.get", whose challenge is the one
+# derived from the signed command exactly as the server derives it, whose origin is a
+# secure origin of the relying party, with no topOrigin (coldcheck's pages are never
+# framed); authenticatorData's rpIdHash is SHA-256(rp id), UP is set, UV is reported (the
+# server asks for it as "preferred", so it is not required), BS only with BE, no attested
+# credential data, extensions (if ED) one CBOR map; the signature over authenticatorData ||
+# SHA-256(clientDataJSON) verifies with the enrolled key (RFC 9052/9053 COSE keys: ES256,
+# EdDSA on Ed25519, RS256). The signature counter step is reported, not judged: coldcheck
+# binds each signature to one command (and one nonce) instead.
+
+PASSKEY_CONTEXT = b"coldcheck passkey confirmation v1\n"
+COSE_ES256, COSE_EDDSA, COSE_RS256 = -7, -8, -257
+FLAG_UP, FLAG_UV, FLAG_BE, FLAG_BS, FLAG_AT, FLAG_ED = 0x01, 0x04, 0x08, 0x10, 0x40, 0x80
+MAX_COSE_KEY = 2048
+MAX_AUTH_DATA = 1024
+MAX_CLIENT_DATA = 4096
+MAX_ASSERTION_SIGNATURE = 1024
+MAX_CREDENTIAL_ID = 1023
+MAX_COMMAND_JSON = 64 << 10
+MAX_SIGNATURES = 16
+MAX_CBOR_ITEMS = 64
+MAX_CBOR_DEPTH = 4
+_B64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _b64url(text: Any, what: str, cap: int) -> bytes:
+    """base64url without padding, canonical, at most ``cap`` bytes once decoded."""
+    if (
+        not isinstance(text, str)
+        or len(text) > (cap * 4 + 2) // 3
+        or not set(text) <= _B64URL_CHARS
+    ):
+        raise BundleProblem(f"{what} is not base64url of at most {cap} bytes")
+    if len(text) % 4 == 1:
+        raise BundleProblem(f"{what} is not base64url (a stray character)")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != text:
+        raise BundleProblem(f"{what} is not canonical base64url")
+    return raw
+
+
+class _Cbor:
+    """A bounded reader of the part of RFC 8949 (CBOR) a COSE_Key and authenticator
+    extensions use: integers, byte and text strings, arrays and maps, all of definite
+    length; no tags, floats, simple values or indefinite lengths; maps without duplicate
+    keys. At most MAX_CBOR_ITEMS items, nested at most MAX_CBOR_DEPTH deep."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data, self.pos, self.what, self.items = data, 0, what, 0
+
+    def _problem(self, why: str) -> BundleProblem:
+        return BundleProblem(f"{self.what}: {why}")
+
+    def _take(self, n: int) -> bytes:
+        if n > len(self.data) - self.pos:
+            raise self._problem("its CBOR ends early")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def value(self, depth: int = 0) -> Any:
+        self.items += 1
+        if depth > MAX_CBOR_DEPTH or self.items > MAX_CBOR_ITEMS:
+            raise self._problem("its CBOR is nested too deeply or holds too many items")
+        head = self._take(1)[0]
+        major, info = head >> 5, head & 0x1F
+        if major == 7 or major == 6:
+            raise self._problem("its CBOR holds a tag, a float or a simple value")
+        if info < 24:
+            arg = info
+        elif info <= 27:
+            arg = int.from_bytes(self._take(1 << (info - 24)), "big")
+        else:
+            raise self._problem("its CBOR uses an indefinite length or a reserved value")
+        if major == 0:
+            return arg
+        if major == 1:
+            return -1 - arg
+        if major in (2, 3):
+            raw = self._take(arg)
+            if major == 2:
+                return raw
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self._problem("a CBOR text string is not UTF-8") from None
+        if arg > MAX_CBOR_ITEMS:
+            raise self._problem("a CBOR array or map is too long")
+        if major == 4:
+            return [self.value(depth + 1) for _ in range(arg)]
+        out: dict[Any, Any] = {}
+        for _ in range(arg):
+            key = self.value(depth + 1)
+            if not isinstance(key, int | str):
+                raise self._problem("a CBOR map key is neither an integer nor a text")
+            if key in out:
+                raise self._problem("a CBOR map has a key twice")
+            out[key] = self.value(depth + 1)
+        return out
+
+
+def cbor_item(data: bytes, what: str) -> tuple[Any, int]:
+    """The first CBOR item of ``data`` and how many bytes it takes (see :class:`_Cbor`)."""
+    reader = _Cbor(data, what)
+    return reader.value(), reader.pos
+
+
+@dataclass(frozen=True)
+class PasskeyKey:
+    """An enrolled public key: its COSE algorithm and the ``cryptography`` key."""
+
+    alg: int
+    key: Any
+
+    @property
+    def name(self) -> str:
+        return {COSE_ES256: "ES256", COSE_EDDSA: "EdDSA", COSE_RS256: "RS256"}[self.alg]
+
+    def verifies(self, signature: bytes, message: bytes) -> bool:
+        """WebAuthn §6.5.6: ES256 (ASN.1 DER ECDSA, SHA-256), EdDSA (Ed25519), RS256
+        (RSASSA-PKCS1-v1_5, SHA-256)."""
+        try:
+            if self.alg == COSE_ES256:
+                self.key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+            elif self.alg == COSE_EDDSA:
+                self.key.verify(signature, message)
+            else:
+                self.key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def parse_cose_key(data: bytes, what: str) -> PasskeyKey:
+    """A COSE_Key (RFC 9052 §7, RFC 9053 §7): EC2 P-256 with ES256 (kty 2, alg -7, crv 1,
+    x, y), OKP Ed25519 with EdDSA (kty 1, alg -8, crv 6, x) or RSA with RS256 (kty 3,
+    alg -257, n, e; RFC 8230)."""
+    if len(data) > MAX_COSE_KEY:
+        raise BundleProblem(f"{what} is longer than {MAX_COSE_KEY} bytes")
+    cose, used = cbor_item(data, what)
+    if used != len(data):
+        raise BundleProblem(f"{what}: bytes follow the COSE key")
+    if not isinstance(cose, dict):
+        raise BundleProblem(f"{what} is not a COSE_Key map")
+    kty, alg = cose.get(1), cose.get(3)
+    try:
+        if (kty, alg) == (2, COSE_ES256):
+            x, y = cose.get(-2), cose.get(-3)
+            if cose.get(-1) != 1 or not isinstance(x, bytes) or not isinstance(y, bytes):
+                raise BundleProblem(f"{what} is not a P-256 key (crv 1, x, y)")
+            if len(x) != 32 or len(y) != 32:
+                raise BundleProblem(f"{what}: a P-256 coordinate is not 32 bytes")
+            numbers = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+            )
+            return PasskeyKey(COSE_ES256, numbers.public_key())
+        if (kty, alg) == (1, COSE_EDDSA):
+            x = cose.get(-2)
+            if cose.get(-1) != 6 or not isinstance(x, bytes) or len(x) != 32:
+                raise BundleProblem(f"{what} is not an Ed25519 key (crv 6, 32-byte x)")
+            return PasskeyKey(COSE_EDDSA, Ed25519PublicKey.from_public_bytes(x))
+        if (kty, alg) == (3, COSE_RS256):
+            n, e = cose.get(-1), cose.get(-2)
+            if not isinstance(n, bytes) or not isinstance(e, bytes) or len(e) > 8:
+                raise BundleProblem(f"{what} is not an RSA key (n, e)")
+            modulus, exponent = int.from_bytes(n, "big"), int.from_bytes(e, "big")
+            if not 2048 <= modulus.bit_length() <= 8192:
+                raise BundleProblem(f"{what}: an RSA key of 2048 to 8192 bits is needed")
+            return PasskeyKey(COSE_RS256, rsa.RSAPublicNumbers(exponent, modulus).public_key())
+    except ValueError as exc:
+        raise BundleProblem(f"{what} is not a valid public key ({exc})") from None
+    raise BundleProblem(
+        f"{what} uses COSE key type {kty!r} with algorithm {alg!r}; coldcheck enrols only"
+        " ES256, EdDSA and RS256"
+    )
+
+
+def _strict_json(raw: bytes, what: str) -> Any:
+    """JSON with no key twice and no fractions (neither occurs in what coldcheck signs)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise BundleProblem(f"{what} has the key {key!r} twice")
+            out[key] = value
+        return out
+
+    def no_float(text: str) -> Any:
+        raise BundleProblem(f"{what} holds a fraction ({text[:20]})")
+
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=pairs, parse_float=no_float)
+    except (UnicodeDecodeError, ValueError):
+        raise BundleProblem(f"{what} is not UTF-8 JSON") from None
+
+
+def _jcs(value: Any) -> bytes:
+    """RFC 8785 for what coldcheck signs: objects with ASCII keys, strings, integers,
+    booleans, null and arrays (Python's sorted, compact JSON is then exactly RFC 8785:
+    the same escapes, and for ASCII keys the same key order)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def passkey_challenge(command_json: bytes, log_size: int, nonce: str) -> bytes:
+    """What a coldcheck passkey signs for a confirmation: SHA-256 of "coldcheck passkey
+    confirmation v1\\n" and the RFC 8785 JSON {"digest": SHA-256 hex of the command's RFC
+    8785 JSON, "log_size": the production's log size, "nonce": the challenge's nonce}."""
+    digest = hashlib.sha256(command_json).hexdigest()
+    doc = {"digest": digest, "log_size": log_size, "nonce": nonce}
+    return hashlib.sha256(PASSKEY_CONTEXT + _jcs(doc)).digest()
+
+
+def origin_of_rp(origin: str, rp_id: str) -> bool:
+    """A secure origin (https, or http on localhost) whose host is the relying party id or
+    a subdomain of it, with no path (WebAuthn §5.1.4.1, §13.4.9)."""
+    try:
+        parts = urlsplit(origin)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a bad port raises ValueError
+    except ValueError:
+        return False
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        return False
+    local = host == "localhost" or host.endswith(".localhost")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        return False
+    return host == rp_id or host.endswith("." + rp_id)
+
+
+@dataclass(frozen=True)
+class AssertionFacts:
+    """What a verified assertion shows: user verified, its signature counter, the key's
+    algorithm."""
+
+    user_verified: bool
+    counter: int
+    algorithm: str
+
+
+def check_assertion(
+    *,
+    client_data_json: bytes,
+    authenticator_data: bytes,
+    signature: bytes,
+    challenge: bytes,
+    rp_id: str,
+    key: PasskeyKey,
+) -> AssertionFacts:
+    """WebAuthn §7.2 from clientDataJSON to the signature (see above); ``BundleProblem``
+    says which check failed."""
+    if len(client_data_json) > MAX_CLIENT_DATA:
+        raise BundleProblem("its clientDataJSON is too long")
+    client = _strict_json(client_data_json, "its clientDataJSON")
+    if not isinstance(client, dict):
+        raise BundleProblem("its clientDataJSON is not a JSON object")
+    if client.get("type") != "webauthn.get":
+        raise BundleProblem(
+            f"its clientDataJSON is of type {str(client.get('type'))[:40]!r}, not"
+            " 'webauthn.get' (not an authentication assertion)"
+        )
+    signed = client.get("challenge")
+    expected = base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii")
+    if not isinstance(signed, str) or not hmac.compare_digest(signed, expected):
+        raise BundleProblem(
+            "its clientDataJSON's challenge is not the one derived from the command it claims"
+            " to confirm, the log size and the nonce: it was signed for something else"
+        )
+    origin = client.get("origin")
+    if not isinstance(origin, str) or not origin_of_rp(origin, rp_id):
+        raise BundleProblem(
+            f"it was made on {str(origin)[:80]!r}, not a secure page of {rp_id}, the relying"
+            " party the key was enrolled for"
+        )
+    if client.get("crossOrigin") is True or "topOrigin" in client:
+        raise BundleProblem("it was made in a frame of another site (crossOrigin, topOrigin)")
+    if not 37 <= len(authenticator_data) <= MAX_AUTH_DATA:
+        raise BundleProblem("its authenticatorData is not 37 to 1024 bytes")
+    if not hmac.compare_digest(authenticator_data[:32], _sha256(rp_id.encode("ascii"))):
+        raise BundleProblem(f"its authenticatorData's rpIdHash is not SHA-256({rp_id!r})")
+    flags = authenticator_data[32]
+    if not flags & FLAG_UP:
+        raise BundleProblem("its authenticatorData says the user was not present (UP not set)")
+    if flags & FLAG_BS and not flags & FLAG_BE:
+        raise BundleProblem("its authenticatorData says backed up (BS) but not eligible (BE)")
+    if flags & FLAG_AT:
+        raise BundleProblem("its authenticatorData carries attested credential data (AT)")
+    rest = authenticator_data[37:]
+    if flags & FLAG_ED:
+        extensions, used = cbor_item(rest, "its authenticatorData's extensions")
+        if not isinstance(extensions, dict) or used != len(rest):
+            raise BundleProblem("its authenticatorData's extensions are not one CBOR map")
+    elif rest:
+        raise BundleProblem("its authenticatorData has bytes after the signature counter")
+    message = authenticator_data + _sha256(client_data_json)
+    if not key.verifies(signature, message):
+        raise BundleProblem(
+            f"its signature ({key.name}) does not verify with the enrolled key over"
+            " authenticatorData || SHA-256(clientDataJSON): a byte of the assertion was changed"
+            " or another key signed it"
+        )
+    return AssertionFacts(
+        bool(flags & FLAG_UV), int.from_bytes(authenticator_data[33:37], "big"), key.name
+    )
+
+
+@dataclass
+class _Keys:
+    """What the bundle's proven entries say about the production's passkeys."""
+
+    entries: dict[int, Entry]
+    names: dict[str, str] = field(default_factory=dict)
+    enrolments: dict[str, Entry] = field(default_factory=dict)
+    revocations: dict[str, list[Entry]] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def name(self, person: Any) -> str:
+        if not isinstance(person, str) or not person:
+            return "someone unnamed"
+        return self.names.get(person) or person
+
+
+def _payload(e: Entry) -> dict[str, Any]:
+    payload = e.fields.get("payload")
+    return payload if isinstance(payload, dict) else {}
+
+
+def _check_passkeys(entries: dict[int, Entry], production: str, report: Report) -> None:
+    """Every passkey signature on the bundle's entries about its subject, checked offline
+    against the enrolment entry of its key (see the section's comment)."""
+    keys = _Keys(entries)
+    for index in sorted(entries):
+        e = entries[index]
+        f = e.fields
+        if f.get("production") != production:
+            continue
+        if f.get("record") == "subject-index":
+            keys.records.append(f)
+            continue
+        kind, payload = f.get("type"), _payload(e)
+        credential = payload.get("credential")
+        if kind == "PersonAdded" and isinstance(payload.get("name"), str):
+            keys.names[str(payload.get("person"))] = payload["name"][:80]
+        elif kind == "PasskeyEnrolled" and isinstance(credential, str):
+            if credential in keys.enrolments:
+                report.problems.append(
+                    f"entries {keys.enrolments[credential].index} and {index} both enrol the"
+                    f" passkey {credential[:16]}…"
+                )
+            keys.enrolments.setdefault(credential, e)
+        elif kind == "PasskeyRevoked" and isinstance(credential, str):
+            keys.revocations.setdefault(credential, []).append(e)
+    for e in sorted((e for e in entries.values() if e.role == "subject"), key=lambda x: x.index):
+        e.confirmations = _confirmations(e, keys, report)
+
+
+def _confirmations(e: Entry, keys: _Keys, report: Report) -> list[dict[str, Any]]:
+    f = e.fields
+    witnesses = [w for w in f.get("witnesses") or [] if isinstance(w, str)]
+    sigs = f.get("signatures", [])
+    if not isinstance(sigs, list) or len(sigs) > MAX_SIGNATURES:
+        report.problems.append(f"entry {e.index}: its signatures are not a list of at most 16")
+        sigs = []
+    signed: dict[str, dict[str, Any]] = {}
+    for sig in sigs:
+        person = sig.get("person") if isinstance(sig, dict) else None
+        if not isinstance(person, str) or person in signed:
+            report.problems.append(f"entry {e.index}: a passkey signature names nobody, or twice")
+            continue
+        try:
+            signed[person] = _check_signature(e, sig, keys)
+        except BundleProblem as exc:
+            report.problems.append(f"entry {e.index}: the passkey signature of {person}: {exc}")
+            signed[person] = {
+                "person": person,
+                "how": "passkey",
+                "verified": False,
+                "words": f"{keys.name(person)}'s passkey signature, which does NOT verify",
+            }
+    out = [
+        signed.pop(w)
+        if w in signed
+        else {
+            "person": w,
+            "how": "pin",
+            "verified": None,
+            "words": f"{keys.name(w)} by PIN on the cart, attested by the server only",
+        }
+        for w in witnesses
+    ]
+    return out + list(signed.values())
+
+
+_SIGNATURE_FIELDS = frozenset(
+    {
+        "person",
+        "credential",
+        "authenticator_data",
+        "client_data_json",
+        "signature",
+        "command_json",
+        "log_size",
+        "nonce",
+    }
+)
+
+
+def _check_signature(e: Entry, sig: dict[str, Any], keys: _Keys) -> dict[str, Any]:
+    """One stored assertion: the command it signed is this entry's, its key was enrolled to
+    the signer before and not revoked since (provably: see :func:`_nothing_hidden`), and
+    WebAuthn §7.2 holds (:func:`check_assertion`)."""
+    f = e.fields
+    if set(sig) != _SIGNATURE_FIELDS:
+        raise BundleProblem(f"it does not have exactly the fields {sorted(_SIGNATURE_FIELDS)}")
+    person, credential = sig["person"], sig["credential"]
+    if person not in (f.get("witnesses") or []):
+        raise BundleProblem("the entry does not name its signer as a confirmer")
+    _b64url(credential, "its credential id", MAX_CREDENTIAL_ID)
+    authenticator_data = _b64url(sig["authenticator_data"], "its authenticatorData", MAX_AUTH_DATA)
+    client_data = _b64url(sig["client_data_json"], "its clientDataJSON", MAX_CLIENT_DATA)
+    signature = _b64url(sig["signature"], "its signature", MAX_ASSERTION_SIGNATURE)
+    log_size, nonce, command = sig["log_size"], sig["nonce"], sig["command_json"]
+    if isinstance(log_size, bool) or not isinstance(log_size, int) or not 0 <= log_size <= e.index:
+        raise BundleProblem("it claims a log size the log had not reached at this entry")
+    if not isinstance(nonce, str) or not 0 < len(nonce) <= 128 or not set(nonce) <= _B64URL_CHARS:
+        raise BundleProblem("its nonce is not 1-128 characters of A-Z a-z 0-9 - _")
+    if not isinstance(command, str) or len(command) > MAX_COMMAND_JSON:
+        raise BundleProblem("the command it signed is missing or too long")
+    command_bytes = command.encode("utf-8")
+    doc = _strict_json(command_bytes, "the command it signed")
+    if not isinstance(doc, dict) or _jcs(doc) != command_bytes:
+        raise BundleProblem("the command it signed is not in RFC 8785 form")
+    if doc.get("production") != f.get("production") or doc.get("actor") != (f.get("by") or ""):
+        raise BundleProblem("it signed a command of another production or asker")
+    fields, payload = doc.get("fields"), _payload(e)
+    if not isinstance(fields, dict):
+        raise BundleProblem("the command it signed has no fields")
+    for name, value in fields.items():
+        if name in payload and payload[name] != value:
+            raise BundleProblem(
+                f"it signed {name}={json.dumps(value)[:80]}, the entry records"
+                f" {json.dumps(payload[name])[:80]}: it was made for another command"
+            )
+
+    enrolment = keys.enrolments.get(credential)
+    if enrolment is None:
+        raise BundleProblem(
+            f"the enrolment entry of its key ({credential[:16]}…) is not in the bundle, so the"
+            " key cannot be checked offline: ask for a complete export"
+        )
+    enrolled = _payload(enrolment)
+    if enrolment.index >= e.index:
+        raise BundleProblem(f"its key was enrolled only later, at position {enrolment.index}")
+    if enrolled.get("person") != person:
+        raise BundleProblem(
+            f"its key is enrolled to {keys.name(enrolled.get('person'))}, not to"
+            f" {keys.name(person)}: each person confirms with their own passkey"
+        )
+    later = ""
+    for revocation in keys.revocations.get(credential, []):
+        at = _time(revocation.fields.get("at"), f"entry {revocation.index}'s time")
+        if revocation.index < e.index:
+            raise BundleProblem(
+                f"its key was revoked at position {revocation.index} ({at.isoformat()}, by"
+                f" {keys.name(revocation.fields.get('by'))}), before this confirmation: it"
+                " confirms nothing after that"
+            )
+        later = f"; revoked later, {at.date().isoformat()} (position {revocation.index})"
+    _nothing_hidden(keys, person, enrolment.index, e.index)
+    rp_id = enrolled.get("rp_id")
+    if not isinstance(rp_id, str) or not 0 < len(rp_id) <= 253 or not rp_id.isascii():
+        raise BundleProblem(f"the enrolment at position {enrolment.index} names no relying party")
+    what = f"the public key enrolled at position {enrolment.index}"
+    key = parse_cose_key(_b64url(enrolled.get("public_key"), what, MAX_COSE_KEY), what)
+    challenge = passkey_challenge(command_bytes, log_size, nonce)
+    facts = check_assertion(
+        client_data_json=client_data,
+        authenticator_data=authenticator_data,
+        signature=signature,
+        challenge=challenge,
+        rp_id=rp_id,
+        key=key,
+    )
+    when = _time(enrolment.fields.get("at"), f"entry {enrolment.index}'s time")
+    by = enrolment.fields.get("by")
+    verified = "user verified on the device" if facts.user_verified else "user present"
+    return {
+        "person": person,
+        "how": "passkey",
+        "verified": True,
+        "credential": credential,
+        "algorithm": facts.algorithm,
+        "rp_id": rp_id,
+        "user_verified": facts.user_verified,
+        "counter": facts.counter,
+        "enrolment": enrolment.index,
+        "enrolled_at": when.isoformat(),
+        "enrolled_by": by,
+        "revoked_later": bool(later),
+        "words": (
+            f"{keys.name(person)}'s passkey enrolled {when.date().isoformat()} by"
+            f" {keys.name(by)} ({facts.algorithm}, {verified}; signature checked offline{later})"
+        ),
+    }
+
+
+def _nothing_hidden(keys: _Keys, person: str, enrolled: int, confirmed: int) -> None:
+    """The subject index records between the enrolment and the confirmation follow each other
+    in the bundle, and every entry they list about the signer in between is in it — so a
+    revocation of the key in between would be in the bundle too."""
+    low, high = enrolled + 1, confirmed - 1
+    if low > high:
+        return
+    after = {r["previous"]["seq"]: r for r in keys.records if isinstance(r.get("previous"), dict)}
+    record = next((r for r in keys.records if r["from"] <= low <= r["through"]), None)
+    chain = []
+    while record is not None:
+        chain.append(record)
+        if record["through"] >= high:
+            break
+        following = after.get(record["seq"])
+        record = following if following and following["from"] == record["through"] + 1 else None
+    if not chain or chain[-1]["through"] < high:
+        raise BundleProblem(
+            f"the subject index between the key's enrolment (position {enrolled}) and this"
+            " confirmation is not all in the bundle: a revocation of the key in between cannot"
+            " be ruled out"
+        )
+    for r in chain:
+        for position in r["subjects"].get(person, []):
+            if low <= position <= high and position not in keys.entries:
+                raise BundleProblem(
+                    f"entry {position} about {person} (listed by the subject index at"
+                    f" {r['seq']}), between the key's enrolment and this confirmation, is not in"
+                    " the bundle: a revocation of the key in between cannot be ruled out"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:

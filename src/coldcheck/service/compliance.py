@@ -14,6 +14,8 @@ Requirements (Labor Code §§9150-9161, in force since 2025; rule codes of DESIG
   and takes them back from performers (R06, R08, R26 at the time of each event);
 * an armorer holding weapons has no other duty (R07, with the duty timeline);
 * the armorer's permit is current on the day (R26);
+* the production's entertainment firearms permit(s), held by its people, current on the
+  day (R26), and each safety supervisor's qualification (issue 18);
 * a safety meeting with attendees for every scene that loaded blanks (R17);
 * weapons out within the armorer's capacity (R28);
 * §9155 no live ammunition, or the recorded exception (R01);
@@ -33,7 +35,7 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, SceneId, WeaponId
 from coldcheck.domain.mechanics import ActionType, RoundState
-from coldcheck.domain.model import PermitKind, RoundClass
+from coldcheck.domain.model import PermitKind, Role, RoundClass
 from coldcheck.domain.state import Custody, ProductionState, apply, empty_state
 from coldcheck.service.queries import ReadModel, TimelineItem
 from coldcheck.service.reports import (
@@ -142,6 +144,9 @@ class _Day:
     issues: list[int] = field(default_factory=list)
     contact_seq: int | None = None
     permits: dict[PersonId, tuple[int, date]] = field(default_factory=dict)
+    entertainment: dict[PersonId, tuple[int, str, date]] = field(default_factory=dict)
+    qualifications: dict[PersonId, tuple[int, str, date]] = field(default_factory=dict)
+    supervisors: dict[PersonId, int] = field(default_factory=dict)  # person -> role entry
     trainings: dict[tuple[PersonId, ActionType], tuple[int, ev.TrainingRecorded]] = field(
         default_factory=dict
     )
@@ -234,12 +239,20 @@ def _on_the_day(d: _Day, s: ProductionState, seq: int, e: Event) -> None:
             )
 
 
-def _before_and_on(d: _Day, s: ProductionState, seq: int, e: Event) -> None:
+def _before_and_on(d: _Day, s: ProductionState, seq: int, e: Event, start: datetime) -> None:
     """Note the standing records (contact, permits, training, lots) up to the day's end."""
     if isinstance(e, ev.ProductionCreated | ev.SettingsChanged):
         d.contact_seq = seq if e.settings.compliance_contact.strip() else None
     elif isinstance(e, ev.PermitRecorded) and e.kind is PermitKind.ARMORER:
         d.permits[e.person] = (seq, e.expires)
+    elif isinstance(e, ev.PermitRecorded) and e.kind is PermitKind.ENTERTAINMENT_FIREARMS:
+        d.entertainment[e.person] = (seq, e.number, e.expires)
+    elif isinstance(e, ev.PermitRecorded) and e.kind is PermitKind.SAFETY_SUPERVISOR:
+        d.qualifications[e.person] = (seq, e.number, e.expires)
+    elif isinstance(e, ev.RoleAssigned) and e.role is Role.SAFETY_SUPERVISOR:
+        d.supervisors[e.person] = seq
+    elif isinstance(e, ev.RoleEnded) and e.role is Role.SAFETY_SUPERVISOR and e.at < start:
+        d.supervisors.pop(e.person, None)
     elif isinstance(e, ev.TrainingRecorded):
         d.trainings[(e.person, e.action)] = (seq, e)
     elif isinstance(e, ev.LotReceived):
@@ -270,7 +283,7 @@ def compliance_report(
             break
         if e.at >= start:
             _on_the_day(d, s, item.seq, e)
-        _before_and_on(d, s, item.seq, e)
+        _before_and_on(d, s, item.seq, e, start)
         after = apply(s, e)
         if e.at >= start:
             for p, weapons in _holders(after).items():
@@ -282,10 +295,12 @@ def compliance_report(
         s = after
     lines = [
         *_contact_lines(d, s),
+        *_entertainment_permit_lines(d, s, day),
         *_capacity_lines(d, s),
         *_ammunition_lines(d, s),
         *_weapon_lines(d, s),
         *_armorer_lines(d, s, day),
+        *_supervisor_lines(d, s, day),
         *_training_lines(d, s, day),
         *_meeting_lines(d, s, day),
     ]
@@ -632,3 +647,75 @@ def _training_line(
     until = f", valid until {t.expires}" if t.expires else ""
     course = t.course or t.note or "course not named"
     return _line("person", subject, req, "R14", MET, [seq], f"{course}, {t.trained_on}{until}")
+
+
+def _permit_line(
+    section: str,
+    subject: str,
+    req: str,
+    found: tuple[int, str, date] | None,
+    day: date,
+    missing: str,
+) -> ComplianceLine:
+    """Met (valid on the day), not met (expired before it, citing the entry) or not recorded."""
+    if found is None:
+        return _line(section, subject, req, "R26", NOT_RECORDED, [], missing)
+    seq, number, expires = found
+    if expires < day:
+        return _line(section, subject, req, "R26", NOT_MET, [seq], f"{number} expired on {expires}")
+    return _line(section, subject, req, "R26", MET, [seq], f"{number}, valid until {expires}")
+
+
+def _entertainment_permit_lines(d: _Day, s: ProductionState, day: date) -> list[ComplianceLine]:
+    """Each entertainment firearms permit on record (its holder's newest), or none recorded."""
+    req = "entertainment firearms permit current on the day"
+    if not d.entertainment:
+        return [
+            _permit_line(
+                "production",
+                "entertainment firearms permit",
+                req,
+                None,
+                day,
+                "no entertainment firearms permit recorded",
+            )
+        ]
+    return [
+        _permit_line(
+            "production",
+            f"entertainment firearms permit ({s.name_of(person)})",
+            req,
+            d.entertainment[person],
+            day,
+            "",
+        )
+        for person in sorted(d.entertainment, key=s.name_of)
+    ]
+
+
+def _supervisor_lines(d: _Day, s: ProductionState, day: date) -> list[ComplianceLine]:
+    """Each safety supervisor of the day: their qualification on record and current."""
+    req = "safety supervisor qualification current on the day"
+    if not d.supervisors:
+        return [
+            _line(
+                "person",
+                "safety supervisor",
+                req,
+                "R26",
+                NOT_RECORDED,
+                [],
+                "no safety supervisor on the production",
+            )
+        ]
+    return [
+        _permit_line(
+            "person",
+            f"{s.name_of(person)} (safety supervisor)",
+            req,
+            d.qualifications.get(person),
+            day,
+            f"no qualification recorded (role given at #{d.supervisors[person]})",
+        )
+        for person in sorted(d.supervisors, key=s.name_of)
+    ]

@@ -201,6 +201,9 @@ class ConfirmationService:
             people=people,
             created_at=now,
             expires_at=now + self.ttl,
+            pledges=tuple(
+                sorted({(p, slot.pledge) for slot in slots if slot.pledge for p in slot.people})
+            ),
         )
         with self._tx() as store:
             store.delete_expired(now)

@@ -39,6 +39,7 @@ from coldcheck.domain.ids import (
     next_weapon_tag,
 )
 from coldcheck.domain.model import Role, Settings
+from coldcheck.domain.photos import sha256_hex
 from coldcheck.domain.rules import RefusedAt, decide_all
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.heads import SignedTreeHead
@@ -46,7 +47,7 @@ from coldcheck.service.alerts import AlertHub, alerts_for
 from coldcheck.service.confirmations import consume_signed_confirmations
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
-from coldcheck.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.ports import Clock, PhotoBlob, UnitOfWork, UnitOfWorkFactory
 from coldcheck.service.subject_index import index_due
 
 
@@ -76,7 +77,12 @@ class CustodyService:
         self.on_new_head = on_new_head
 
     def execute(
-        self, command: Command, confirmations: Sequence[str] = (), *, channel: Channel
+        self,
+        command: Command,
+        confirmations: Sequence[str] = (),
+        *,
+        channel: Channel,
+        photos: Sequence[PhotoBlob] = (),
     ) -> Accepted:
         """Decide and record ``command``; raise ``Refused`` with every reason otherwise.
 
@@ -84,9 +90,11 @@ class CustodyService:
         this very command (``service.confirmations``); they are checked and used up
         in the same transaction. Without them the command keeps the confirmations it
         carries (in-process callers that verified them: the demo, tests, imports).
-        ``channel`` is the door it came through, recorded with its entry.
+        ``channel`` is the door it came through, recorded with its entry. ``photos``: the
+        bytes a ``PhotographWeapon`` names (``service.photos``), stored in the same
+        transaction as its entry.
         """
-        return self.execute_batch([command], [confirmations], channel=channel)
+        return self.execute_batch([command], [confirmations], channel=channel, photos=photos)
 
     def execute_batch(
         self,
@@ -94,6 +102,7 @@ class CustodyService:
         confirmations: Sequence[Sequence[str]] | None = None,
         *,
         channel: Channel,
+        photos: Sequence[PhotoBlob] = (),
     ) -> Accepted:
         """Decide and record several commands of one production in ONE transaction.
 
@@ -113,6 +122,10 @@ class CustodyService:
         if len(given) != len(commands):
             raise ValueError("one list of confirmations per command")
         asked = {i: list(ids) for i, ids in enumerate(given) if ids}
+        blobs = {b.sha256: b for b in photos}
+        named = {cmd.sha256 for cmd in commands if isinstance(cmd, c.PhotographWeapon)}
+        if named != set(blobs) or any(sha256_hex(b.data) != h for h, b in blobs.items()):
+            raise ValueError("a photo is recorded with its bytes, and only bytes it names")
         with self._uow() as uow:
             now = uow.begin(self.clock.now())
             before = uow.state(production)
@@ -139,6 +152,10 @@ class CustodyService:
                 raise Refused(folded.numbered(), folded.index if len(commands) > 1 else None)
             events = list(folded.all_events)
             seqs = uow.append(before, events, folded.state, channel)
+            if blobs:
+                store_photos = uow.photos()
+                for blob in blobs.values():
+                    store_photos.put(blob)
             if store is not None:
                 used = [cid for ids in asked.values() for cid in ids]
                 if store.consume(used, now, seqs[0]) != len(used):

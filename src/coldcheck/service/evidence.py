@@ -11,7 +11,10 @@ incident or person, for a period, it holds:
   to the witnesses (so it carries their cosignatures when they answer);
 - the daily closing checkpoint of each day in the period, with a consistency proof to the
   bundle's checkpoint (what the signed paper log of that day can be compared with);
-- the log's vkey, the witnesses' vkeys, a README for a lawyer's expert and the verifier.
+- the log's vkey, the witnesses' vkeys, a README for a lawyer's expert and the verifier;
+- with ``photos=True``, the weapon photos its ``WeaponPhotographed`` entries name
+  (``photos/<sha256>.<ext>``; the verifier checks each against its entry's SHA-256).
+  Without, the entries still carry each photo's SHA-256, size and type.
 
 Every proof is checked before anything is written, and the finished zip is run through the
 very verifier it carries: a log that disagrees with its own head, or a bundle that would not
@@ -20,12 +23,15 @@ verify, is refused (``EvidenceError``) instead of being exported.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from coldcheck.domain.events import WeaponPhotographed
 from coldcheck.domain.ids import ProductionId
+from coldcheck.domain.photos import MEDIA_TYPES, sha256_hex
 from coldcheck.ledger.bundle import (
     BUNDLE_FORMAT,
     MAX_MEMBERS,
@@ -46,6 +52,7 @@ from coldcheck.ledger.records import SubjectIndexRecord
 from coldcheck.ledger.tlog_proof import build_tlog_proof
 from coldcheck.ledger.verify_bundle import Report, verify
 from coldcheck.ledger.witness_protocol import build_add_checkpoint_request
+from coldcheck.service.bundle_keys import passkey_evidence
 from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.errors import ServiceError
 from coldcheck.service.ports import Clock, UnitOfWorkFactory
@@ -57,6 +64,9 @@ __all__ = ["EvidenceBundle", "EvidenceError", "EvidenceService", "closing_head"]
 
 MAX_CLOSING_DAYS = 400
 """Most daily closing checkpoints one bundle carries (the newest, for a longer period)."""
+
+MAX_PHOTO_TOTAL = 192 << 20
+"""Most bytes of photos one bundle carries (the whole bundle is at most 256 MiB)."""
 
 
 class EvidenceError(ServiceError):
@@ -100,8 +110,11 @@ class EvidenceService:
         start: datetime | None,
         end: datetime | None,
         tz: ZoneInfo,
+        *,
+        photos: bool = False,
     ) -> EvidenceBundle:
-        """The bundle about ``ref`` in [start, end] (``end`` None or later than now: up to now)."""
+        """The bundle about ``ref`` in [start, end] (``end`` None or later than now: up to now);
+        ``photos``: with the bytes of the weapon photos its entries name."""
         if not ref or len(ref) > 64:
             raise EvidenceError("say what the bundle is about: a weapon, a lot or a person")
         if start is not None and end is not None and end < start:
@@ -125,7 +138,7 @@ class EvidenceService:
         said = tuple(self._witnessing.submit_now()) if self._witnessing.witnesses else ()
         head = self._reads.ledger_head()
         assert head is not None  # the index was just written
-        return self._bundle(production, ref, start, end, tz, chosen, head, said)
+        return self._bundle(production, ref, start, end, tz, chosen, head, said, photos)
 
     def _index_now(self, production: ProductionId) -> None:
         with self._uow() as uow:
@@ -145,19 +158,33 @@ class EvidenceService:
         chosen: Sequence[SubjectIndexRecord],
         head: SignedTreeHead,
         said: tuple[str, ...],
+        with_photos: bool = False,
     ) -> EvidenceBundle:
         note = self._witnessing.cosigned_checkpoint(head)
         if end is None:  # up to now: exactly what the newest index covers (before its time)
             end = _from_ms(chosen[-1].timestamp - 1)
         subject = sorted({p for r in chosen for p in r.subjects.get(ref, ())})
         indexes = [r.seq for r in chosen]
-        if 2 * (len(subject) + len(indexes)) + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
-            raise EvidenceError(
-                f"{len(subject)} entries are too many for one bundle; export a shorter period"
-            )
+        self._fits(len(subject) + len(indexes))
         items = [(i, "subject") for i in subject] + [(i, "index") for i in indexes]
         items.sort()
         raws = self._reads.ledger_entries_at([i for i, _ in items])
+        keys = sorted(
+            passkey_evidence(
+                self._reads,
+                production,
+                self._reads.subject_index(production),
+                {i: raw for (i, role), raw in zip(items, raws, strict=True) if role == "subject"},
+                lambda: self._key_owners(production),
+            )
+            - {i for i, _ in items}
+        )
+        if keys:
+            self._fits(len(items) + len(keys))
+            by_index = dict(zip([i for i, _ in items], raws, strict=True))
+            by_index.update(zip(keys, self._reads.ledger_entries_at(keys), strict=True))
+            items = sorted(items + [(i, "passkey") for i in keys])
+            raws = [by_index[i] for i, _ in items]
         entry_files: list[tuple[str, bytes]] = []
         proof_files: list[tuple[str, bytes]] = []
         listed = []
@@ -181,10 +208,14 @@ class EvidenceService:
                     "proof": proof_file(index),
                 }
             )
+        subject_raws = [
+            raw for (_, role), raw in zip(items, raws, strict=True) if role == "subject"
+        ]
+        photo_files, photo_items = self._photos(subject_raws) if with_photos else ([], None)
         closing_files, closing = self._closing(head, note, start, end, tz, chosen)
         witnesses = self._witnesses_seen([note, *(data for _, data in closing_files)])
         witness_files = [(f"witnesses/{n}.vkey", f"{w.vkey}\n".encode()) for n, w in witnesses]
-        manifest = {
+        manifest: dict[str, object] = {
             "format": BUNDLE_FORMAT,
             "description": (
                 f"coldcheck evidence about {ref} of production {production},"
@@ -200,6 +231,8 @@ class EvidenceService:
             "entries": listed,
             "closing": closing,
         }
+        if photo_items is not None:
+            manifest["photos"] = photo_items
         readme = _readme(
             production,
             ref,
@@ -220,6 +253,7 @@ class EvidenceService:
             *closing_files,
             *entry_files,
             *proof_files,
+            *photo_files,
         ]
         try:
             data = build_zip(files)
@@ -233,6 +267,55 @@ class EvidenceService:
             )
         counted = sum(1 for e in report.entries if e.role == "subject" and e.in_period)
         return EvidenceBundle(data, counted, head, report, said)
+
+    def _photos(
+        self, raws: Sequence[bytes]
+    ) -> tuple[list[tuple[str, bytes]], list[dict[str, str | int]]]:
+        """The photos the entries name (each once): files, and the manifest's list."""
+        named: dict[str, int] = {}
+        for raw in raws:
+            fields = json.loads(raw)
+            payload = fields.get("payload") or {}
+            if fields.get("type") == WeaponPhotographed.type_name:
+                named.setdefault(str(payload["sha256"]), int(fields["seq"]))
+        files: list[tuple[str, bytes]] = []
+        items: list[dict[str, str | int]] = []
+        total = 0
+        with self._uow(write=False) as uow:
+            store = uow.photos()
+            for sha, seq in named.items():
+                blob = store.get(sha)
+                if blob is None or sha256_hex(blob.data) != sha:
+                    raise EvidenceError(
+                        f"the photo {sha[:12]}… that entry {seq} names is missing or altered in"
+                        " this server's store; run `coldcheck verify`, restore it from a backup,"
+                        " or export without the photos"
+                    )
+                total += len(blob.data)
+                if total > MAX_PHOTO_TOTAL:
+                    raise EvidenceError(
+                        f"the photos come to more than {MAX_PHOTO_TOTAL >> 20} MiB; export a"
+                        " shorter period, or without the photos (the entries keep their SHA-256)"
+                    )
+                name = f"photos/{sha}.{MEDIA_TYPES.get(blob.media_type, 'bin')}"
+                files.append((name, blob.data))
+                items.append(
+                    {"sha256": sha, "file": name, "media_type": blob.media_type, "entry": seq}
+                )
+        return files, items
+
+    def _key_owners(self, production: ProductionId) -> dict[str, str]:
+        """Whose each passkey of the production is (where to look for its enrolment)."""
+        with self._uow() as uow:
+            state = uow.state(production)
+        return {k.credential: k.person for k in state.passkeys.values()}
+
+    @staticmethod
+    def _fits(entries: int) -> None:
+        if 2 * entries + 2 * MAX_CLOSING_DAYS + 16 > MAX_MEMBERS:
+            raise EvidenceError(
+                f"{entries} entries are too many for one bundle; export a shorter period"
+            )
 
     def _closing(
         self,
@@ -386,15 +469,17 @@ You need Python 3.11 or newer with the `cryptography` package (pip install crypt
    server (GET /api/v1/ledger/key, field "vkey"). Obtain each witness's key from the
    witness's operator. Compare them with the ones above.
 
-2. Run the verifier that is in this bundle (read it first if you wish: one file, about 900
-   lines, standard library and `cryptography` only):
+2. Run the verifier that is in this bundle (read it first if you wish: one file, about
+   1,450 lines, standard library and `cryptography` only):
 
        python3 verify_bundle.py THIS_BUNDLE.zip --log-key "LOG KEY" --witness-key "WITNESS KEY"
 
    It prints VERIFIED, with every entry (position, time, what, by whom, and how it came in:
-   the person's own web session or API token, or the command line), or NOT VERIFIED and
-   what is wrong or missing. Without --log-key it can only say "signatures valid, key NOT
-   TRUSTED": anyone can make a bundle that verifies against a key of their own.
+   the person's own web session or API token, or the command line; and how each
+   confirmation was given: signed by the person's own passkey, checked offline, or by PIN,
+   attested by the production's server only), or NOT VERIFIED and what is wrong or
+   missing. Without --log-key it can only say "signatures valid, key NOT TRUSTED": anyone
+   can make a bundle that verifies against a key of their own.
 
 3. Compare the checkpoint fingerprint it prints ({fingerprint}) and the fingerprints of the
    daily closing checkpoints with the ones on the signed paper logs of those days.
@@ -411,8 +496,19 @@ What each part is (all public formats)
 - closing/<day>.checkpoint and .consistency: the checkpoint that closed each day, and an
   RFC 9162 consistency proof (in the c2sp.org/tlog-witness request form) that the bundle's
   checkpoint extends it — so nothing recorded by the end of that day was changed since.
+- photos/<sha256>.<ext> (only in a bundle exported with the photos): weapon photos, the
+  exact bytes whose SHA-256 the WeaponPhotographed entries record; the verifier checks each.
+  Every bundle's entries carry each photo's SHA-256, size and type, photos or not.
 - log.vkey, witnesses/*.vkey: verifier keys as the production gave them (untrusted).
-- manifest.json: the list of the files, the subject and the period.
+- manifest.json: the list of the files, the subject and the period. Entries of role
+  "passkey" are there for the passkey confirmations: each key's enrolment (its COSE public
+  key) and revocation, the subject index from the enrolment to the confirmation and every
+  entry about the signer in between (so no revocation can be left out), and the names.
+
+A passkey confirmation (an entry's "signatures") is a WebAuthn assertion: check it as
+WebAuthn section 7.2 says, with the enrolled key, against the challenge SHA-256("coldcheck
+passkey confirmation v1\\n" || RFC 8785 JSON of {{"digest": SHA-256 hex of command_json,
+"log_size", "nonce"}}); the verifier does exactly that.
 
 By hand, with any RFC 9162 / Certificate Transparency tool: leaf hash = SHA-256(0x00 ||
 entry bytes); node = SHA-256(0x01 || left || right); check each inclusion proof against the
@@ -428,6 +524,10 @@ It proves that the log with this key held exactly these entries at these positio
 the checkpoint was signed; that the subject index lists no other entry about {ref} in the
 period; and, for each witness that cosigned, that the witness saw this tree as the
 continuation of every tree of this log it saw before.
+
+A passkey signature proves that the key enrolled to that person signed that very command;
+not who held the device, nor that the enrolment was honest. A PIN confirmation is the
+server's word only.
 
 It does not prove what happened off the record, who physically typed a PIN or a password,
 that an inspection recorded was done well, or anything after the checkpoint. Without a

@@ -16,13 +16,16 @@ challenge's nonce, so a signature is for one command at one moment and nothing
 else. :meth:`PasskeyService.confirm` checks, in this order, and says which one
 failed: the request is pending and asks this person; the key is enrolled here,
 is this person's, is not revoked; the signature was made for this challenge; it
-was not given before; the library verifies it with the enrolled public key. The
+was not given before; the library verifies it with the enrolled public key; its
+signature counter advances on the one the key reached on the record (WebAuthn §7.2,
+:func:`coldcheck.domain.model.counter_advances`; the rules check it again). The
 single-use confirmation then carries the assertion, and when the command uses it
 the assertion goes into the command's ledger entry (``signatures``), with the
 RFC 8785 JSON of the command it signed.
 
 Verifying. :func:`check_signatures` re-checks every stored assertion from the
-log alone: against the key enrolled in an earlier entry (not revoked by then),
+log alone: against the key enrolled in an earlier entry (not revoked by then, its
+counter above the one the key's previous signature gave),
 the entry it sits on (production, asker, the fields the entry records, a
 confirmer the entry names) and the challenge derived from what it carries.
 
@@ -48,7 +51,8 @@ from coldcheck.domain import commands as c
 from coldcheck.domain.errors import DomainError
 from coldcheck.domain.events import Event, PasskeyEnrolled, PasskeyRevoked
 from coldcheck.domain.ids import PersonId, ProductionId
-from coldcheck.domain.model import PasskeySignature
+from coldcheck.domain.model import PasskeySignature, counter_advances, sign_count
+from coldcheck.domain.rulebook.passkeys import counter_words
 from coldcheck.domain.state import PasskeyRecord
 from coldcheck.ledger.canonical import canonical_json
 from coldcheck.ledger.records import parse_record
@@ -185,6 +189,19 @@ def _client_data(assertion: StoredAssertion | PasskeySignature) -> dict[str, Any
     if not isinstance(data, dict):
         raise PasskeyInvalid("its client data is not a JSON object")
     return data
+
+
+def _as_signature(person: PersonId, assertion: StoredAssertion) -> PasskeySignature:
+    return PasskeySignature(
+        person=person,
+        credential=assertion.credential,
+        authenticator_data=assertion.authenticator_data,
+        client_data_json=assertion.client_data_json,
+        signature=assertion.signature,
+        command_json="",
+        log_size=0,
+        nonce="",
+    )
 
 
 def origin_matches(origin: str, rp_id: str) -> bool:
@@ -371,8 +388,13 @@ class PasskeyService:
         *,
         rp_id: str,
         origin: str,
+        pledged: bool = False,
     ) -> Confirmation:
-        """``person`` confirms the challenge with their passkey; ``Unconfirmed`` saying why not."""
+        """``person`` confirms the challenge with their passkey; ``Unconfirmed`` saying why not.
+
+        ``pledged``: they ticked what the challenge asks them to tick (the performer
+        receiving a weapon: "I was shown every chamber and the bore"); without it their
+        signature is refused before it is even checked."""
         if len(credential) > MAX_CREDENTIAL_JSON:
             raise Unconfirmed("the passkey's answer is too long — try again.")
         now = self.clock.now()
@@ -387,6 +409,12 @@ class PasskeyService:
             raise Unconfirmed(
                 f"{person} is not asked to confirm this — it asks "
                 f"{', '.join(challenge.people) or 'nobody'}."
+            )
+        pledge = dict(challenge.pledges).get(who)
+        if pledge and not pledged:
+            raise Unconfirmed(
+                f"{person} ticks “{pledge}” before signing — a signature says they were shown "
+                "it; ask to be shown, then tick it and sign."
             )
         try:
             assertion = self.webauthn.parse_assertion(credential)
@@ -444,6 +472,10 @@ class PasskeyService:
             )
         except PasskeyInvalid as exc:
             raise Unconfirmed(f"The passkey signature of {person} did not verify: {exc}.") from None
+        if not counter_advances(key.counter, sign_count(assertion.authenticator_data)):
+            raise Unconfirmed(
+                counter_words(state.name_of(who), key.counter, _as_signature(who, assertion))
+            )
         confirmation = Confirmation(
             id=secrets.token_urlsafe(18),
             challenge=challenge.id,
@@ -500,6 +532,7 @@ def check_signatures(
     """Re-check every passkey signature in the log (``(seq, entry bytes, event)``, in order)."""
     keys: dict[tuple[str, str], tuple[PasskeyRecord, int]] = {}
     revoked: dict[tuple[str, str], int] = {}
+    counters: dict[tuple[str, str], tuple[int, int]] = {}
     counts: dict[str, int] = {}
     signed = pin_only = enrolments = 0
     problems: list[tuple[int, str]] = []
@@ -513,6 +546,7 @@ def check_signatures(
         for sig in event.signatures:
             try:
                 _check_one(seq, index, event, payload, sig, keys, revoked, webauthn)
+                _check_counter(production, sig, counters, seq)
                 signed += 1
             except PasskeyInvalid as exc:
                 problems.append((seq, f"the passkey signature of {sig.person}: {exc}"))
@@ -531,6 +565,25 @@ def check_signatures(
         elif isinstance(event, PasskeyRevoked):
             revoked[(production, event.credential)] = seq
     return SignatureCheck(signed, pin_only, enrolments, tuple(problems))
+
+
+def _check_counter(
+    production: str,
+    sig: PasskeySignature,
+    counters: dict[tuple[str, str], tuple[int, int]],
+    seq: int,
+) -> None:
+    """WebAuthn §7.2's signature counter, in log order: each (non-zero) one above the last."""
+    slot = (production, sig.credential)
+    stored, where = counters.get(slot, (0, -1))
+    given = sig.sign_count
+    if not counter_advances(stored, given):
+        raise PasskeyInvalid(
+            f"its signature counter {given} is not above the {stored} its key gave at log "
+            f"position {where} (the authenticator may have been copied, or a signature replayed)"
+        )
+    if given is not None and given > stored:
+        counters[slot] = (given, seq)
 
 
 def _check_one(

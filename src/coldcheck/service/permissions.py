@@ -74,6 +74,11 @@ COMMAND_ROLES: dict[type[c.BaseCommand], frozenset[Role] | None] = {
 }
 
 
+#: Who may record a weapon photo. Not in ``COMMAND_ROLES`` on purpose: a photo is recorded
+#: only with its bytes (``service.photos``), never as a bare JSON command naming a hash.
+PHOTO_ROLES = ARMORY
+
+
 def may_ask(roles: frozenset[Role] | set[Role], command: type[c.BaseCommand]) -> bool:
     """True when someone with ``roles`` may ask for ``command`` at all."""
     allowed = COMMAND_ROLES.get(command, frozenset())

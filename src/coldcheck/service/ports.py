@@ -15,6 +15,8 @@
                            challenges and the single-use confirmations given
                            against them; the custody ``UnitOfWork`` consumes
                            them in the transaction of the command's events.
+- ``PhotoStore``           weapon photos' bytes, keyed by their SHA-256 (issue 18):
+                           written in the transaction of their ledger entry.
 - ``Documents``            files people read and write: CSV, PDF reports, label
                            sheets, backups.
 - ``LedgerAudit``          re-checking the whole stored log and rebuilding what is
@@ -42,6 +44,7 @@ from coldcheck.service.account_model import AccountStore
 from coldcheck.service.envelope import Channel
 
 if TYPE_CHECKING:
+    from coldcheck.service.boundbook import BoundBookReport
     from coldcheck.service.compliance import ComplianceReport
     from coldcheck.service.daily import DailyReport
     from coldcheck.service.reports import CustodyReport, IncidentReport, LabelItem
@@ -152,11 +155,14 @@ class VerifyOutcome:
 
     ledger: VerifyReport
     derived_problems: tuple[str, ...]
+    photo_problems: tuple[str, ...] = ()
+    """Weapon photos the log names whose bytes are missing or altered (issue 18): evidence
+    lost, not a derived table — ``--rebuild`` cannot mend them; a backup can."""
 
     @property
     def ok(self) -> bool:
-        """True when the log and everything derived from it check out."""
-        return self.ledger.ok and not self.derived_problems
+        """True when the log, everything derived from it and every photo it names check out."""
+        return self.ledger.ok and not self.derived_problems and not self.photo_problems
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,7 @@ class Challenge:
 
     ``digest`` is the command's canonical digest, ``log_size`` the production's
     size when it was asked, ``summary`` what the confirmer reads, ``people``
-    who may confirm it.
+    who may confirm it, ``pledges`` what some of them tick first.
     """
 
     id: str
@@ -218,6 +224,9 @@ class Challenge:
     people: tuple[PersonId, ...]
     created_at: datetime
     expires_at: datetime
+    pledges: tuple[tuple[PersonId, str], ...] = ()
+    """Who ticks what before confirming (the person receiving a weapon: "I was shown every
+    chamber and the bore"); the server refuses their confirmation without it."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +245,29 @@ class Confirmation:
     assertion: PasskeySignature | None = None
 
 
+@dataclass(frozen=True)
+class PhotoBlob:
+    """A photo's bytes as stored: named by their lowercase hex SHA-256, one blob per hash."""
+
+    sha256: str
+    media_type: str
+    data: bytes
+
+
 # -- the ports -------------------------------------------------------------------------
+
+
+class PhotoStore(Protocol):
+    """Weapon photos' bytes, content-addressed, inside one transaction."""
+
+    def put(self, blob: PhotoBlob) -> bool:
+        """Keep ``blob`` unless its hash is held already (the same photo twice is one
+        blob); True when it was new."""
+        ...
+
+    def get(self, sha256: str) -> PhotoBlob | None:
+        """The blob stored under ``sha256``, as stored (a check compares it with the hash)."""
+        ...
 
 
 class ConfirmationStore(Protocol):
@@ -371,6 +402,10 @@ class UnitOfWork(Protocol):
         """The challenges and confirmations, inside this same transaction."""
         ...
 
+    def photos(self) -> PhotoStore:
+        """Weapon photos' bytes, inside this same transaction."""
+        ...
+
     def commit(self) -> None:
         """Make everything durable; then the state cache may move on."""
         ...
@@ -415,6 +450,10 @@ class Documents(Protocol):
 
     def render_compliance(self, report: ComplianceReport, path: Path, paper: str) -> None:
         """Write the §9153 compliance report as PDF on ``a4`` or ``letter`` paper."""
+        ...
+
+    def render_bound_book(self, report: BoundBookReport, path: Path, paper: str) -> None:
+        """Write the bound book (issue 18) as PDF on ``a4`` or ``letter`` paper."""
         ...
 
     def render_labels(self, items: Sequence[LabelItem], path: Path, layout: str) -> int:

@@ -84,9 +84,25 @@ def _sentence(e: Event, s: ProductionState) -> str:
         case ev.PermitRecorded():
             return f"{e.kind.value} permit {e.number} of {s.name_of(e.person)}, expires {e.expires}"
         case ev.WeaponRegistered():
-            return f"{e.weapon} registered: {e.name}, serial {e.serial}, {e.calibre}"
+            a = e.acquisition
+            source = f", received from {a.name}" if a and a.name else ""
+            licence = f" (licence {a.licence})" if a and a.licence else ""
+            day = f" on {a.received}" if a and a.received else ""
+            return (
+                f"{e.weapon} registered: {e.name}, serial {e.serial}, {e.calibre}"
+                f"{source}{licence}{day}"
+            )
         case ev.WeaponRetired():
-            return f"{e.weapon} retired (back to its owner)"
+            d = e.disposition
+            if d is None:
+                return f"{e.weapon} retired (back to its owner)"
+            to = f" to {d.name}" if d.name else ""
+            ref = f", ref. {d.reference}" if d.reference else ""
+            return f"{e.weapon} retired: {d.how.value}{to} on {d.on}{ref}"
+        case ev.WeaponPhotographed():
+            size = f", {e.width} × {e.height} px" if e.width and e.height else ""
+            note = f": {e.note}" if e.note else ""
+            return f"{e.weapon} photographed ({e.media_type}{size}, sha256 {e.sha256}){note}"
         case ev.ContainerCreated():
             return f"container {e.container} created: {e.label}"
         case ev.ContainerMoved():

@@ -94,6 +94,20 @@ class World:
             channel=Channel.web(),
         )
 
+    def inspect(self, weapon: WeaponId = W2) -> None:
+        ws = self.custody.state(DEMO).weapons[weapon]
+        positions = load_positions(ws.weapon.action, ws.weapon.capacity)
+        self.custody.execute(
+            self.cmd(
+                c.InspectWeapon,
+                weapon=weapon,
+                findings=tuple(Finding(p, RoundState.EMPTY) for p in positions),
+                bore=BoreFinding.CLEAR,
+                checklist=inspection_checklist(ws.weapon.action),
+            ),
+            channel=Channel.web(),
+        )
+
     def challenge(self, command: c.Command) -> str:
         return self.confirmations.challenge(self.custody.state(DEMO), command).challenge.id
 
@@ -101,9 +115,11 @@ class World:
         options = self.passkeys.assertion_options(DEMO, challenge_id, person, HOST)
         return device.sign(options["challenge"])
 
-    def confirm(self, challenge_id: str, person: PersonId, assertion: str) -> str:
+    def confirm(
+        self, challenge_id: str, person: PersonId, assertion: str, *, pledged: bool = True
+    ) -> str:
         return self.passkeys.confirm(
-            DEMO, challenge_id, person, assertion, rp_id=HOST, origin=ORIGIN
+            DEMO, challenge_id, person, assertion, rp_id=HOST, origin=ORIGIN, pledged=pledged
         ).id
 
     def pin(self, challenge_id: str, person: PersonId) -> str:
@@ -375,3 +391,116 @@ def test_the_rules_refuse_a_signature_with_another_persons_key_whoever_calls_the
         world.custody.execute(
             dataclasses.replace(handover, signatures=(stranger,)), channel=Channel.web()
         )
+
+
+# -- signature counters (WebAuthn §7.2: the signCount step) ---------------------------------
+
+
+def _hand_w2_to_rosa(world: World, device: Device) -> int:
+    handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
+    ch = world.challenge(handover)
+    ids = [world.confirm(ch, ROSA, world.sign(device, ch, ROSA)), world.pin(ch, DANA)]
+    return world.custody.execute(handover, ids, channel=Channel.web()).seqs[0]
+
+
+def _take_w2_back(world: World, device: Device) -> int:
+    take = world.cmd(c.TakeBack, weapon=W2)
+    ch = world.challenge(take)
+    ids = [world.confirm(ch, ROSA, world.sign(device, ch, ROSA))]
+    return world.custody.execute(take, ids, channel=Channel.web()).seqs[0]
+
+
+def test_each_signature_raises_the_keys_counter_on_the_record(world: World):
+    device = world.enrol(ROSA)
+    world.ready()
+    _hand_w2_to_rosa(world, device)
+    assert world.custody.state(DEMO).passkeys[device.credential].counter == device.counter == 1
+    _take_w2_back(world, device)
+    assert world.custody.state(DEMO).passkeys[device.credential].counter == 2
+
+
+def test_a_copied_passkey_whose_counter_does_not_increase_is_refused(world: World):
+    device = world.enrol(ROSA)
+    world.ready()
+    _hand_w2_to_rosa(world, device)  # counter 1 on the record
+    copy = Device(key=device.key, credential_id=device.credential_id)  # a clone: counter 0
+    ch = world.challenge(world.cmd(c.TakeBack, weapon=W2))
+    with pytest.raises(Unconfirmed, match="signed with counter 1, not above the 1 it reached"):
+        world.confirm(ch, ROSA, world.sign(copy, ch, ROSA))
+
+
+def test_a_signature_used_after_a_later_one_of_the_same_key_is_refused_by_the_rules(
+    world: World,
+):
+    """Two signatures given in one order and used in the other: the older counter no longer
+    advances once the newer is on the record (nothing is written; sign again)."""
+    device = world.enrol(ROSA)
+    world.ready()
+    handover = world.cmd(c.HandOver, weapon=W2, to=ROSA)
+    first = world.challenge(handover)
+    early = world.confirm(first, ROSA, world.sign(device, first, ROSA))  # counter 1
+    second = world.challenge(handover)
+    late = world.confirm(second, ROSA, world.sign(device, second, ROSA))  # counter 2
+    world.custody.execute(handover, [late, world.pin(second, DANA)], channel=Channel.web())
+    take = world.cmd(c.TakeBack, weapon=W2)
+    world.custody.execute(take, [world.pin(world.challenge(take), ROSA)], channel=Channel.web())
+    world.inspect()
+    size = len(world.db.entries)
+    with pytest.raises(Refused, match="signed with counter 1, not above the 2"):
+        world.custody.execute(handover, [early, world.pin(first, DANA)], channel=Channel.web())
+    assert len(world.db.entries) == size
+
+
+def test_an_authenticator_that_keeps_no_counter_signs_again_and_again(world: World):
+    device = world.enrol(ROSA)
+    world.ready()
+    device.counter = -1  # its next signature says 0
+    _hand_w2_to_rosa(world, device)
+    device.counter = -1
+    _take_w2_back(world, device)
+    assert world.custody.state(DEMO).passkeys[device.credential].counter == 0
+    assert check_signatures(world.entries(), PyWebAuthn()).ok
+
+
+def test_the_log_check_flags_a_signature_whose_counter_does_not_increase(world: World):
+    """The same valid assertion written again later (a replay the server did not refuse)."""
+    device = world.enrol(ROSA)
+    world.ready()
+    seq = _hand_w2_to_rosa(world, device)
+    entries = world.entries()
+    _, _, event = next(e for e in entries if e[0] == seq)
+    again = len(world.db.entries)
+    replayed = [*entries, (again, encode_entry(again, event, Channel.web()), event)]
+    report = check_signatures(replayed, PyWebAuthn())
+    assert [p[0] for p in report.problems] == [again]
+    assert (
+        "its signature counter 1 is not above the 1 its key gave at log position"
+        in (report.problems[0][1])
+    )
+    assert f"position {seq}" in report.problems[0][1]
+
+
+# -- the pledge: "I was shown every chamber and the bore", checked by the server ------------
+
+
+def test_the_receiving_performers_passkey_signature_needs_the_tick_the_server_checks(
+    world: World,
+):
+    device = world.enrol(ROSA)
+    world.ready()
+    ch = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
+    assertion = world.sign(device, ch, ROSA)
+    with pytest.raises(Unconfirmed, match="rosa-lind ticks “I was shown every chamber and the"):
+        world.confirm(ch, ROSA, assertion, pledged=False)
+    assert world.passkeys.signed_for(ch) == {}  # nothing was stored
+    assert world.confirm(ch, ROSA, assertion, pledged=True)
+
+
+def test_the_witness_signs_without_a_tick_of_their_own(world: World):
+    device = world.enrol(DANA)
+    world.ready()
+    ch = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
+    pending = world.confirmations.pending(DEMO, ch)
+    assert pending is not None
+    assert pending.pledges == ((ROSA, "I was shown every chamber and the bore"),)
+    assert world.confirm(ch, DANA, world.sign(device, ch, DANA), pledged=False)

@@ -3,9 +3,10 @@
 ``verify`` re-hashes every entry and checks every signed head and the chain of
 commits (``ledger_verify.verify_store``), then replays the log and compares the
 event and subject indexes, read tables, snapshots, audit rows and accounts with
-what the log says (``projections.check``). ``rebuild`` writes the derived tables
-anew from the log. :func:`verify_connection` is the same check on any
-connection (``restore`` runs it on the staged copy of a backup).
+what the log says (``projections.check``), and hashes every weapon photo the log names
+(``photo_store.photo_problems``: missing or altered bytes, which no rebuild can mend).
+``rebuild`` writes the derived tables anew from the log. :func:`verify_connection` is the
+same check on any connection (``restore`` runs it on the staged copy of a backup).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from coldcheck.adapters.sql import projections
 from coldcheck.adapters.sql.engine import WRITE
 from coldcheck.adapters.sql.ledger_store import SqlLedger
 from coldcheck.adapters.sql.ledger_verify import verify_store
+from coldcheck.adapters.sql.photo_store import photo_problems
 from coldcheck.adapters.sql.store import snapshot_key
 from coldcheck.ledger.heads import SignedTreeHead, public_key_raw
 from coldcheck.service.ports import Anchor, Progress, VerifyOutcome
@@ -45,12 +47,13 @@ def verify_connection(
     )
     if not report.ok:
         return VerifyOutcome(report, ())
-    derived = projections.check(
+    derived, replay = projections.check_with_replay(
         conn,
         snapshot_key(key),
         (lambda done: progress("replay", done, total)) if progress else None,
     )
-    return VerifyOutcome(report, tuple(derived))
+    photos = photo_problems(conn, replay.states.values())
+    return VerifyOutcome(report, tuple(derived), tuple(photos))
 
 
 class SqlLedgerAudit:

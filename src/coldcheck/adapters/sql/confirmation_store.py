@@ -65,6 +65,8 @@ confirmation_challenges = Table(
     Column("people", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+    # JSON {person: what they tick before confirming}; NULL for a challenge without one
+    Column("pledges", Text, nullable=True),
     Index("ix_confirmation_challenges_expires_at", "expires_at"),
 )
 
@@ -103,7 +105,14 @@ def _challenge(row: RowMapping) -> Challenge:
         people=tuple(PersonId(p) for p in row["people"].split("\n") if p),
         created_at=row["created_at"],
         expires_at=row["expires_at"],
+        pledges=_pledges(row["pledges"]),
     )
+
+
+def _pledges(stored: str | None) -> tuple[tuple[PersonId, str], ...]:
+    if stored is None:
+        return ()
+    return tuple(sorted((PersonId(p), str(t)) for p, t in json.loads(stored).items()))
 
 
 def _assertion(stored: str | None) -> PasskeySignature | None:
@@ -131,6 +140,7 @@ class SqlConfirmationStore:
                 people="\n".join(challenge.people),
                 created_at=challenge.created_at,
                 expires_at=challenge.expires_at,
+                pledges=json.dumps(dict(challenge.pledges)) if challenge.pledges else None,
             )
         )
 

@@ -251,6 +251,13 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
     A snapshot is unpickled only when its MAC (``mac_key``, from the signing key)
     matches: a crafted row is reported, never run.
     """
+    return check_with_replay(conn, mac_key, progress)[0]
+
+
+def check_with_replay(
+    conn: Connection, mac_key: bytes, progress: Progress | None = None
+) -> tuple[list[str], Replay]:
+    """:func:`check`, and the replay it compared with (its states name every photo)."""
     from coldcheck.adapters.sql.store import SNAPSHOT_FORMAT, open_snapshot
 
     saved = {
@@ -295,7 +302,7 @@ def check(conn: Connection, mac_key: bytes, progress: Progress | None = None) ->
         )
     else:
         problems += replay.security.differences(*tables)
-    return problems
+    return problems, replay
 
 
 def rebuild(conn: Connection, progress: Progress | None = None) -> int:

@@ -43,6 +43,7 @@ from coldcheck.adapters.sql.ledger_store import (
     ledger_entries,
     run_on_driver,
 )
+from coldcheck.adapters.sql.photo_store import SqlPhotoStore
 from coldcheck.adapters.sql.tables import (
     event_refs,
     events,
@@ -65,8 +66,10 @@ from coldcheck.service.ports import IndexMark
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
-#: A snapshot of another format (an older coldcheck's state types) is never unpickled.
-SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-2"
+#: A snapshot of another format (an older coldcheck's state types) is never unpickled
+#: (state-3: weapons carry their acquisition and disposition, issue 18; state-4: their
+#: photos, issue 18; state-5: passkeys carry their highest signature counter, issue 17).
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-5"
 _MAC = 32
 
 
@@ -332,6 +335,10 @@ class SqlUnitOfWork:
     def confirmations(self) -> SqlConfirmationStore:
         """Challenges and confirmations in this same transaction."""
         return SqlConfirmationStore(self.conn)
+
+    def photos(self) -> SqlPhotoStore:
+        """Weapon photos' bytes in this same transaction."""
+        return SqlPhotoStore(self.conn)
 
     def seal(self, at: datetime) -> SignedTreeHead:
         """Append the commit record and sign and store the head over the whole log."""

@@ -10,6 +10,7 @@ from coldcheck.domain.ids import PersonId
 from coldcheck.domain.mechanics import RoundState
 from coldcheck.domain.model import (
     ARMORER_ROLES,
+    CUSTODY_PERMITS,
     DISPOSITION_WITNESS_ROLES,
     PermitKind,
     Role,
@@ -52,7 +53,7 @@ def armorer_permits_are_current(
             f"record a current permit before they {what}.",
         )
     for p in state.permits.get(person, ()):
-        if p.kind is not PermitKind.FFL_SOT and not p.valid_at(at):
+        if p.kind in CUSTODY_PERMITS and not p.valid_at(at):
             kind = p.kind.value.replace("_", " ")
             yield because(
                 "R26",

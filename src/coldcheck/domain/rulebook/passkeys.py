@@ -6,8 +6,9 @@
 * Revoking takes an armorer and the producer, two different people, one asking and the
   other confirming.
 * A passkey signature on any command is by someone who confirmed it, with a key enrolled
-  to them on this production and not revoked; with ``passkeys_required_for_handoffs`` every
-  confirmation of a handoff is signed so (R12).
+  to them on this production and not revoked, whose signature counter advances on the one
+  its key reached on the record (or is zero, as it was: an authenticator that keeps none);
+  with ``passkeys_required_for_handoffs`` every confirmation of a handoff is signed so (R12).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from coldcheck.domain import commands as c
 from coldcheck.domain import events as ev
 from coldcheck.domain.bounds import is_written
-from coldcheck.domain.model import ARMORER_ROLES, Role
+from coldcheck.domain.model import ARMORER_ROLES, PasskeySignature, Role, counter_advances
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -32,7 +33,7 @@ from coldcheck.domain.rulebook.kit import (
 )
 from coldcheck.domain.state import ProductionState
 
-__all__ = ["PASSKEYS_REQUIRED", "passkey_signatures_count"]
+__all__ = ["PASSKEYS_REQUIRED", "counter_words", "passkey_signatures_count"]
 
 PASSKEYS_REQUIRED = "this production requires passkeys for handoffs"
 """How the policy's reason begins (a challenge is issued before anyone has signed)."""
@@ -109,6 +110,16 @@ def _revoke_passkey(state: ProductionState, cmd: c.RevokePasskey) -> Decision:
     ]
 
 
+def counter_words(name: str, stored: int, sig: PasskeySignature) -> str:
+    """Why a signature whose counter does not advance is refused (the same words everywhere)."""
+    given = sig.sign_count
+    return (
+        f"{name}'s passkey signed with counter {given}, not above the {stored} it reached on "
+        "the record before (WebAuthn §7.2): the key may have been copied — confirm with the PIN "
+        "or another passkey, and have an armorer and the producer look at this key."
+    )
+
+
 def passkey_signatures_count(state: ProductionState, cmd: c.BaseCommand) -> Reasons:
     """Each signature is a confirmer's, with their own enrolled, unrevoked key; the policy."""
     confirmers = witnesses_of(cmd)
@@ -127,6 +138,8 @@ def passkey_signatures_count(state: ProductionState, cmd: c.BaseCommand) -> Reas
                 f"{state.name_of(sig.person)}'s passkey was revoked — confirm with another "
                 "passkey or the PIN.",
             )
+        elif not counter_advances(key.counter, sig.sign_count):
+            yield because("AUTH", counter_words(state.name_of(sig.person), key.counter, sig))
         else:
             signed.add(sig.person)
     if isinstance(cmd, c.HandOver) and settings_of(state).passkeys_required_for_handoffs:

@@ -12,6 +12,7 @@ from coldcheck.domain.ids import is_weapon_tag
 from coldcheck.domain.localtime import is_time_zone
 from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import ARMORER_ROLES, GUARDED_ROLES, Role, Settings, WeaponKind
+from coldcheck.domain.rulebook.boundbook import disposition_of, the_acquisition_makes_sense
 from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
 from coldcheck.domain.rulebook.kit import (
     Decision,
@@ -326,6 +327,7 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
                 f"{cmd.capacity} — check the capacity.",
             )
         )
+    reasons += the_acquisition_makes_sense(cmd, shoot_day_of(state, cmd))
     if reasons:
         return Refusal(tuple(reasons))
     return [
@@ -343,6 +345,10 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
             capacity=cmd.capacity,
             transfer_bar=cmd.transfer_bar,
             select_fire=cmd.select_fire,
+            importer=cmd.importer,
+            country=cmd.country,
+            firearm_type=cmd.firearm_type,
+            acquisition=cmd.acquisition,
         )
     ]
 
@@ -357,7 +363,12 @@ def _retire_weapon(state: ProductionState, cmd: c.RetireWeapon) -> Decision:
         reasons.append(because("R09", f"{ws.weapon.id} is out — return it to storage first."))
     if ws.retired:
         reasons.append(because("INPUT", f"{ws.weapon.id} is already retired."))
-    return refuse(reasons) or [Env(cmd)(ev.WeaponRetired, weapon=ws.weapon.id)]
+    disposition = disposition_of(state, cmd, ws, shoot_day_of(state, cmd))
+    if isinstance(disposition, list):
+        return Refusal((*reasons, *disposition))
+    return refuse(reasons) or [
+        Env(cmd)(ev.WeaponRetired, weapon=ws.weapon.id, disposition=disposition)
+    ]
 
 
 @handles(c.Correct)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from coldcheck.entrypoints.cli.common import (
     EXIT_FAILURE,
     EXIT_REFUSED,
+    EXIT_USAGE,
     ActorOpt,
     JsonOpt,
+    PaperOpt,
     ProductionOpt,
     actor_on,
     cli_channel,
@@ -57,6 +59,7 @@ def _run_import(
     house: str,
     dry_run: bool,
     as_json: bool,
+    planner: Any = None,
 ) -> None:
     from coldcheck.bootstrap import documents
     from coldcheck.domain.ids import PersonId
@@ -75,7 +78,10 @@ def _run_import(
         prod = production_of(app, production, as_json)
         state = app.custody.state(prod)
         actor_on(state, actor, as_json)
-        plan = plan_import(kind, table, state, PersonId(actor), app.clock.now(), house)
+        if planner is None:
+            plan = plan_import(kind, table, state, PersonId(actor), app.clock.now(), house)
+        else:
+            plan = planner(table, state, PersonId(actor), app.clock.now())
         if not plan.ok:
             problems = [{"line": p.line, "reasons": reasons_json(p.reasons)} for p in plan.problems]
             fail(
@@ -245,6 +251,111 @@ def export_return_manifest(
         as_json,
         {"production": prod, "kind": "return-manifest", "file": str(out), "rows": len(rows)},
         [f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}"],
+    )
+
+
+@import_cli.command("bound-book")
+def import_bound_book(
+    ctx: typer.Context,
+    file: FileArg,
+    actor: ActorOpt,
+    production: ProductionOpt = None,
+    house: Annotated[
+        str,
+        typer.Option(
+            "--house",
+            help="The file is this rental house's book of what it sends: every row is a weapon"
+            " acquired from it (without --house: a production's own bound book).",
+        ),
+    ] = "",
+    house_licence: Annotated[
+        str, typer.Option("--house-licence", help="The house's FFL (or other licence) number.")
+    ] = "",
+    house_address: Annotated[
+        str, typer.Option("--house-address", help="The house's address.")
+    ] = "",
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register the firearms of a bound book CSV (27 CFR 478.125(e) columns with coldcheck's
+    kind, action and capacity), with their acquisition and, for a production's own book,
+    their disposition."""
+    from coldcheck.service.boundbook import House, plan_bound_book
+
+    the_house = (
+        House(house.strip(), house_licence.strip(), house_address.strip()) if house else None
+    )
+
+    def planner(table: Any, state: Any, who: Any, at: Any) -> Any:
+        return plan_bound_book(table, state, who, at, the_house)
+
+    _run_import(ctx, "bound-book", file, production, actor, house, dry_run, as_json, planner)
+
+
+@export_cli.command("bound-book")
+def export_bound_book(
+    ctx: typer.Context,
+    production: ProductionOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV file to write (default: stdout).")
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Also print it as PDF here, ending with the newest checkpoint."),
+    ] = None,
+    paper: PaperOpt = "a4",
+    as_json: JsonOpt = False,
+) -> None:
+    """The bound book: every firearm (open and closed) with its acquisition and disposition, in
+    the 27 CFR 478.125(e) columns an FFL's software maps (it imports with `import bound-book`)."""
+    from coldcheck.bootstrap import documents
+    from coldcheck.service.boundbook import bound_book_report, bound_book_rows
+    from coldcheck.service.evidence import closing_head
+    from coldcheck.service.reports import ClosingCheckpoint
+
+    if paper not in ("a4", "letter"):
+        fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
+    with open_app(ctx, as_json) as app:
+        prod = production_of(app, production, as_json)
+        state = app.custody.state(prod)
+        columns, rows = bound_book_rows(state)
+        if pdf is not None:
+            head = closing_head(app.reads, None)
+            closing = None
+            if head is not None:
+                note = app.witnessing.cosigned_checkpoint(head).decode("utf-8")
+                closing = ClosingCheckpoint(head, note, app.identity.vkey)
+            report = bound_book_report(state, app.clock.now(), closing)
+            try:
+                documents(ctx.obj).render_bound_book(report, pdf, paper)
+            except OSError as exc:
+                fail(f"cannot write {pdf}: {exc.strerror}", EXIT_FAILURE, as_json)
+    if out is None:
+        if as_json:
+            say(
+                as_json,
+                {"columns": columns, "rows": [dict(zip(columns, r, strict=True)) for r in rows]},
+            )
+            return
+        sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        return
+    try:
+        documents(ctx.obj).write_csv(out, columns, rows)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
+    say(
+        as_json,
+        {
+            "production": prod,
+            "kind": "bound-book",
+            "file": str(out),
+            "pdf": str(pdf) if pdf else None,
+            "rows": len(rows),
+        },
+        [
+            f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}"
+            + (f" and {pdf}" if pdf else "")
+        ],
     )
 
 

@@ -150,7 +150,12 @@ def verify(
         latest = outcome.ledger.latest_head
         print_fp = app.identity.fingerprint(latest) if latest is not None else None
     derived_ok = not outcome.derived_problems or rebuilt is not None
-    ok = outcome.ledger.ok and derived_ok and (signed is None or signed.ok)
+    ok = (
+        outcome.ledger.ok
+        and derived_ok
+        and not outcome.photo_problems
+        and (signed is None or signed.ok)
+    )
     if as_json:
         typer.echo(
             json.dumps(
@@ -161,6 +166,7 @@ def verify(
                     "commits": outcome.ledger.commits,
                     "problem": str(outcome.ledger.problem) if outcome.ledger.problem else None,
                     "derived_problems": list(outcome.derived_problems),
+                    "photo_problems": list(outcome.photo_problems),
                     "warnings": list(outcome.ledger.warnings),
                     "anchors": said,
                     "fingerprint": print_fp,
@@ -196,6 +202,10 @@ def verify(
             typer.echo(f"NOT OK: {problem}")
         if len(outcome.derived_problems) > 20:
             typer.echo(f"... and {len(outcome.derived_problems) - 20} more differences")
+        for problem in outcome.photo_problems[:20]:
+            typer.echo(f"NOT OK: {problem}")
+        if len(outcome.photo_problems) > 20:
+            typer.echo(f"... and {len(outcome.photo_problems) - 20} more photos")
         if rebuilt is not None:
             typer.echo(f"rebuilt the derived tables from {rebuilt} log entries")
         elif outcome.derived_problems:
@@ -218,6 +228,13 @@ def export_evidence(
         str | None,
         typer.Option("--production", help="Production id (default: the only one)."),
     ] = None,
+    with_photos: Annotated[
+        bool,
+        typer.Option(
+            "--with-photos",
+            help="Also put in the weapon photos the entries name (their SHA-256 is always in).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a complete evidence bundle: every entry about the subject in the period, the
@@ -255,7 +272,9 @@ def export_evidence(
         except (KeyError, ValueError):
             tz = ZoneInfo("UTC")
         try:
-            bundle = app.evidence.export(ProductionId(production), ref, since, until, tz)
+            bundle = app.evidence.export(
+                ProductionId(production), ref, since, until, tz, photos=with_photos
+            )
         except (EvidenceError, StorageUnavailable) as exc:
             fail(str(exc), EXIT_FAILURE, as_json)
     try:
@@ -274,6 +293,7 @@ def export_evidence(
                     "fingerprint": report.checkpoint_fingerprint,
                     "witnesses": [w["name"] for w in report.witnesses if w["cosigned"]],
                     "witness_answers": list(bundle.witnesses),
+                    "photos": None if report.photos is None else len(report.photos),
                 }
             )
         )
@@ -283,6 +303,8 @@ def export_evidence(
             f" by the subject index, against the checkpoint of tree size {bundle.head.tree_size}"
             f" (fingerprint {report.checkpoint_fingerprint})."
         )
+        if report.photos is not None:
+            typer.echo(f"  with {len(report.photos)} weapon photos, each checked against its entry")
         for line in bundle.witnesses:
             typer.echo(f"  witness: {line}")
         typer.echo(

@@ -11,6 +11,7 @@
 - ``safety``   stop-work, incidents, safety reports, the anonymous form
 - ``people``   roles, duties, training, permits
 - ``passkeys`` your passkeys, enrolment and revocation, confirming with a passkey
+- ``photos``   weapon photos: taking one from the weapon page, what the screens show
 - ``reports``  the §9153 daily compliance report, on screen, PDF and CSV
 - ``status``   the status strip of every production screen
 - ``common``   templates, the page contexts' base classes, forms, running a command
@@ -31,6 +32,7 @@ from coldcheck.entrypoints.pages import (
     mine,
     passkeys,
     people,
+    photos,
     reports,
     safety,
     signin,
@@ -55,6 +57,7 @@ for _module in (
     people,
     passkeys,
     reports,
+    photos,
 ):
     router.include_router(_module.router)
 

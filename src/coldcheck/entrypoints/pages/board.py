@@ -15,13 +15,14 @@ from coldcheck.bootstrap import App
 from coldcheck.domain import commands as c
 from coldcheck.domain.ids import WeaponId, normalise_tag
 from coldcheck.domain.mechanics import ActionType
-from coldcheck.domain.model import WeaponKind
+from coldcheck.domain.model import Acquisition, WeaponKind
 from coldcheck.domain.state import ProductionState
 from coldcheck.domain.status import LoadLabel, WeaponStatus, still_needed, weapon_status
 from coldcheck.entrypoints.deps import AppDep, FormDep, Membership, PageMember, PostedMember
 from coldcheck.entrypoints.pages.common import (
     ProductionPage,
     attempt,
+    day_or_none,
     done,
     number,
     page,
@@ -145,6 +146,22 @@ def board_cards_fragment(request: Request, app: AppDep, member: PageMember) -> R
     return page(request, board_page(app, member, request), partial="_cards.html")
 
 
+def _acquisition(form: FormData) -> Acquisition | None:
+    """From whom the weapon was received (the bound book, issue 18); None when nothing typed."""
+    name, address, licence, reference, received = (
+        text(form, f"acquired_{n}") for n in ("name", "address", "licence", "reference", "on")
+    )
+    if not (name or address or licence or reference or received):
+        return None
+    return Acquisition(
+        name=name,
+        address=address,
+        licence=licence,
+        reference=reference,
+        received=day_or_none(received, "day received"),
+    )
+
+
 def register_page(app: App, member: Membership, form: FormData | None = None) -> RegisterPage:
     """The register form, with what was typed."""
     return RegisterPage(
@@ -179,6 +196,10 @@ def register(request: Request, app: AppDep, member: PostedMember, form: FormDep)
             "capacity": number(form, "capacity", "Capacity", 0),
             "transfer_bar": text(form, "transfer_bar") == "yes",
             "select_fire": text(form, "select_fire") == "yes",
+            "importer": text(form, "importer"),
+            "country": text(form, "country"),
+            "firearm_type": text(form, "firearm_type"),
+            "acquisition": _acquisition(form),
         }
 
     result = attempt(app, member, c.RegisterWeapon, build)

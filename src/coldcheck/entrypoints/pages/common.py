@@ -62,6 +62,7 @@ from coldcheck.entrypoints.commanding import (
     run_command,
 )
 from coldcheck.entrypoints.deps import Membership, Viewer, client_of
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo
 from coldcheck.service.custody import Accepted
 from coldcheck.service.errors import Forbidden, Refused, Unconfirmed
 from coldcheck.service.permissions import COMMAND_ROLES, may_ask
@@ -98,6 +99,7 @@ DONE = {
     "misfire": "Misfire recorded — keep it pointed safe until the wait is over.",
     "discharge": "Unplanned discharge recorded: incident opened, weapon quarantined.",
     "cleared": "Quarantine cleared.",
+    "photo": "Photo recorded — its SHA-256 is in the log; it is the weapon's current photo.",
     "corrected": "Correction recorded — the entry stays on the record with it.",
     "sealed": "Sealed as evidence and handed over — it never returns to stock.",
     "destroyed": "Rounds destroyed, before a witness.",
@@ -386,6 +388,16 @@ def take_context(form: FormData, *, with_scene: bool = True) -> TakeContext | No
     )
 
 
+def day_or_none(typed: str, what: str) -> date | None:
+    """A day typed as YYYY-MM-DD (a date field), None when left empty."""
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed[:10])
+    except ValueError:
+        raise ValueError(f"the {what} '{typed[:20]}' is not a date: use YYYY-MM-DD.") from None
+
+
 def texts(form: FormData, name: str) -> list[str]:
     """Every value of a repeated field (checkboxes), blanks dropped."""
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
@@ -494,12 +506,6 @@ def _run(app: App, member: Membership, asked: Asked) -> Outcome:
         return Outcome((Reason("ROLE", str(exc)),))
 
 
-#: A tick box the confirmer must tick, per command and slot.
-PLEDGES: dict[tuple[type[c.BaseCommand], int], str] = {
-    (c.HandOver, 0): "I was shown every chamber and the bore",
-}
-
-
 @dataclass(frozen=True)
 class ConfirmSlot:
     """One confirmation on the confirmation screen."""
@@ -531,6 +537,13 @@ class ConfirmPage(ProductionPage):
     slots: tuple[ConfirmSlot, ...]
     carried: tuple[tuple[str, str], ...]
     given: tuple[str, ...]
+    #: a handover's weapon photo, so the performer confirming sees it is the weapon (issue 18)
+    photo: PhotoView | None = None
+
+
+def _handover_photo(state: ProductionState, command: c.BaseCommand) -> PhotoView | None:
+    """The current photo of the weapon a handover hands over (None for other commands)."""
+    return current_photo(state, command.weapon) if isinstance(command, c.HandOver) else None
 
 
 def _carried(form: FormData) -> tuple[tuple[str, str], ...]:
@@ -555,7 +568,7 @@ def _slots(
             who=slot.who,
             people=tuple((p, state.name_of(p)) for p in slot.people),
             required=slot.required,
-            pledge=PLEDGES.get((cls, i), ""),
+            pledge=slot.pledge,
             chosen=(text(form, f"confirm_person_{i}") if form is not None else "")
             or (slot.people[0] if len(slot.people) == 1 else ""),
             done=state.name_of(done[i]) if done and i in done else "",
@@ -626,6 +639,7 @@ def attempt_confirmed(
             slots=_slots(state, cls, issued.slots, None),
             carried=_carried(form),
             given=(),
+            photo=_handover_photo(state, command),
         )
         return page(request, ctx)
     pending = app.confirmations.pending(member.id, challenge)
@@ -651,7 +665,7 @@ def attempt_confirmed(
         if i in done:
             continue
         person, pin = text(form, f"confirm_person_{i}"), text(form, f"confirm_pin_{i}")
-        pledge = PLEDGES.get((cls, i))
+        pledge = slot.pledge
         if not pin:
             if slot.required:
                 reasons.append(Reason("PIN", f"{slot.who} types their PIN."))
@@ -684,6 +698,7 @@ def attempt_confirmed(
             carried=_carried(form),
             given=tuple(given),
             reasons=tuple(reasons),
+            photo=_handover_photo(state, command),
         )
         return page(request, ctx, status=409)
     return _run(app, member, Asked(cls, values, tuple(given)))

@@ -40,6 +40,7 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Drawing, drawing
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,6 +61,8 @@ class HandoverPage(ProductionPage):
     picked: Mapping[str, str] = field(default_factory=dict)
     #: the performer today's plan gives this weapon to (when there is exactly one)
     planned: str = ""
+    #: the weapon's current photo, so the performer sees it is the weapon (issue 18)
+    photo: PhotoView | None = None
 
 
 def handover_page(
@@ -89,6 +92,7 @@ def handover_page(
         ads=tuple(people_with(state, Role.FIRST_AD)),
         picked=typed(form),
         planned=planned_performer(state, status.weapon, today(app, member)) if status else "",
+        photo=current_photo(state, status.weapon if status else None),
     )
 
 

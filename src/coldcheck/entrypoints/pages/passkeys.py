@@ -192,6 +192,8 @@ class ConfirmOnPhonePage(ProductionPage):
     asked: bool
     signed: bool
     me: str
+    pledge: str
+    """What they tick before signing (checked by the server), or empty."""
 
 
 @router.get("/p/{production}/confirm/{challenge}", response_class=HTMLResponse)
@@ -210,6 +212,7 @@ def confirm_on_phone(request: Request, challenge: str, app: AppDep, member: Page
             asked=pending is not None and me in pending.people,
             signed=signed,
             me=me,
+            pledge=dict(pending.pledges).get(me, "") if pending else "",
         ),
     )
 
@@ -244,6 +247,7 @@ def confirm_with_passkey(
             str(form.get("credential") or ""),
             rp_id=host,
             origin=origin,
+            pledged=text(form, "pledge") == "yes",
         )
     except Unconfirmed as exc:
         return _error(exc, 403)

@@ -32,6 +32,7 @@ from coldcheck.domain.mechanics import (
 from coldcheck.domain.model import (
     BoreFinding,
     Disposition,
+    DispositionKind,
     Finding,
     PositionLoad,
     RoundClass,
@@ -53,6 +54,7 @@ from coldcheck.entrypoints.pages.common import (
     ProductionPage,
     attempt,
     attempt_confirmed,
+    day_or_none,
     default_take,
     done,
     page,
@@ -65,8 +67,9 @@ from coldcheck.entrypoints.pages.common import (
     typed,
 )
 from coldcheck.entrypoints.pages.drawing import CONTENT_WORDS, Chart, Drawing, drawing, lanes_chart
+from coldcheck.entrypoints.pages.photo_view import PhotoView, current_photo, earlier_photos
 from coldcheck.entrypoints.pages.steps import hazard, next_steps
-from coldcheck.service import words
+from coldcheck.service import boundbook, words
 from coldcheck.service.lanes import busy_window, custody_lanes
 from coldcheck.service.reports import day_bounds
 
@@ -129,6 +132,13 @@ class WeaponScreen(WeaponPage):
     lanes: Chart | None = None
     corrections: Mapping[int, tuple[CorrectionNote, ...]] = dataclasses.field(default_factory=dict)
     correctable: frozenset[int] = frozenset()
+    book: tuple[tuple[str, str], ...] = ()
+    """The weapon's bound book line (issue 18): (column, value) of every column with a value,
+    acquisition and disposition included, as ``export bound-book`` writes it."""
+    disposition_kinds: tuple[str, ...] = tuple(k.value for k in DispositionKind)
+    #: the current photo (the newest) and the earlier ones, newest first (issue 18)
+    photo: PhotoView | None = None
+    photos: tuple[PhotoView, ...] = ()
 
 
 def weapon_page(app: App, member: Membership, tag: str) -> WeaponPage:
@@ -179,6 +189,21 @@ def weapon_screen(request: Request, app: App, member: Membership, tag: str) -> W
         correctable=frozenset(
             item.seq for item in items if isinstance(item.event, InspectionRecorded)
         ),
+        book=_book(base.state, base.w.weapon),
+        photo=current_photo(base.state, base.w.weapon),
+        photos=earlier_photos(base.state, base.w.weapon),
+    )
+
+
+def _book(state: ProductionState, weapon: WeaponId) -> tuple[tuple[str, str], ...]:
+    """The bound book line of a weapon in (column, value) pairs, empty columns left out;
+    none for a non-firing replica (not a firearm, not in the bound book)."""
+    ws = state.weapons[weapon]
+    if ws.weapon.is_replica:
+        return ()
+    line = boundbook.entry(state, ws)
+    return tuple(
+        (header, line.cells[key]) for key, header in boundbook.COLUMNS[1:19] if line.cells.get(key)
     )
 
 
@@ -324,7 +349,27 @@ router.post("/p/{production}/w/{tag}/bore")(
 router.post("/p/{production}/w/{tag}/clear")(
     _simple(c.ClearWeaponQuarantine, "cleared", lambda f: {"note": text(f, "note")})
 )
-router.post("/p/{production}/w/{tag}/retire")(_simple(c.RetireWeapon, "retired"))
+
+
+def _retirement(form: FormData) -> dict[str, Any]:
+    """RetireWeapon's disposition as typed (issue 18): how, to whom, their address, licence,
+    reference and the day; empty fields keep the defaults (returned to the house, today)."""
+    how = text(form, "how") or DispositionKind.RETURNED.value
+    try:
+        kind = DispositionKind(how)
+    except ValueError:
+        raise ValueError(f"'{how[:20]}': say returned, transferred or destroyed.") from None
+    return {
+        "how": kind,
+        "to_name": text(form, "to_name"),
+        "to_address": text(form, "to_address"),
+        "to_licence": text(form, "to_licence"),
+        "reference": text(form, "reference"),
+        "on": day_or_none(text(form, "on"), "day it left"),
+    }
+
+
+router.post("/p/{production}/w/{tag}/retire")(_simple(c.RetireWeapon, "retired", _retirement))
 
 
 @dataclass(frozen=True, kw_only=True)

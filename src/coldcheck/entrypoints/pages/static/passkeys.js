@@ -138,7 +138,11 @@
         return navigator.credentials.get({ publicKey: requestOptions(options) });
       })
       .then(function (cred) {
-        return post(button.dataset.confirm, { person: person, credential: assertionJson(cred) });
+        return post(button.dataset.confirm, {
+          person: person,
+          credential: assertionJson(cred),
+          pledge: pledge && pledge.checked ? "yes" : "",
+        });
       })
       .then(function (answer) {
         var given = document.createElement("input");
