@@ -13,7 +13,8 @@ The events of a shoot day (take out, inspect, hand over, take back, load, fire, 
 return, lock and unlock, scene plans, safety meetings, wrap, people and roles) have an
 in-place step here, each the
 reference's ``case`` of ``state._apply`` written against the draft; every other event
-goes through the reference ``_apply`` itself. The states equal the reference fold's,
+goes through the reference ``_apply`` itself, and an event signed with passkeys raises
+their counters through the reference ``_counted``. The states equal the reference fold's,
 with every mapping in the same order (tests/unit/domain/test_replaying.py: scripted
 days, and a hypothesis property over generated histories).
 
@@ -43,6 +44,7 @@ from coldcheck.domain.state import (
     ProductionState,
     WeaponState,
     _apply,
+    _counted,
     empty_state,
 )
 
@@ -102,9 +104,11 @@ class StateBuilder:
         fields["event_count"] += 1
         step = _STEPS.get(type(event))
         if step is None:
-            self._draft = _apply(draft, event)  # the reference: a new state, its own mappings
+            draft = self._draft = _apply(draft, event)  # the reference: a new state
         else:
             step(draft, fields, event)
+        if event.signatures:  # passkey counters, as state.apply raises them (the reference)
+            self._draft = _counted(draft, event)
 
     def apply_all(self, events: Iterable[Event]) -> None:
         """Fold events, oldest first."""

@@ -4,11 +4,13 @@ The reference is ``state.replay`` / ``state.apply``. The builder must give an eq
 state with every mapping in the same order (pages and rows are read in that order), after
 scripted shoot days and after every history hypothesis generates (the custody histories
 of test_properties); a state it has frozen must not move when it folds on, and a state it
-starts from (a snapshot) must not move either.
+starts from (a snapshot) must not move either; passkey counters on signed events rise
+as the frozen fold raises them.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 from typing import Any
@@ -16,10 +18,12 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
+from coldcheck.domain.model import PasskeySignature
 from coldcheck.domain.replaying import StateBuilder, replay_in_place
 from coldcheck.domain.state import replay
-from tests.factories import PROD, dry_gulch
+from tests.factories import JACK, PROD, dry_gulch
 from tests.unit.domain.test_properties import PROPERTY, explore
 from tests.unit.domain.test_scenarios import run_shoot_day
 
@@ -100,3 +104,33 @@ def test_every_generated_history_folds_in_place_to_the_frozen_folds_state(data):
     s, _ = explore(data)
     same(replay_in_place(PROD, s.log), s.state)
     check_every_prefix(s.log, every=max(1, len(s.log) // 4))
+
+
+def _signed(event: Event, credential: str, counter: int) -> Event:
+    data = base64.urlsafe_b64encode(bytes(33) + counter.to_bytes(4, "big")).rstrip(b"=")
+    sig = PasskeySignature(JACK, credential, data.decode(), "", "", "", 0, "")
+    return dataclasses.replace(event, signatures=(sig,))
+
+
+def test_passkey_counters_on_signed_events_rise_as_the_frozen_fold_raises_them():
+    log = run_shoot_day().log
+    enrol = ev.PasskeyEnrolled(
+        production=PROD,
+        at=log[0].at,
+        by=JACK,
+        person=JACK,
+        credential="cred-1",
+        public_key="pk",
+        rp_id="localhost",
+        label="phone",
+    )
+    counters = [5, 9, 7, 12, 0, 30, 31]  # a lower or zero counter changes nothing
+    signed = [enrol, *log[:1]]
+    for k, event in enumerate(log[1:]):
+        if k % 3 == 0:
+            event = _signed(event, "cred-1" if k % 2 else "unknown", counters[k % 7])
+        signed.append(event)
+    want = replay(PROD, signed)
+    assert want.passkeys["cred-1"].counter > 0  # the test reaches the counters
+    same(replay_in_place(PROD, signed), want)
+    check_every_prefix(signed, every=7)
