@@ -20,7 +20,8 @@ What each converter does, against ``codec._from_json``:
 - ``datetime`` / ``date``: ``fromisoformat``;
 - ``bool``, ``int``, ``str``, ``float``: the value when it is one (never a bool for the
   numbers), else ``InvalidEvent`` worded as the reference words it;
-- a dataclass: an object of it, its fields converted, built by the class itself.
+- a dataclass: an object of it, its fields converted, built by the class itself (or, with
+  every field given, field for field); one read from strings only is remembered and shared.
 
 :func:`event_refs` is :func:`coldcheck.domain.codec.event_refs` compiled the same way:
 per class, the fields whose declared types can hold a weapon, lot, container, incident
@@ -136,13 +137,24 @@ def _dataclass(cls: type[Any]) -> Converter:
     name = cls.__name__
     complete = len(fields)
     build = _filled(cls) if _plain(cls) else None
+    memo: dict[tuple[tuple[Any, Any], ...], Any] = {}
 
     def decode(data: Any) -> Any:
         if not isinstance(data, dict):
             raise InvalidEvent(f"expected an object for {name}, got {data!r}")
+        items = tuple(data.items())
+        try:
+            seen = memo.get(items)
+        except TypeError:  # an unhashable value: never remembered
+            seen = None
+        if seen is not None:
+            return seen
         kwargs = {key: conv(data[key]) for key, conv in fields if key in data}
         if build is not None and len(kwargs) == complete:
-            return build(kwargs)
+            value = build(kwargs)
+            if len(memo) < _MEMO and all(type(v) is str for _, v in items):
+                memo[items] = value
+            return value
         try:  # a field left out: its default, or the class says which is missing
             return cls(**kwargs)
         except TypeError as exc:
@@ -150,6 +162,11 @@ def _dataclass(cls: type[Any]) -> Converter:
 
     return decode
 
+
+_MEMO = 512
+"""Nested values remembered per class: a frozen value read from the same strings (every
+value a ``str``: the position and round of a finding, a load's position and lot) is the
+same value, so it is built once and shared (how many of the same a log holds)."""
 
 _CONVERTERS: dict[Any, Converter] = {}
 
