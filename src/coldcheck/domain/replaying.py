@@ -38,13 +38,14 @@ from coldcheck.domain.state import (
     Custody,
     DayRecord,
     DayState,
-    InspectionRecord,
     Load,
     LotState,
     ProductionState,
     WeaponState,
     _apply,
+    _apply_inspection,
     _counted,
+    _cycle,
     empty_state,
 )
 
@@ -214,35 +215,8 @@ def _returned(s: ProductionState, f: Fields, e: ev.WeaponReturnedToStorage) -> N
 
 
 def _inspected(s: ProductionState, f: Fields, e: ev.InspectionRecorded) -> None:
-    weapons = f["weapons"]
-    ws: WeaponState = weapons[e.weapon]
-    contents = ws.contents
-    changes: dict[str, Load] = {}
-    for finding in e.findings:
-        recorded = contents.get(finding.position, EMPTY)
-        if finding.found is recorded.state:
-            continue
-        if finding.found is RoundState.EMPTY and recorded.state is RoundState.SPENT:
-            changes[finding.position] = EMPTY
-            continue
-        found = finding.found if finding.found is RoundState.LIVE else RoundState.UNKNOWN
-        changes[finding.position] = Load(found, recorded.lot)
-    if changes:  # (an unchanged dict is shared: values are never changed in place)
-        contents = _with(contents, changes)
-    record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
-    clean = e.bore is BoreFinding.CLEAR
-    all_empty = all(contents.get(p, EMPTY).state is RoundState.EMPTY for p in _positions(ws))
-    weapons[e.weapon] = _evolve(
-        ws,
-        contents=contents,
-        inspection=record,
-        last_inspection=record,
-        bore_check_due=None if clean else "obstructed",
-        misfire=None,
-        hammer=e.hammer,
-        hammer_over=e.hammer_over,
-        loaded_from=frozenset() if clean and all_empty else ws.loaded_from,
-    )
+    # The frozen fold's own step: it changes one WeaponState and nothing else.
+    f["weapons"][e.weapon] = _apply_inspection(f["weapons"][e.weapon], e)
 
 
 def _bore_checked(s: ProductionState, f: Fields, e: ev.BoreChecked) -> None:
@@ -261,6 +235,10 @@ def _loaded(s: ProductionState, f: Fields, e: ev.WeaponLoaded) -> None:
     more: dict[str, Any] = {}
     if e.hammer_over is not None:
         more = {"hammer": HammerPosition.DOWN, "hammer_over": e.hammer_over}
+    if e.hammer is not None:
+        more["hammer"] = e.hammer
+    if e.bolt is not None:
+        more["bolt"] = e.bolt
     weapons[e.weapon] = _evolve(
         ws,
         contents=_with(ws.contents, changes),
@@ -336,6 +314,8 @@ def _fired(s: ProductionState, f: Fields, e: ev.BlanksFired) -> None:
         hammer_over=e.positions[-1] if e.positions else ws.hammer_over,
         misfired=ws.misfired - set(e.positions),
     )
+    if e.positions:  # a self-loader cycles (R25), as the frozen fold says
+        weapons[e.weapon] = _cycle(weapons[e.weapon])
 
 
 def _scene_planned(s: ProductionState, f: Fields, e: ev.ScenePlanned) -> None:
