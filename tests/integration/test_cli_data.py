@@ -73,7 +73,8 @@ def test_every_example_file_imports_into_the_demo_and_exports_back(demo_copy: Pa
     run_cli("export", "weapons", "--production", "dry-gulch", "--out", str(out), data=demo_copy)
     text = out.read_text()
     assert text.splitlines()[0] == (
-        "tag,name,make,model,serial,calibre,owner,kind,action,capacity,transfer_bar,select_fire"
+        "tag,name,make,model,serial,calibre,owner,kind,action,capacity,transfer_bar,select_fire,"
+        "open_bolt,slam_fire,drop_safety,decocker"
     )
     assert "W-0010,Henry 1860 rifle,Henry,1860,HR-60044,.44 Henry,Sierra Prop Rentals" in text
     people_csv = run_cli("export", "people", data=demo_copy).stdout

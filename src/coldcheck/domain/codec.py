@@ -86,6 +86,27 @@ def _retired_v1(payload: Payload) -> Payload:
     return {**payload, "disposition": None}
 
 
+def _mechanism_v2(payload: Payload) -> Payload:
+    """v2 → v3 (R25): no open bolt, slam-fire, drop safety or decocker was recorded."""
+    return {
+        **payload,
+        "open_bolt": False,
+        "slam_fire": False,
+        "drop_safety": False,
+        "decocker": False,
+    }
+
+
+def _inspected_v1(payload: Payload) -> Payload:
+    """v1 → v2 (R25): neither the bolt nor the blank-firing adapter was recorded."""
+    return {**payload, "bolt": None, "adapter_fitted": None}
+
+
+def _loaded_v2(payload: Payload) -> Payload:
+    """v2 → v3 (R25): no semi-automatic hammer and no bolt position were recorded."""
+    return {**payload, "hammer": None, "bolt": None}
+
+
 #: ``(type_name, version) -> function`` lifting a payload of that version to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponHandedOver", 1): _handed_over_v1,
@@ -102,6 +123,9 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WeaponRegistered", 1): _registered_v1,
     ("WeaponRetired", 1): _retired_v1,
     ("CorrectionRecorded", 1): _correction_v1,
+    ("WeaponRegistered", 2): _mechanism_v2,
+    ("InspectionRecorded", 1): _inspected_v1,
+    ("WeaponLoaded", 2): _loaded_v2,
 }
 
 

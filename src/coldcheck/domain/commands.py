@@ -30,7 +30,7 @@ from coldcheck.domain.ids import (
     SceneId,
     WeaponId,
 )
-from coldcheck.domain.mechanics import ActionType, HammerPosition
+from coldcheck.domain.mechanics import ActionType, BoltPosition, HammerPosition
 from coldcheck.domain.model import (
     Acquisition,
     BlankLoad,
@@ -209,6 +209,14 @@ class RegisterWeapon(BaseCommand):
     capacity: int
     transfer_bar: bool = False
     select_fire: bool = False
+    open_bolt: bool = False
+    """Fires from an open bolt: semi-automatic pistol or rifle, or belt-fed (R25)."""
+    slam_fire: bool = False
+    """A pump without a trigger disconnector: fires each time the slide closes (R25)."""
+    drop_safety: bool = False
+    """A closed-bolt semi-automatic with a firing-pin block or drop safety (R25)."""
+    decocker: bool = False
+    """A closed-bolt semi-automatic whose hammer can be lowered on a chambered round (R25)."""
     importer: str = ""
     country: str = ""
     """Country of manufacture."""
@@ -380,7 +388,10 @@ class InspectWeapon(BaseCommand):
     """An inspection: a finding for every position, the bore, every checklist step (R10, R24).
 
     ``hammer``/``hammer_over`` record where the hammer of a single-action
-    revolver was left (R25); ``hammer_over`` names the chamber under it.
+    revolver was left (R25); ``hammer_over`` names the chamber under it. For a
+    closed-bolt semi-automatic ``hammer`` is its hammer or striker (``full_cock``
+    or ``down``); ``bolt`` is an open-bolt weapon's bolt; ``adapter_fitted``
+    says whether a blank-adapted weapon's blank-firing adapter is on.
     """
 
     weapon: WeaponId
@@ -389,6 +400,8 @@ class InspectWeapon(BaseCommand):
     checklist: tuple[str, ...]
     hammer: HammerPosition | None = None
     hammer_over: str | None = None
+    bolt: BoltPosition | None = None
+    adapter_fitted: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,6 +431,11 @@ class LoadWeapon(BaseCommand):
     context: TakeContext | None = None
     meeting: MeetingId | None = None
     """The safety meeting that authorised a blank load (R17); None: the rules find it."""
+    hammer: HammerPosition | None = None
+    """A closed-bolt semi-automatic with a round in the chamber after the load: its hammer
+    or striker left cocked (``full_cock``) or lowered (``down``, with a decocker; R25)."""
+    bolt: BoltPosition | None = None
+    """An open-bolt weapon: its bolt after the load, back (ready to fire) or forward (R25)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,7 +30,7 @@ from coldcheck.domain.ids import (
     SceneId,
     WeaponId,
 )
-from coldcheck.domain.mechanics import ActionType, HammerPosition
+from coldcheck.domain.mechanics import ActionType, BoltPosition, HammerPosition
 from coldcheck.domain.model import (
     Acquisition,
     BlankLoad,
@@ -162,10 +162,12 @@ class LiveExceptionRecorded(BaseEvent):
 class WeaponRegistered(BaseEvent):
     """v2 (issue 18, the bound book) adds importer, country of manufacture, the bound book's
     type and the acquisition (from whom, their licence or reference, the day received);
-    v1 entries read as none recorded."""
+    v1 entries read as none recorded.
+    v3 (R25) adds the mechanism the hazard model reads: open bolt, slam-fire, drop safety,
+    decocker (v1 and v2: all False — not recorded)."""
 
     type_name: ClassVar[str] = "WeaponRegistered"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     name: str
     make: str
@@ -178,6 +180,10 @@ class WeaponRegistered(BaseEvent):
     capacity: int
     transfer_bar: bool
     select_fire: bool
+    open_bolt: bool = False
+    slam_fire: bool = False
+    drop_safety: bool = False
+    decocker: bool = False
     importer: str = ""
     country: str = ""
     firearm_type: str = ""
@@ -335,13 +341,19 @@ class WeaponReturnedToStorage(BaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class InspectionRecorded(BaseEvent):
+    """v2 (R25): ``bolt`` of an open-bolt weapon and whether a blank-adapted weapon's
+    adapter is fitted, as the inspection left them (v1: None — not recorded)."""
+
     type_name: ClassVar[str] = "InspectionRecorded"
+    version: ClassVar[int] = 2
     weapon: WeaponId
     findings: tuple[Finding, ...]
     bore: BoreFinding
     checklist: tuple[str, ...]
     hammer: HammerPosition | None
     hammer_over: str | None
+    bolt: BoltPosition | None = None
+    adapter_fitted: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -356,7 +368,7 @@ class WeaponLoaded(BaseEvent):
     """Rounds went in; ``announce`` is True for blanks: tell every screen on set (R13)."""
 
     type_name: ClassVar[str] = "WeaponLoaded"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     weapon: WeaponId
     container: ContainerId
     loads: tuple[PositionLoad, ...]
@@ -368,6 +380,11 @@ class WeaponLoaded(BaseEvent):
     """v2: scene, setup, take and rehearsal (issue 18); None when not given or before v2."""
     meeting: MeetingId | None = None
     """v2: the safety meeting that authorised a blank load (R17); None for other loads."""
+    hammer: HammerPosition | None = None
+    """v3 (R25): a closed-bolt semi-automatic's hammer/striker after the load (cocked or
+    down); None when not said or before v3."""
+    bolt: BoltPosition | None = None
+    """v3 (R25): an open-bolt weapon's bolt after the load; None when not said or before v3."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,7 @@ from coldcheck.domain.ids import (
     SceneId,
     WeaponId,
 )
-from coldcheck.domain.mechanics import ActionType, RoundState
+from coldcheck.domain.mechanics import ActionType, Build, RoundState
 
 
 class Role(StrEnum):
@@ -255,6 +255,14 @@ class Weapon:
     capacity: int
     transfer_bar: bool = False
     select_fire: bool = False
+    open_bolt: bool = False
+    """Fires from an open bolt (submachine guns, many blank-firing conversions; R25)."""
+    slam_fire: bool = False
+    """A pump without a trigger disconnector: fires each time the slide closes (R25)."""
+    drop_safety: bool = False
+    """A firing-pin block or drop safety; not recorded means none (R25)."""
+    decocker: bool = False
+    """Its hammer can be lowered on a chambered round (decocker, double-action first shot)."""
     importer: str = ""
     country: str = ""
     """Country of manufacture."""
@@ -262,6 +270,19 @@ class Weapon:
     """The bound book's type (pistol, revolver, rifle, shotgun, ...); empty: not recorded."""
     acquisition: Acquisition | None = None
     """None: registered before acquisitions were recorded."""
+
+    @property
+    def build(self) -> Build:
+        """The mechanism as the hazard model reads it (R25)."""
+        return Build(
+            action=self.action,
+            transfer_bar=self.transfer_bar,
+            open_bolt=self.open_bolt,
+            slam_fire=self.slam_fire,
+            drop_safety=self.drop_safety,
+            decocker=self.decocker,
+            blank_adapted=self.kind is WeaponKind.BLANK_ADAPTED,
+        )
 
     @property
     def is_replica(self) -> bool:

@@ -53,7 +53,10 @@ from coldcheck.domain.ids import (
 )
 from coldcheck.domain.localtime import local_day
 from coldcheck.domain.mechanics import (
+    OPEN_BOLT_ACTIONS,
+    ActionState,
     ActionType,
+    BoltPosition,
     HammerPosition,
     RoundState,
     load_positions,
@@ -169,6 +172,9 @@ class WeaponState:
     misfired: frozenset[str] = frozenset()
     out_since: datetime | None = None
     evidence: EvidenceHold | None = None
+    bolt: BoltPosition | None = None
+    adapter_fitted: bool | None = None
+    cycled: bool = False
     registered_at: datetime | None = None
     """When it was registered (the bound book's acquisition day unless one was given)."""
     retired_at: datetime | None = None
@@ -185,6 +191,18 @@ class WeaponState:
     @property
     def positions(self) -> tuple[str, ...]:
         return load_positions(self.weapon.action, self.weapon.capacity)
+
+    @property
+    def action_state(self) -> ActionState:
+        """The recorded state of its action, as the hazard model reads it (R25)."""
+        return ActionState(
+            contents={p: self.contents.get(p, EMPTY).state for p in self.positions},
+            hammer=self.hammer,
+            hammer_over=self.hammer_over,
+            bolt=self.bolt,
+            adapter_fitted=self.adapter_fitted,
+            cycled=self.cycled,
+        )
 
     def holds(self, *states: RoundState) -> list[str]:
         """Positions holding any of ``states``."""
@@ -414,8 +432,26 @@ def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
         misfire=None,
         hammer=e.hammer,
         hammer_over=e.hammer_over,
+        bolt=e.bolt,
+        adapter_fitted=e.adapter_fitted,
+        cycled=False,
         loaded_from=frozenset() if clean and all_empty else ws.loaded_from,
     )
+
+
+def _cycle(ws: WeaponState) -> WeaponState:
+    """A shot through a self-loader: it fed itself and cocked again (R25).
+
+    A closed-bolt semi-automatic leaves its hammer cocked on the next round; an
+    open-bolt weapon stops with its bolt back. The record does not move the next
+    round into the chamber (nobody saw it): ``cycled`` says it may be there.
+    """
+    build = ws.weapon.build
+    if build.open_bolt and build.action in OPEN_BOLT_ACTIONS:
+        return replace(ws, bolt=BoltPosition.BACK, cycled=True)
+    if build.closed_bolt_self_loader:
+        return replace(ws, hammer=HammerPosition.FULL_COCK, hammer_over=None, cycled=True)
+    return ws
 
 
 def apply(state: ProductionState, event: Event) -> ProductionState:
@@ -498,6 +534,10 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 e.capacity,
                 e.transfer_bar,
                 e.select_fire,
+                open_bolt=e.open_bolt,
+                slam_fire=e.slam_fire,
+                drop_safety=e.drop_safety,
+                decocker=e.decocker,
                 importer=e.importer,
                 country=e.country,
                 firearm_type=e.firearm_type,
@@ -601,6 +641,10 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
             ws = replace(ws, loaded_from=ws.loaded_from | {pl.lot for pl in e.loads})
             if e.hammer_over is not None:
                 ws = replace(ws, hammer=HammerPosition.DOWN, hammer_over=e.hammer_over)
+            if e.hammer is not None:
+                ws = replace(ws, hammer=e.hammer)
+            if e.bolt is not None:
+                ws = replace(ws, bolt=e.bolt)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponUnloaded():
             ws = s.weapons[e.weapon]
@@ -669,6 +713,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                 hammer_over=e.positions[-1] if e.positions else ws.hammer_over,
                 misfired=ws.misfired - set(e.positions),
             )
+            ws = _cycle(ws) if e.positions else ws
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.MisfireRecorded():
             return _weapon(
@@ -688,7 +733,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
                     if load.lot is not None:
                         s = _lot(s, load.lot, in_weapons=-1, fired=1, fired_since_count=1)
                     ws = _set_contents(ws, {e.position: Load(RoundState.SPENT, load.lot)})
-            ws = replace(ws, bore_check_due="fired")
+            ws = _cycle(replace(ws, bore_check_due="fired"))
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponQuarantined():
             return _weapon(s, e.weapon, quarantined=True, quarantine_reason=e.reason)

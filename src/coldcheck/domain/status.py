@@ -16,10 +16,11 @@ from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.ids import ContainerId, LotId, PersonId, WeaponId
 from coldcheck.domain.mechanics import (
     ActionType,
+    BoltPosition,
     HammerPosition,
     RoundState,
-    can_fire_without_trigger,
     hazards,
+    recorded_hazards,
 )
 from coldcheck.domain.model import BlankLoad, RoundClass, SafetyReport, WeaponKind
 from coldcheck.domain.state import (
@@ -95,6 +96,33 @@ class WeaponStatus:
     quarantine_reason: str
     retired: bool
     hazards: tuple[str, ...]
+    fire_words: tuple[str, ...] = ()
+    """Why it can fire without a trigger pull as recorded (R25); empty when it cannot."""
+    bolt: BoltPosition | None = None
+    adapter_fitted: bool | None = None
+    build_words: tuple[str, ...] = ()
+    """What its registration says of its mechanism: ``open bolt``, ``slam-fire``, ..."""
+
+
+def build_words(ws: WeaponState) -> tuple[str, ...]:
+    """The mechanism in a few words (R25): what the weapon head line shows."""
+    w = ws.weapon
+    words = [
+        text
+        for flag, text in (
+            (w.open_bolt, "open bolt"),
+            (w.slam_fire, "slam-fire"),
+            (w.drop_safety, "drop safety"),
+            (w.decocker, "decocker"),
+        )
+        if flag
+    ]
+    if w.kind is WeaponKind.BLANK_ADAPTED:
+        fitted = {True: "fitted", False: "off", None: "not recorded"}[ws.adapter_fitted]
+        words.append(f"blank-firing adapter {fitted}")
+    if ws.bolt is not None:
+        words.append(f"bolt {ws.bolt.value}")
+    return tuple(words)
 
 
 def _weapon_state(state: ProductionState, weapon_id: WeaponId) -> WeaponState:
@@ -105,21 +133,18 @@ def _weapon_state(state: ProductionState, weapon_id: WeaponId) -> WeaponState:
 
 
 def weapon_can_fire_without_trigger(ws: WeaponState) -> bool:
-    """R25 for the recorded state of this weapon."""
-    under = ws.contents.get(ws.hammer_over) if ws.hammer_over is not None else None
-    return can_fire_without_trigger(
-        ws.weapon.action, ws.weapon.transfer_bar, ws.hammer, under.state if under else None
-    )
+    """R25 for the recorded state of this weapon, whatever its build."""
+    return any(h.without_trigger for h in recorded_hazards(ws.weapon.build, ws.action_state))
 
 
 def weapon_status(state: ProductionState, weapon_id: WeaponId) -> WeaponStatus:
     """The weapon page: where it is, who holds it, what is in it, and what that means."""
     ws = _weapon_state(state, weapon_id)
     w = ws.weapon
-    fires = weapon_can_fire_without_trigger(ws)
-    words = list(hazards(w.action))
-    if fires:
-        words.insert(0, f"The hammer rests on a loaded {ws.hammer_over}: a blow can fire it.")
+    recorded = recorded_hazards(w.build, ws.action_state)
+    fire_words = tuple(h.words for h in recorded if h.without_trigger)
+    fires = bool(fire_words)
+    words = [h.words for h in recorded] + list(hazards(w.action))
     if ws.misfire is not None:
         words.insert(0, f"Misfire in {ws.misfire.position}: keep it pointed safe until cleared.")
     insp = ws.last_inspection
@@ -149,6 +174,10 @@ def weapon_status(state: ProductionState, weapon_id: WeaponId) -> WeaponStatus:
         quarantine_reason=ws.quarantine_reason,
         retired=ws.retired,
         hazards=tuple(words),
+        fire_words=fire_words,
+        bolt=ws.bolt,
+        adapter_fitted=ws.adapter_fitted,
+        build_words=build_words(ws),
     )
 
 

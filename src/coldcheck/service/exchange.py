@@ -49,6 +49,9 @@ E = TypeVar("E", bound=Enum)
 
 KINDS = ("weapons", "lots", "people", "manifest")
 
+#: The mechanism the hazard model reads (R25): optional yes/no columns, "no" when absent.
+MECHANISM_COLUMNS = ("open_bolt", "slam_fire", "drop_safety", "decocker")
+
 WEAPON_COLUMNS = (
     "tag",
     "name",
@@ -62,6 +65,7 @@ WEAPON_COLUMNS = (
     "capacity",
     "transfer_bar",
     "select_fire",
+    *MECHANISM_COLUMNS,
 )
 WEAPON_REQUIRED = ("name", "serial", "calibre", "kind", "action", "capacity")
 
@@ -94,6 +98,7 @@ MANIFEST_COLUMNS = (
     "capacity",
     "transfer_bar",
     "select_fire",
+    *MECHANISM_COLUMNS,
     "round_class",
     "blank_load",
     "supplier",
@@ -323,6 +328,9 @@ def _weapon_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reas
     calibre = cells.text("calibre", required=True)
     transfer_bar = cells.boolean("transfer_bar")
     select_fire = cells.boolean("select_fire")
+    open_bolt, slam_fire, drop_safety, decocker = (
+        cells.boolean(column) for column in MECHANISM_COLUMNS
+    )
     if cells.reasons or kind is None or action is None or capacity is None:
         return cells.reasons
     command: Command = c.RegisterWeapon(
@@ -341,6 +349,10 @@ def _weapon_commands(row: SourceRow, ctx: _Context) -> list[Command] | list[Reas
         capacity=capacity,
         transfer_bar=transfer_bar,
         select_fire=select_fire,
+        open_bolt=open_bolt,
+        slam_fire=slam_fire,
+        drop_safety=drop_safety,
+        decocker=decocker,
     )
     return [command]
 
@@ -638,6 +650,7 @@ def _weapon_rows(state: ProductionState) -> list[list[str]]:
                 str(w.capacity),
                 _yes(w.transfer_bar),
                 _yes(w.select_fire),
+                *(_yes(getattr(w, column)) for column in MECHANISM_COLUMNS),
             ]
         )
     return rows

@@ -16,6 +16,7 @@ from datetime import datetime
 from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.localtime import local_hhmm, zone_of
+from coldcheck.domain.mechanics import HammerPosition
 from coldcheck.domain.state import ProductionState
 from coldcheck.service.corrections import change_words
 
@@ -62,6 +63,21 @@ def _take_words(e: Event) -> str:
         context = replace(context, scene=None)
     words = context.words()
     return f"{extra} [{words}]" if words else extra
+
+
+_HAMMER_WORDS = {HammerPosition.FULL_COCK: "cocked", HammerPosition.DOWN: "down"}
+
+
+def _action(e: ev.InspectionRecorded | ev.WeaponLoaded) -> str:
+    """What a load or an inspection left of the action (R25): hammer, bolt, adapter."""
+    parts = []
+    if isinstance(e, ev.WeaponLoaded) and e.hammer is not None:
+        parts.append(f"hammer left {_HAMMER_WORDS.get(e.hammer, e.hammer.value)}")
+    if e.bolt is not None:
+        parts.append(f"bolt {e.bolt.value}")
+    if isinstance(e, ev.InspectionRecorded) and e.adapter_fitted is not None:
+        parts.append(f"blank-firing adapter {'fitted' if e.adapter_fitted else 'off'}")
+    return "".join(f"; {p}" for p in parts)
 
 
 def _sentence(e: Event, s: ProductionState) -> str:
@@ -149,7 +165,7 @@ def _sentence(e: Event, s: ProductionState) -> str:
             return f"{e.weapon} returned to storage"
         case ev.InspectionRecorded():
             found = sorted({f.found.value for f in e.findings}) or ["no positions"]
-            return f"{e.weapon} inspected: {', '.join(found)}; bore {e.bore.value}"
+            return f"{e.weapon} inspected: {', '.join(found)}; bore {e.bore.value}" + _action(e)
         case ev.BoreChecked():
             return f"{e.weapon} bore checked: {e.bore.value}"
         case ev.WeaponLoaded():
@@ -161,6 +177,7 @@ def _sentence(e: Event, s: ProductionState) -> str:
             return (
                 f"{e.weapon} loaded with {len(e.loads)} {'/'.join(kinds)}(s) from "
                 f"{', '.join(lots)}{scene} ({_positions([pl.position for pl in e.loads])})"
+                + _action(e)
             )
         case ev.WeaponUnloaded():
             where = f" into {e.container}" if e.container else ""

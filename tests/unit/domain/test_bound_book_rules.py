@@ -58,11 +58,11 @@ OLD_REGISTERED = {
 
 def test_an_old_registration_upcasts_with_no_importer_country_type_or_acquisition():
     e = event_from_envelope("WeaponRegistered", 1, witnesses=[], payload=OLD_REGISTERED, **ENVELOPE)
-    assert isinstance(e, ev.WeaponRegistered) and e.version == 2
+    assert isinstance(e, ev.WeaponRegistered) and e.version == 3  # v3: R25's mechanism
     assert (e.importer, e.country, e.firearm_type, e.acquisition) == ("", "", "", None)
     again = event_payload(e)
     assert again["acquisition"] is None
-    assert event_from_envelope("WeaponRegistered", 2, witnesses=[], payload=again, **ENVELOPE) == e
+    assert event_from_envelope("WeaponRegistered", 3, witnesses=[], payload=again, **ENVELOPE) == e
 
 
 def test_an_old_retirement_upcasts_with_no_disposition():

@@ -29,7 +29,6 @@ e.g. ``entry 41: stored leaf hash does not match its bytes``.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -52,8 +51,8 @@ from coldcheck.service.ports import Anchor, Problem, VerifyReport
 
 __all__ = ["CHUNK", "Problem", "VerifyReport", "verify_store"]
 
-CHUNK = 2048
-"""Entries read per query. A power of two keeps interior-node queries small."""
+CHUNK = 8192
+"""Entries read per query (a few MB). A power of two keeps interior-node queries small."""
 
 Progress = Callable[[int, int], None]
 
@@ -99,6 +98,31 @@ def _fetch(cursor: Any, conn: Connection, stmt: Select[Any], values: dict[str, i
     ds = driver_statement(stmt, conn.dialect)
     cursor.execute(ds.sql, ds.params(values))
     return list(cursor.fetchall())
+
+
+_NODE_HASHES = (
+    select(ledger_nodes.c.hash)
+    .where(
+        ledger_nodes.c.level == bindparam("level"),
+        ledger_nodes.c.idx >= bindparam("lo"),
+        ledger_nodes.c.idx <= bindparam("hi"),
+    )
+    .order_by(ledger_nodes.c.idx)
+)
+
+Ranges = list[tuple[int, int, int]]
+
+
+def _stored_hashes(cursor: Any, conn: Connection, ranges: Ranges) -> list[list[bytes]]:
+    """Per range of :func:`_created_ranges`, the stored hashes of its nodes in index order.
+
+    (level, idx) is the key, so a range holds each of its nodes at most once: a list as
+    long as the range is every node, in order. Anything else goes to :func:`_compare_nodes`.
+    """
+    return [
+        [row[0] for row in _fetch(cursor, conn, _NODE_HASHES, {"level": lv, "lo": lo, "hi": hi})]
+        for lv, lo, hi in ranges
+    ]
 
 
 def _stored_nodes(
@@ -272,8 +296,17 @@ def verify_store(
                                     expected, f"missing (the next stored entry is {int(row[0])})"
                                 )
                             )
-                stored = _stored_nodes(cursor, conn, begin, begin + len(rows))
-                _walk(cr, checks, stored, rows)
+                end = begin + len(rows)
+                ranges = _created_ranges(begin, end)
+                stored = _stored_hashes(cursor, conn, ranges)
+                _walk(
+                    cr,
+                    checks,
+                    ranges,
+                    stored,
+                    rows,
+                    lambda: _stored_nodes(cursor, conn, begin, end),  # noqa: B023 (called now)
+                )
                 if progress is not None:
                     progress(cr.size, total)
         finally:
@@ -327,23 +360,28 @@ def verify_store(
 def _walk(
     cr: CompactRange,
     checks: _Checkpoints,
-    stored: list[tuple[int, int, bytes]],
+    ranges: Ranges,
+    stored: list[list[bytes]],
     rows: Sequence[tuple[int, bytes, bytes]],
+    stored_nodes: Callable[[], list[tuple[int, int, bytes]]],
 ) -> None:
     """Feed one chunk of contiguous entries through the compact range, checking as it goes.
 
     This is ``CompactRange.append`` unrolled, with the RFC 9162 hashes of
     :mod:`coldcheck.ledger.hashing` inlined (the hot loop of ``verify``).
-    Merging two equal peaks completes node (level, i); the completed nodes
-    are collected per level — so already in (level, idx) order — and compared
-    with the stored ones in one list comparison at the end of the chunk.
+    Merging two equal peaks completes node (level, i); the completed hashes
+    are collected per level — so in index order, the nodes of ``ranges`` — and
+    compared with the stored ones (``stored``, per range) at the end of the
+    chunk, one list comparison per level. Only when they differ are the stored
+    rows read whole (``stored_nodes``) to name the first node that is wrong.
     """
     peaks = cr.peaks
     size = cr.size
     stop = checks.next_stop(size)
-    by_level: list[list[tuple[int, int, bytes]]] = [[] for _ in range(64)]
+    by_level: list[list[bytes]] = [[] for _ in range(64)]
     sha256 = hashlib.sha256
     chain = checks.chain
+    event = chain.event
     try:
         for index, entry, stored_leaf in rows:
             h = sha256(b"\x00" + entry).digest()
@@ -355,10 +393,10 @@ def _walk(
                 h = sha256(b"\x01" + peaks.pop() + h).digest()
                 level += 1
                 i >>= 1
-                by_level[level].append((level, i, h))
+                by_level[level].append(h)
             peaks.append(h)
             if entry.startswith(b'{"at":'):
-                chain.event(index, entry)
+                event(index, entry)
             else:
                 _record(chain, index, entry)
                 stop = checks.next_stop(size)  # a commit record: its head is due next
@@ -369,12 +407,22 @@ def _walk(
                 stop = checks.next_stop(size)
     except (_Tampered, ChainBroken) as exc:
         # A stored node that went wrong earlier is the better (first) answer.
-        _compare_nodes(by_level, [n for n in stored if _completed_by(n) < size + 1])
+        _compare_nodes(
+            _completed(by_level, ranges),
+            [n for n in stored_nodes() if _completed_by(n) < size + 1],
+        )
         if isinstance(exc, ChainBroken):
             raise _Tampered(Problem(exc.index, exc.what)) from None
         raise
     cr.size = size
-    _compare_nodes(by_level, stored)
+    if any(by_level[level] != got for (level, _, _), got in zip(ranges, stored, strict=True)):
+        _compare_nodes(_completed(by_level, ranges), stored_nodes())
+
+
+def _completed(by_level: list[list[bytes]], ranges: Ranges) -> list[tuple[int, int, bytes]]:
+    """The completed nodes as (level, idx, hash), in (level, idx) order: at each level the
+    first of its range onwards (a walk cut short completes a prefix of each)."""
+    return [(level, lo + k, h) for level, lo, _ in ranges for k, h in enumerate(by_level[level])]
 
 
 def _record(chain: ChainCheck, index: int, entry: bytes) -> None:
@@ -394,9 +442,8 @@ def _completed_by(node: tuple[int, int, bytes] | NodeId) -> int:
 
 
 def _compare_nodes(
-    by_level: list[list[tuple[int, int, bytes]]], stored: list[tuple[int, int, bytes]]
+    expected: list[tuple[int, int, bytes]], stored: list[tuple[int, int, bytes]]
 ) -> None:
-    expected = list(itertools.chain.from_iterable(by_level))
     if expected == stored:
         return
     found = {(int(lvl), int(i)): bytes(h) for lvl, i, h in stored}

@@ -36,7 +36,8 @@ from coldcheck.adapters.sql.tables import (
 )
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ProductionId
-from coldcheck.domain.state import ProductionState, apply, empty_state
+from coldcheck.domain.replaying import StateBuilder
+from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.errors import LedgerError
 from coldcheck.ledger.records import (
     SECURITY,
@@ -58,6 +59,9 @@ class Replay:
     """The result of folding the whole log: states, and the derived rows they imply."""
 
     states: dict[ProductionId, ProductionState] = field(default_factory=dict)
+    """Each production's state after the whole log (filled by :meth:`finish`)."""
+    builders: dict[ProductionId, StateBuilder] = field(default_factory=dict)
+    """Each production's state while the log is folded (in place, issue 16)."""
     last_seq: dict[ProductionId, int] = field(default_factory=dict)
     event_rows: list[dict[str, Any]] = field(default_factory=list)
     ref_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -131,10 +135,13 @@ class Replay:
     def add(self, seq: int, event: Event) -> None:
         """Fold one event."""
         pid = event.production
-        self.states[pid] = apply(self.states.get(pid) or empty_state(pid), event)
+        builder = self.builders.get(pid)
+        if builder is None:
+            builder = self.builders[pid] = StateBuilder(pid)
+        builder.apply(event)
         self.last_seq[pid] = seq
         if self.keep_at.get(pid) == seq:
-            self.kept[pid] = self.states[pid]
+            self.kept[pid] = builder.freeze()
         self.event_rows.append(
             {
                 "seq": seq,
@@ -148,6 +155,10 @@ class Replay:
         self.ref_rows.extend({"production": pid, "ref": r, "seq": seq} for r in sorted(subjects))
         self._unindexed.setdefault(pid, []).append((seq, subjects))
         self.count += 1
+
+    def finish(self) -> None:
+        """Freeze every production's state (once, after the last entry)."""
+        self.states = {pid: builder.freeze() for pid, builder in self.builders.items()}
 
     def read_rows(self) -> dict[str, list[dict[str, Any]]]:
         """The rows every read table should hold."""
@@ -213,6 +224,7 @@ def replay_log(
             result.add(seq, item)
         if progress is not None and seen % CHUNK == 0:
             progress(seen)
+    result.finish()
     return result
 
 

@@ -69,8 +69,9 @@ SNAPSHOT_EVERY = 1000
 #: A snapshot of another format (an older coldcheck's state types) is never unpickled
 #: (state-3: weapons carry their acquisition and disposition, issue 18; state-4: their
 #: photos, issue 18; state-5: passkeys carry their highest signature counter, issue 17;
-#: state-6: corrections carry the values they correct, issue 18).
-SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-6"
+#: state-6: corrections carry the values they correct, issue 18; state-7: weapons carry
+#: their mechanism, and the hammer, bolt and blank-firing adapter their state records, R25).
+SNAPSHOT_FORMAT = f"pickle-5+hmac/coldcheck-{__version__}/state-7"
 _MAC = 32
 
 

@@ -23,6 +23,9 @@ from coldcheck.domain.rulebook.checks import (
     weapon_is_not_quarantined,
     weapons_out_within_capacity,
 )
+from coldcheck.domain.rulebook.hazards import (
+    a_performer_never_gets_a_weapon_that_fires_without_a_trigger_pull,
+)
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -259,6 +262,7 @@ def _hand_over(state: ProductionState, cmd: c.HandOver) -> Decision:
         reasons += performer_and_first_ad_confirm_the_handoff(state, cmd)
         reasons += performer_is_trained_for_the_weapon(state, cmd, ws)
         reasons += a_compliance_contact_is_named(state)
+        reasons += a_performer_never_gets_a_weapon_that_fires_without_a_trigger_pull(state, cmd, ws)
         warnings = tuple(weapons_out_within_capacity(state, 0))
     if ws.retired:
         reasons.append(because("INPUT", f"{ws.weapon.id} is retired."))

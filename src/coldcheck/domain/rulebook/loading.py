@@ -1,6 +1,6 @@
 """Inspection, bore checks, loading, unloading, firing, misfires, discharges.
 
-Rules: R01, R13, R15-R20, R24, R25.
+Rules: R01, R13, R15-R20, R24, R25 (the wider hazard model's own rules are in ``hazards``).
 
 Why one file of ~520 lines: every rule here guards the contents of a weapon's
 chambers, and they share the helpers that read them; split, each half would
@@ -34,6 +34,11 @@ from coldcheck.domain.rulebook.checks import (
     weapon_is_in_armorer_custody,
     weapon_is_inspected,
     weapon_is_not_quarantined,
+)
+from coldcheck.domain.rulebook.hazards import (
+    a_blank_adapted_weapon_has_its_adapter,
+    the_action_is_said_at_the_load,
+    the_inspection_fits_the_mechanism,
 )
 from coldcheck.domain.rulebook.kit import (
     Decision,
@@ -133,6 +138,7 @@ def _inspect(state: ProductionState, cmd: c.InspectWeapon) -> Decision:
         *misfire_wait_has_passed(state, cmd, ws),
         *inspection_covers_every_position_and_step(ws, cmd),
         *recorded_rounds_do_not_vanish(ws, cmd),
+        *the_inspection_fits_the_mechanism(ws, cmd),
     ]
     if (refusal := refuse(reasons)) is not None:
         return refusal
@@ -146,6 +152,8 @@ def _inspect(state: ProductionState, cmd: c.InspectWeapon) -> Decision:
             checklist=tuple(cmd.checklist),
             hammer=cmd.hammer,
             hammer_over=cmd.hammer_over,
+            bolt=cmd.bolt,
+            adapter_fitted=cmd.adapter_fitted,
         )
     ]
     surprises = _surprises(ws, cmd)
@@ -384,6 +392,8 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
                 state, plan.closest_distance_ft, True, plan.protection, plan.id
             )
     reasons += hammer_rests_on_an_empty_chamber(ws, cmd)
+    reasons += the_action_is_said_at_the_load(ws, cmd)
+    reasons += a_blank_adapted_weapon_has_its_adapter(ws, blanks)
     reasons += the_take_context_is_known(state, cmd.context)
     reasons += the_context_names_the_same_scene(cmd.context, cmd.scene)
     if (refusal := refuse(reasons)) is not None:
@@ -400,6 +410,8 @@ def _load(state: ProductionState, cmd: c.LoadWeapon) -> Decision:
             announce=blanks,
             context=with_scene(cmd.context, cmd.scene),
             meeting=authorising_meeting(state, cmd) if blanks else None,
+            hammer=cmd.hammer,
+            bolt=cmd.bolt,
         )
     ]
 

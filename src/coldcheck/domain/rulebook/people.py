@@ -14,6 +14,7 @@ from coldcheck.domain.mechanics import ActionType
 from coldcheck.domain.model import ARMORER_ROLES, GUARDED_ROLES, Role, Settings, WeaponKind
 from coldcheck.domain.rulebook.boundbook import disposition_of, the_acquisition_makes_sense
 from coldcheck.domain.rulebook.checks import no_duty_for_an_armorer_holding_weapons, weapons_held_by
+from coldcheck.domain.rulebook.hazards import the_mechanism_fits_the_action
 from coldcheck.domain.rulebook.kit import (
     Decision,
     Env,
@@ -328,6 +329,7 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
                 f"{cmd.capacity} — check the capacity.",
             )
         )
+    reasons += the_mechanism_fits_the_action(cmd)
     reasons += the_acquisition_makes_sense(cmd, shoot_day_of(state, cmd))
     if reasons:
         return Refusal(tuple(reasons))
@@ -346,6 +348,10 @@ def _register_weapon(state: ProductionState, cmd: c.RegisterWeapon) -> Decision:
             capacity=cmd.capacity,
             transfer_bar=cmd.transfer_bar,
             select_fire=cmd.select_fire,
+            open_bolt=cmd.open_bolt,
+            slam_fire=cmd.slam_fire,
+            drop_safety=cmd.drop_safety,
+            decocker=cmd.decocker,
             importer=cmd.importer,
             country=cmd.country,
             firearm_type=cmd.firearm_type,

@@ -195,7 +195,7 @@ def _import_command(kind: str, help_text: str) -> None:
 _import_command(
     "weapons",
     "Register weapons: tag, name, make, model, serial, calibre, owner, kind, action, capacity,"
-    " transfer_bar, select_fire.",
+    " transfer_bar, select_fire (optional: open_bolt, slam_fire, drop_safety, decocker).",
 )
 _import_command(
     "lots",

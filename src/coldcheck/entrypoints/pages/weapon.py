@@ -25,6 +25,7 @@ from coldcheck.domain.errors import UnknownEntity
 from coldcheck.domain.events import CorrectionRecorded, Event, InspectionRecorded
 from coldcheck.domain.ids import ContainerId, LotId, SceneId, WeaponId, normalise_tag
 from coldcheck.domain.mechanics import (
+    BoltPosition,
     HammerPosition,
     RoundState,
     has_exposed_hammer_hazard,
@@ -550,6 +551,8 @@ def inspect(
                 findings.append(Finding(position, RoundState(found)))
         hammer = text(form, "hammer")
         over = text(form, "hammer_over")
+        bolt = text(form, "bolt")
+        adapter = text(form, "adapter_fitted")
         if not text(form, "bore"):
             raise ValueError("R24: record what you found in the bore.")
         return {
@@ -559,6 +562,8 @@ def inspect(
             "checklist": tuple(texts(form, "step")),
             "hammer": HammerPosition(hammer) if hammer else None,
             "hammer_over": over or None,
+            "bolt": BoltPosition(bolt) if bolt else None,
+            "adapter_fitted": {"yes": True, "no": False}.get(adapter),
         }
 
     question = live_round_question(status, form)
@@ -653,6 +658,8 @@ def load(tag: str, request: Request, app: AppDep, member: PostedMember, form: Fo
             "scene": SceneId(scene) if scene else None,
             "take_at": take_time(app, member, text(form, "take_at")),
             "hammer_over": text(form, "hammer_over") or None,
+            "hammer": HammerPosition(hammer) if (hammer := text(form, "hammer")) else None,
+            "bolt": BoltPosition(bolt) if (bolt := text(form, "bolt")) else None,
             "context": take_context(form, with_scene=False),
         }
 
