@@ -28,6 +28,7 @@ from coldcheck.domain.ids import (
 from coldcheck.domain.mechanics import ActionType, RoundState, inspection_checklist, load_positions
 from coldcheck.domain.model import (
     GUARDED_ROLES,
+    Acquisition,
     BlankLoad,
     BoreFinding,
     Finding,
@@ -84,6 +85,15 @@ def _inspect(weapon: WeaponId, action: ActionType, capacity: int) -> dict[str, A
         "bore": BoreFinding.CLEAR,
         "checklist": inspection_checklist(action),
     }
+
+
+#: the rental house the demo's firearms came from (the bound book's acquisition columns)
+RENTAL_HOUSE = Acquisition(
+    name="Sierra Prop Rentals",
+    address="1180 Agua Fria St, Santa Fe, NM 87507",
+    licence="5-85-049-07-9K-31415",
+    reference="Rental agreement DG-2026-117",
+)
 
 
 def load_demo(custody: CustodyService, accounts: AccountService, now: datetime) -> list[DemoPerson]:
@@ -172,6 +182,24 @@ def _script(
         person=P["eli"],
         kind=PermitKind.ARMORER,
         number="CA-ARM-31882",
+        expires=expires,
+    )
+    # What the §9153 report asks for: the armorer's entertainment firearms permit and
+    # the safety supervisor's qualification.
+    yield cmd(
+        c.RecordPermit,
+        tom,
+        person=mara,
+        kind=PermitKind.ENTERTAINMENT_FIREARMS,
+        number="EFP-2291-NM",
+        expires=expires,
+    )
+    yield cmd(
+        c.RecordPermit,
+        tom,
+        person=P["priya"],
+        kind=PermitKind.SAFETY_SUPERVISOR,
+        number="SS-CERT-8840",
         expires=expires,
     )
     for who, action in (
@@ -263,6 +291,10 @@ def _script(
             kind=kind,
             action=action,
             capacity=capacity,
+            acquisition=None if kind is WeaponKind.REPLICA else RENTAL_HOUSE,
+            # the Beretta 92FS has a firing-pin block and a decocker (R25)
+            drop_safety=tag == W4,
+            decocker=tag == W4,
         )
     yield cmd(c.CreateContainer, mara, container=C1, label=".45 Colt blanks — quarter load")
     yield cmd(c.CreateContainer, mara, container=C2, label=".45 Colt dummies")
