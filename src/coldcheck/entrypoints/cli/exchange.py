@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -209,6 +210,46 @@ _import_command(
 )
 
 
+def _write_table(
+    ctx: typer.Context,
+    table: tuple[str, Sequence[str], Sequence[Sequence[str]]],
+    out: Path | None,
+    corrected: list[str],
+    as_json: bool,
+    wrote: str,
+    **extra: str | None,
+) -> None:
+    """An export's CSV to ``out`` (or stdout, or as JSON), the corrections it shows listed
+    after it (R27): what every ``export`` command ends with. ``table`` is (the production,
+    the columns, the rows); ``wrote`` the sentence said after writing a file."""
+    from coldcheck.bootstrap import documents
+
+    prod, columns, rows = table
+    if out is None:
+        if as_json:
+            as_dicts = [dict(zip(columns, r, strict=True)) for r in rows]
+            say(as_json, {"columns": columns, "rows": as_dicts, "corrections": corrected})
+            return
+        sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
+        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
+        return
+    try:
+        documents(ctx.obj).write_csv(out, columns, rows)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
+    say(
+        as_json,
+        {
+            "production": prod,
+            **extra,
+            "file": str(out),
+            "rows": len(rows),
+            "corrections": corrected,
+        },
+        [wrote, *_marks_lines(corrected)],
+    )
+
+
 def _export_command(kind: str) -> None:
     def command(
         ctx: typer.Context,
@@ -219,36 +260,14 @@ def _export_command(kind: str) -> None:
         view: ExportViewOpt = "corrected",
         as_json: JsonOpt = False,
     ) -> None:
-        from coldcheck.bootstrap import documents
         from coldcheck.service.exchange import export_rows
 
         with open_app(ctx, as_json) as app:
             prod = production_of(app, production, as_json)
             state, corrected = _viewed(app, prod, view, as_json)
             columns, rows = export_rows(kind, state)
-        if out is None:
-            if as_json:
-                as_dicts = [dict(zip(columns, r, strict=True)) for r in rows]
-                say(as_json, {"columns": columns, "rows": as_dicts, "corrections": corrected})
-                return
-            sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
-            sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
-            return
-        try:
-            documents(ctx.obj).write_csv(out, columns, rows)
-        except OSError as exc:
-            fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
-        say(
-            as_json,
-            {
-                "production": prod,
-                "kind": kind,
-                "file": str(out),
-                "rows": len(rows),
-                "corrections": corrected,
-            },
-            [f"Wrote {len(rows)} {kind} of {prod} to {out}", *_marks_lines(corrected)],
-        )
+        wrote = f"Wrote {len(rows)} {kind} of {prod} to {out}"
+        _write_table(ctx, (prod, columns, rows), out, corrected, as_json, wrote, kind=kind)
 
     command.__doc__ = f"Write the production's {kind} as CSV (the `import {kind}` columns)."
     export_cli.command(name=kind)(command)
@@ -270,45 +289,15 @@ def export_return_manifest(
 ) -> None:
     """What goes back to the rental house: weapons, and per lot received / fired / destroyed /
     returned / evidence / on hand (``count`` is on hand); it imports with `import manifest`."""
-    from coldcheck.bootstrap import documents
     from coldcheck.service.exchange import return_manifest_rows
 
     with open_app(ctx, as_json) as app:
         prod = production_of(app, production, as_json)
         state, corrected = _viewed(app, prod, view, as_json)
         columns, rows = return_manifest_rows(state)
-    if out is None:
-        if as_json:
-            say(
-                as_json,
-                {
-                    "columns": columns,
-                    "rows": [dict(zip(columns, r, strict=True)) for r in rows],
-                    "corrections": corrected,
-                },
-            )
-            return
-        sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
-        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
-        return
-    try:
-        documents(ctx.obj).write_csv(out, columns, rows)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
-    say(
-        as_json,
-        {
-            "production": prod,
-            "kind": "return-manifest",
-            "file": str(out),
-            "rows": len(rows),
-            "corrections": corrected,
-        },
-        [
-            f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}",
-            *_marks_lines(corrected),
-        ],
-    )
+    wrote = f"Wrote the return manifest of {prod} ({len(rows)} rows) to {out}"
+    table = (prod, columns, rows)
+    _write_table(ctx, table, out, corrected, as_json, wrote, kind="return-manifest")
 
 
 def _marks_lines(corrected: list[str]) -> list[str]:
@@ -395,40 +384,12 @@ def export_bound_book(
                 documents(ctx.obj).render_bound_book(report, pdf, paper)
             except OSError as exc:
                 fail(f"cannot write {pdf}: {exc.strerror}", EXIT_FAILURE, as_json)
-    if out is None:
-        if as_json:
-            say(
-                as_json,
-                {
-                    "columns": columns,
-                    "rows": [dict(zip(columns, r, strict=True)) for r in rows],
-                    "corrections": corrected,
-                },
-            )
-            return
-        sys.stdout.write(documents(ctx.obj).csv_text(columns, rows))
-        sys.stderr.writelines(f"{line}\n" for line in _marks_lines(corrected))
-        return
-    try:
-        documents(ctx.obj).write_csv(out, columns, rows)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILURE, as_json)
-    say(
-        as_json,
-        {
-            "production": prod,
-            "kind": "bound-book",
-            "file": str(out),
-            "pdf": str(pdf) if pdf else None,
-            "rows": len(rows),
-            "corrections": corrected,
-        },
-        [
-            f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}"
-            + (f" and {pdf}" if pdf else ""),
-            *_marks_lines(corrected),
-        ],
+    wrote = f"Wrote the bound book of {prod} ({len(rows)} firearms) to {out}" + (
+        f" and {pdf}" if pdf else ""
     )
+    table = (prod, columns, rows)
+    pdf_name = str(pdf) if pdf else None
+    _write_table(ctx, table, out, corrected, as_json, wrote, kind="bound-book", pdf=pdf_name)
 
 
 def register(cli: typer.Typer) -> None:
