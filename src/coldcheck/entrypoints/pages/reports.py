@@ -6,6 +6,7 @@ entries (R27) as recorded, as corrected, or both; they are marked whichever."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -113,6 +114,15 @@ def _download(body: bytes | str, media: str, name: str) -> Response:
     )
 
 
+def _pdf(request: Request, render: Callable[[Path, str], None], name: str) -> Response:
+    """A PDF download: ``render(path, paper)`` writes it (A4, or ``?paper=letter``)."""
+    paper = "letter" if request.query_params.get("paper") == "letter" else "a4"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.pdf"
+        render(path, paper)
+        return _download(path.read_bytes(), "application/pdf", name)
+
+
 @router.get("/p/{production}/reports/daily.pdf")
 def daily_pdf(request: Request, app: AppDep, member: PageMember) -> Response:
     """The daily armory log of ``?day=`` as PDF (A4; ``?paper=letter``; ``?view=``)."""
@@ -120,13 +130,12 @@ def daily_pdf(request: Request, app: AppDep, member: PageMember) -> Response:
     if isinstance(asked, Response):
         return asked
     day, view = asked
-    paper = "letter" if request.query_params.get("paper") == "letter" else "a4"
     report = _daily(app, member, day, view)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "daily.pdf"
-        app.documents.render_report(report, path, paper)
-        body = path.read_bytes()
-    return _download(body, "application/pdf", f"daily-{member.id}-{day}.pdf")
+    return _pdf(
+        request,
+        lambda path, paper: app.documents.render_report(report, path, paper),
+        f"daily-{member.id}-{day}.pdf",
+    )
 
 
 @router.get("/p/{production}/reports/daily.csv")
@@ -147,17 +156,11 @@ def compliance_pdf(request: Request, app: AppDep, member: PageMember) -> Respons
     if isinstance(asked, Response):
         return asked
     day, view = asked
-    paper = "letter" if request.query_params.get("paper") == "letter" else "a4"
     report = _report(app, member, day, view)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "compliance.pdf"
-        app.documents.render_compliance(report, path, paper)
-        body = path.read_bytes()
-    name = f"compliance-{member.id}-{day}.pdf"
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return _pdf(
+        request,
+        lambda path, paper: app.documents.render_compliance(report, path, paper),
+        f"compliance-{member.id}-{day}.pdf",
     )
 
 
@@ -170,9 +173,4 @@ def compliance_csv(request: Request, app: AppDep, member: PageMember) -> Respons
     day, view = asked
     report = _report(app, member, day, view)
     text = app.documents.csv_text(COMPLIANCE_COLUMNS, compliance_rows(report))
-    name = f"compliance-{member.id}-{day}.csv"
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _download(text, "text/csv; charset=utf-8", f"compliance-{member.id}-{day}.csv")
