@@ -364,14 +364,10 @@ def day_compliance(
 ) -> ComplianceReport:
     """The report of ``day`` from the read side: every event, and the checkpoint (with the
     cosignatures held) that closes the day (the newest when the day is not over yet)."""
-    from coldcheck.service.evidence import closing_head
+    from coldcheck.service.evidence import closing_checkpoint
 
     _, end = day_bounds(day, report_zone(state))
-    head = closing_head(reads, end if now >= end else None)
-    closing = None
-    if head is not None:
-        note = witnessing.cosigned_checkpoint(head).decode("utf-8")
-        closing = ClosingCheckpoint(head, note, vkey)
+    closing = closing_checkpoint(reads, witnessing, vkey, end if now >= end else None)
     items = reads.timeline(state.production, None, limit=2**62)
     return compliance_report(state, items, day, now, closing, view)
 

@@ -57,6 +57,7 @@ from coldcheck.service.checkpoints import LogIdentity
 from coldcheck.service.errors import ServiceError
 from coldcheck.service.ports import Clock, UnitOfWorkFactory
 from coldcheck.service.queries import ReadModel
+from coldcheck.service.reports import ClosingCheckpoint
 from coldcheck.service.subject_index import covering
 from coldcheck.service.witnessing import WitnessConfig, WitnessService
 
@@ -541,3 +542,14 @@ def closing_head(reads: ReadModel, before: datetime | None) -> SignedTreeHead | 
     if before is None:
         return reads.ledger_head()
     return reads.ledger_head_before(ms_of(before))
+
+
+def closing_checkpoint(
+    reads: ReadModel, witnessing: WitnessService, vkey: str, before: datetime | None
+) -> ClosingCheckpoint | None:
+    """What a report ends with: the newest head signed before ``before`` (the newest of all
+    when None), its checkpoint with every cosignature held, and the log's vkey."""
+    head = closing_head(reads, before)
+    if head is None:
+        return None
+    return ClosingCheckpoint(head, witnessing.cosigned_checkpoint(head).decode("utf-8"), vkey)

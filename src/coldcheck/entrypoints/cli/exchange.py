@@ -364,8 +364,7 @@ def export_bound_book(
     the 27 CFR 478.125(e) columns an FFL's software maps (it imports with `import bound-book`)."""
     from coldcheck.bootstrap import documents
     from coldcheck.service.boundbook import bound_book_report, bound_book_rows
-    from coldcheck.service.evidence import closing_head
-    from coldcheck.service.reports import ClosingCheckpoint
+    from coldcheck.service.evidence import closing_checkpoint
 
     if paper not in ("a4", "letter"):
         fail(f"--paper {paper!r}: use a4 or letter", EXIT_USAGE, as_json)
@@ -374,11 +373,7 @@ def export_bound_book(
         state, corrected = _viewed(app, prod, view, as_json)
         columns, rows = bound_book_rows(state)
         if pdf is not None:
-            head = closing_head(app.reads, None)
-            closing = None
-            if head is not None:
-                note = app.witnessing.cosigned_checkpoint(head).decode("utf-8")
-                closing = ClosingCheckpoint(head, note, app.identity.vkey)
+            closing = closing_checkpoint(app.reads, app.witnessing, app.identity.vkey, None)
             report = bound_book_report(state, app.clock.now(), closing)
             try:
                 documents(ctx.obj).render_bound_book(report, pdf, paper)
