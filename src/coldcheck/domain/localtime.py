@@ -55,5 +55,6 @@ def local_hhmm(at: datetime, zone: ZoneInfo) -> str:
 
 def local_words(at: datetime, zone: ZoneInfo, with_day: bool = False) -> str:
     """'13:11 (America/Denver)', or with the day: '2 Dec 13:11 (America/Denver)'."""
-    fmt = "%d %b %H:%M" if with_day else "%H:%M"
-    return f"{at.astimezone(zone).strftime(fmt).lstrip('0')} ({zone.key})"
+    local = at.astimezone(zone)
+    day = f"{local.day} {local:%b} " if with_day else ""  # '2 Dec', never '02 Dec'
+    return f"{day}{local:%H:%M} ({zone.key})"

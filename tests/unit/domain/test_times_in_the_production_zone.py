@@ -31,6 +31,14 @@ def test_a_zone_name_is_checked_and_times_are_said_with_it():
     assert zone_of("nowhere").key == "UTC"
 
 
+def test_times_after_midnight_and_in_the_morning_keep_their_hour():
+    denver = zone_of("America/Denver")
+    just_after_midnight = datetime(2026, 12, 2, 7, 11, tzinfo=UTC)  # 00:11 in Denver
+    assert local_words(just_after_midnight, denver) == "00:11 (America/Denver)"
+    assert local_words(datetime(2026, 12, 2, 16, 5, tzinfo=UTC), denver) == "09:05 (America/Denver)"
+    assert local_words(just_after_midnight, denver, with_day=True) == "2 Dec 00:11 (America/Denver)"
+
+
 def test_short_tags_find_the_full_tag():
     for typed in ("w-1", "W1", "1", " w-0001 ", "W 1"):
         assert normalise_tag(typed, "W") == "W-0001", typed
