@@ -383,13 +383,15 @@ def _script(
 
     # -- day 14 (today): unlocked, scenes planned, meeting for scene 41 held.
     # Before now, and on today's date on the production's clock (a meeting for today is
-    # held today, R17): just after midnight the script runs a few minutes ahead of the clock.
+    # held today, R17). Just after midnight the steps shrink so the script still ends
+    # before now: the server never signs a head behind the newest one (a clock set back).
     midnight = datetime.combine(today, datetime.min.time(), tz).astimezone(UTC)
     start = max(
-        midnight + timedelta(minutes=1),
+        midnight + min(timedelta(minutes=1), (now - midnight) / 4),
         min(midnight.astimezone(tz).replace(hour=6).astimezone(UTC), now - timedelta(minutes=120)),
     )
     t = max(start, t + timedelta(minutes=5))
+    step = min(timedelta(minutes=1), (now - t) / 25)  # today's steps take 21 of them
     yield cmd(c.UnlockArmory, mara)
     yield cmd(
         c.PlanScene,
