@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import OperationalError
 
 from coldcheck.adapters.sql.engine import make_engine
@@ -349,6 +350,51 @@ def test_many_threads_each_get_the_answer_the_log_holds(
     assert len({a.head.tree_size for a in accepted}) == backend.heads_ok() - heads
     assert service.state(DEMO) == _replay_log(backend)
     _custody_alternates(backend)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_read_racing_another_process_caches_only_the_events_up_to_the_position_it_read(
+    backend: Backend, service: CustodyService
+) -> None:
+    # the race seen in CI on PostgreSQL (READ COMMITTED: each statement its own snapshot):
+    # another process commits between a read's "newest position" and "events after the
+    # cache"; the state cached under the older position must not hold the newer event,
+    # or the next read applies it a second time
+    assert backend.engine is not None
+    url = str(backend.engine.url) if backend.name == "sqlite" else schema_url(backend.engine)
+    other_engine: Engine = make_engine(url)
+    try:
+        other = CustodyService(SqlUnitOfWorkFactory(other_engine, backend.key), FixedClock(NOW))
+        other.clock.set(service.clock.now())  # type: ignore[attr-defined]
+        other.execute(
+            _correct("written before the read: the reader's cache is behind"), channel=WEB
+        )
+        armed = [True]
+
+        def between_statements(conn: object, cursor: object, statement: str, *_: object) -> None:
+            if armed[0] and "max(events.seq)" in statement.lower().replace(" ", ""):
+                armed[0] = False
+                writer = threading.Thread(
+                    target=other.execute,
+                    args=(_correct("committed mid-read"),),
+                    kwargs={"channel": WEB},
+                )
+                writer.start()
+                writer.join(60)
+
+        sa_event.listen(backend.engine, "after_cursor_execute", between_statements)
+        try:
+            first = service.state(DEMO)
+        finally:
+            sa_event.remove(backend.engine, "after_cursor_execute", between_statements)
+        assert not armed[0], "the read never asked for the newest position"
+        assert [n.reason for n in first.corrections][-1:] == [
+            "written before the read: the reader's cache is behind"
+        ]
+        assert service.state(DEMO) == other.state(DEMO) == _replay_log(backend)
+        assert len(service.state(DEMO).corrections) == len(first.corrections) + 1
+    finally:
+        other_engine.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

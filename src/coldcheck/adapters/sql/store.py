@@ -220,7 +220,13 @@ class SqlUnitOfWork:
         return self._last_seq(production) >= 0
 
     def state(self, production: ProductionId) -> ProductionState:
-        """The production's state as of its newest committed event."""
+        """The production's state as of its newest committed event.
+
+        The events read are bounded by the newest position read first: on PostgreSQL a
+        read transaction (READ COMMITTED) sees each statement's own snapshot, so events
+        another process commits between the two statements would otherwise enter a state
+        cached under the older position and be applied a second time by the next read.
+        """
         last = self._last_seq(production)
         cached = self._cache.get(production)
         if cached is not None and cached[0] == last:
@@ -232,7 +238,7 @@ class SqlUnitOfWork:
         rows = self.conn.execute(
             select(ledger_entries.c.entry)
             .join(events, events.c.seq == ledger_entries.c.idx)
-            .where(events.c.production == production, events.c.seq > seq)
+            .where(events.c.production == production, events.c.seq > seq, events.c.seq <= last)
             .order_by(events.c.seq)
             .execution_options(yield_per=2000)
         )
