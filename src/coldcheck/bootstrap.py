@@ -326,7 +326,7 @@ def _open(
         datafiles.watch_database_file(engine, watched)
     clock = clock or SystemClock()
     alerts = AlertHub()
-    uow = SqlUnitOfWorkFactory(engine, key)
+    uow = SqlUnitOfWorkFactory(engine, key, channel)
     reads = SqlReadModel(engine)
     identity = LogIdentity(origin, key)
     witnessing = WitnessService(
@@ -353,6 +353,9 @@ def _open(
             where, who = [p.id for p in reads.all_productions()], t.who
         alerts.publish(throttle_alerts(t.kind, who, t.failures, t.until, where, now()))
 
+    # the one writer: custody requests, and the PIN checks', challenges' and confirmations'
+    # writes as jobs of its group commits (service.custody)
+    custody = CustodyService(uow, clock, alerts, on_new_head=witnessing.poke)
     accounts = AccountService(
         SqlAccountTransactions(engine, key, channel, on_new_head=witnessing.poke),
         clock,
@@ -364,9 +367,11 @@ def _open(
         web_session_ttl=timedelta(hours=settings.session_hours),
         on_pin_held=pin_held,
         on_throttled=throttled,
+        writer=custody.run_job,
     )
-    custody = CustodyService(uow, clock, alerts, on_new_head=witnessing.poke)
-    confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
+    confirmations = ConfirmationService(
+        SqlConfirmationTransactions(engine), accounts, clock, writer=custody.run_job
+    )
     return App(
         settings=settings,
         held_reports=HeldReports(

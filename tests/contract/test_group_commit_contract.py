@@ -1,5 +1,7 @@
 """Group commit, on memory, SQLite and PostgreSQL: requests queued while a commit runs share
-the next transaction, commit record and signed head, and each gets its own answer.
+the next transaction, commit record and signed head, and each gets its own answer; the
+one writer's other jobs (a challenge stored, a PIN checked, a confirmation given:
+``CustodyService.run_job``) run in the same transaction, in arrival order.
 
 A group's leader is held just before it opens its transaction (``HeldWriter``) while the
 requests of the next group queue up one after another, so which requests share a group,
@@ -21,18 +23,30 @@ from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import OperationalError
 
+from coldcheck.adapters.argon2 import Argon2Hasher
+from coldcheck.adapters.sql.account_store import SqlAccountTransactions
 from coldcheck.adapters.sql.engine import make_engine
 from coldcheck.adapters.sql.store import SqlUnitOfWork, SqlUnitOfWorkFactory
 from coldcheck.domain import commands as c
 from coldcheck.domain.events import Event
-from coldcheck.domain.ids import WeaponId
+from coldcheck.domain.ids import PersonId, WeaponId
 from coldcheck.domain.state import ProductionState
 from coldcheck.ledger.records import is_event_entry
 from coldcheck.service import demo
+from coldcheck.service.account_model import AuthEvent, AuthEventKind, PinRefused
+from coldcheck.service.accounts import AccountService
+from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import Accepted, CustodyService
 from coldcheck.service.envelope import Channel, decode_entry
 from coldcheck.service.errors import Refused, Unconfirmed
-from coldcheck.service.ports import FixedClock, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.ports import (
+    Challenge,
+    FixedClock,
+    GroupBroken,
+    GroupTransaction,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from tests.contract.test_custody_contract import (
     ACCOUNTS,
     DANA,
@@ -416,3 +430,179 @@ def test_two_server_processes_on_one_database_each_read_what_the_other_wrote(
         backend.heads_ok()
     finally:
         other_engine.dispose()
+
+
+# -- the one writer's other jobs (CustodyService.run_job) ---------------------------------
+
+
+def _challenge(name: str) -> Challenge:
+    return Challenge(
+        id=f"job-{name}",
+        production=DEMO,
+        actor=MARA,
+        command="correct",
+        digest="0" * 64,
+        log_size=0,
+        nonce="00" * 16,
+        summary=f"challenge {name}",
+        people=(DANA,),
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=1),
+    )
+
+
+def _store(name: str, fail: bool = False) -> object:
+    """A job storing challenge ``name`` (and then raising, when ``fail``)."""
+
+    def work(tx: GroupTransaction, _now: object) -> str:
+        tx.confirmations().add_challenge(_challenge(name))
+        if fail:
+            raise ValueError(f"job {name} failed after its write")
+        return name
+
+    return work
+
+
+def _stored(backend: Backend, name: str) -> bool:
+    assert backend.confirmations is not None
+    with backend.confirmations()(write=False) as store:
+        return store.challenge(f"job-{name}") is not None
+
+
+def test_jobs_queued_among_requests_run_in_arrival_order_in_the_same_group_and_commit(
+    backend: Backend, writer: HeldWriter, service: CustodyService
+) -> None:
+    heads, commits = backend.heads_ok(), _commit_records(backend)
+    _, outcomes = in_one_group(
+        service,
+        writer,
+        [
+            lambda: service.execute(_correct("before the jobs"), channel=WEB),
+            lambda: service.run_job(_store("a")),  # type: ignore[arg-type, return-value]
+            lambda: service.execute(_correct("between the jobs"), channel=WEB),
+            lambda: service.run_job(_store("b")),  # type: ignore[arg-type, return-value]
+        ],
+    )
+    first, a, second, b = outcomes
+    assert isinstance(first, Accepted) and isinstance(second, Accepted), outcomes
+    assert (a, b) == ("a", "b")
+    assert first.head == second.head  # one head for the requests and the jobs around them
+    assert _stored(backend, "a") and _stored(backend, "b")
+    assert backend.heads_ok() == heads + 2  # the leader's group, and this one
+    assert _commit_records(backend) == commits + 2
+    assert service.state(DEMO) == _replay_log(backend)
+
+
+def test_a_group_of_jobs_that_append_nothing_commits_without_a_commit_record_or_a_head(
+    backend: Backend, writer: HeldWriter, service: CustodyService
+) -> None:
+    size, heads = len(backend.entries()), backend.heads_ok()
+    _, outcomes = in_one_group(
+        service,
+        writer,
+        [lambda n=n: service.run_job(_store(n)) for n in "xyz"],  # type: ignore[misc, arg-type]
+    )
+    assert outcomes == ["x", "y", "z"]
+    assert all(_stored(backend, n) for n in "xyz")
+    assert len(backend.entries()) == size + 2  # the leader's correction and commit record
+    assert backend.heads_ok() == heads + 1  # the leader's head only
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_job_that_raises_is_undone_alone_and_the_rest_of_its_group_commits(
+    backend: Backend, writer: HeldWriter, service: CustodyService
+) -> None:
+    _, outcomes = in_one_group(
+        service,
+        writer,
+        [
+            lambda: service.run_job(_store("kept")),  # type: ignore[arg-type, return-value]
+            lambda: service.run_job(_store("undone", fail=True)),  # type: ignore[arg-type, return-value]
+            lambda: service.execute(_correct("after the failed job"), channel=WEB),
+        ],
+    )
+    kept, failed, after = outcomes
+    assert kept == "kept"
+    assert isinstance(failed, ValueError) and "undone failed" in str(failed)
+    assert isinstance(after, Accepted), outcomes
+    assert _stored(backend, "kept")
+    assert not _stored(backend, "undone")  # its savepoint rolled back its write
+    assert service.state(DEMO) == _replay_log(backend)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_job_that_raises_after_appending_to_the_log_fails_its_whole_group(
+    backend: Backend, writer: HeldWriter, service: CustodyService
+) -> None:
+    def appends_then_fails(tx: GroupTransaction, now: object) -> None:
+        tx.accounts().add_event(AuthEvent(at=NOW, kind=AuthEventKind.PIN_OK, detail="half"))
+        raise ValueError("failed after its security record")
+
+    leader, outcomes = in_one_group(
+        service,
+        writer,
+        [
+            lambda: service.execute(_correct("in the broken group"), channel=WEB),
+            lambda: service.run_job(appends_then_fails),  # type: ignore[arg-type, return-value]
+            lambda: service.run_job(_store("in the broken group")),  # type: ignore[arg-type, return-value]
+        ],
+    )
+    assert isinstance(leader, Accepted)
+    assert all(isinstance(o, GroupBroken) for o in outcomes), outcomes
+    assert len(backend.entries()) == leader.head.tree_size  # nothing of the group written
+    assert not _stored(backend, "in the broken group")
+    assert backend.heads_ok()
+    assert service.state(DEMO) == _replay_log(backend)
+
+
+def _security_records(backend: Backend) -> list[str]:
+    return [
+        str(entry)
+        for entry in backend.entries()
+        if not is_event_entry(entry) and b'"record":"security"' in entry
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_pin_checks_and_confirmations_through_the_writer_are_recorded_under_the_groups_head(
+    backend: Backend, service: CustodyService
+) -> None:
+    assert backend.engine is not None and backend.confirmations is not None
+    accounts = AccountService(
+        SqlAccountTransactions(backend.engine, backend.key),
+        service.clock,
+        Argon2Hasher.cheap(),
+        writer=service.run_job,
+    )
+    accounts.create_user(
+        login="dana",
+        display_name="Dana Ortiz",
+        person_id=DANA,
+        password="a long password 1",
+        pin="4821",
+    )
+    confirming = ConfirmationService(
+        backend.confirmations(), accounts, service.clock, writer=service.run_job
+    )
+    heads, records = backend.heads_ok(), len(_security_records(backend))
+
+    challenge = _challenge("pin")
+    service.run_job(lambda tx, _now: tx.confirmations().add_challenge(challenge))
+    with pytest.raises(PinRefused):  # committed first, then raised
+        accounts.verify_pins([(DANA, "0000")], production=DEMO)
+    failed = [e for e in accounts.events() if e.kind == AuthEventKind.PIN_FAILED]
+    assert len(failed) == 1 and DEMO in failed[0].detail
+    assert len(_security_records(backend)) == records + 1
+    assert backend.heads_ok() == heads + 1  # the wrong PIN's record, sealed by a group head
+
+    given = confirming.confirm(DEMO, challenge.id, DANA, "4821")
+    assert confirming.given(challenge.id, [given.id]) == {given.id: PersonId(DANA)}
+    assert [e.kind for e in accounts.events()][-1] == AuthEventKind.PIN_OK
+    assert len(_security_records(backend)) == records + 2
+    assert backend.heads_ok() == heads + 2  # the right PIN and its confirmation: one group
+
+    with pytest.raises(Exception, match="not accepted"):  # nothing given for a wrong PIN
+        confirming.confirm(DEMO, challenge.id, DANA, "1111")
+    assert len([e for e in accounts.events() if e.kind == AuthEventKind.PIN_FAILED]) == 2
+    with backend.confirmations()(write=False) as store:
+        assert [c.id for c in store.confirmations_of(challenge.id)] == [given.id]

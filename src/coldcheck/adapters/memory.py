@@ -18,6 +18,7 @@ from typing import Self
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from coldcheck.adapters.memory_accounts import MemoryAccountStore
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ProductionId
 from coldcheck.domain.state import ProductionState, empty_state
@@ -29,7 +30,7 @@ from coldcheck.ledger.merkle_log import MemoryHashStore, MerkleLog
 from coldcheck.ledger.records import IndexLink, SubjectIndexRecord, commit_record
 from coldcheck.service.envelope import Channel, decode_entry, encode_entry, refs
 from coldcheck.service.errors import NotSigned
-from coldcheck.service.ports import Challenge, Confirmation, IndexMark, PhotoBlob
+from coldcheck.service.ports import Challenge, Confirmation, GroupBroken, IndexMark, PhotoBlob
 from coldcheck.service.subject_index import index_records
 
 
@@ -194,6 +195,8 @@ class MemoryDatabase:
     confirmations: MemoryConfirmations = field(default_factory=MemoryConfirmations)
     photos: dict[str, PhotoBlob] = field(default_factory=dict)
     """Weapon photos' bytes by SHA-256."""
+    accounts: MemoryAccountStore = field(default_factory=MemoryAccountStore)
+    """The accounts a group commit's jobs use (``MemoryUnitOfWork.accounts``)."""
 
 
 class MemoryUnitOfWork:
@@ -324,6 +327,29 @@ class MemoryUnitOfWork:
     def photos(self) -> _PendingPhotos:
         """Photo blobs; the ones put here are kept on commit."""
         return self._photos
+
+    def accounts(self) -> MemoryAccountStore:
+        """The database's accounts (written at once, as ``MemoryAccountTransactions`` does)."""
+        return self.db.accounts
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """The block's log appends make the group fail (``GroupBroken``) when it raises.
+
+        In memory, accounts, challenges and confirmations are written at once and not undone
+        (as their own in-memory transactions do): only the SQL store has savepoints.
+        """
+        size = self._size()
+        try:
+            yield
+        except BaseException as exc:
+            if self._size() != size:
+                raise GroupBroken(f"a job failed after appending to the log: {exc}") from exc
+            raise
+
+    def appended(self) -> bool:
+        """True once this unit of work appended to the log."""
+        return bool(self._entries)
 
     def seal(self, at: datetime) -> SignedTreeHead:
         """The commit record and a head over the log as it will be after commit."""

@@ -8,6 +8,12 @@ PIN counts towards the lockout and leaves an ``auth_events`` row whether or
 not the caller goes on; the exception reaches the caller only after the
 commit, so nobody can roll a failure back by making the request fail.
 
+With a ``writer`` (the custody service's group commit, ``GroupWriter``), PIN checks do
+not open a write transaction of their own: their records (the failure counts, the audit
+rows and their security records) are a job of the next group commit, written in its
+transaction beside other people's commands and sealed by its head; the rule holds the
+same way, a refusal is raised only after that commit.
+
 Verified sessions are kept in a short cache (``SessionCache``), so a page
 load costs no write transaction; signing out drops the session from it at
 once.
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from coldcheck.domain.ids import PersonId
 from coldcheck.service.account_model import (
@@ -37,7 +43,7 @@ from coldcheck.service.account_model import (
     normalise_login,
 )
 from coldcheck.service.account_steps import AccountSteps
-from coldcheck.service.ports import AccountUnitOfWork, Clock
+from coldcheck.service.ports import AccountUnitOfWork, Clock, GroupTransaction, GroupWriter
 from coldcheck.service.session_cache import SessionCache
 from coldcheck.service.throttle import (
     LOGIN_THROTTLE,
@@ -50,6 +56,7 @@ from coldcheck.service.throttle import (
 __all__ = ["AccountService", "SignedIn", "Throttled"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class SignedIn:
@@ -96,8 +103,10 @@ class AccountService:
         web_session_ttl: timedelta | None = None,
         on_pin_held: Callable[[PinHeld], None] | None = None,
         on_throttled: Callable[[Throttled], None] | None = None,
+        writer: GroupWriter | None = None,
     ) -> None:
         self._tx = transactions
+        self._writer = writer
         self._on_pin_held = on_pin_held
         self._on_throttled = on_throttled
         self.logins = Throttle(LOGIN_THROTTLE)
@@ -116,6 +125,25 @@ class AccountService:
                 return work(store)
             except CredentialRefused as exc:
                 refused = exc  # leave the block normally: the failure is committed
+        self._raise_committed(refused)
+
+    def _recorded_by_writer(self, writer: GroupWriter, work: Callable[[GroupTransaction], T]) -> T:
+        """:meth:`_recorded` as a job of the group commit: the same rule, in the group's
+        transaction (``work`` reaches the accounts through ``tx.accounts()``)."""
+
+        def job(tx: GroupTransaction, _now: datetime) -> tuple[T | None, CredentialRefused | None]:
+            try:
+                return work(tx), None
+            except CredentialRefused as exc:
+                return None, exc  # the job ends normally: the failure is committed
+
+        result, refused = writer(job)
+        if refused is not None:
+            self._raise_committed(refused)
+        return result  # type: ignore[return-value]  # None only beside a refusal
+
+    def _raise_committed(self, refused: CredentialRefused) -> NoReturn:
+        """Raise a refusal whose record is committed; tell about a PIN just held first."""
         held = refused.cause if isinstance(refused, PinRefused) else refused
         if isinstance(held, PinHeld) and held.newly and self._on_pin_held is not None:
             self._on_pin_held(held)  # after the commit: the alert never outruns the record
@@ -313,36 +341,73 @@ class AccountService:
         Refused PINs also count against ``client`` (the caller's address): past
         the free tries it waits (``TriesThrottled``), whoever's PIN it types.
         """
+        return self.verify_pins_then(pins, None, production, client)[0]
+
+    def verify_pins_then(
+        self,
+        pins: Sequence[tuple[str, str]],
+        then: Callable[[GroupTransaction], R] | None,
+        production: str = "",
+        client: str = "",
+    ) -> tuple[frozenset[PersonId], R | None]:
+        """:meth:`verify_pins`, and when every PIN was right, ``then`` in the same transaction.
+
+        ``then`` (a confirmation stored, say) needs the service's ``writer``: it runs in
+        the group commit's transaction right after the PIN records, so both commit at
+        once or neither does. Its result is the second item (None without ``then``).
+        """
+        if then is not None and self._writer is None:
+            raise RuntimeError("verify_pins_then with a follow-up needs the group writer")
         if not pins:
-            return frozenset()
+            return frozenset(), None
         now = self._clock.now()
-        checked: list[tuple[str, bool] | None] = []
 
-        def check_first() -> None:
-            # argon2 before the write transaction: that holds the writer lock, and a PIN's
-            # hash takes milliseconds every other writer would wait. The verdict counts only
-            # if the hash is unchanged when the transaction reads it again; the first PIN
-            # refused (or not checkable) ends it, as in the transaction.
-            with self._tx(write=False) as store:
-                for person, pin in pins:
-                    first = self.steps.check_pin_first(store, person, pin, now, production)
-                    checked.append(first)
-                    if first is None or not first[1]:
-                        break
-            checked.extend([None] * (len(pins) - len(checked)))
+        def checked_then_recorded() -> tuple[frozenset[PersonId], R | None]:
+            checked = self._checked_first(pins, now, production)
+            writer = self._writer
+            if writer is None:
+                return self._recorded(
+                    lambda store: self._verified(store, pins, checked, now, production)
+                ), None
 
-        def work(store: AccountStore) -> frozenset[PersonId]:
-            confirmed: set[PersonId] = set()
-            for (person, pin), first in zip(pins, checked, strict=True):
-                try:
-                    self.steps.verify_pin(store, person, pin, now, production, first)
-                except (CredentialRefused, NoPinSet) as exc:
-                    raise PinRefused(person, exc) from None
-                confirmed.add(PersonId(person))
-            return frozenset(confirmed)
+            def verified_then(tx: GroupTransaction) -> tuple[frozenset[PersonId], R | None]:
+                confirmed = self._verified(tx.accounts(), pins, checked, now, production)
+                return confirmed, then(tx) if then is not None else None
 
-        def checked_then_recorded() -> frozenset[PersonId]:
-            check_first()
-            return self._recorded(work)
+            return self._recorded_by_writer(writer, verified_then)
 
         return self._pin_throttled(client, now, checked_then_recorded)
+
+    def _checked_first(
+        self, pins: Sequence[tuple[str, str]], now: datetime, production: str
+    ) -> list[tuple[str, bool] | None]:
+        """argon2 before the write transaction (which every other writer waits for): each
+        PIN's stored hash and verdict, counted only if the hash is unchanged when the write
+        reads it again. The first PIN refused (or not checkable) ends it, as in the write."""
+        checked: list[tuple[str, bool] | None] = []
+        with self._tx(write=False) as store:
+            for person, pin in pins:
+                first = self.steps.check_pin_first(store, person, pin, now, production)
+                checked.append(first)
+                if first is None or not first[1]:
+                    break
+        checked.extend([None] * (len(pins) - len(checked)))
+        return checked
+
+    def _verified(
+        self,
+        store: AccountStore,
+        pins: Sequence[tuple[str, str]],
+        checked: Sequence[tuple[str, bool] | None],
+        now: datetime,
+        production: str,
+    ) -> frozenset[PersonId]:
+        """The PINs checked and recorded in ``store``; ``PinRefused`` at the first refused."""
+        confirmed: set[PersonId] = set()
+        for (person, pin), first in zip(pins, checked, strict=True):
+            try:
+                self.steps.verify_pin(store, person, pin, now, production, first)
+            except (CredentialRefused, NoPinSet) as exc:
+                raise PinRefused(person, exc) from None
+            confirmed.add(PersonId(person))
+        return frozenset(confirmed)

@@ -25,6 +25,11 @@ steps, and each one is checked:
    log moved on, the sentence the confirmer read still true) and consumed.
    A confirmation is used once; presenting it again is refused.
 
+With a ``writer`` (the custody service's group commit), storing a challenge and giving
+a confirmation are jobs of the next group commit: one transaction, one fsync, shared with
+the commands being recorded meanwhile; a confirmation and the record of the PIN behind
+it are written in the same job, so neither is committed without the other.
+
 What this does not do: a PIN typed on the armorer's tablet can be watched,
 and whoever watched it can type it again into a new challenge. A PIN proves
 that someone knew it, not that its owner was there; passkeys (another issue)
@@ -63,6 +68,8 @@ from coldcheck.service.ports import (
     Confirmation,
     ConfirmationStore,
     ConfirmationTransactions,
+    GroupTransaction,
+    GroupWriter,
 )
 
 __all__ = [
@@ -125,7 +132,8 @@ class IssuedChallenge:
 
 
 class ConfirmationService:
-    """Challenges and confirmations; each call is one transaction of its own."""
+    """Challenges and confirmations; each call is one transaction (or, with a ``writer``,
+    one job of the group commit)."""
 
     def __init__(
         self,
@@ -133,11 +141,14 @@ class ConfirmationService:
         accounts: AccountService,
         clock: Clock,
         ttl: timedelta = CHALLENGE_TTL,
+        *,
+        writer: GroupWriter | None = None,
     ) -> None:
         self._tx = transactions
         self._accounts = accounts
         self._clock = clock
         self.ttl = ttl
+        self._writer = writer
 
     def challenge(
         self,
@@ -205,11 +216,22 @@ class ConfirmationService:
                 sorted({(p, slot.pledge) for slot in slots if slot.pledge for p in slot.people})
             ),
         )
-        with self._tx() as store:
-            store.delete_expired(now)
-            store.add_challenge(challenge)
+        self._store_challenge(challenge, now)
         names = {p: seen.name_of(p) for p in people}
         return IssuedChallenge(challenge, slots, names)
+
+    def _store_challenge(self, challenge: Challenge, now: datetime) -> None:
+        """Store ``challenge`` (and forget the expired ones) in one write."""
+
+        def store_it(store: ConfirmationStore) -> None:
+            store.delete_expired(now)
+            store.add_challenge(challenge)
+
+        if self._writer is not None:
+            self._writer(lambda tx, _now: store_it(tx.confirmations()))
+            return
+        with self._tx() as store:
+            store_it(store)
 
     def confirm(
         self, production: ProductionId, challenge_id: str, person: str, pin: str, client: str = ""
@@ -228,18 +250,26 @@ class ConfirmationService:
                 f"{person} is not asked to confirm this — it asks "
                 f"{', '.join(challenge.people) or 'nobody'}."
             )
-        try:
-            self._accounts.verify_pins([(person, pin)], production=production, client=client)
-        except PinRefused:
-            raise Unconfirmed(_not_accepted(person)) from None
-        except TriesThrottled as exc:
-            raise Unconfirmed(str(exc)) from None
         confirmation = Confirmation(
             id=secrets.token_urlsafe(18),
             challenge=challenge.id,
             person=PersonId(person),
             at=now,
         )
+
+        def give(tx: GroupTransaction) -> None:
+            tx.confirmations().add_confirmation(confirmation)
+
+        pins = [(person, pin)]
+        try:
+            if self._writer is not None:  # the PIN's record and the confirmation: one job
+                self._accounts.verify_pins_then(pins, give, production, client)
+                return confirmation
+            self._accounts.verify_pins(pins, production=production, client=client)
+        except PinRefused:
+            raise Unconfirmed(_not_accepted(person)) from None
+        except TriesThrottled as exc:
+            raise Unconfirmed(str(exc)) from None
         with self._tx() as store:
             store.add_confirmation(confirmation)
         return confirmation

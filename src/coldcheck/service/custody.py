@@ -16,6 +16,16 @@ nothing); a failure while writing or committing fails every request of the group
 writes nothing. Nobody is answered before the commit; alerts go out and
 ``on_new_head`` (the witnesses' submitter) is poked only after it.
 
+**The one writer's other jobs.** Work that writes outside the log's events — a
+challenge stored, the security records of a PIN check, a confirmation given — is queued
+on the same group commit (``run_job``) instead of opening a write transaction of its own
+that every custody request would wait behind: it runs in the group's transaction, in
+arrival order, inside a savepoint (a job that raises is undone alone and gets its error;
+one that raises after appending to the log fails the group, ``GroupBroken``), its
+security records join the group's batch and are sealed by the group's head, and it is
+answered only after the group's commit. A group of jobs only, none of which appended to
+the log, commits without a commit record or a head.
+
 Several server processes on one database stay correct: each group holds the
 database's write lock (``BEGIN IMMEDIATE`` / the advisory lock) from ``begin`` to
 commit, and reads the log's size, newest head and each production's newest event
@@ -29,6 +39,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from coldcheck.domain import commands as c
@@ -61,8 +72,17 @@ from coldcheck.service.confirmations import consume_signed_confirmations
 from coldcheck.service.envelope import Channel
 from coldcheck.service.errors import Refused, Unconfirmed
 from coldcheck.service.group_commit import GroupCommit, Ticket
-from coldcheck.service.ports import Clock, PhotoBlob, UnitOfWork, UnitOfWorkFactory
+from coldcheck.service.ports import (
+    Clock,
+    GroupBroken,
+    GroupTransaction,
+    PhotoBlob,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from coldcheck.service.subject_index import index_due
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,8 +109,18 @@ class CustodyService:
         self.clock = clock
         self.alerts = alerts or AlertHub()
         self.on_new_head = on_new_head
-        self.group_commit: GroupCommit[_Request, Accepted] = GroupCommit(self._commit_group)
+        self.group_commit: GroupCommit[_Request | _Job, Accepted | _JobDone] = GroupCommit(
+            self._commit_group
+        )
         """The one writer every request queues on (``groups`` / ``largest``: how it went)."""
+
+    def run_job(self, work: Callable[[GroupTransaction, datetime], T]) -> T:
+        """Run ``work`` in the next group commit's transaction; what it returned, after the
+        commit (a ``GroupWriter``: see the module docstring)."""
+        done = self.group_commit.submit(_Job(work))
+        if not isinstance(done, _JobDone):
+            raise RuntimeError("the group commit answered a job with a custody result")
+        return cast(T, done.value)
 
     def execute(
         self,
@@ -144,27 +174,43 @@ class CustodyService:
         named = {cmd.sha256 for cmd in commands if isinstance(cmd, c.PhotographWeapon)}
         if named != set(blobs) or any(sha256_hex(b.data) != h for h, b in blobs.items()):
             raise ValueError("a photo is recorded with its bytes, and only bytes it names")
-        return self.group_commit.submit(
+        done = self.group_commit.submit(
             _Request(tuple(commands), asked, channel, tuple(blobs.values()))
         )
+        if not isinstance(done, Accepted):
+            raise RuntimeError("the group commit answered a custody request with a job's result")
+        return done
 
-    def _commit_group(self, tickets: Sequence[Ticket[_Request, Accepted]]) -> None:
+    def _commit_group(self, tickets: Sequence[_Ticket]) -> None:
         """Decide every queued request in arrival order and commit the accepted ones at once.
 
         Each request is decided against the state the accepted ones before it leave (of
         its production) and fails alone when refused (or unconfirmed): it has written
         nothing yet. Once a request's writes begin, any failure is the group's: every
         request gets the error and the transaction is rolled back, nothing half-written.
-        One commit record, one signed head, one commit for the whole group; results,
-        alerts and the head's poke only after the commit.
+        A job runs in a savepoint and fails alone, unless it appended to the log. One
+        commit record, one signed head, one commit for the whole group (no record and no
+        head when nothing was appended); results, alerts and the head's poke only after
+        the commit.
         """
-        accepted: list[tuple[Ticket[_Request, Accepted], _Decided, list[int]]] = []
+        accepted: list[tuple[_Ticket, _Decided, list[int]]] = []
+        jobs: list[tuple[_Ticket, _JobDone]] = []
+        head: SignedTreeHead | None = None
         try:
             with self._uow() as uow:
                 now = uow.begin(self.clock.now())
                 working: dict[ProductionId, ProductionState] = {}
                 for ticket in tickets:
                     request = ticket.request
+                    if isinstance(request, _Job):
+                        try:
+                            with uow.isolated():
+                                jobs.append((ticket, _JobDone(request.work(uow, now))))
+                        except GroupBroken:
+                            raise
+                        except Exception as exc:  # this job only: its writes were undone
+                            ticket.error = exc
+                        continue
                     production = request.commands[0].production
                     before = working[production] if production in working else uow.state(production)
                     try:
@@ -175,14 +221,19 @@ class CustodyService:
                     seqs = _write(uow, decided, now)
                     working[production] = decided.state
                     accepted.append((ticket, decided, seqs))
-                if not accepted:
+                if not accepted and not jobs:
                     return
-                head = uow.seal(now)
+                if accepted or uow.appended():
+                    head = uow.seal(now)
                 uow.commit()
         except BaseException as exc:
             for ticket in tickets:
                 ticket.result, ticket.error = None, exc
             raise
+        for ticket, done in jobs:
+            ticket.result = done
+        if head is None:
+            return
         for ticket, decided, seqs in accepted:
             ticket.result = Accepted(tuple(decided.events), tuple(seqs), head, decided.state)
         for _, decided, seqs in accepted:
@@ -312,6 +363,23 @@ class _Request:
     asked: dict[int, list[str]]
     channel: Channel
     photos: tuple[PhotoBlob, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Work for the group's transaction (``CustodyService.run_job``)."""
+
+    work: Callable[[GroupTransaction, datetime], object]
+
+
+@dataclass(frozen=True)
+class _JobDone:
+    """What a job returned (None included: a ticket's result is never None)."""
+
+    value: object
+
+
+_Ticket = Ticket[_Request | _Job, Accepted | _JobDone]
 
 
 @dataclass(frozen=True)

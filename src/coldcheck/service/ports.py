@@ -11,6 +11,10 @@
                            ends the batch with a commit record and a new signed head
                            (``seal``), and commits — or leaves nothing.
 - ``AccountUnitOfWork``    one transaction over accounts, sessions and auth events.
+- ``GroupWriter`` / ``GroupTransaction``
+                           the one writer's other jobs: work on the accounts and the
+                           confirmations run inside the custody group commit's
+                           transaction (one commit, one fsync, one head for all).
 - ``ConfirmationTransactions`` / ``ConfirmationStore``
                            challenges and the single-use confirmations given
                            against them; the custody ``UnitOfWork`` consumes
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import PersonId, ProductionId
@@ -406,6 +410,21 @@ class UnitOfWork(Protocol):
         """Weapon photos' bytes, inside this same transaction."""
         ...
 
+    def accounts(self) -> AccountStore:
+        """The accounts inside this same transaction; their security records join its batch
+        (sealed by :meth:`seal`)."""
+        ...
+
+    def isolated(self) -> AbstractContextManager[None]:
+        """A block whose writes are undone alone when it raises (a savepoint), the rest of
+        the transaction kept; ``GroupBroken`` instead when the block had appended to the log
+        (the batch can no longer be sealed as it stands)."""
+        ...
+
+    def appended(self) -> bool:
+        """True once this transaction appended anything to the log (it must be sealed)."""
+        ...
+
     def commit(self) -> None:
         """Make everything durable; then the state cache may move on."""
         ...
@@ -419,6 +438,37 @@ class UnitOfWorkFactory(Protocol):
     def active_states(self) -> list[ProductionState]:
         """States of the productions in use, already in memory (no database work)."""
         ...
+
+
+class GroupBroken(RuntimeError):
+    """A job of a group commit failed after appending to the log: the whole group fails."""
+
+
+class GroupTransaction(Protocol):
+    """What a job of the one writer may use: the group's own transaction."""
+
+    def accounts(self) -> AccountStore:
+        """Accounts, sessions and auth events (their security records in the group's batch)."""
+        ...
+
+    def confirmations(self) -> ConfirmationStore:
+        """Challenges and confirmations."""
+        ...
+
+
+T = TypeVar("T")
+
+
+class GroupWriter(Protocol):
+    """Runs ``work`` as a job of the next group commit and returns what it returned.
+
+    ``work(transaction, now)`` runs in the group's transaction (``now``: the commit's
+    time), after the requests queued before it; the answer comes only after the commit.
+    When ``work`` raises, its writes are undone and the error is raised to the caller
+    alone; the group's other requests still commit.
+    """
+
+    def __call__(self, work: Callable[[GroupTransaction, datetime], T]) -> T: ...
 
 
 class AccountUnitOfWork(Protocol):

@@ -4,8 +4,9 @@
 ``security`` record (``service.security_log``) appended to the ledger at once, and
 :meth:`SecurityRecorder.seal` ends the transaction's batch with its commit record and a
 signed head — the same steps, and the same refusal to sign a log that does not extend
-its own newest head, as the custody writes. :func:`write_baseline` is ``coldcheck
-init``'s one-time baseline of a database whose accounts predate the security log.
+its own newest head, as the custody writes. For a job of the custody group commit the
+records join the group's batch instead, and its unit of work seals them.
+:func:`write_baseline` is ``coldcheck init``'s one-time baseline of a database whose accounts predate the security log.
 """
 
 from __future__ import annotations
@@ -45,15 +46,23 @@ PG_WRITE_LOCK = 0x636F6C64  # "cold": the same advisory lock the custody writes 
 class SecurityRecorder:
     """Appends the security records of one account transaction; seals them at its end."""
 
-    def __init__(self, conn: Connection, key: Ed25519PrivateKey, channel: str) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        key: Ed25519PrivateKey,
+        channel: str,
+        batch: SqlLedger | None = None,
+    ) -> None:
         self.conn = conn
         self._key = key
         self._channel = channel
-        self._ledger = SqlLedger(conn)
+        self._ledger = batch if batch is not None else SqlLedger(conn)
+        self._joined = batch is not None
+        """Appending to a custody group commit's batch: it began it and seals it."""
         self._base: CommitBase | None = None
 
     def _begin(self, clock_ms: int) -> None:
-        if self._base is not None:
+        if self._base is not None or self._joined:
             return
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
@@ -85,7 +94,8 @@ class SecurityRecorder:
         return seq
 
     def seal(self) -> SignedTreeHead | None:
-        """The commit record and signed head over the records appended (None if none)."""
+        """The commit record and signed head over the records appended (None if none, or
+        when they joined a group's batch, which its unit of work seals)."""
         if self._base is None:
             return None
         return self._ledger.seal(self._base, self._key)

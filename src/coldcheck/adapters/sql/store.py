@@ -24,7 +24,8 @@ import hashlib
 import hmac
 import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 
 from coldcheck import __version__
 from coldcheck.adapters.sql import subject_index_store
+from coldcheck.adapters.sql.account_store import SqlAccountStore
 from coldcheck.adapters.sql.confirmation_store import SqlConfirmationStore
 from coldcheck.adapters.sql.engine import WRITE, writer_lock
 from coldcheck.adapters.sql.ledger_store import (
@@ -44,6 +46,7 @@ from coldcheck.adapters.sql.ledger_store import (
     run_on_driver,
 )
 from coldcheck.adapters.sql.photo_store import SqlPhotoStore
+from coldcheck.adapters.sql.security_log_store import SecurityRecorder
 from coldcheck.adapters.sql.tables import (
     event_refs,
     events,
@@ -62,7 +65,7 @@ from coldcheck.ledger.heads import SignedTreeHead, public_key_raw
 from coldcheck.service import views
 from coldcheck.service.envelope import Channel, decode_entry, encode_entry, refs
 from coldcheck.service.errors import NotSigned
-from coldcheck.service.ports import IndexMark
+from coldcheck.service.ports import GroupBroken, IndexMark
 
 PG_WRITE_LOCK = 0x636F6C64  # "cold": one advisory lock serialises every write
 SNAPSHOT_EVERY = 1000
@@ -139,12 +142,20 @@ class SqlUnitOfWork:
     """One transaction on the database; see the module docstring."""
 
     def __init__(
-        self, engine: Engine, key: Ed25519PrivateKey, cache: StateCache, *, write: bool
+        self,
+        engine: Engine,
+        key: Ed25519PrivateKey,
+        cache: StateCache,
+        *,
+        write: bool,
+        channel: str = "server",
     ) -> None:
         self._engine = engine
         self._key = key
         self._cache = cache
         self._write = write
+        self._channel = channel
+        self._began_size = 0
         self._pending: list[tuple[ProductionId, int, ProductionState]] = []
         self._lock: threading.RLock | None = None
         self.conn: Connection
@@ -271,7 +282,38 @@ class SqlUnitOfWork:
             self._base = self._ledger.prepare_commit(public_key_raw(self._key), ms_of(now))
         except LedgerError as exc:
             raise NotSigned(f"the server refuses to sign: {exc}") from None
+        self._began_size = self._ledger.size()
         return from_ms(self._base.timestamp_ms)
+
+    def appended(self) -> bool:
+        """True once this transaction appended to the log since ``begin``."""
+        return self._ledger is not None and self._ledger.size() != self._began_size
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """A savepoint: the block's writes are undone alone when it raises.
+
+        ``GroupBroken`` when the block had appended to the log: the ledger's batch (its
+        size and hashes, kept in memory until ``seal``) no longer matches the database.
+        """
+        size = self._ledger.size() if self._ledger is not None else None
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException as exc:
+            broke = self._ledger is not None and self._ledger.size() != size
+            nested.rollback()
+            if broke:
+                raise GroupBroken(f"a job failed after appending to the log: {exc}") from exc
+            raise
+        nested.commit()
+
+    def accounts(self) -> SqlAccountStore:
+        """The accounts in this same transaction; their security records join its batch."""
+        if self._ledger is None:
+            raise RuntimeError("call begin first")
+        recorder = SecurityRecorder(self.conn, self._key, self._channel, batch=self._ledger)
+        return SqlAccountStore(self.conn, recorder)
 
     def index_mark(self, production: ProductionId) -> IndexMark:
         """Where the production's subject index stands."""
@@ -420,13 +462,15 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
 class SqlUnitOfWorkFactory:
     """Opens :class:`SqlUnitOfWork` transactions sharing one state cache."""
 
-    def __init__(self, engine: Engine, key: Ed25519PrivateKey) -> None:
+    def __init__(self, engine: Engine, key: Ed25519PrivateKey, channel: str = "server") -> None:
         self.engine = engine
         self.key = key
         self.cache = StateCache()
+        self.channel = channel
+        """The program the security records of the group's account jobs name."""
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.key, self.cache, write=write)
+        return SqlUnitOfWork(self.engine, self.key, self.cache, write=write, channel=self.channel)
 
     def active_states(self) -> list[ProductionState]:
         """States of the productions this process has served (no database work)."""
