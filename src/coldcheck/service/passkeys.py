@@ -60,7 +60,12 @@ from coldcheck.service.confirmations import ConfirmationService
 from coldcheck.service.custody import Accepted, CustodyService
 from coldcheck.service.envelope import Channel, decode_entry
 from coldcheck.service.errors import Unconfirmed
-from coldcheck.service.ports import Clock, Confirmation, ConfirmationTransactions
+from coldcheck.service.ports import (
+    Clock,
+    Confirmation,
+    ConfirmationTransactions,
+    GroupTransaction,
+)
 from coldcheck.service.queries import ReadModel
 
 __all__ = [
@@ -454,18 +459,7 @@ class PasskeyService:
                 "command now."
             )
         with self.transactions(write=False) as store:
-            before = store.confirmations_of(challenge.id)
-        for earlier in before:
-            if earlier.person == who and earlier.assertion is not None:
-                used = (
-                    f" and used by the entry at log position {earlier.consumed_seq}"
-                    if earlier.consumed_seq is not None
-                    else ""
-                )
-                raise Unconfirmed(
-                    f"This passkey signature of {person} was already given{used} — a "
-                    "signature counts once (a replay is refused); ask for a new confirmation."
-                )
+            _refuse_replay(store.confirmations_of(challenge.id), who, person)
         try:
             self.webauthn.verify_assertion(
                 assertion, challenge=expected, rp_id=rp_id, origin=origin, public_key=key.public_key
@@ -492,9 +486,31 @@ class PasskeyService:
                 nonce=challenge.nonce,
             ),
         )
-        with self.transactions() as store:
+
+        def give(tx: GroupTransaction, _now: datetime) -> None:
+            # again in the one writer's transaction: of two copies of one signature sent at
+            # once, the second always finds the first
+            store = tx.confirmations()
+            _refuse_replay(store.confirmations_of(challenge.id), who, person)
             store.add_confirmation(confirmation)
+
+        self.custody.run_job(give)
         return confirmation
+
+
+def _refuse_replay(before: Sequence[Confirmation], who: PersonId, person: str) -> None:
+    """``Unconfirmed`` when ``who`` already gave a passkey signature for this challenge."""
+    for earlier in before:
+        if earlier.person == who and earlier.assertion is not None:
+            used = (
+                f" and used by the entry at log position {earlier.consumed_seq}"
+                if earlier.consumed_seq is not None
+                else ""
+            )
+            raise Unconfirmed(
+                f"This passkey signature of {person} was already given{used} — a "
+                "signature counts once (a replay is refused); ask for a new confirmation."
+            )
 
 
 # -- verifying the log ------------------------------------------------------------------

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -256,6 +259,37 @@ def test_a_replayed_passkey_signature_is_refused(world: World):
     )
     with pytest.raises(Unconfirmed, match="already given and used by the entry at log position"):
         world.confirm(ch, ROSA, assertion)
+
+
+class _ReadBeforeTheOtherCopy:
+    """Confirmation reads that find nothing given yet: what the second of two copies of one
+    signature, sent at the same moment, reads before the first is stored."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    @contextmanager
+    def __call__(self, *, write: bool = True) -> Iterator[object]:
+        assert not write
+        with self.inner(write=False):  # type: ignore[operator]
+            yield SimpleNamespace(confirmations_of=lambda _challenge: [])
+
+
+def test_two_copies_of_one_passkey_signature_sent_at_once_give_one_confirmation(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    device = world.enrol(ROSA)
+    world.ready()
+    ch = world.challenge(world.cmd(c.HandOver, weapon=W2, to=ROSA))
+    assertion = world.sign(device, ch, ROSA)
+    monkeypatch.setattr(
+        world.passkeys, "transactions", _ReadBeforeTheOtherCopy(world.passkeys.transactions)
+    )
+    first = world.confirm(ch, ROSA, assertion)
+    # the one writer checks again in its own transaction, where the first copy is stored
+    with pytest.raises(Unconfirmed, match="already given"):
+        world.confirm(ch, ROSA, assertion)
+    assert [g.id for g in world.db.confirmations.confirmations_of(ch)] == [first]
 
 
 def test_a_revoked_passkey_confirms_nothing(world: World):
