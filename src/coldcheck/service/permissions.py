@@ -108,9 +108,9 @@ def check_role(
 
 def membership(reads: ReadModel, person: PersonId, production: str) -> ProductionSummary:
     """The person's place on a production; ``NotFound`` without a role (it does not exist)."""
-    for summary in reads.productions_for(person):
-        if summary.id == ProductionId(production):
-            return summary
-    raise NotFound(
-        f"No production '{production}' that you have a role on. Ask its producer to add you."
-    )
+    summary = reads.membership_on(person, ProductionId(production))
+    if summary is None:
+        raise NotFound(
+            f"No production '{production}' that you have a role on. Ask its producer to add you."
+        )
+    return summary

@@ -69,6 +69,10 @@ class ReadModel(Protocol):
         """Productions on which ``person`` has a role."""
         ...
 
+    def membership_on(self, person: PersonId, production: ProductionId) -> ProductionSummary | None:
+        """``production`` as ``productions_for`` gives it, or None when ``person`` has no role."""
+        ...
+
     def all_productions(self) -> list[ProductionSummary]:
         """Every production on this server (roles empty)."""
         ...

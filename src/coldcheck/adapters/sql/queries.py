@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, bindparam, select
 from sqlalchemy.engine import Connection
 
 from coldcheck.adapters.sql.account_store import auth_events, users
@@ -32,6 +32,28 @@ from coldcheck.service.queries import (
 )
 
 T = TypeVar("T")
+
+# Built once: the per-request membership check only binds its two values (see membership_on).
+_MEMBERSHIP_ON = (
+    select(productions, memberships.c.roles)
+    .join(memberships, memberships.c.production == productions.c.id)
+    .where(
+        memberships.c.person == bindparam("person"),
+        memberships.c.production == bindparam("production"),
+    )
+)
+
+
+def _summary(r: Row[Any]) -> ProductionSummary:
+    """A production row joined with the person's ``roles`` (comma-separated, maybe empty)."""
+    return ProductionSummary(
+        ProductionId(r.id),
+        r.title,
+        r.company,
+        r.location,
+        r.time_zone,
+        tuple(r.roles.split(",")) if r.roles else (),
+    )
 
 
 def _record_fields(entry: bytes) -> dict[str, Any]:
@@ -62,19 +84,13 @@ class SqlReadModel:
             .where(memberships.c.person == person)
             .order_by(productions.c.title)
         )
-        return self._read(
-            lambda c: [
-                ProductionSummary(
-                    ProductionId(r.id),
-                    r.title,
-                    r.company,
-                    r.location,
-                    r.time_zone,
-                    tuple(r.roles.split(",")) if r.roles else (),
-                )
-                for r in c.execute(q)
-            ]
-        )
+        return self._read(lambda c: [_summary(r) for r in c.execute(q)])
+
+    def membership_on(self, person: PersonId, production: ProductionId) -> ProductionSummary | None:
+        """One production with ``person``'s roles on it; None without a membership row."""
+        params = {"person": person, "production": production}
+        row = self._read(lambda c: c.execute(_MEMBERSHIP_ON, params).first())
+        return None if row is None else _summary(row)
 
     def all_productions(self) -> list[ProductionSummary]:
         """Every production on this server."""
