@@ -6,7 +6,8 @@
 signed head — the same steps, and the same refusal to sign a log that does not extend
 its own newest head, as the custody writes. For a job of the custody group commit the
 records join the group's batch instead, and its unit of work seals them.
-:func:`write_baseline` is ``coldcheck init``'s one-time baseline of a database whose accounts predate the security log.
+:func:`write_baseline` is ``coldcheck init``'s one-time baseline of a database whose
+accounts predate the security log.
 """
 
 from __future__ import annotations
