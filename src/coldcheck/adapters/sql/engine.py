@@ -49,10 +49,22 @@ def writer_lock(engine: Engine) -> threading.RLock:
         return lock
 
 
+POOL_SIZE = {"sqlite": 40, "postgresql": 20}
+"""Connections kept open per engine. The server answers up to 40 requests at once (the
+thread pool FastAPI's sync handlers run in); SQLAlchemy's default keeps 5 and closes every
+connection above that when it is handed back, so under load each request paid a new
+connection (on SQLite its four pragmas too, on PostgreSQL a connect and authentication)."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for ``url`` with coldcheck's durability settings."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    sqlite = url.startswith("sqlite")
+    in_memory = sqlite and (not url.startswith("sqlite:///") or ":memory:" in url)
+    if "poolclass" not in kwargs and not in_memory:  # in memory: one connection per thread
+        kwargs.setdefault("pool_size", POOL_SIZE["sqlite" if sqlite else "postgresql"])
+        kwargs.setdefault("max_overflow", 10)
     if not url.startswith("sqlite"):
         return _ping_when_idle(create_engine(url, **kwargs))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
