@@ -13,7 +13,10 @@ What each converter does, against ``codec._from_json``:
 
 - ``X | None``: None for None, else ``X``'s converter (only the first non-None member
   counts, as in the reference);
-- ``tuple[X, ...]``: a list of ``X`` (anything else is ``InvalidEvent``);
+- ``tuple[X, ...]``: a list of ``X`` (anything else is ``InvalidEvent``); a list of
+  strings is checked in one ``str.join`` (which takes exactly the values the ``str``
+  converter takes), and a list of dataclass objects read from strings only (an
+  inspection's findings) is remembered whole, as each of its objects is;
 - a ``NewType`` over ``X``: ``X``'s converter (calling a NewType returns its argument);
 - an enum: the member whose value it is, looked up in the enum's own value map, and the
   enum's constructor (which raises the same ``ValueError``) when it is not there;
@@ -98,6 +101,57 @@ def _tuple_of(item: Converter) -> Converter:
         return tuple(map(item, value))
 
     return tuple_of
+
+
+def _tuple_of_str(item: Converter) -> Converter:
+    """``_tuple_of(item)`` for ``item`` the ``str`` converter: ``str.join`` takes exactly
+    the values that converter takes (every ``str``, nothing else), so a list it joins is
+    the tuple as it is, and any other list goes item by item (and raises the same)."""
+    join = "".join
+
+    def tuple_of_str(value: Any) -> Any:
+        if not isinstance(value, list):
+            raise InvalidEvent(f"expected a list, got {value!r}")
+        try:
+            join(value)
+        except TypeError:
+            return tuple(map(item, value))
+        return tuple(value)
+
+    return tuple_of_str
+
+
+def _tuple_of_values(item: Converter) -> Converter:
+    """``_tuple_of(item)`` for ``item`` a dataclass decoder, with the whole tuple remembered
+    as :func:`_dataclass` remembers each value: a list of objects read from strings only
+    (an inspection's findings, a load's positions and lots) is the same tuple of the same
+    frozen values, so it is built once and shared."""
+    memo: dict[tuple[tuple[tuple[Any, Any], ...], ...], Any] = {}
+
+    def tuple_of_values(value: Any) -> Any:
+        if not isinstance(value, list):
+            raise InvalidEvent(f"expected a list, got {value!r}")
+        try:
+            key = tuple([tuple(data.items()) for data in value if type(data) is dict])
+            seen = memo.get(key) if len(key) == len(value) else None
+        except TypeError:  # an unhashable value: never remembered
+            return tuple(map(item, value))
+        if seen is not None:
+            return seen
+        decoded = tuple(map(item, value))
+        if len(key) == len(value) and len(memo) < _MEMO and _strings_only(key):
+            memo[key] = decoded
+        return decoded
+
+    return tuple_of_values
+
+
+def _strings_only(key: tuple[tuple[tuple[Any, Any], ...], ...]) -> bool:
+    for items in key:
+        for _, v in items:
+            if type(v) is not str:
+                return False
+    return True
 
 
 def _optional(inner: Converter) -> Converter:
@@ -194,7 +248,14 @@ def _compile(tp: Any) -> Converter:
         return _optional(inner) if _NONE in args else inner
     if origin is tuple:
         args = typing.get_args(tp)
-        return _tuple_of(converter(args[0])) if args else _reference(tp)
+        if not args:
+            return _reference(tp)
+        item = converter(args[0])
+        if item is converter(str):
+            return _tuple_of_str(item)
+        if isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
+            return _tuple_of_values(item)
+        return _tuple_of(item)
     supertype = getattr(tp, "__supertype__", None)
     if supertype is not None:
         return converter(supertype)
@@ -230,6 +291,8 @@ def _event_decoder(cls: type[Event]) -> EventDecoder:
     complete = len(own) + len(_COMMON)
     no_signatures = next(f.default for f in dataclasses.fields(cls) if f.name == "signatures")
     build = _filled(cls) if _plain(cls) else None
+    pairs = [(name, conv) for name, conv, _ in own]
+    names = [name for name, _, _ in own]
 
     def decode(
         version: Any,
@@ -251,6 +314,16 @@ def _event_decoder(cls: type[Event]) -> EventDecoder:
             "witnesses": tuple(witnesses),
             "signatures": signatures_of(signatures) if signatures else no_signatures,
         }
+        try:  # every field given (the usual entry): converted in field order, in one go
+            values = [conv(data[name]) for name, conv in pairs]
+        except KeyError:  # one left out (or a converter's own KeyError): field by field
+            pass
+        else:
+            kwargs.update(zip(names, values, strict=True))
+            if build is not None:
+                return build(kwargs)
+            whole: Event = cls(**kwargs)
+            return whole
         for name, conv, required in own:
             if name in data:
                 kwargs[name] = conv(data[name])

@@ -10,11 +10,13 @@ stay frozen and are replaced, never changed, so a frozen copy taken at any point
 (:meth:`StateBuilder.freeze`, which copies the mappings once) shares nothing that moves.
 
 The events of a shoot day (take out, inspect, hand over, take back, load, fire, unload,
-return, lock and unlock, scene plans, safety meetings, wrap, people and roles) have an
-in-place step here, each the
-reference's ``case`` of ``state._apply`` written against the draft; every other event
-goes through the reference ``_apply`` itself, and an event signed with passkeys raises
-their counters through the reference ``_counted``. The states equal the reference fold's,
+return, lock and unlock, scene plans, safety meetings, wrap) and of a production's set-up
+(people and roles, training, permits, weapon registrations) have an in-place step here,
+each the reference's ``case`` of ``state._apply`` written against the draft (a newly
+registered weapon's state and a self-loader's cycle are the reference's own functions,
+``state._registered`` and ``state._cycle``); every other event goes
+through the reference ``_apply`` itself, and an event signed with passkeys raises their
+counters through the reference ``_counted``. The states equal the reference fold's,
 with every mapping in the same order (tests/unit/domain/test_replaying.py: scripted
 days, and a hypothesis property over generated histories).
 
@@ -31,21 +33,30 @@ from coldcheck.domain import events as ev
 from coldcheck.domain.events import Event
 from coldcheck.domain.ids import ContainerId, LotId, ProductionId
 from coldcheck.domain.mechanics import ActionType, HammerPosition, RoundState, load_positions
-from coldcheck.domain.model import BoreFinding, Disposition, Person, SafetyMeeting, ScenePlan
+from coldcheck.domain.model import (
+    BoreFinding,
+    Disposition,
+    Permit,
+    Person,
+    SafetyMeeting,
+    ScenePlan,
+    TrainingRecord,
+)
 from coldcheck.domain.state import (
     EMPTY,
     ContainerState,
     Custody,
     DayRecord,
     DayState,
+    InspectionRecord,
     Load,
     LotState,
     ProductionState,
     WeaponState,
     _apply,
-    _apply_inspection,
     _counted,
     _cycle,
+    _registered,
     empty_state,
 )
 
@@ -186,6 +197,27 @@ def _role_ended(s: ProductionState, f: Fields, e: ev.RoleEnded) -> None:
     roles[e.person] = roles.get(e.person, frozenset()) - {e.role}
 
 
+def _training_recorded(s: ProductionState, f: Fields, e: ev.TrainingRecorded) -> None:
+    training = f["training"]
+    training[e.person] = training.get(e.person, frozenset()) | {e.action}
+    records = tuple(
+        r for r in s.training_records if not (r.person == e.person and r.action is e.action)
+    )
+    if e.course or e.trained_on or e.expires:
+        records += (TrainingRecord(e.person, e.action, e.course, e.trained_on, e.expires),)
+    f["training_records"] = records
+
+
+def _permit_recorded(s: ProductionState, f: Fields, e: ev.PermitRecorded) -> None:
+    permits = f["permits"]
+    kept = tuple(p for p in permits.get(e.person, ()) if p.kind is not e.kind)
+    permits[e.person] = (*kept, Permit(e.kind, e.number, e.expires))
+
+
+def _weapon_registered(s: ProductionState, f: Fields, e: ev.WeaponRegistered) -> None:
+    f["weapons"][e.weapon] = _registered(e)
+
+
 def _armory_unlocked(s: ProductionState, f: Fields, e: ev.ArmoryUnlocked) -> None:
     f["armory_locked"] = False
 
@@ -198,7 +230,8 @@ def _taken_out(s: ProductionState, f: Fields, e: ev.WeaponTakenOut) -> None:
     day = s.local_day(e.at)
     days = f["days"]
     record = days.get(day)
-    days[day] = _evolve(DayRecord(day) if record is None else record, worked=True)
+    if record is None or not record.worked:  # a day already worked stays as it is (equal)
+        days[day] = _evolve(DayRecord(day) if record is None else record, worked=True)
     _weapon(f, e, location=Custody.ARMORER, holder=e.by, issued_by=e.by)
 
 
@@ -215,8 +248,52 @@ def _returned(s: ProductionState, f: Fields, e: ev.WeaponReturnedToStorage) -> N
 
 
 def _inspected(s: ProductionState, f: Fields, e: ev.InspectionRecorded) -> None:
-    # The frozen fold's own step: it changes one WeaponState and nothing else.
-    f["weapons"][e.weapon] = _apply_inspection(f["weapons"][e.weapon], e)
+    # state._apply_inspection with one copy of the weapon's state instead of two, the
+    # positions remembered, and the contents kept when every finding matches them
+    weapons = f["weapons"]
+    ws: WeaponState = weapons[e.weapon]
+    contents = ws.contents
+    changes: dict[str, Load] = {}
+    for finding in e.findings:
+        found = finding.found
+        recorded = contents.get(finding.position, EMPTY)
+        if found is recorded.state:
+            continue
+        if found is RoundState.EMPTY and recorded.state is RoundState.SPENT:
+            changes[finding.position] = EMPTY
+            continue
+        found = found if found is RoundState.LIVE else RoundState.UNKNOWN
+        changes[finding.position] = Load(found, recorded.lot)
+    if changes:
+        contents = _with(contents, changes)
+    record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
+    clean = e.bore is BoreFinding.CLEAR
+    loaded_from = ws.loaded_from
+    if clean and _all_empty(contents, _positions(ws)):
+        loaded_from = frozenset()
+    weapons[e.weapon] = _evolve(
+        ws,
+        contents=contents,
+        inspection=record,
+        last_inspection=record,
+        bore_check_due=None if clean else "obstructed",
+        misfire=None,
+        hammer=e.hammer,
+        hammer_over=e.hammer_over,
+        bolt=e.bolt,
+        adapter_fitted=e.adapter_fitted,
+        cycled=False,
+        loaded_from=loaded_from,
+    )
+
+
+def _all_empty(contents: Mapping[str, Load], positions: tuple[str, ...]) -> bool:
+    """Every position of the weapon is empty (a position not in ``contents`` is)."""
+    for position in positions:
+        load = contents.get(position)
+        if load is not None and load.state is not RoundState.EMPTY:
+            return False
+    return True
 
 
 def _bore_checked(s: ProductionState, f: Fields, e: ev.BoreChecked) -> None:
@@ -362,6 +439,9 @@ _STEPS: dict[type[Any], Step] = {
     ev.DayReconciled: _day_reconciled,
     ev.DayClosed: _day_closed,
     ev.PersonAdded: _person_added,
+    ev.TrainingRecorded: _training_recorded,
+    ev.PermitRecorded: _permit_recorded,
+    ev.WeaponRegistered: _weapon_registered,
     ev.RoleAssigned: _role_assigned,
     ev.RoleEnded: _role_ended,
     ev.ArmoryUnlocked: _armory_unlocked,

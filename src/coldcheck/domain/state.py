@@ -439,6 +439,34 @@ def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
     )
 
 
+def _registered(e: ev.WeaponRegistered) -> WeaponState:
+    """The state of a weapon just registered: every position empty."""
+    weapon = Weapon(
+        e.weapon,
+        e.name,
+        e.make,
+        e.model,
+        e.serial,
+        e.calibre,
+        e.owner,
+        e.kind,
+        e.action,
+        e.capacity,
+        e.transfer_bar,
+        e.select_fire,
+        open_bolt=e.open_bolt,
+        slam_fire=e.slam_fire,
+        drop_safety=e.drop_safety,
+        decocker=e.decocker,
+        importer=e.importer,
+        country=e.country,
+        firearm_type=e.firearm_type,
+        acquisition=e.acquisition,
+    )
+    positions = load_positions(e.action, e.capacity)
+    return WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
+
+
 def _cycle(ws: WeaponState) -> WeaponState:
     """A shot through a self-loader: it fed itself and cocked again (R25).
 
@@ -521,30 +549,7 @@ def _apply(s: ProductionState, e: Event) -> ProductionState:
         case ev.LiveExceptionRecorded():
             return replace(s, live_exception=LiveException(e.supervisor, e.purpose, e.at))
         case ev.WeaponRegistered():
-            weapon = Weapon(
-                e.weapon,
-                e.name,
-                e.make,
-                e.model,
-                e.serial,
-                e.calibre,
-                e.owner,
-                e.kind,
-                e.action,
-                e.capacity,
-                e.transfer_bar,
-                e.select_fire,
-                open_bolt=e.open_bolt,
-                slam_fire=e.slam_fire,
-                drop_safety=e.drop_safety,
-                decocker=e.decocker,
-                importer=e.importer,
-                country=e.country,
-                firearm_type=e.firearm_type,
-                acquisition=e.acquisition,
-            )
-            positions = load_positions(e.action, e.capacity)
-            ws = WeaponState(weapon, contents=dict.fromkeys(positions, EMPTY), registered_at=e.at)
+            ws = _registered(e)
             return replace(s, weapons=_put(s.weapons, e.weapon, ws))
         case ev.WeaponRetired():
             return _weapon(s, e.weapon, retired=True, retired_at=e.at, disposition=e.disposition)
