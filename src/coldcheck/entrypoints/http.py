@@ -23,8 +23,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coldcheck import __version__
 from coldcheck.bootstrap import App
@@ -55,50 +56,96 @@ CSP = (
 )
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """CSP without inline scripts, frame denial, no sniffing, no referrer, size limit."""
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        limit = (
-            MAX_PHOTO_BODY
-            if request.method == "POST" and _PHOTO_POSTS.fullmatch(request.url.path)
-            else MAX_BODY
-        )
-        length = request.headers.get("content-length")
+
+class SecurityHeaders:
+    """CSP without inline scripts, frame denial, no sniffing, no referrer, size limit.
+
+    A plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` runs every request through
+    an extra task and memory streams): the body of a POST, PUT, PATCH or DELETE is read
+    here, counted against the limit as it arrives (a chunked body has no Content-Length),
+    checked for JSON the ledger could not store, and handed on to the route whole.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        limit = MAX_PHOTO_BODY if method == "POST" and _PHOTO_POSTS.fullmatch(path) else MAX_BODY
+        headers = Headers(scope=scope)
+        length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            return _too_large(limit)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            # A chunked body has no Content-Length: count what arrives, stop past the limit.
+            await _too_large(limit)(scope, receive, send)
+            return
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
             body = bytearray()
-            async for chunk in request.stream():
-                body += chunk
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client went away: nobody to answer, nothing to do
+                body += message.get("body", b"")
                 if len(body) > limit:
-                    return _too_large(limit)
-            # BaseHTTPMiddleware hands a cached body on to the route (see _CachedRequest).
-            request._body = bytes(body)
-            if body and request.headers.get("content-type", "").startswith("application/json"):
-                problem = _unstorable_json(bytes(body))
+                    await _too_large(limit)(scope, receive, send)
+                    return
+                if not message.get("more_body", False):
+                    break
+            whole = bytes(body)
+            if whole and headers.get("content-type", "").startswith("application/json"):
+                problem = _unstorable_json(whole)
                 if problem:
-                    return JSONResponse(
-                        {
-                            "detail": [
-                                {
-                                    "field": "",
-                                    "message": problem,
-                                    "loc": ["body"],
-                                    "msg": problem,
-                                    "type": "value_error",
-                                }
-                            ]
-                        },
-                        status_code=422,
-                    )
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+                    await _unstorable(problem)(scope, receive, send)
+                    return
+            receive = _replay(whole, receive)
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:
+                    out.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the route the body already read, then waits as before."""
+    given = False
+
+    async def again() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+def _unstorable(problem: str) -> Response:
+    return JSONResponse(
+        {
+            "detail": [
+                {
+                    "field": "",
+                    "message": problem,
+                    "loc": ["body"],
+                    "msg": problem,
+                    "type": "value_error",
+                }
+            ]
+        },
+        status_code=422,
+    )
 
 
 def _too_large(limit: int = MAX_BODY) -> Response:
