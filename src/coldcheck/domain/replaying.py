@@ -48,7 +48,6 @@ from coldcheck.domain.state import (
     Custody,
     DayRecord,
     DayState,
-    InspectionRecord,
     Load,
     LotState,
     ProductionState,
@@ -56,6 +55,8 @@ from coldcheck.domain.state import (
     _apply,
     _counted,
     _cycle,
+    _inspection_changes,
+    _inspection_fields,
     _registered,
     empty_state,
 )
@@ -248,42 +249,17 @@ def _returned(s: ProductionState, f: Fields, e: ev.WeaponReturnedToStorage) -> N
 
 
 def _inspected(s: ProductionState, f: Fields, e: ev.InspectionRecorded) -> None:
-    # state._apply_inspection with one copy of the weapon's state instead of two, the
-    # positions remembered, and the contents kept when every finding matches them
+    # state._apply_inspection's own rule, with one copy of the weapon's state instead of
+    # two, the positions remembered, and the contents kept when every finding matches them
     weapons = f["weapons"]
     ws: WeaponState = weapons[e.weapon]
     contents = ws.contents
-    changes: dict[str, Load] = {}
-    for finding in e.findings:
-        found = finding.found
-        recorded = contents.get(finding.position, EMPTY)
-        if found is recorded.state:
-            continue
-        if found is RoundState.EMPTY and recorded.state is RoundState.SPENT:
-            changes[finding.position] = EMPTY
-            continue
-        found = found if found is RoundState.LIVE else RoundState.UNKNOWN
-        changes[finding.position] = Load(found, recorded.lot)
+    changes = _inspection_changes(contents, e)
     if changes:
         contents = _with(contents, changes)
-    record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
-    clean = e.bore is BoreFinding.CLEAR
-    loaded_from = ws.loaded_from
-    if clean and _all_empty(contents, _positions(ws)):
-        loaded_from = frozenset()
+    all_empty = _all_empty(contents, _positions(ws))
     weapons[e.weapon] = _evolve(
-        ws,
-        contents=contents,
-        inspection=record,
-        last_inspection=record,
-        bore_check_due=None if clean else "obstructed",
-        misfire=None,
-        hammer=e.hammer,
-        hammer_over=e.hammer_over,
-        bolt=e.bolt,
-        adapter_fitted=e.adapter_fitted,
-        cycled=False,
-        loaded_from=loaded_from,
+        ws, contents=contents, **_inspection_fields(e, ws.loaded_from, all_empty)
     )
 
 

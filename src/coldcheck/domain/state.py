@@ -409,10 +409,13 @@ def _set_contents(ws: WeaponState, changes: Mapping[str, Load]) -> WeaponState:
     return replace(ws, contents=contents)
 
 
-def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
+def _inspection_changes(contents: Mapping[str, Load], e: ev.InspectionRecorded) -> dict[str, Load]:
+    """The positions an inspection finds otherwise than recorded, and what they now hold:
+    a spent case found empty is empty, a live round stays live (of its lot), anything else
+    found differently is unknown (of its lot)."""
     changes: dict[str, Load] = {}
     for f in e.findings:
-        recorded = ws.contents.get(f.position, EMPTY)
+        recorded = contents.get(f.position, EMPTY)
         if f.found is recorded.state:
             continue
         if f.found is RoundState.EMPTY and recorded.state is RoundState.SPENT:
@@ -420,23 +423,34 @@ def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
             continue
         found = f.found if f.found is RoundState.LIVE else RoundState.UNKNOWN
         changes[f.position] = Load(found, recorded.lot)
-    ws = _set_contents(ws, changes)
+    return changes
+
+
+def _inspection_fields(
+    e: ev.InspectionRecorded, loaded_from: frozenset[LotId], all_empty: bool
+) -> dict[str, Any]:
+    """What an inspection sets on the weapon besides its contents (``all_empty``: every
+    position holds nothing after it)."""
     record = InspectionRecord(e.by, e.at, e.witnesses, e.bore)
     clean = e.bore is BoreFinding.CLEAR
+    return {
+        "inspection": record,
+        "last_inspection": record,
+        "bore_check_due": None if clean else "obstructed",
+        "misfire": None,
+        "hammer": e.hammer,
+        "hammer_over": e.hammer_over,
+        "bolt": e.bolt,
+        "adapter_fitted": e.adapter_fitted,
+        "cycled": False,
+        "loaded_from": frozenset() if clean and all_empty else loaded_from,
+    }
+
+
+def _apply_inspection(ws: WeaponState, e: ev.InspectionRecorded) -> WeaponState:
+    ws = _set_contents(ws, _inspection_changes(ws.contents, e))
     all_empty = all(ws.contents.get(p, EMPTY).state is RoundState.EMPTY for p in ws.positions)
-    return replace(
-        ws,
-        inspection=record,
-        last_inspection=record,
-        bore_check_due=None if clean else "obstructed",
-        misfire=None,
-        hammer=e.hammer,
-        hammer_over=e.hammer_over,
-        bolt=e.bolt,
-        adapter_fitted=e.adapter_fitted,
-        cycled=False,
-        loaded_from=frozenset() if clean and all_empty else ws.loaded_from,
-    )
+    return replace(ws, **_inspection_fields(e, ws.loaded_from, all_empty))
 
 
 def _registered(e: ev.WeaponRegistered) -> WeaponState:
