@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -366,6 +367,21 @@ def test_many_threads_each_get_the_answer_the_log_holds(
     _custody_alternates(backend)
 
 
+@contextmanager
+def _second_server(backend: Backend, service: CustodyService) -> Iterator[CustodyService]:
+    """Another server process on the same database: its own engine, so its own in-process
+    writer lock, connections and state cache; its clock at ``service``'s."""
+    assert backend.engine is not None and isinstance(service.clock, FixedClock)
+    url = str(backend.engine.url) if backend.name == "sqlite" else schema_url(backend.engine)
+    engine: Engine = make_engine(url)
+    try:
+        yield CustodyService(
+            SqlUnitOfWorkFactory(engine, backend.key), FixedClock(service.clock.now())
+        )
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_a_read_racing_another_process_caches_only_the_events_up_to_the_position_it_read(
     backend: Backend, service: CustodyService
@@ -375,11 +391,7 @@ def test_a_read_racing_another_process_caches_only_the_events_up_to_the_position
     # cache"; the state cached under the older position must not hold the newer event,
     # or the next read applies it a second time
     assert backend.engine is not None
-    url = str(backend.engine.url) if backend.name == "sqlite" else schema_url(backend.engine)
-    other_engine: Engine = make_engine(url)
-    try:
-        other = CustodyService(SqlUnitOfWorkFactory(other_engine, backend.key), FixedClock(NOW))
-        other.clock.set(service.clock.now())  # type: ignore[attr-defined]
+    with _second_server(backend, service) as other:
         other.execute(
             _correct("written before the read: the reader's cache is behind"), channel=WEB
         )
@@ -407,29 +419,18 @@ def test_a_read_racing_another_process_caches_only_the_events_up_to_the_position
         ]
         assert service.state(DEMO) == other.state(DEMO) == _replay_log(backend)
         assert len(service.state(DEMO).corrections) == len(first.corrections) + 1
-    finally:
-        other_engine.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_two_server_processes_on_one_database_each_read_what_the_other_wrote(
     backend: Backend, service: CustodyService
 ) -> None:
-    assert backend.engine is not None
-    url = str(backend.engine.url) if backend.name == "sqlite" else schema_url(backend.engine)
-    other_engine: Engine = make_engine(url)
-    try:
-        # its own engine: its own in-process writer lock, connections and state cache
-        other = CustodyService(SqlUnitOfWorkFactory(other_engine, backend.key), FixedClock(NOW))
-        assert isinstance(service.clock, FixedClock)
-        other.clock.set(service.clock.now())  # type: ignore[attr-defined]
+    with _second_server(backend, service) as other:
         accepted = _race([service, other], threads=8, rounds=6)
         assert accepted
         assert service.state(DEMO) == other.state(DEMO) == _replay_log(backend)
         _custody_alternates(backend)
         backend.heads_ok()
-    finally:
-        other_engine.dispose()
 
 
 # -- the one writer's other jobs (CustodyService.run_job) ---------------------------------
