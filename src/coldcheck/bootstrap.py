@@ -369,9 +369,7 @@ def _open(
         on_throttled=throttled,
         writer=custody.run_job,
     )
-    confirmations = ConfirmationService(
-        SqlConfirmationTransactions(engine), accounts, clock, writer=custody.run_job
-    )
+    confirmations = ConfirmationService(SqlConfirmationTransactions(engine), accounts, clock)
     return App(
         settings=settings,
         held_reports=HeldReports(

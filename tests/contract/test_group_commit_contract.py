@@ -582,9 +582,7 @@ def test_pin_checks_and_confirmations_through_the_writer_are_recorded_under_the_
         password="a long password 1",
         pin="4821",
     )
-    confirming = ConfirmationService(
-        backend.confirmations(), accounts, service.clock, writer=service.run_job
-    )
+    confirming = ConfirmationService(backend.confirmations(), accounts, service.clock)
     heads, records = backend.heads_ok(), len(_security_records(backend))
 
     challenge = _challenge("pin")

@@ -117,6 +117,12 @@ class AccountService:
         self.steps = AccountSteps(hasher, pin_hasher=pin_hasher, **extra)
         self.sessions = sessions if sessions is not None else SessionCache()
 
+    @property
+    def writer(self) -> GroupWriter | None:
+        """The group commit this service's PIN checks write through (None: its own
+        transactions); the confirmations use the same one."""
+        return self._writer
+
     def _recorded(self, work: Callable[[AccountStore], T]) -> T:
         """Run ``work`` in a write transaction; a refused credential is committed, then raised."""
         refused: CredentialRefused | None = None

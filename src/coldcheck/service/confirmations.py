@@ -25,7 +25,8 @@ steps, and each one is checked:
    log moved on, the sentence the confirmer read still true) and consumed.
    A confirmation is used once; presenting it again is refused.
 
-With a ``writer`` (the custody service's group commit), storing a challenge and giving
+When the accounts write through the custody service's group commit (their ``writer``),
+storing a challenge and giving
 a confirmation are jobs of the next group commit: one transaction, one fsync, shared with
 the commands being recorded meanwhile; a confirmation and the record of the PIN behind
 it are written in the same job, so neither is committed without the other.
@@ -69,7 +70,6 @@ from coldcheck.service.ports import (
     ConfirmationStore,
     ConfirmationTransactions,
     GroupTransaction,
-    GroupWriter,
 )
 
 __all__ = [
@@ -132,8 +132,8 @@ class IssuedChallenge:
 
 
 class ConfirmationService:
-    """Challenges and confirmations; each call is one transaction (or, with a ``writer``,
-    one job of the group commit)."""
+    """Challenges and confirmations; each call is one transaction (or, when the accounts
+    have a ``writer``, one job of its group commit)."""
 
     def __init__(
         self,
@@ -141,14 +141,12 @@ class ConfirmationService:
         accounts: AccountService,
         clock: Clock,
         ttl: timedelta = CHALLENGE_TTL,
-        *,
-        writer: GroupWriter | None = None,
     ) -> None:
         self._tx = transactions
         self._accounts = accounts
         self._clock = clock
         self.ttl = ttl
-        self._writer = writer
+        self._writer = accounts.writer  # one writer: the PIN checks' and these writes'
 
     def challenge(
         self,
