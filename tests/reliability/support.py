@@ -204,18 +204,14 @@ def page_routes() -> list[tuple[str, str]]:
     """(method, path) of every server-rendered page (they are left out of the OpenAPI)."""
     from coldcheck.entrypoints import pages
 
-    def walk(router: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-        for r in router.routes:
-            methods = getattr(r, "methods", None)
-            if methods:
-                for m in sorted(methods - {"HEAD"}):
-                    yield m, prefix + r.path
-            else:  # an included router (FastAPI keeps it as ``original_router``)
-                sub = getattr(r, "original_router", None) or getattr(r, "router", None)
-                if sub is not None:
-                    yield from walk(sub, prefix + (getattr(r, "prefix", "") or ""))
-
-    return sorted(set(walk(pages.router)))
+    return sorted(
+        {
+            (m, r.path)
+            for r in pages.routes
+            for m in getattr(r, "methods", None) or ()
+            if m != "HEAD"
+        }
+    )
 
 
 PATH_VALUES = {

@@ -29,8 +29,11 @@ from coldcheck.service.queries import ProductionSummary
 SESSION_COOKIE = "coldcheck_session"
 
 
-def get_app(request: Request) -> App:
-    """The wired application stored on the FastAPI app at start-up."""
+async def get_app(request: Request) -> App:
+    """The wired application stored on the FastAPI app at start-up.
+
+    The dependencies that do no IO are ``async``: FastAPI runs a plain ``def`` one in a
+    worker thread, a trip there and back per dependency per request."""
     app: App = request.app.state.coldcheck
     return app
 
@@ -82,7 +85,7 @@ def optional_viewer(request: Request, app: AppDep) -> Viewer | None:
     return viewer
 
 
-def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
+def signed_in(viewer: Viewer | None) -> Viewer:
     """The signed-in person; 401 when nobody is."""
     if viewer is None:
         raise HTTPException(
@@ -92,6 +95,11 @@ def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -
             headers={"WWW-Authenticate": "Bearer"},
         )
     return viewer
+
+
+async def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
+    """The signed-in person; 401 when nobody is."""
+    return signed_in(viewer)
 
 
 ViewerDep = Annotated[Viewer, Depends(require_viewer)]
@@ -121,9 +129,10 @@ def membership_of(app: App, viewer: Viewer, production: str) -> Membership:
     return Membership(viewer, membership(app.reads, viewer.person, production))
 
 
-def require_membership(production: str, app: AppDep, viewer: ViewerDep) -> Membership:
-    """Path dependency: the viewer must have a role on ``{production}``."""
-    return membership_of(app, viewer, production)
+def require_membership(production: str, request: Request, app: AppDep) -> Membership:
+    """Path dependency: the viewer must be signed in (401) and have a role on
+    ``{production}`` (404). One dependency, so one trip to a worker thread, for both reads."""
+    return membership_of(app, signed_in(optional_viewer(request, app)), production)
 
 
 MemberDep = Annotated[Membership, Depends(require_membership)]
@@ -148,7 +157,7 @@ def from_script(request: Request) -> bool:
     return bool(request.headers.get("hx-request") or request.headers.get("x-coldcheck-fetch"))
 
 
-def page_viewer(request: Request, viewer: OptionalViewerDep) -> Viewer:
+async def page_viewer(request: Request, viewer: OptionalViewerDep) -> Viewer:
     """The signed-in person; else a script gets 401 and a browser the sign-in page.
 
     A browser going to a page (GET) is sent to sign in and back to that page afterwards;

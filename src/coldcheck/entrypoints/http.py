@@ -334,8 +334,7 @@ def create_app(app: App) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
-    web.include_router(api.router)
-    web.include_router(pages.router)
+    web.router.routes.extend([*api.routes, *pages.routes])  # flat: see entrypoints/routes.py
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     return web
 

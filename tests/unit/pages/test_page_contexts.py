@@ -17,7 +17,7 @@ from jinja2 import meta, nodes
 from coldcheck.entrypoints import pages
 from coldcheck.entrypoints.pages.common import CHROME, TEMPLATES, Page
 
-assert pages.router  # importing the package imports every page module and its classes
+assert pages.routes  # importing the package imports every page module and its classes
 
 ENV = TEMPLATES.env
 FOLDER = Path(TEMPLATES.env.loader.searchpath[0])  # type: ignore[union-attr]

@@ -10,12 +10,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from coldcheck.entrypoints.api import accounts, alerts, commands, ledger, photos, productions
+from coldcheck.entrypoints.routes import flat
 
-router = APIRouter(prefix="/api/v1")
-for _module in (accounts, productions, photos, commands, ledger, alerts):
-    router.include_router(_module.router)
+routes = flat(*(m.router for m in (accounts, productions, photos, commands, ledger, alerts)))
+"""Every API route, each with its whole path; the app's router takes them as its own."""
 
-__all__ = ["router"]
+__all__ = ["routes"]

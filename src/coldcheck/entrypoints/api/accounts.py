@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, ViewerDep, client_of, request_token
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.account_model import CredentialRefused, SessionKind, TriesThrottled
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 
 class TokenRequest(BaseModel):

@@ -31,11 +31,12 @@ from coldcheck.entrypoints.deps import (
     membership_of,
     request_token,
 )
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.account_model import SessionKind
 from coldcheck.service.alerts import Numbered
 from coldcheck.service.errors import NotFound
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 PING_SECONDS = 5.0
 
 

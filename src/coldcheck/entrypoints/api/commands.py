@@ -46,6 +46,7 @@ from coldcheck.entrypoints.commanding import (
     run_command,
 )
 from coldcheck.entrypoints.deps import AppDep, MemberDep, Membership, client_of
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.confirmations import MAX_CONFIRMATIONS, IssuedChallenge, confirmers_words
 from coldcheck.service.custody import Accepted
 from coldcheck.service.permissions import COMMAND_ROLES, command_name
@@ -256,7 +257,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 
 def add_command_routes(router: APIRouter) -> None:

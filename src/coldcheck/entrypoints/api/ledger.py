@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
 from coldcheck.entrypoints.deps import AppDep, OptionalViewerDep
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.ledger.errors import LedgerError
 from coldcheck.ledger.heads import b64encode as b64
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 MAX_ENTRIES = 1000
 

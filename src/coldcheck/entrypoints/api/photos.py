@@ -22,9 +22,10 @@ from starlette.datastructures import UploadFile
 from coldcheck.domain.ids import WeaponId, normalise_tag
 from coldcheck.domain.photos import MAX_PHOTO_BYTES, MEDIA_TYPES
 from coldcheck.entrypoints.deps import AppDep, MemberDep
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.photos import PhotoRefused
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 

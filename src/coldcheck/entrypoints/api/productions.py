@@ -24,9 +24,10 @@ from coldcheck.domain.status import (
 from coldcheck.entrypoints.api.commands import accepted_json
 from coldcheck.entrypoints.api.jsonable import jsonable
 from coldcheck.entrypoints.deps import AppDep, MemberDep, ViewerDep
+from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.envelope import envelope
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 
 class NewSettings(BaseModel):

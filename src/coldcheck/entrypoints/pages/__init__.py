@@ -22,8 +22,6 @@ Forms carry the session's CSRF token; a POST without the right one is refused wi
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from coldcheck.entrypoints.pages import (
     ammo,
     board,
@@ -41,24 +39,24 @@ from coldcheck.entrypoints.pages import (
     weapon,
 )
 from coldcheck.entrypoints.pages.common import error_page, render_refusal
+from coldcheck.entrypoints.routes import flat
 
-router = APIRouter(include_in_schema=False)
-for _module in (
-    signin,
-    status,
-    mine,
-    board,
-    weapon,
-    handover,
-    takeback,
-    ammo,
-    day,
-    safety,
-    people,
-    passkeys,
-    reports,
-    photos,
-):
-    router.include_router(_module.router)
+routes = flat(
+    signin.router,
+    status.router,
+    mine.router,
+    board.router,
+    weapon.router,
+    handover.router,
+    takeback.router,
+    ammo.router,
+    day.router,
+    safety.router,
+    people.router,
+    passkeys.router,
+    reports.router,
+    photos.router,
+)
+"""Every page route (none in the OpenAPI); the app's router takes them as its own."""
 
-__all__ = ["error_page", "render_refusal", "router"]
+__all__ = ["error_page", "render_refusal", "routes"]
