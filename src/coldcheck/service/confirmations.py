@@ -88,6 +88,10 @@ CHALLENGE_TTL = timedelta(minutes=5)
 MAX_CONFIRMATIONS = 8
 """The most confirmations one command can carry."""
 
+SWEEP_EVERY = timedelta(minutes=10)
+"""How often storing a challenge also forgets the old expired ones (a day after they
+expired, never used): not with every challenge, which paid two deletes each time."""
+
 _BASE = frozenset(f.name for f in dataclasses.fields(c.BaseCommand))
 
 
@@ -147,6 +151,7 @@ class ConfirmationService:
         self._clock = clock
         self.ttl = ttl
         self._writer = accounts.writer  # one writer: the PIN checks' and these writes'
+        self._swept: datetime | None = None
 
     def challenge(
         self,
@@ -219,17 +224,22 @@ class ConfirmationService:
         return IssuedChallenge(challenge, slots, names)
 
     def _store_challenge(self, challenge: Challenge, now: datetime) -> None:
-        """Store ``challenge`` (and forget the expired ones) in one write."""
+        """Store ``challenge`` (and, every ``SWEEP_EVERY``, forget the old expired ones) in
+        one write."""
+        sweep = self._swept is None or now - self._swept >= SWEEP_EVERY
 
         def store_it(store: ConfirmationStore) -> None:
-            store.delete_expired(now)
+            if sweep:
+                store.delete_expired(now)
             store.add_challenge(challenge)
 
         if self._writer is not None:
             self._writer(lambda tx, _now: store_it(tx.confirmations()))
-            return
-        with self._tx() as store:
-            store_it(store)
+        else:
+            with self._tx() as store:
+                store_it(store)
+        if sweep:
+            self._swept = now
 
     def confirm(
         self, production: ProductionId, challenge_id: str, person: str, pin: str, client: str = ""

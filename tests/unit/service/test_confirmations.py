@@ -6,6 +6,7 @@ tests/contract/test_custody_contract.py; these are the service's own rules.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from coldcheck.service.account_model import AuthEventKind, PinRefused
 from coldcheck.service.accounts import AccountService
 from coldcheck.service.confirmations import (
     CHALLENGE_TTL,
+    SWEEP_EVERY,
     ConfirmationService,
     command_digest,
     describe_command,
@@ -301,3 +303,34 @@ def test_what_a_confirmer_reads_names_the_people_and_the_evidence(world: World):
         ),
     )
     assert "W-0001" in text and "EV-7" in text and "Santa Fe County Sheriff" in text
+
+
+def test_old_expired_challenges_are_forgotten_when_a_challenge_is_stored_at_most_every_sweep(
+    world: World,
+):
+    """A challenge is forgotten a day after it expired unused; the sweep rides on storing
+    a challenge, once per ``SWEEP_EVERY`` (not two deletes with every challenge)."""
+    world.ready()
+    old = world.confirmations.challenge(
+        world.custody.state(DEMO), world.cmd(c.HandOver, weapon=W2, to=ROSA)
+    ).challenge
+    s0 = world.clock.now()
+
+    def stored(challenge_id: str) -> bool:
+        with world.db.confirmations(write=False) as store:
+            return store.challenge(challenge_id) is not None
+
+    def store_another(at: datetime) -> None:
+        world.clock.set(at)
+        fresh = dataclasses.replace(
+            old, id=f"c{at.timestamp():.0f}", created_at=at, expires_at=at + CHALLENGE_TTL
+        )
+        world.confirmations._store_challenge(fresh, at)
+
+    s1 = s0 + timedelta(days=1, minutes=1)  # expired, but less than a day ago: kept
+    store_another(s1)
+    assert stored(old.id)
+    store_another(s1 + timedelta(minutes=5))  # a day past expiry now, but swept 5 min ago
+    assert stored(old.id)
+    store_another(s1 + SWEEP_EVERY)
+    assert not stored(old.id)

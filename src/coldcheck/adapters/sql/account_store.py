@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     delete,
     insert,
@@ -190,6 +191,28 @@ _USER_COLUMNS = (
     users.c.created_at,
 )
 
+# The statements of the hot paths (a PIN check, a session lookup, an audit row) are built
+# once: SQLAlchemy builds and keys a statement made per call again on every call, which
+# cost more than the database's own work for these point lookups.
+_USER_BY = {
+    column: select(*_USER_COLUMNS).where(users.c[column] == bindparam("key"))
+    for column in ("id", "login", "person_id")
+}
+_CREDENTIALS = select(
+    users.c.password_hash, users.c.pin_hash, users.c.pin_failures, users.c.pin_locked_until
+).where(users.c.id == bindparam("user_id"))
+_LOCKOUT = select(pin_lockouts.c.failures, pin_lockouts.c.locked_until).where(
+    pin_lockouts.c.user_id == bindparam("user_id"),
+    pin_lockouts.c.production == bindparam("production"),
+)
+_SESSION = select(sessions).where(sessions.c.token_hash == bindparam("token"))
+_TOUCH_SESSION = (
+    update(sessions)
+    .where(sessions.c.token_hash == bindparam("token"))
+    .values(last_seen_at=bindparam("b_now"))
+)
+_ADD_AUTH_EVENT = insert(auth_events)
+
 
 class SqlAccountStore:
     """``AccountStore`` on one SQLAlchemy connection; the caller begins and commits."""
@@ -233,21 +256,21 @@ class SqlAccountStore:
                 ) from None
             raise
 
-    def _one_user(self, where: Any) -> User | None:
-        row = self._conn.execute(select(*_USER_COLUMNS).where(where)).mappings().first()
+    def _one_user(self, column: str, key: str) -> User | None:
+        row = self._conn.execute(_USER_BY[column], {"key": key}).mappings().first()
         return _user(row) if row is not None else None
 
     def user_by_id(self, user_id: str) -> User | None:
         """The account with this id."""
-        return self._one_user(users.c.id == user_id)
+        return self._one_user("id", user_id)
 
     def user_by_login(self, login: str) -> User | None:
         """The account with this login."""
-        return self._one_user(users.c.login == login)
+        return self._one_user("login", login)
 
     def user_by_person(self, person_id: str) -> User | None:
         """The account of this person."""
-        return self._one_user(users.c.person_id == person_id)
+        return self._one_user("person_id", person_id)
 
     def users(self) -> list[User]:
         """Every account, by login."""
@@ -256,18 +279,7 @@ class SqlAccountStore:
 
     def credentials(self, user_id: str) -> Credentials | None:
         """The hashes and PIN counters of this account."""
-        row = (
-            self._conn.execute(
-                select(
-                    users.c.password_hash,
-                    users.c.pin_hash,
-                    users.c.pin_failures,
-                    users.c.pin_locked_until,
-                ).where(users.c.id == user_id)
-            )
-            .mappings()
-            .first()
-        )
+        row = self._conn.execute(_CREDENTIALS, {"user_id": user_id}).mappings().first()
         if row is None:
             return None
         return Credentials(
@@ -298,11 +310,7 @@ class SqlAccountStore:
         if not production:
             creds = self.credentials(user_id)
             return (creds.pin_failures, creds.pin_locked_until) if creds else (0, None)
-        row = self._conn.execute(
-            select(pin_lockouts.c.failures, pin_lockouts.c.locked_until).where(
-                pin_lockouts.c.user_id == user_id, pin_lockouts.c.production == production
-            )
-        ).first()
+        row = self._conn.execute(_LOCKOUT, {"user_id": user_id, "production": production}).first()
         return (int(row.failures), row.locked_until) if row is not None else (0, None)
 
     def record_pin_failure(
@@ -429,18 +437,12 @@ class SqlAccountStore:
 
     def session(self, token_hash: str) -> Session | None:
         """The session with this token hash, expired or not."""
-        row = (
-            self._conn.execute(select(sessions).where(sessions.c.token_hash == token_hash))
-            .mappings()
-            .first()
-        )
+        row = self._conn.execute(_SESSION, {"token": token_hash}).mappings().first()
         return _session(row) if row is not None else None
 
     def touch_session(self, token_hash: str, now: datetime) -> None:
         """Set ``last_seen_at``."""
-        self._conn.execute(
-            update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)
-        )
+        self._conn.execute(_TOUCH_SESSION, {"token": token_hash, "b_now": now})
 
     def delete_session(self, token_hash: str) -> Session | None:
         """Remove a session; return what was removed."""
@@ -469,14 +471,15 @@ class SqlAccountStore:
         event = replace(event, login=event.login[:80] if event.login is not None else None)
         seq = self._recorder.record(event, self) if self._recorder is not None else None
         self._conn.execute(
-            insert(auth_events).values(
-                at=event.at,
-                user_id=event.user_id,
-                login=event.login,
-                kind=event.kind.value,
-                detail=event.detail,
-                seq=seq,
-            )
+            _ADD_AUTH_EVENT,
+            {
+                "at": event.at,
+                "user_id": event.user_id,
+                "login": event.login,
+                "kind": event.kind.value,
+                "detail": event.detail,
+                "seq": seq,
+            },
         )
 
     def events(self, user_id: str | None = None, limit: int | None = None) -> list[AuthEvent]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -119,6 +120,39 @@ def _assertion(stored: str | None) -> PasskeySignature | None:
     return signature_from_json(json.loads(stored)) if stored is not None else None
 
 
+# Built once (SQLAlchemy builds and keys a statement made per call again on every call).
+_ADD_CHALLENGE = insert(confirmation_challenges)
+_CHALLENGE = select(confirmation_challenges).where(
+    confirmation_challenges.c.id == bindparam("challenge_id")
+)
+_ADD_CONFIRMATION = insert(command_confirmations)
+_CONFIRMATIONS = (
+    select(
+        command_confirmations.c.id.label("cid"),
+        command_confirmations.c.challenge.label("cchallenge"),
+        command_confirmations.c.person.label("cperson"),
+        command_confirmations.c.at.label("cat"),
+        command_confirmations.c.consumed_at.label("cconsumed_at"),
+        command_confirmations.c.consumed_seq.label("cconsumed_seq"),
+        command_confirmations.c.assertion.label("cassertion"),
+        *confirmation_challenges.c,
+    )
+    .join(
+        confirmation_challenges,
+        confirmation_challenges.c.id == command_confirmations.c.challenge,
+    )
+    .where(command_confirmations.c.id.in_(bindparam("ids", expanding=True)))
+)
+_CONSUME = (
+    update(command_confirmations)
+    .where(
+        command_confirmations.c.id.in_(bindparam("ids", expanding=True)),
+        command_confirmations.c.consumed_at.is_(None),
+    )
+    .values(consumed_at=bindparam("b_at"), consumed_seq=bindparam("b_seq"))
+)
+
+
 class SqlConfirmationStore:
     """Challenges and confirmations on one connection; never commits."""
 
@@ -128,68 +162,50 @@ class SqlConfirmationStore:
     def add_challenge(self, challenge: Challenge) -> None:
         """Store a new challenge."""
         self._conn.execute(
-            insert(confirmation_challenges).values(
-                id=challenge.id,
-                production=challenge.production,
-                actor=challenge.actor,
-                command=challenge.command,
-                digest=challenge.digest,
-                log_size=challenge.log_size,
-                nonce=challenge.nonce,
-                summary=challenge.summary,
-                people="\n".join(challenge.people),
-                created_at=challenge.created_at,
-                expires_at=challenge.expires_at,
-                pledges=json.dumps(dict(challenge.pledges)) if challenge.pledges else None,
-            )
+            _ADD_CHALLENGE,
+            {
+                "id": challenge.id,
+                "production": challenge.production,
+                "actor": challenge.actor,
+                "command": challenge.command,
+                "digest": challenge.digest,
+                "log_size": challenge.log_size,
+                "nonce": challenge.nonce,
+                "summary": challenge.summary,
+                "people": "\n".join(challenge.people),
+                "created_at": challenge.created_at,
+                "expires_at": challenge.expires_at,
+                "pledges": json.dumps(dict(challenge.pledges)) if challenge.pledges else None,
+            },
         )
 
     def challenge(self, challenge_id: str) -> Challenge | None:
         """The challenge with this id, expired or not."""
-        row = (
-            self._conn.execute(
-                select(confirmation_challenges).where(confirmation_challenges.c.id == challenge_id)
-            )
-            .mappings()
-            .first()
-        )
+        row = self._conn.execute(_CHALLENGE, {"challenge_id": challenge_id}).mappings().first()
         return _challenge(row) if row is not None else None
 
     def add_confirmation(self, confirmation: Confirmation) -> None:
         """Store a confirmation of a stored challenge."""
         self._conn.execute(
-            insert(command_confirmations).values(
-                id=confirmation.id,
-                challenge=confirmation.challenge,
-                person=confirmation.person,
-                at=confirmation.at,
-                assertion=(
+            _ADD_CONFIRMATION,
+            {
+                "id": confirmation.id,
+                "challenge": confirmation.challenge,
+                "person": confirmation.person,
+                "at": confirmation.at,
+                "assertion": (
                     json.dumps(to_json(confirmation.assertion))
                     if confirmation.assertion is not None
                     else None
                 ),
-            )
+            },
         )
 
     def confirmations(self, ids: Sequence[str]) -> list[tuple[Confirmation, Challenge]]:
         """The confirmations with these ids (those that exist), each with its challenge."""
         if not ids:
             return []
-        c, ch = command_confirmations, confirmation_challenges
-        rows = self._conn.execute(
-            select(
-                c.c.id.label("cid"),
-                c.c.challenge.label("cchallenge"),
-                c.c.person.label("cperson"),
-                c.c.at.label("cat"),
-                c.c.consumed_at.label("cconsumed_at"),
-                c.c.consumed_seq.label("cconsumed_seq"),
-                c.c.assertion.label("cassertion"),
-                *ch.c,
-            )
-            .join(ch, ch.c.id == c.c.challenge)
-            .where(c.c.id.in_(list(ids)))
-        ).mappings()
+        rows = self._conn.execute(_CONFIRMATIONS, {"ids": list(ids)}).mappings()
         out = []
         for row in rows:
             conf = Confirmation(
@@ -226,14 +242,7 @@ class SqlConfirmationStore:
         """Mark unused confirmations used by the command at ``seq``; how many were marked."""
         if not ids:
             return 0
-        result = self._conn.execute(
-            update(command_confirmations)
-            .where(
-                command_confirmations.c.id.in_(list(ids)),
-                command_confirmations.c.consumed_at.is_(None),
-            )
-            .values(consumed_at=at, consumed_seq=seq)
-        )
+        result = self._conn.execute(_CONSUME, {"ids": list(ids), "b_at": at, "b_seq": seq})
         return int(result.rowcount)
 
     def delete_expired(self, now: datetime) -> int:
