@@ -95,3 +95,16 @@ def test_the_dependencies_that_do_no_io_run_on_the_event_loop_not_in_a_worker_th
     # the reads of the database stay off the loop
     for dependency in (deps.optional_viewer, deps.require_membership, deps.page_member):
         assert not inspect.iscoroutinefunction(dependency), dependency.__name__
+
+
+def test_the_batch_and_the_confirmations_are_matched_first_then_the_commands() -> None:
+    """Routes are tried in order; at the cart nearly every request is one of these."""
+    paths = [r.path for r in api.routes if isinstance(r, APIRoute)]
+    base = f"{API_PREFIX}/productions/{{production}}"
+    assert paths[:3] == [
+        f"{base}/batch",
+        f"{base}/confirmations",
+        f"{base}/confirmations/{{challenge}}",
+    ]
+    commands = [i for i, p in enumerate(paths) if p.startswith(f"{base}/commands/")]
+    assert commands == list(range(3, 3 + len(commands)))

@@ -13,7 +13,9 @@ from __future__ import annotations
 from coldcheck.entrypoints.api import accounts, alerts, commands, ledger, photos, productions
 from coldcheck.entrypoints.routes import flat
 
-routes = flat(*(m.router for m in (accounts, productions, photos, commands, ledger, alerts)))
+# the commands first: a request is matched against the routes in order, and at the cart
+# nearly every request is a command, a challenge or a confirmation
+routes = flat(*(m.router for m in (commands, accounts, productions, photos, ledger, alerts)))
 """Every API route, each with its whole path; the app's router takes them as its own."""
 
 __all__ = ["routes"]
