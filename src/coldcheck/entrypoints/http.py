@@ -159,8 +159,25 @@ def _too_large(limit: int = MAX_BODY) -> Response:
     return JSONResponse({"detail": detail}, status_code=413)
 
 
+_MAY_BE_UNSTORABLE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]|[0-9]{16}")
+"""What a UTF-8 body must hold to need the full check: a ``\\uD800``-``\\uDFFF`` escape or
+a surrogate's own three bytes (``json.loads`` decodes bytes with ``surrogatepass``), the
+only ways a lone surrogate gets in, or 16 digits in a row (an integer past 2^53)."""
+
+
 def _unstorable_json(body: bytes) -> str | None:
-    """Why a JSON body could never be written to the ledger, or None (bad JSON: the route says)."""
+    """Why a JSON body could never be written to the ledger, or None (bad JSON: the route says).
+
+    A UTF-8 body with neither of ``_MAY_BE_UNSTORABLE``'s marks is storable without
+    parsing it (the route parses it once); UTF-16 and UTF-32 bodies (zero bytes) are
+    always parsed."""
+    if b"\x00" not in body and _MAY_BE_UNSTORABLE.search(body) is None:
+        return None
+    return _unstorable_parsed(body)
+
+
+def _unstorable_parsed(body: bytes) -> str | None:
+    """:func:`_unstorable_json` by parsing the body and looking at every value."""
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, or nested too deep: the route says 400
