@@ -18,6 +18,7 @@ from coldcheck.adapters.sql.account_store import ACCOUNT_TABLES, SqlAccountStore
 from coldcheck.adapters.sql.engine import WRITE, make_engine
 from coldcheck.adapters.sql.tables import metadata
 from coldcheck.service.account_model import (
+    PIN_HOLD_KEY,
     PIN_LOCK_DURATION,
     PIN_MAX_FAILURES,
     AccountStore,
@@ -283,6 +284,40 @@ def test_a_hash_with_old_parameters_is_replaced_at_login(store: AccountStore) ->
     fresh = store.credentials(user.id)
     assert fresh is not None and not new_hasher.needs_rehash(fresh.password_hash)
     assert new_hasher.verify(fresh.password_hash, PASSWORD)
+
+
+def test_an_account_and_its_credentials_are_read_together_by_person_and_by_id(
+    accounts: AccountSteps, store: AccountStore
+) -> None:
+    user = make_user(accounts, store)
+    other = make_user(accounts, store, login="al.ray", person_id="P-0002", pin=None)
+
+    for found in (store.account_of_person("P-0001"), store.account_of_user(user.id)):
+        assert found == (user, store.credentials(user.id))
+    assert store.account_of_person("P-0002") == (other, store.credentials(other.id))
+    assert store.account_of_person("P-0404") is None
+    assert store.account_of_user("no-such-id") is None
+
+
+def test_the_pin_locks_read_together_say_what_each_lockout_says(
+    accounts: AccountSteps, store: AccountStore
+) -> None:
+    user = make_user(accounts, store)
+    until = T0 + PIN_LOCK_DURATION
+    assert store.pin_locks(user.id, "dry-gulch") == (False, 0, None)
+    store.record_pin_failure(user.id, T0, PIN_MAX_FAILURES, until, "dry-gulch")
+    store.record_pin_failure(user.id, T0, PIN_MAX_FAILURES, until, "red-mesa")
+    store.record_pin_failure(user.id, T0, PIN_MAX_FAILURES, until, "red-mesa")
+    store.record_pin_failure(user.id, T0, PIN_MAX_FAILURES, until, "")
+    assert store.pin_locks(user.id, "dry-gulch") == (False, 1, None)
+    assert store.pin_locks(user.id, "red-mesa") == (False, 2, None)
+    assert store.pin_locks(user.id, "") == (False, *store.pin_lockout(user.id, ""))
+    store.set_pin_lock(user.id, PIN_HOLD_KEY, until)  # held (item 11): on every production
+    for production in ("dry-gulch", "red-mesa", ""):
+        held, failures, locked = store.pin_locks(user.id, production)
+        assert held and (failures, locked) == store.pin_lockout(user.id, production)
+    store.reset_pin_failures(user.id, PIN_HOLD_KEY)
+    assert store.pin_locks(user.id, "dry-gulch") == (False, 1, None)
 
 
 # -- PINs -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from coldcheck.service.account_model import (
+    PIN_HOLD_KEY,
     AuthEvent,
     AuthEventKind,
     Credentials,
@@ -83,6 +84,18 @@ class MemoryAccountStore:
         with self._lock:
             return self._creds.get(user_id)
 
+    def account_of_person(self, person_id: str) -> tuple[User, Credentials] | None:
+        """This person's account and its credentials."""
+        with self._lock:
+            user = next((u for u in self._users.values() if u.person_id == person_id), None)
+            return self.account_of_user(user.id) if user is not None else None
+
+    def account_of_user(self, user_id: str) -> tuple[User, Credentials] | None:
+        """The account with this id and its credentials."""
+        with self._lock:
+            user, creds = self._users.get(user_id), self._creds.get(user_id)
+            return (user, creds) if user is not None and creds is not None else None
+
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace the password hash."""
         with self._lock:
@@ -106,6 +119,12 @@ class MemoryAccountStore:
                 creds = self._creds.get(user_id)
                 return (creds.pin_failures, creds.pin_locked_until) if creds else (0, None)
             return self._lockouts.get((user_id, production), (0, None))
+
+    def pin_locks(self, user_id: str, production: str = "") -> tuple[bool, int, datetime | None]:
+        """Whether the PIN is held, and the wrong PINs and the lock on this production."""
+        with self._lock:
+            held = self._lockouts.get((user_id, PIN_HOLD_KEY), (0, None))[1] is not None
+            return (held, *self.pin_lockout(user_id, production))
 
     def record_pin_failure(
         self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str = ""

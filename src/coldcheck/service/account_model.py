@@ -397,6 +397,14 @@ class AccountStore(Protocol):
         """The hashes and PIN counters of this account."""
         ...
 
+    def account_of_person(self, person_id: str) -> tuple[User, Credentials] | None:
+        """This person's account and its credentials, in one read (a PIN check's first)."""
+        ...
+
+    def account_of_user(self, user_id: str) -> tuple[User, Credentials] | None:
+        """The account with this id and its credentials, in one read."""
+        ...
+
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace the password hash."""
         ...
@@ -419,6 +427,11 @@ class AccountStore(Protocol):
 
     def pin_lockout(self, user_id: str, production: str = "") -> tuple[int, datetime | None]:
         """The wrong PINs in a row and the lock, on this production."""
+        ...
+
+    def pin_locks(self, user_id: str, production: str = "") -> tuple[bool, int, datetime | None]:
+        """In one read: whether the PIN is held (``PIN_HOLD_KEY``), and the wrong PINs in a
+        row and the lock on this production (as :meth:`pin_lockout`)."""
         ...
 
     def reset_pin_failures(self, user_id: str, production: str = "") -> None:

@@ -209,14 +209,12 @@ class AccountSteps:
         PIN or the PIN is held or locked now: a locked PIN is not even checked.
         """
         now = _utc(now)
-        user = store.user_by_person(person_id)
-        creds = store.credentials(user.id) if user is not None else None
-        if user is None or creds is None or creds.pin_hash is None:
+        account = store.account_of_person(person_id)
+        if account is None:
             return None
-        if store.pin_lockout(user.id, PIN_HOLD_KEY)[1] is not None:
-            return None
-        locked = store.pin_lockout(user.id, production)[1]
-        if locked is not None and locked > now:
+        user, creds = account
+        held, _, locked = store.pin_locks(user.id, production)
+        if creds.pin_hash is None or held or (locked is not None and locked > now):
             return None
         matches = bool(PIN_PATTERN.fullmatch(pin)) and self._pin_hasher.verify(creds.pin_hash, pin)
         return creds.pin_hash, matches
@@ -241,19 +239,20 @@ class AccountSteps:
         is still the one it checked (else the PIN is hashed here).
         """
         now = _utc(now)
-        user = store.user_by_person(person_id)
-        creds = store.credentials(user.id) if user is not None else None
-        if user is None or creds is None or creds.pin_hash is None:
+        account = store.account_of_person(person_id)
+        if account is None or account[1].pin_hash is None:
             self._pin_hasher.verify(self._dummy_pin_hash, pin)
             raise NoPinSet(
                 f"Person {person_id} has no PIN. An administrator can set one "
                 "(coldcheck user set-pin)."
             )
+        user, creds = account
+        assert creds.pin_hash is not None
         where = f" on {production}" if production else ""
-        if store.pin_lockout(user.id, PIN_HOLD_KEY)[1] is not None:
+        held, failures, locked = store.pin_locks(user.id, production)
+        if held:
             self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, f"held{where}")
             raise PinHeld(user.person_id, production)
-        failures, locked = store.pin_lockout(user.id, production)
         if locked is not None and locked > now:
             self._event(store, now, AuthEventKind.PIN_REFUSED_LOCKED, user, where.strip())
             raise PinLocked(locked)

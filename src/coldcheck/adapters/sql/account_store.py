@@ -50,6 +50,7 @@ from coldcheck.adapters.sql.security_log_store import SecurityRecorder
 from coldcheck.adapters.sql.tables import metadata
 from coldcheck.ledger.heads import SignedTreeHead
 from coldcheck.service.account_model import (
+    PIN_HOLD_KEY,
     AuthEvent,
     AuthEventKind,
     Credentials,
@@ -171,6 +172,16 @@ def _user(row: RowMapping) -> User:
     )
 
 
+def _credentials(user_id: str, row: RowMapping) -> Credentials:
+    return Credentials(
+        user_id=user_id,
+        password_hash=row["password_hash"],
+        pin_hash=row["pin_hash"],
+        pin_failures=row["pin_failures"],
+        pin_locked_until=row["pin_locked_until"],
+    )
+
+
 def _session(row: RowMapping) -> Session:
     return Session(
         token_hash=row["token_hash"],
@@ -198,9 +209,23 @@ _USER_BY = {
     column: select(*_USER_COLUMNS).where(users.c[column] == bindparam("key"))
     for column in ("id", "login", "person_id")
 }
-_CREDENTIALS = select(
-    users.c.password_hash, users.c.pin_hash, users.c.pin_failures, users.c.pin_locked_until
-).where(users.c.id == bindparam("user_id"))
+_CREDENTIAL_COLUMNS = (
+    users.c.password_hash,
+    users.c.pin_hash,
+    users.c.pin_failures,
+    users.c.pin_locked_until,
+)
+_CREDENTIALS = select(*_CREDENTIAL_COLUMNS).where(users.c.id == bindparam("user_id"))
+_ACCOUNT_BY = {
+    column: select(*_USER_COLUMNS, *_CREDENTIAL_COLUMNS).where(users.c[column] == bindparam("key"))
+    for column in ("id", "person_id")
+}
+_LOCKS = select(
+    pin_lockouts.c.production, pin_lockouts.c.failures, pin_lockouts.c.locked_until
+).where(
+    pin_lockouts.c.user_id == bindparam("user_id"),
+    pin_lockouts.c.production.in_([bindparam("hold"), bindparam("production")]),
+)
 _LOCKOUT = select(pin_lockouts.c.failures, pin_lockouts.c.locked_until).where(
     pin_lockouts.c.user_id == bindparam("user_id"),
     pin_lockouts.c.production == bindparam("production"),
@@ -280,15 +305,19 @@ class SqlAccountStore:
     def credentials(self, user_id: str) -> Credentials | None:
         """The hashes and PIN counters of this account."""
         row = self._conn.execute(_CREDENTIALS, {"user_id": user_id}).mappings().first()
-        if row is None:
-            return None
-        return Credentials(
-            user_id=user_id,
-            password_hash=row["password_hash"],
-            pin_hash=row["pin_hash"],
-            pin_failures=row["pin_failures"],
-            pin_locked_until=row["pin_locked_until"],
-        )
+        return _credentials(user_id, row) if row is not None else None
+
+    def account_of_person(self, person_id: str) -> tuple[User, Credentials] | None:
+        """This person's account and its credentials, in one read."""
+        return self._account("person_id", person_id)
+
+    def account_of_user(self, user_id: str) -> tuple[User, Credentials] | None:
+        """The account with this id and its credentials, in one read."""
+        return self._account("id", user_id)
+
+    def _account(self, column: str, key: str) -> tuple[User, Credentials] | None:
+        row = self._conn.execute(_ACCOUNT_BY[column], {"key": key}).mappings().first()
+        return (_user(row), _credentials(row["id"], row)) if row is not None else None
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace the password hash."""
@@ -312,6 +341,22 @@ class SqlAccountStore:
             return (creds.pin_failures, creds.pin_locked_until) if creds else (0, None)
         row = self._conn.execute(_LOCKOUT, {"user_id": user_id, "production": production}).first()
         return (int(row.failures), row.locked_until) if row is not None else (0, None)
+
+    def pin_locks(self, user_id: str, production: str = "") -> tuple[bool, int, datetime | None]:
+        """Whether the PIN is held, and the wrong PINs and the lock on this production: one
+        read of both lock-out rows (outside any production, the counts on the account)."""
+        rows = {
+            r.production: r
+            for r in self._conn.execute(
+                _LOCKS, {"user_id": user_id, "hold": PIN_HOLD_KEY, "production": production}
+            )
+        }
+        hold = rows.get(PIN_HOLD_KEY)
+        held = hold is not None and hold.locked_until is not None
+        if not production:
+            return (held, *self.pin_lockout(user_id))
+        row = rows.get(production)
+        return (held, int(row.failures), row.locked_until) if row is not None else (held, 0, None)
 
     def record_pin_failure(
         self, user_id: str, now: datetime, limit: int, lock_until: datetime, production: str = ""

@@ -77,10 +77,9 @@ class SecurityRecorder:
         self._begin(ms_of(event.at))
         account = None
         if event.user_id is not None:
-            user = store.user_by_id(event.user_id)
-            creds = store.credentials(event.user_id)
-            if user is not None and creds is not None:
-                account = account_state(user, creds)
+            found = store.account_of_user(event.user_id)
+            if found is not None:
+                account = account_state(*found)
         session: dict[str, Any] | None = None
         if event.session is not None:
             live = store.session(event.session)
