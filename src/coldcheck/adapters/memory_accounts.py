@@ -123,7 +123,7 @@ class MemoryAccountStore:
     def pin_locks(self, user_id: str, production: str = "") -> tuple[bool, int, datetime | None]:
         """Whether the PIN is held, and the wrong PINs and the lock on this production."""
         with self._lock:
-            held = self._lockouts.get((user_id, PIN_HOLD_KEY), (0, None))[1] is not None
+            held = self.pin_lockout(user_id, PIN_HOLD_KEY)[1] is not None
             return (held, *self.pin_lockout(user_id, production))
 
     def record_pin_failure(
