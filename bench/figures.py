@@ -941,6 +941,7 @@ def replay(data: Path, quick: bool) -> list[Figure]:
 
     from coldcheck.adapters.sql import store as sql_store
     from coldcheck.adapters.sql.ledger_store import ledger_entries
+    from coldcheck.adapters.sql.projections import collection_paused
     from coldcheck.adapters.sql.tables import lot_view, memberships, productions, weapon_view
     from coldcheck.config import Settings
     from coldcheck.domain.replaying import StateBuilder
@@ -970,7 +971,7 @@ def replay(data: Path, quick: bool) -> list[Figure]:
             return count / (time.perf_counter() - t)
 
     def rebuild() -> float:
-        with app.engine.connect() as conn, conn.begin() as tx:
+        with app.engine.connect() as conn, conn.begin() as tx, collection_paused():
             t = time.perf_counter()
             builders: dict[str, StateBuilder] = {}
             last: dict[str, int] = {}

@@ -15,7 +15,10 @@ what the security records explain (``service.security_log``).
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,17 +218,50 @@ def replay_log(
 ) -> Replay:
     """Fold the whole log, keeping each production's state at ``keep_at[production]``."""
     result = Replay(keep_at=keep_at or {})
-    for seen, (seq, item) in enumerate(stream_log(conn), start=1):
-        if isinstance(item, dict):
-            result.add_record(seq, item)
-        elif isinstance(item, str):
-            result.problems.append(item)
-        else:
-            result.add(seq, item)
-        if progress is not None and seen % CHUNK == 0:
-            progress(seen)
-    result.finish()
+    with collection_paused():
+        for seen, (seq, item) in enumerate(stream_log(conn), start=1):
+            if isinstance(item, dict):
+                result.add_record(seq, item)
+            elif isinstance(item, str):
+                result.problems.append(item)
+            else:
+                result.add(seq, item)
+            if progress is not None and seen % CHUNK == 0:
+                progress(seen)
+        result.finish()
     return result
+
+
+_paused = 0
+_resume = False
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a log is folded, and on again after.
+
+    A replay makes millions of small values (parsed entries, events, their fields, the
+    rows it derives) and keeps a growing heap of states and rows; each collector pass
+    walks that heap and finds nothing to free, about a tenth of a rebuild (measured on
+    40,000 entries of 100 productions: ~46,000 -> ~50,000 events/s). Reference counting
+    still frees every value as it goes; only reference cycles wait until the end. Nested
+    and concurrent pauses (another thread replaying) resume the collector when the last
+    ends, and only if it was running when the first began.
+    """
+    global _paused, _resume
+    with _pause_lock:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()
 
 
 TABLES = {
