@@ -90,7 +90,12 @@ def test_a_command_without_a_token_is_401_and_an_unknown_route_404(web: FastAPI)
 def test_the_dependencies_that_do_no_io_run_on_the_event_loop_not_in_a_worker_thread() -> None:
     """FastAPI runs a plain ``def`` dependency in a worker thread: a thread trip per
     dependency per request. Those that only read the request are ``async``."""
-    for dependency in (deps.get_app, deps.require_viewer, deps.page_viewer):
+    for dependency in (
+        deps.get_app,
+        deps.require_viewer,
+        deps.page_viewer,
+        deps.membership_to_check,
+    ):
         assert inspect.iscoroutinefunction(dependency), dependency.__name__
     # the reads of the database stay off the loop
     for dependency in (deps.optional_viewer, deps.require_membership, deps.page_member):
@@ -108,3 +113,96 @@ def test_the_batch_and_the_confirmations_are_matched_first_then_the_commands() -
     ]
     commands = [i for i, p in enumerate(paths) if p.startswith(f"{base}/commands/")]
     assert commands == list(range(3, 3 + len(commands)))
+
+
+# -- the routes of an issue check the membership in the endpoint's own thread ------------
+
+BASE = f"{API_PREFIX}/productions/{{production}}"
+ISSUE_ROUTES = [
+    (f"{BASE}/batch", {"commands": "not a list"}),
+    (f"{BASE}/confirmations", {"command": 7}),
+    (f"{BASE}/confirmations/" + "x" * 65, {"person": "mara-voss", "pin": "1234"}),  # too long
+    (f"{BASE}/confirmations/some-challenge", {"person": ["not", "text"]}),
+    (f"{BASE}/commands/take-back", {"weapon": 12}),
+    (f"{BASE}/commands/inspect-weapon", {}),
+]
+
+
+def _dependency_calls(route: APIRoute) -> set[object]:
+    return {d.call for d in route.dependant.dependencies}
+
+
+def test_the_routes_of_an_issue_make_one_trip_to_a_worker_thread() -> None:
+    """Their endpoints check the membership themselves (one worker thread for both); every
+    other production route keeps the dependency."""
+    hot = {"batch", "challenge", "confirm"}
+    for route in api.routes:
+        assert isinstance(route, APIRoute)
+        calls = _dependency_calls(route)
+        if route.name in hot or route.name.startswith("command_"):
+            assert deps.membership_to_check in calls, route.name
+            assert deps.require_membership not in calls, route.name
+        else:
+            assert deps.membership_to_check not in calls, route.name
+
+
+@pytest.fixture(scope="module")
+def mara_token(web: FastAPI) -> str:
+    with TestClient(web) as client:
+        r = client.post(
+            f"{API_PREFIX}/auth/token", json={"login": "mara", "password": "dry-gulch-demo"}
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["token"])
+
+
+@pytest.mark.parametrize(("path", "body"), ISSUE_ROUTES)
+def test_an_issue_route_answers_401_before_it_says_what_is_wrong_with_the_body(
+    web: FastAPI, path: str, body: object
+) -> None:
+    with TestClient(web) as client:
+        r = client.post(path.format(production="dry-gulch"), json=body)
+        assert r.status_code == 401 and "Not signed in" in r.text
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("path", "body"), ISSUE_ROUTES)
+def test_an_issue_route_answers_404_for_a_production_without_your_role_before_422(
+    web: FastAPI, mara_token: str, path: str, body: object
+) -> None:
+    headers = {"Authorization": f"Bearer {mara_token}"}
+    with TestClient(web) as client:
+        r = client.post(path.format(production="red-mesa"), json=body, headers=headers)
+        assert r.status_code == 404, r.text
+        r = client.post(path.format(production="dry-gulch"), json=body, headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] and all("field" in d for d in r.json()["detail"])
+
+
+@pytest.mark.parametrize(("path", "body"), ISSUE_ROUTES)
+def test_an_issue_route_answers_400_for_a_body_that_is_not_json_signed_in_or_not(
+    web: FastAPI, mara_token: str, path: str, body: object
+) -> None:
+    """As before the membership moved into the endpoint: FastAPI reads the body first."""
+    with TestClient(web) as client:
+        for headers in ({}, {"Authorization": f"Bearer {mara_token}"}):
+            r = client.post(
+                path.format(production="dry-gulch"),
+                content=b"{not json",
+                headers={**headers, "Content-Type": "application/json"},
+            )
+            assert r.status_code == 400 and "not valid JSON" in r.text
+
+
+def test_an_answer_is_the_json_fastapi_would_write_and_a_huge_number_still_goes_out() -> None:
+    import json
+
+    from coldcheck.entrypoints.api.commands import answer
+
+    content = {"accepted": [{"seq": 3, "at": "t", "payload": {"n": 'Mara \u2028 "Voss"'}}]}
+    r = answer(content, 201)
+    assert r.status_code == 201 and r.media_type == "application/json"
+    assert json.loads(r.body) == content
+    assert r.body == json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    huge = {"seq": 2**70}
+    assert json.loads(answer(huge).body) == huge

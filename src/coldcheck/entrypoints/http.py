@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coldcheck import __version__
 from coldcheck.bootstrap import App
 from coldcheck.domain.photos import MAX_PHOTO_BYTES
-from coldcheck.entrypoints.deps import SESSION_ENDED, SessionEnded
+from coldcheck.entrypoints.deps import (
+    MEMBERSHIP_TO_CHECK,
+    SESSION_ENDED,
+    MembershipToCheck,
+    SessionEnded,
+)
 from coldcheck.ledger.errors import CanonicalJsonError
 from coldcheck.service.alerts import OverdueWatch
 from coldcheck.service.errors import (
@@ -308,6 +314,14 @@ def create_app(app: App) -> FastAPI:
                 {"detail": "The request body is not valid JSON. Send a JSON object."},
                 status_code=400,
             )
+        pending = request.scope.get(MEMBERSHIP_TO_CHECK)
+        if isinstance(pending, MembershipToCheck):  # 401 and 404 come before 422, as ever
+            try:
+                await run_in_threadpool(pending.check)
+            except StarletteHTTPException as refused:
+                return await _http_error(request, refused)
+            except ServiceError as refused:
+                return await _service_error(request, refused)
         return JSONResponse(
             {
                 "detail": [

@@ -20,7 +20,9 @@ import typing
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request
+import orjson
+from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -45,7 +47,13 @@ from coldcheck.entrypoints.commanding import (
     run_batch,
     run_command,
 )
-from coldcheck.entrypoints.deps import AppDep, MemberDep, Membership, client_of
+from coldcheck.entrypoints.deps import (
+    AppDep,
+    Membership,
+    MembershipToCheck,
+    MemberToCheck,
+    client_of,
+)
 from coldcheck.entrypoints.routes import API_PREFIX
 from coldcheck.service.confirmations import MAX_CONFIRMATIONS, IssuedChallenge, confirmers_words
 from coldcheck.service.custody import Accepted
@@ -192,21 +200,22 @@ def _make_route(router: APIRouter, cls: type[c.BaseCommand]) -> None:
     allowed = COMMAND_ROLES.get(cls)
     who = "any member" if allowed is None else ", ".join(sorted(r.value for r in allowed))
 
-    def endpoint(member: Membership, app: App, body: BaseModel) -> dict[str, Any]:
-        return accepted_json(run_command(app, member, asked(cls, body)))
+    def endpoint(member: MembershipToCheck, app: App, body: BaseModel) -> Response:
+        return answer(accepted_json(run_command(app, member.check(), asked(cls, body))))
 
     # the body model is made at run time, so the annotations are set as objects
     endpoint.__annotations__ = {
-        "member": MemberDep,
+        "member": MemberToCheck,
         "app": AppDep,
         "body": Annotated[model, Body()],
-        "return": dict[str, Any],
+        "return": Response,
     }
 
     router.add_api_route(
         f"/productions/{{production}}/commands/{command_name(cls)}",
         endpoint,
         methods=["POST"],
+        response_model=dict[str, Any],
         name=f"command_{command_name(cls)}",
         summary=f"{cls.__name__} ({who})",
         description=(cls.__doc__ or "").strip()
@@ -283,8 +292,9 @@ def add_command_routes(router: APIRouter) -> None:
         tags=["commands"],
         summary="Several commands in one transaction (all or nothing)",
         responses={409: {"description": "One command was refused; nothing was recorded"}},
+        response_model=dict[str, Any],
     )
-    def batch(body: Batch, member: MemberDep, app: AppDep) -> dict[str, Any]:
+    def batch(body: Batch, asking: MemberToCheck, app: AppDep) -> Response:
         """E.g. take out, inspect and hand over at the cart in one step.
 
         Each item is ``{"command": "<route name>", "body": {...}}`` with the same
@@ -292,8 +302,9 @@ def add_command_routes(router: APIRouter) -> None:
         is decided against the state the earlier ones leave; a refusal names the
         command by its position and nothing is written.
         """
+        member = asking.check()
         batch = [_parsed(number, item) for number, item in enumerate(body.commands, start=1)]
-        return accepted_json(run_batch(app, member, batch))
+        return answer(accepted_json(run_batch(app, member, batch)))
 
     @router.post(
         "/productions/{production}/confirmations",
@@ -304,15 +315,17 @@ def add_command_routes(router: APIRouter) -> None:
             403: {"description": "Your role may not ask for this command"},
             409: {"description": "The command asks for no confirmation, or `before` is refused"},
         },
+        response_model=dict[str, Any],
     )
-    def challenge(body: ChallengeRequest, member: MemberDep, app: AppDep) -> dict[str, Any]:
+    def challenge(body: ChallengeRequest, asking: MemberToCheck, app: AppDep) -> Response:
         """The server words what is confirmed and who may confirm it, and binds it to the exact
         command (its fields, the production's log size, a nonce, an expiry of a few minutes).
         Each person then confirms with ``POST .../confirmations/{challenge}``; send the command
         with the confirmation ids in ``confirmations``. Each confirmation is used once."""
+        member = asking.check()
         before = [_parsed(n, item) for n, item in enumerate(body.before, start=1)]
         issued = ask_confirmations(app, member, _parsed(len(before) + 1, body), before)
-        return challenge_json(app, member, issued)
+        return answer(challenge_json(app, member, issued), 201)
 
     @router.post(
         "/productions/{production}/confirmations/{challenge}",
@@ -320,23 +333,43 @@ def add_command_routes(router: APIRouter) -> None:
         status_code=201,
         summary="Confirm a challenge with your own PIN",
         responses={403: {"description": "Not asked to confirm, expired, or the PIN refused"}},
+        response_model=dict[str, Any],
     )
     def confirm(
         request: Request,
         challenge: Annotated[str, Path(max_length=64)],
         body: PinConfirmation,
-        member: MemberDep,
+        asking: MemberToCheck,
         app: AppDep,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """One person named by the challenge confirms it with their PIN; the answer is the id
         of a confirmation only the challenged command can use, once."""
+        member = asking.check()
         given = give_confirmation(app, member, challenge, body.person, body.pin, client_of(request))
-        return {"confirmation": given.id, "person": given.person, "at": given.at.isoformat()}
+        return answer(
+            {"confirmation": given.id, "person": given.person, "at": given.at.isoformat()}, 201
+        )
 
     # after the batch and the confirmations: a request is matched against the routes in
     # order, and those two take six of the nine requests of an issue and its return
     for cls in COMMAND_ROLES:
         _make_route(router, cls)
+
+
+def answer(content: dict[str, Any], status_code: int = 200) -> Response:
+    """``content`` as the JSON response FastAPI would make of it, encoded by orjson.
+
+    The routes an issue takes (a command, the batch, a challenge and its confirmations)
+    return their answer as a ``Response``: FastAPI's own path checks the dict against the
+    declared ``dict[str, Any]`` and serialises it through pydantic (~8% of the server's CPU
+    per issue over HTTP, measured interleaved). The same JSON either way (compact, UTF-8);
+    what orjson cannot write (an integer beyond 64 bits) goes through ``JSONResponse``.
+    """
+    try:
+        body = orjson.dumps(content)
+    except orjson.JSONEncodeError:
+        return JSONResponse(content, status_code=status_code)
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def challenge_json(app: App, member: Membership, issued: IssuedChallenge) -> dict[str, Any]:
@@ -355,4 +388,11 @@ def challenge_json(app: App, member: Membership, issued: IssuedChallenge) -> dic
 
 add_command_routes(router)
 
-__all__ = ["accepted_json", "add_command_routes", "body_model", "challenge_json", "router"]
+__all__ = [
+    "accepted_json",
+    "add_command_routes",
+    "answer",
+    "body_model",
+    "challenge_json",
+    "router",
+]
