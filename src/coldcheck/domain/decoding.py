@@ -341,7 +341,9 @@ def _event_decoder(cls: type[Event]) -> EventDecoder:
 
     if build is None:
         return decode
-    return _straight(cls, [(name, hints[name], conv) for name, conv, _ in own], decode)
+    fields = [(name, hints[name], conv) for name, conv, _ in own]
+    common = {"signatures_of": signatures_of, "no_signatures": no_signatures}
+    return _straight(cls, fields, common, decode)
 
 
 def _inline_check(tp: Any, conv: Converter, v: str) -> str | None:
@@ -363,22 +365,25 @@ def _inline_check(tp: Any, conv: Converter, v: str) -> str | None:
 
 
 def _straight(
-    cls: type[Event], fields: list[tuple[str, Any, Converter]], general: EventDecoder
+    cls: type[Event],
+    fields: list[tuple[str, Any, Converter]],
+    common: dict[str, Any],
+    general: EventDecoder,
 ) -> EventDecoder:
     """The decoder of ``general`` for the usual entry (the current version, a payload
     object with every field), written out for ``cls`` as straight-line Python, the way
     ``dataclasses`` writes ``__init__``: every field looked up, each converter called only
     where the value is not already what it returns, the event built field for field in the
     same order. Anything else (an old version, a field left out) goes to ``general``,
-    which also raises each error as the reference does."""
+    which also raises each error as the reference does. ``common``: general's own
+    ``signatures_of`` and ``no_signatures``."""
     env: dict[str, Any] = {
+        **common,
         "general": general,
         "new": object.__new__,
         "cls": cls,
         "current": cls.version,
         "fromisoformat": datetime.fromisoformat,
-        "signatures_of": converter(_SIGNATURES),
-        "no_signatures": next(f.default for f in dataclasses.fields(cls) if f.name == "signatures"),
     }
     args = "version, production, at, by, witnesses, payload, signatures"
     lines = [

@@ -200,12 +200,13 @@ def _make_route(router: APIRouter, cls: type[c.BaseCommand]) -> None:
     allowed = COMMAND_ROLES.get(cls)
     who = "any member" if allowed is None else ", ".join(sorted(r.value for r in allowed))
 
-    def endpoint(member: MembershipToCheck, app: App, body: BaseModel) -> Response:
-        return answer(accepted_json(run_command(app, member.check(), asked(cls, body))))
+    def endpoint(asking: MembershipToCheck, app: App, body: BaseModel) -> Response:
+        member = asking.check()
+        return answer(accepted_json(run_command(app, member, asked(cls, body))))
 
     # the body model is made at run time, so the annotations are set as objects
     endpoint.__annotations__ = {
-        "member": MemberToCheck,
+        "asking": MemberToCheck,
         "app": AppDep,
         "body": Annotated[model, Body()],
         "return": Response,
