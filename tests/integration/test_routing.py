@@ -206,3 +206,16 @@ def test_an_answer_is_the_json_fastapi_would_write_and_a_huge_number_still_goes_
     assert r.body == json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     huge = {"seq": 2**70}
     assert json.loads(answer(huge).body) == huge
+
+
+def test_fastapi_telemetry_stays_off_even_when_a_tracer_provider_is_configured(
+    web: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry import trace
+
+    class Configured:  # any provider that is not OpenTelemetry's deferred proxy
+        pass
+
+    monkeypatch.setattr(trace, "get_tracer_provider", Configured)
+    assert FastAPI()._native_telemetry.enabled()  # FastAPI's default would trace requests
+    assert not web._native_telemetry.enabled()
