@@ -219,3 +219,4 @@ def test_fastapi_telemetry_stays_off_even_when_a_tracer_provider_is_configured(
     monkeypatch.setattr(trace, "get_tracer_provider", Configured)
     assert FastAPI()._native_telemetry.enabled()  # FastAPI's default would trace requests
     assert not web._native_telemetry.enabled()
+    assert web._telemetry["auto_configure"] is False  # whatever FASTAPI_OTEL_AUTO_CONFIGURE says

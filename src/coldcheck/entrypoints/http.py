@@ -63,7 +63,12 @@ CSP = (
 )
 
 
-NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,  # FASTAPI_OTEL_AUTO_CONFIGURE=true sets up no exporters either
+}
 """FastAPI's native OpenTelemetry, all off: a request's route, timing and errors go nowhere."""
 
 _SECURITY_HEADERS = (
