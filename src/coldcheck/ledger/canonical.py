@@ -40,6 +40,8 @@ _SHORT_ESCAPES = {
     "\r": "\\r",
 }
 _ESCAPES = {chr(c): f"\\u{c:04x}" for c in range(0x20)} | _SHORT_ESCAPES
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+"""``_ESCAPES`` for ``str.translate``: every other character maps to itself."""
 _MAX_DEPTH = 200
 
 
@@ -100,7 +102,7 @@ def _utf16_key(key: str) -> bytes:
 
 def _write_string(s: str, parts: list[str]) -> None:
     parts.append('"')
-    parts.append("".join(_ESCAPES.get(ch, ch) for ch in s))
+    parts.append(s.translate(_ESCAPE_TABLE))
     parts.append('"')
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -169,6 +170,20 @@ def test_the_writer_refuses_a_newest_head_not_signed_by_its_key(log: Log) -> Non
     forged = sign_head(Ed25519PrivateKey.generate(), newest.tree_size, newest.root_hash, 1)
     with pytest.raises(DoesNotExtend, match="not signed by this log's key"):
         check_extends(forged, newest.tree_size, newest.root_hash, PUBLIC)
+
+
+def test_a_head_known_signed_here_skips_only_the_signature_check(log: Log) -> None:
+    newest = log.heads[-1]
+    unsigned = dataclasses.replace(newest, signature=bytes(64))
+    check_extends(unsigned, newest.tree_size, newest.root_hash, PUBLIC, signature_known=True)
+    with pytest.raises(DoesNotExtend, match="not signed by this log's key"):
+        check_extends(unsigned, newest.tree_size, newest.root_hash, PUBLIC)
+    with pytest.raises(DoesNotExtend, match="have no signed head"):
+        check_extends(
+            unsigned, newest.tree_size + 1, newest.root_hash, PUBLIC, signature_known=True
+        )
+    with pytest.raises(DoesNotExtend, match="no longer hash"):
+        check_extends(unsigned, newest.tree_size, bytes(32), PUBLIC, signature_known=True)
 
 
 def test_the_writer_refuses_entries_without_any_head() -> None:

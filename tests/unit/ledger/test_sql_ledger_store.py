@@ -13,12 +13,14 @@ from coldcheck.ledger import (
     MemoryHashStore,
     MerkleLog,
     OutOfRange,
+    chain,
     leaf_hash,
     public_key_raw,
     verify_consistency,
     verify_head,
     verify_inclusion,
 )
+from coldcheck.ledger.chain import DoesNotExtend
 
 from .test_proofs import mth, path, proof
 
@@ -141,6 +143,48 @@ def test_a_head_is_not_signed_over_a_tampered_node(engine: Engine, key: Ed25519P
         ledger.append(_entries(1, 8))
         with pytest.raises(LedgerError, match="disagree"):
             ledger.sign_and_store_head(key, 2)
+
+
+def _commit(engine: Engine, key: Ed25519PrivateKey, clock_ms: int) -> None:
+    with engine.begin() as conn:
+        ledger = SqlLedger(conn)
+        base = ledger.prepare_commit(public_key_raw(key), clock_ms)
+        ledger.append(_entries(1, ledger.size()))
+        ledger.seal(base, key)
+
+
+def test_the_head_this_process_just_signed_is_not_verified_again(
+    engine: Engine, key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _commit(engine, key, 1_700_000_000_000)
+    checked: list[int] = []
+    monkeypatch.setattr(chain, "verify_head", lambda head, _key: checked.append(head.tree_size))
+    _commit(engine, key, 1_700_000_001_000)
+    assert checked == []
+    with engine.begin() as conn:  # a head row this process did not write: checked
+        conn.execute(
+            update(ledger_heads).where(ledger_heads.c.tree_size == 4).values(signature=b"\x02" * 64)
+        )
+    with engine.begin() as conn:
+        SqlLedger(conn).prepare_commit(public_key_raw(key), 1_700_000_002_000)
+    assert checked == [4]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"signature": b"\x01" * 64}, {"timestamp_ms": 1_700_000_999_999}],
+    ids=["signature", "timestamp"],
+)
+def test_a_head_this_process_signed_is_checked_again_once_its_row_is_changed(
+    engine: Engine, key: Ed25519PrivateKey, change: dict[str, object]
+) -> None:
+    _commit(engine, key, 1_700_000_000_000)
+    _commit(engine, key, 1_700_000_001_000)  # the newest head is the one this process signed
+    with engine.begin() as conn:
+        newest = conn.execute(select(func.max(ledger_heads.c.tree_size))).scalar()
+        conn.execute(update(ledger_heads).where(ledger_heads.c.tree_size == newest).values(change))
+    with engine.begin() as conn, pytest.raises(DoesNotExtend, match="not signed by this log"):
+        SqlLedger(conn).prepare_commit(public_key_raw(key), 1_700_000_002_000)
 
 
 def test_entries_come_back_byte_for_byte_in_a_half_open_range(engine: Engine) -> None:

@@ -72,7 +72,7 @@ from coldcheck.adapters.sql.tables import metadata
 from coldcheck.ledger.chain import check_extends, commit_time
 from coldcheck.ledger.errors import LedgerError, OutOfRange
 from coldcheck.ledger.hashing import leaf_hash
-from coldcheck.ledger.heads import SignedTreeHead, sign_head
+from coldcheck.ledger.heads import SignedTreeHead, log_id_for, sign_head
 from coldcheck.ledger.merkle_log import MerkleLog
 from coldcheck.ledger.records import commit_record
 from coldcheck.ledger.tree import NodeId
@@ -267,6 +267,16 @@ def _insert_rows(conn: Connection, table: Table, rows: Sequence[tuple[object, ..
 
 
 _INSERTS = {t.name: insert(t) for t in (ledger_entries, ledger_nodes)}
+
+_SIGNED_HERE: dict[bytes, SignedTreeHead] = {}
+"""Per log id, the newest head this process signed (``seal``), committed or not.
+
+``prepare_commit`` checks the newest stored head's signature unless that head is equal,
+field for field and signature included, to the one here for the same log id: this process
+made that signature with the log's key, and Ed25519 signing is deterministic, so the check
+could only pass. A head row changed in any way, another process's head, or a head from
+before this process started is checked as before. (A dict's get and set hold the GIL.)
+"""
 
 
 class SqlLedger:
@@ -476,7 +486,8 @@ class SqlLedger:
         root = None
         if newest is not None and newest.tree_size <= size:
             root = self._log.root(newest.tree_size)
-        check_extends(newest, size, root, public_key)
+        signed_here = newest is not None and _SIGNED_HERE.get(log_id_for(public_key)) == newest
+        check_extends(newest, size, root, public_key, signature_known=signed_here)
         self._size = size
         return CommitBase(newest, size, commit_time(clock_ms, newest))
 
@@ -492,6 +503,7 @@ class SqlLedger:
         self.append([commit_record(size, base.timestamp_ms, base.newest)])
         head = sign_head(private_key, size + 1, self._log.root(size + 1), base.timestamp_ms)
         self._store_head(head)
+        _SIGNED_HERE[head.log_id] = head
         self._size = self._known = None
         return head
 
