@@ -18,6 +18,7 @@ spaces, invisible characters and dash variants removed), so ``sa-48213 ``,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -161,17 +162,30 @@ def serial_key(serial: str) -> str:
     return "".join(out)
 
 
+# In ASCII the only Cc characters are U+0000-U+001F and U+007F, and there is no Zl or Zp:
+# an ASCII value is checked with one search, anything else character by character.
+_ASCII_NOT_LINE = re.compile("[\x00-\x1f\x7f]")
+_ASCII_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _is_clean_line(value: str) -> bool:
+    if value.isascii():
+        return _ASCII_NOT_LINE.search(value) is None
     return not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value)
 
 
 def _is_clean_text(value: str) -> bool:
+    if value.isascii():
+        return _ASCII_NOT_TEXT.search(value) is None
     return not any(
         (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch == "\x00" for ch in value
     )
 
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
 
 
 def _hints(cls: type[Any]) -> dict[str, Any]:
@@ -181,6 +195,16 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
     return hints
 
 
+def _fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's (field name, resolved annotation) pairs, worked out once per class."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        hints = _hints(cls)
+        found = _FIELDS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return found
+
+
+@functools.cache
 def text_limit(name: str, annotation: Any) -> int:
     """The longest value a text field called ``name`` of this type may hold."""
     base = _strip_optional(annotation)
@@ -207,11 +231,10 @@ def out_of_bounds(value: Any, skip: frozenset[str] = frozenset()) -> Iterator[st
     """What in a command (or a value nested in it) is longer or larger than allowed."""
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         return
-    hints = _hints(type(value))
-    for f in dataclasses.fields(value):
-        if f.name in skip:
+    for name, annotation in _fields(type(value)):
+        if name in skip:
             continue
-        yield from _check(f.name, getattr(value, f.name), hints[f.name])
+        yield from _check(name, getattr(value, name), annotation)
 
 
 def field_out_of_bounds(name: str, value: Any, annotation: Any) -> Iterator[str]:
@@ -253,6 +276,7 @@ def _check(name: str, value: Any, annotation: Any) -> Iterator[str]:
         yield from out_of_bounds(value)
 
 
+@functools.cache
 def _item_type(annotation: Any) -> Any:
     base = _strip_optional(annotation)
     args = typing.get_args(base)
