@@ -28,6 +28,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from coldcheck.domain.codec import _hints
 from coldcheck.domain.ids import (
     ContainerId,
     IncidentId,
@@ -182,17 +183,7 @@ def _is_clean_text(value: str) -> bool:
     )
 
 
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
 _FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
 
 
 def _fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:

@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any
 
 from coldcheck.domain.bounds import ID_TYPES
+from coldcheck.domain.codec import _hints
 from coldcheck.domain.events import EVENT_TYPES, Event
 from coldcheck.domain.model import FieldChange
 
@@ -72,15 +73,6 @@ RULE_TEXT: Mapping[tuple[str, str], str] = {
 
 #: Endings of the names of fields that hold a file's digest: evidence, never corrected.
 _DIGESTS = ("sha256", "hash", "digest")
-
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
 
 
 def shown(path: str) -> str:
