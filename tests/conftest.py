@@ -37,27 +37,6 @@ CHROMIUM_ARGS = [
 COLDCHECK = str(Path(sys.executable).with_name("coldcheck"))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Whole files marked ``slow`` first, then the rest with the most tests first.
-
-    ``make test`` hands whole files to two pytest-xdist workers in this order
-    (``--dist loadfile --no-loadscope-reorder``): with the few long files (the
-    SIGKILL suites, the browser days, the bench smoke, the properties) started
-    first, the many short ones fill in behind them and neither worker is left
-    running one long file alone at the end. xdist's own order (most tests
-    first) put those long files, each with few tests, last. Each file's tests
-    keep their order and stay together.
-    """
-    files: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
-
-    def first(group: list[pytest.Item]) -> tuple[bool, int]:
-        return (group[0].get_closest_marker("slow") is None, -len(group))
-
-    items[:] = [item for group in sorted(files.values(), key=first) for item in group]
-
-
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.conftest import Server
 from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 
 def test_lunch_lock_up_is_refused_while_a_weapon_is_out(

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.conftest import Server
 from tests.e2e.ui import (
     PHONE,
@@ -24,8 +22,6 @@ from tests.e2e.ui import (
     signed_in,
     unlabelled,
 )
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 
 def _card(page: Any, container: str) -> str:

@@ -8,12 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-
 from tests.conftest import Server
 from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 
 def test_the_first_ad_handing_the_revolver_to_an_actor_is_refused_with_r08(

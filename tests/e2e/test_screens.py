@@ -22,8 +22,6 @@ from tests.e2e.ui import (
     unlabelled,
 )
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 SCREENS = {
     "board": "/board",
     "weapon": "/w/W-0001",

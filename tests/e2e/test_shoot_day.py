@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.conftest import Server
 from tests.e2e.ui import PINS, confirm_on_screen, done_message, p, signed_in, take_in
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 
 def test_a_wrap_count_that_differs_is_highlighted(browser: Any, module_server: Server) -> None:

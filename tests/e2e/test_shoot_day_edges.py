@@ -29,8 +29,6 @@ from tests.e2e.ui import (
     take_in,
 )
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 CHECKLIST_SAA = ["half cock", "open gate", "rotate through every chamber", "bore"]
 
 

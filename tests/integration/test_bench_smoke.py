@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from bench.figures import GOALS
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {"name", "value", "unit", "baseline", "ratio", "target", "met", "verdict", "cpu_ms"}
 FIELDS |= {"pairs", "load"}

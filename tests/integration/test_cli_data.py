@@ -14,8 +14,6 @@ from coldcheck.ledger.paper import fingerprint
 from tests.conftest import run_cli
 from tests.integration.shoot_day import local_day, play
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

@@ -19,8 +19,6 @@ import pytest
 from tests.conftest import run_cli
 from tests.integration.shoot_day import local_day, play
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 SENTENCE = (
     "Sam Kee reset the revolver after take three and it went off into the dirt by the rail "
     "while the camera crew was moving the dolly back to its first mark again. "

@@ -26,8 +26,6 @@ from coldcheck.bootstrap import build
 from coldcheck.config import Settings
 from tests.reliability.support import Zygote, bearer, login, zygote
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 DB, KEY = "coldcheck.sqlite3", "ledger-signing-key.pem"
 JOURNAL = "restore-journal.json"
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine, text
 
 from coldcheck.adapters.sql.engine import make_engine
@@ -51,8 +50,6 @@ from tests.reliability.support import (
     login,
     zygote,
 )
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 KILLS = int(os.environ.get("COLDCHECK_KILLS", "50"))
 PG_KILLS = int(os.environ.get("COLDCHECK_PG_KILLS", "10"))

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine, text
 
 from coldcheck.adapters.sql.engine import make_engine
@@ -40,8 +39,6 @@ from coldcheck.config import Settings
 from tests.conftest import run_cli
 from tests.pg import fresh_pg_schema, pg_url_or_skip, schema_url
 from tests.reliability.support import Zygote, bearer, login, zygote
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 KILLS = int(os.environ.get("COLDCHECK_GROUP_KILLS", "8"))
 PG_KILLS = int(os.environ.get("COLDCHECK_PG_GROUP_KILLS", "4"))

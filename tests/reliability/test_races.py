@@ -45,8 +45,6 @@ from tests.reliability.support import (
     zygote,
 )
 
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
-
 REQUESTS = int(os.environ.get("COLDCHECK_RACE_REQUESTS", "600"))
 HANG = 900.0
 """Seconds after which a client still running is a hang (a failure), not a slow machine."""

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,8 +75,6 @@ from tests.factories import (
     Shoot,
     dry_gulch,
 )
-
-pytestmark = pytest.mark.slow  # long: scheduled first (tests/conftest.py)
 
 C_LIVE = "C-0005"
 
